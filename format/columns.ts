@@ -1,0 +1,246 @@
+// Column encoding and decoding (spec/ARCHIVE.md §5): little-endian typed arrays in MessagePack `bin`,
+// dictionary-coded strings, concatenated blobs with offsets. Decoding checks every length and index in a
+// tight loop instead of validating entry objects.
+import { DTYPE_WIDTH, type DType } from './fields.js'
+import type { ColumnPayload } from './schemas.js'
+
+if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) {
+  // Typed arrays follow the host's byte order; every platform Node and browsers run on is little-endian.
+  throw new Error('pssnap: big-endian hosts are not supported')
+}
+
+export type NumericDType = 'u8' | 'u16' | 'u32' | 'i32'
+export type BigDType = 'u64' | 'i64'
+
+export type Column =
+  | { readonly dtype: NumericDType; readonly values: Uint8Array | Uint16Array | Uint32Array | Int32Array }
+  | { readonly dtype: BigDType; readonly values: BigUint64Array | BigInt64Array }
+  | { readonly dtype: 'str'; readonly dict: readonly string[]; readonly index: Uint32Array }
+  | { readonly dtype: 'bytes'; readonly data: Uint8Array; readonly offsets: Uint32Array; readonly architecture?: string }
+
+export const DTYPES: readonly DType[] = ['u8', 'u16', 'u32', 'i32', 'u64', 'i64', 'str', 'bytes']
+
+type TypedCtor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayBufferView; BYTES_PER_ELEMENT: number }
+const CTORS: Record<NumericDType | BigDType, TypedCtor> = {
+  u8: Uint8Array,
+  u16: Uint16Array,
+  u32: Uint32Array,
+  i32: Int32Array,
+  u64: BigUint64Array,
+  i64: BigInt64Array,
+}
+
+/** A typed view of `bin` when it is aligned, else an aligned copy (MessagePack gives no alignment). */
+function typed<T extends ArrayBufferView>(ctor: TypedCtor, bin: Uint8Array): T {
+  const w = ctor.BYTES_PER_ELEMENT
+  if (bin.byteOffset % w === 0) return new ctor(bin.buffer, bin.byteOffset, bin.byteLength / w) as T
+  const copy = new Uint8Array(bin.byteLength)
+  copy.set(bin)
+  return new ctor(copy.buffer, 0, bin.byteLength / w) as T
+}
+
+export function asBytes(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+}
+
+/** Decodes and checks one column of `count` values; returns a message instead of throwing. */
+export function decodeColumn(c: ColumnPayload, count: number): Column | string {
+  const dtype = c.type as DType
+  switch (dtype) {
+    case 'u8': case 'u16': case 'u32': case 'i32': case 'u64': case 'i64': {
+      const width = DTYPE_WIDTH[dtype]
+      if (c.data.length !== count * width) return `${dtype} column holds ${c.data.length} bytes, expected ${count} × ${width}`
+      return { dtype, values: typed(CTORS[dtype], c.data) } as Column
+    }
+    case 'str': {
+      if (!c.dict) return 'str column has no dict'
+      if (c.data.length !== count * 4) return `str column index holds ${c.data.length} bytes, expected ${count} × 4`
+      const index = typed<Uint32Array>(Uint32Array, c.data)
+      const limit = c.dict.length
+      for (let i = 0; i < index.length; i++) if (index[i]! > limit) return `str column index ${index[i]} at row ${i} exceeds the dictionary (${limit})`
+      return { dtype, dict: c.dict, index }
+    }
+    case 'bytes': {
+      if (!c.offsets) return 'bytes column has no offsets'
+      if (c.offsets.length !== (count + 1) * 4) return `bytes column offsets hold ${c.offsets.length} bytes, expected ${count + 1} × 4`
+      const offsets = typed<Uint32Array>(Uint32Array, c.offsets)
+      if (offsets[0] !== 0) return 'bytes column offsets do not start at 0'
+      for (let i = 1; i < offsets.length; i++) if (offsets[i]! < offsets[i - 1]!) return `bytes column offsets decrease at row ${i - 1}`
+      if (offsets[count] !== c.data.length) return `bytes column offsets end at ${offsets[count]}, data holds ${c.data.length}`
+      return c.architecture === undefined ? { dtype, data: c.data, offsets } : { dtype, data: c.data, offsets, architecture: c.architecture }
+    }
+    default:
+      return `unknown column type '${String(c.type)}'`
+  }
+}
+
+/** Checks a sparse group's row list: strictly increasing, each < count. */
+export function decodeRows(bin: Uint8Array, count: number): Uint32Array | string {
+  if (bin.length % 4 !== 0) return `sparse rows hold ${bin.length} bytes, not a multiple of 4`
+  const rows = typed<Uint32Array>(Uint32Array, bin)
+  let previous = -1
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!
+    if (r <= previous || r >= count) return `sparse row ${r} at position ${i} is out of order or ≥ ${count}`
+    previous = r
+  }
+  return rows
+}
+
+/** Reads value `i` of a column as the row object carries it (bigint for 64-bit, undefined when absent). */
+export function columnValue(col: Column, i: number): number | bigint | string | Uint8Array | undefined {
+  switch (col.dtype) {
+    case 'str': {
+      const k = col.index[i]!
+      return k === 0 ? undefined : col.dict[k - 1]
+    }
+    case 'bytes': {
+      const start = col.offsets[i]!
+      const end = col.offsets[i + 1]!
+      // A copy, so a kept value does not pin the whole file buffer.
+      return end === start ? undefined : col.data.slice(start, end)
+    }
+    default:
+      return col.values[i]
+  }
+}
+
+// ---- Encoding: growable column builders used by the writer ----
+
+export interface ColumnBuilder {
+  /** Appends one value; `undefined` stores the dtype's zero/absent value. */
+  push(value: unknown): void
+  /** True once any pushed value was defined (an all-absent column is not written). */
+  readonly defined: boolean
+  readonly length: number
+  /** Estimated encoded bytes so far, for chunk sizing. */
+  readonly byteSize: number
+  finish(): ColumnPayload
+  reset(): void
+}
+
+class NumericBuilder implements ColumnBuilder {
+  private buf: Uint8Array<ArrayBuffer>
+  private view: ArrayBufferView
+  length = 0
+  defined = false
+  constructor(private readonly dtype: NumericDType | BigDType, capacity = 1024) {
+    this.buf = new Uint8Array(capacity * DTYPE_WIDTH[dtype])
+    this.view = new CTORS[dtype](this.buf.buffer, 0, capacity)
+  }
+  get byteSize(): number {
+    return this.length * DTYPE_WIDTH[this.dtype]
+  }
+  push(value: unknown): void {
+    const width = DTYPE_WIDTH[this.dtype]
+    if ((this.length + 1) * width > this.buf.length) this.grow()
+    if (value !== undefined && value !== null) {
+      this.defined = true
+      const big = this.dtype === 'u64' || this.dtype === 'i64'
+      ;(this.view as unknown as Record<number, unknown>)[this.length] = big ? (typeof value === 'bigint' ? value : BigInt(value as number)) : value
+    } else (this.view as unknown as Record<number, unknown>)[this.length] = this.dtype === 'u64' || this.dtype === 'i64' ? 0n : 0
+    this.length++
+  }
+  private grow(): void {
+    const next = new Uint8Array(Math.max(64, this.buf.length * 2))
+    next.set(this.buf)
+    this.buf = next
+    this.view = new CTORS[this.dtype](next.buffer, 0, next.length / DTYPE_WIDTH[this.dtype])
+  }
+  finish(): ColumnPayload {
+    return { type: this.dtype, data: this.buf.subarray(0, this.length * DTYPE_WIDTH[this.dtype]) }
+  }
+  reset(): void {
+    // A fresh buffer: the finished payload may still be referenced by a frame being written.
+    this.buf = new Uint8Array(this.buf.length)
+    this.view = new CTORS[this.dtype](this.buf.buffer, 0, this.buf.length / DTYPE_WIDTH[this.dtype])
+    this.length = 0
+    this.defined = false
+  }
+}
+
+class StringBuilder implements ColumnBuilder {
+  private index = new NumericBuilder('u32')
+  private dict: string[] = []
+  private ids = new Map<string, number>()
+  private dictBytes = 0
+  defined = false
+  get length(): number {
+    return this.index.length
+  }
+  get byteSize(): number {
+    return this.index.byteSize + this.dictBytes
+  }
+  push(value: unknown): void {
+    if (typeof value !== 'string') return this.index.push(0)
+    this.defined = true
+    let id = this.ids.get(value)
+    if (id === undefined) {
+      this.dict.push(value)
+      id = this.dict.length
+      this.ids.set(value, id)
+      this.dictBytes += value.length * 3 + 5
+    }
+    this.index.push(id)
+  }
+  finish(): ColumnPayload {
+    return { type: 'str', dict: this.dict, data: this.index.finish().data }
+  }
+  reset(): void {
+    this.index.reset()
+    this.dict = []
+    this.ids = new Map()
+    this.dictBytes = 0
+    this.defined = false
+  }
+}
+
+class BytesBuilder implements ColumnBuilder {
+  private parts: Uint8Array[] = []
+  private offsets = new NumericBuilder('u32')
+  private total = 0
+  defined = false
+  architecture: string | undefined
+  constructor() {
+    this.offsets.push(0)
+  }
+  get length(): number {
+    return this.offsets.length - 1
+  }
+  get byteSize(): number {
+    return this.total + this.offsets.byteSize
+  }
+  push(value: unknown): void {
+    if (value instanceof Uint8Array && value.length > 0) {
+      this.defined = true
+      // Copied: the caller's buffer may be reused for the next entry (as PSS walk buffers are).
+      this.parts.push(value.slice())
+      this.total += value.length
+    }
+    this.offsets.push(this.total)
+  }
+  finish(): ColumnPayload {
+    const data = new Uint8Array(this.total)
+    let at = 0
+    for (const p of this.parts) {
+      data.set(p, at)
+      at += p.length
+    }
+    const out: ColumnPayload = { type: 'bytes', data, offsets: this.offsets.finish().data }
+    if (this.architecture !== undefined) out.architecture = this.architecture
+    return out
+  }
+  reset(): void {
+    this.parts = []
+    this.offsets.reset()
+    this.offsets.push(0)
+    this.total = 0
+    this.defined = false
+  }
+}
+
+export function columnBuilder(dtype: DType): ColumnBuilder & { architecture?: string | undefined } {
+  if (dtype === 'str') return new StringBuilder()
+  if (dtype === 'bytes') return new BytesBuilder()
+  return new NumericBuilder(dtype)
+}

@@ -1,0 +1,26 @@
+// Byte-level constants of spec/ARCHIVE.md §2. Changing any of these is a new major version.
+
+export const FORMAT_MAJOR = 1
+export const FORMAT_MINOR = 0
+
+export const MAGIC = Uint8Array.of(0x89, 0x50, 0x53, 0x53, 0x4e, 0x41, 0x50, 0x0a) // "\x89PSSNAP\n"
+export const PREAMBLE_LENGTH = 16
+
+export const FRAME_SYNC = Uint8Array.of(0x50, 0x53, 0x46, 0x52) // "PSFR"
+export const FRAME_HEADER_LENGTH = 20
+
+export const FrameKind = { HEADER: 1, CHUNK: 2, EPILOGUE: 3, TRAILER: 4 } as const
+export type KnownFrameKind = (typeof FrameKind)[keyof typeof FrameKind]
+
+export const Codec = { NONE: 0, DEFLATE: 1 } as const
+export type CodecId = (typeof Codec)[keyof typeof Codec]
+
+/** Readers refuse frames declaring more than this (stored or decoded), before allocating anything. */
+export const MAX_FRAME_BYTES = 256 * 1024 * 1024
+export const MAX_CHUNK_ENTRIES = 1 << 20
+export const MAX_NESTING = 16
+/** Resync after damage tries at most this many candidate frame starts, so hostile files stay linear. */
+export const MAX_RESYNC_CANDIDATES = 64
+
+export const SECTION_NAMES = ['handles', 'threads', 'vaSpace', 'auxiliaryPages'] as const
+export type SectionName = (typeof SECTION_NAMES)[number]

@@ -1,0 +1,76 @@
+// Registers a person looks at first, decoded from raw CONTEXT bytes (spec/ARCHIVE.md §6.2). Offsets are
+// the compiler-computed ones in spec/abi/abi-{x64,x86,arm64}.json → CONTEXT.fields (test/context.test.ts
+// checks this table against those files).
+
+export interface RegisterSpec {
+  readonly offset: number
+  readonly size: 2 | 4 | 8
+}
+
+export interface ContextLayout {
+  /** sizeof(CONTEXT) for the architecture; shorter blobs are not decoded. */
+  readonly size: number
+  readonly registers: Readonly<Record<string, RegisterSpec>>
+  /** The instruction, stack and frame pointer registers, in that order. */
+  readonly pc: string
+  readonly sp: string
+  readonly fp: string
+}
+
+export const CONTEXT_LAYOUTS: Readonly<Record<string, ContextLayout>> = {
+  x64: {
+    size: 1232,
+    pc: 'Rip',
+    sp: 'Rsp',
+    fp: 'Rbp',
+    registers: {
+      ContextFlags: { offset: 48, size: 4 },
+      SegCs: { offset: 56, size: 2 },
+      EFlags: { offset: 68, size: 4 },
+      Rsp: { offset: 152, size: 8 },
+      Rbp: { offset: 160, size: 8 },
+      Rip: { offset: 248, size: 8 },
+    },
+  },
+  x86: {
+    size: 716,
+    pc: 'Eip',
+    sp: 'Esp',
+    fp: 'Ebp',
+    registers: {
+      ContextFlags: { offset: 0, size: 4 },
+      Ebp: { offset: 180, size: 4 },
+      Eip: { offset: 184, size: 4 },
+      SegCs: { offset: 188, size: 4 },
+      EFlags: { offset: 192, size: 4 },
+      Esp: { offset: 196, size: 4 },
+    },
+  },
+  arm64: {
+    size: 912,
+    pc: 'Pc',
+    sp: 'Sp',
+    fp: 'Fp',
+    registers: {
+      ContextFlags: { offset: 0, size: 4 },
+      Cpsr: { offset: 4, size: 4 },
+      Fp: { offset: 240, size: 8 },
+      Lr: { offset: 248, size: 8 },
+      Sp: { offset: 256, size: 8 },
+      Pc: { offset: 264, size: 8 },
+    },
+  },
+}
+
+/** Decoded registers (bigint), or undefined for an unknown architecture or a blob too short for it. */
+export function decodeRegisters(context: Uint8Array | undefined, architecture: string | undefined): Record<string, bigint> | undefined {
+  if (!context || !architecture) return undefined
+  const layout = CONTEXT_LAYOUTS[architecture]
+  if (!layout || context.length < layout.size) return undefined
+  const view = new DataView(context.buffer, context.byteOffset, context.byteLength)
+  const out: Record<string, bigint> = {}
+  for (const [name, r] of Object.entries(layout.registers)) {
+    out[name] = r.size === 8 ? view.getBigUint64(r.offset, true) : BigInt(r.size === 4 ? view.getUint32(r.offset, true) : view.getUint16(r.offset, true))
+  }
+  return out
+}

@@ -1,0 +1,15 @@
+// pssnap/format: the archive's single source of truth — schemas, types, names, writer and decoder.
+// Platform-free: no node: imports, no koffi, nothing from capture/.
+export * from './constants.js'
+export * from './errors.js'
+export * from './fields.js'
+export * from './names.js'
+export * from './schemas.js'
+export { crc32, type Crc32 } from './crc32.js'
+export { decodeColumn, columnValue, type Column } from './columns.js'
+export { decodeRegisters, CONTEXT_LAYOUTS, type ContextLayout, type RegisterSpec } from './context.js'
+export { decodeArchiveEvents, type ArchiveEvent, type ByteInput, type DecodeOptions, type DecodedChunk, type DecodedSparseGroup, type FrameInfo, type UnknownContent } from './decoder.js'
+export { sniffFormat } from './frames.js'
+export type { FormatHooks } from './hooks.js'
+export { scanMessagePack } from './msgpack-scan.js'
+export { ArchiveWriter, MemorySink, type ByteSink, type WriterOptions, type WriteSummary } from './writer.js'

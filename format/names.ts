@@ -1,0 +1,203 @@
+// Names of every PSS enum and flag value (spec/ARCHIVE.md §7), values from spec/abi/abi-x64.json (equal on
+// x86 and arm64), plus the MEM_*, PAGE_* and CONTEXT_* values readers show. Stored values are numbers; an
+// unknown value is shown as its number, never rejected.
+
+export interface NameTable {
+  /** The C enum or flag family, for messages. */
+  readonly title: string
+  /** Prefix dropped in short names (`PSS_OBJECT_TYPE_SECTION` → `SECTION`). */
+  readonly prefix: string
+  readonly values: Readonly<Record<string, number>>
+  /** Flags are ORed bit sets; enums are single values. */
+  readonly isFlags: boolean
+}
+
+function table(title: string, prefix: string, isFlags: boolean, values: Record<string, number>): NameTable {
+  return { title, prefix, isFlags, values }
+}
+
+export const PSS_HANDLE_FLAGS = table('PSS_HANDLE_FLAGS', 'PSS_HANDLE_', true, {
+  PSS_HANDLE_NONE: 0,
+  PSS_HANDLE_HAVE_TYPE: 0x1,
+  PSS_HANDLE_HAVE_NAME: 0x2,
+  PSS_HANDLE_HAVE_BASIC_INFORMATION: 0x4,
+  PSS_HANDLE_HAVE_TYPE_SPECIFIC_INFORMATION: 0x8,
+})
+
+export const PSS_OBJECT_TYPE = table('PSS_OBJECT_TYPE', 'PSS_OBJECT_TYPE_', false, {
+  PSS_OBJECT_TYPE_UNKNOWN: 0,
+  PSS_OBJECT_TYPE_PROCESS: 1,
+  PSS_OBJECT_TYPE_THREAD: 2,
+  PSS_OBJECT_TYPE_MUTANT: 3,
+  PSS_OBJECT_TYPE_EVENT: 4,
+  PSS_OBJECT_TYPE_SECTION: 5,
+  PSS_OBJECT_TYPE_SEMAPHORE: 6,
+})
+
+export const PSS_CAPTURE_FLAGS = table('PSS_CAPTURE_FLAGS', 'PSS_', true, {
+  PSS_CAPTURE_NONE: 0,
+  PSS_CAPTURE_VA_CLONE: 0x1,
+  PSS_CAPTURE_RESERVED_00000002: 0x2,
+  PSS_CAPTURE_HANDLES: 0x4,
+  PSS_CAPTURE_HANDLE_NAME_INFORMATION: 0x8,
+  PSS_CAPTURE_HANDLE_BASIC_INFORMATION: 0x10,
+  PSS_CAPTURE_HANDLE_TYPE_SPECIFIC_INFORMATION: 0x20,
+  PSS_CAPTURE_HANDLE_TRACE: 0x40,
+  PSS_CAPTURE_THREADS: 0x80,
+  PSS_CAPTURE_THREAD_CONTEXT: 0x100,
+  PSS_CAPTURE_THREAD_CONTEXT_EXTENDED: 0x200,
+  PSS_CAPTURE_RESERVED_00000400: 0x400,
+  PSS_CAPTURE_VA_SPACE: 0x800,
+  PSS_CAPTURE_VA_SPACE_SECTION_INFORMATION: 0x1000,
+  PSS_CAPTURE_IPT_TRACE: 0x2000,
+  PSS_CAPTURE_RESERVED_00004000: 0x4000,
+  PSS_CREATE_BREAKAWAY_OPTIONAL: 0x04000000,
+  PSS_CREATE_BREAKAWAY: 0x08000000,
+  PSS_CREATE_FORCE_BREAKAWAY: 0x10000000,
+  PSS_CREATE_USE_VM_ALLOCATIONS: 0x20000000,
+  PSS_CREATE_MEASURE_PERFORMANCE: 0x40000000,
+  PSS_CREATE_RELEASE_SECTION: 0x80000000,
+})
+
+export const PSS_QUERY_INFORMATION_CLASS = table('PSS_QUERY_INFORMATION_CLASS', 'PSS_QUERY_', false, {
+  PSS_QUERY_PROCESS_INFORMATION: 0,
+  PSS_QUERY_VA_CLONE_INFORMATION: 1,
+  PSS_QUERY_AUXILIARY_PAGES_INFORMATION: 2,
+  PSS_QUERY_VA_SPACE_INFORMATION: 3,
+  PSS_QUERY_HANDLE_INFORMATION: 4,
+  PSS_QUERY_THREAD_INFORMATION: 5,
+  PSS_QUERY_HANDLE_TRACE_INFORMATION: 6,
+  PSS_QUERY_PERFORMANCE_COUNTERS: 7,
+})
+
+// PSS_WALK_THREAD_NAME (4) is declared only by the Microsoft SDK header (undocumented).
+export const PSS_WALK_INFORMATION_CLASS = table('PSS_WALK_INFORMATION_CLASS', 'PSS_WALK_', false, {
+  PSS_WALK_AUXILIARY_PAGES: 0,
+  PSS_WALK_VA_SPACE: 1,
+  PSS_WALK_HANDLES: 2,
+  PSS_WALK_THREADS: 3,
+  PSS_WALK_THREAD_NAME: 4,
+})
+
+export const PSS_DUPLICATE_FLAGS = table('PSS_DUPLICATE_FLAGS', 'PSS_DUPLICATE_', true, {
+  PSS_DUPLICATE_NONE: 0,
+  PSS_DUPLICATE_CLOSE_SOURCE: 0x1,
+})
+
+export const PSS_PROCESS_FLAGS = table('PSS_PROCESS_FLAGS', 'PSS_PROCESS_FLAGS_', true, {
+  PSS_PROCESS_FLAGS_NONE: 0,
+  PSS_PROCESS_FLAGS_PROTECTED: 0x1,
+  PSS_PROCESS_FLAGS_WOW64: 0x2,
+  PSS_PROCESS_FLAGS_RESERVED_03: 0x4,
+  PSS_PROCESS_FLAGS_RESERVED_04: 0x8,
+  PSS_PROCESS_FLAGS_FROZEN: 0x10,
+})
+
+export const PSS_THREAD_FLAGS = table('PSS_THREAD_FLAGS', 'PSS_THREAD_FLAGS_', true, {
+  PSS_THREAD_FLAGS_NONE: 0,
+  PSS_THREAD_FLAGS_TERMINATED: 0x1,
+})
+
+export const MEM_STATE = table('MEM_STATE', 'MEM_', false, { MEM_COMMIT: 0x1000, MEM_RESERVE: 0x2000, MEM_FREE: 0x10000 })
+
+export const MEM_TYPE = table('MEM_TYPE', 'MEM_', false, { MEM_PRIVATE: 0x20000, MEM_MAPPED: 0x40000, MEM_IMAGE: 0x1000000 })
+
+export const PAGE_PROTECTION = table('PAGE_PROTECTION', 'PAGE_', true, {
+  PAGE_NOACCESS: 0x01,
+  PAGE_READONLY: 0x02,
+  PAGE_READWRITE: 0x04,
+  PAGE_WRITECOPY: 0x08,
+  PAGE_EXECUTE: 0x10,
+  PAGE_EXECUTE_READ: 0x20,
+  PAGE_EXECUTE_READWRITE: 0x40,
+  PAGE_EXECUTE_WRITECOPY: 0x80,
+  PAGE_GUARD: 0x100,
+  PAGE_NOCACHE: 0x200,
+  PAGE_WRITECOMBINE: 0x400,
+  PAGE_TARGETS_INVALID: 0x40000000,
+})
+
+export const CONTEXT_FLAGS_X64 = table('CONTEXT_FLAGS (x64)', 'CONTEXT_', true, {
+  CONTEXT_AMD64: 0x100000,
+  CONTEXT_CONTROL: 0x100001,
+  CONTEXT_INTEGER: 0x100002,
+  CONTEXT_SEGMENTS: 0x100004,
+  CONTEXT_FLOATING_POINT: 0x100008,
+  CONTEXT_DEBUG_REGISTERS: 0x100010,
+  CONTEXT_XSTATE: 0x100040,
+})
+
+/** Every table, by the name `spec/ARCHIVE.md` uses for it. */
+export const NAME_TABLES = {
+  PSS_HANDLE_FLAGS,
+  PSS_OBJECT_TYPE,
+  PSS_CAPTURE_FLAGS,
+  PSS_QUERY_INFORMATION_CLASS,
+  PSS_WALK_INFORMATION_CLASS,
+  PSS_DUPLICATE_FLAGS,
+  PSS_PROCESS_FLAGS,
+  PSS_THREAD_FLAGS,
+  MEM_STATE,
+  MEM_TYPE,
+  PAGE_PROTECTION,
+  CONTEXT_FLAGS_X64,
+} as const
+export type NameTableId = keyof typeof NAME_TABLES
+
+const shortName = (t: NameTable, full: string) => (full.startsWith(t.prefix) ? full.slice(t.prefix.length) : full)
+
+/** Name of an enum value (`SECTION`), or its decimal number when unknown. */
+export function enumName(t: NameTable, value: number, short = true): string {
+  for (const [name, v] of Object.entries(t.values)) if (v === value) return short ? shortName(t, name) : name
+  return String(value)
+}
+
+/** Names of the bits set in a flag value (`HANDLES|THREADS`), unknown leftover bits as hex, `0` as the zero name. */
+export function flagNames(t: NameTable, value: number, short = true): string {
+  const names: string[] = []
+  let rest = value >>> 0
+  // Multi-bit members (CONTEXT_CONTROL = AMD64|1) are matched whole, largest first, before single bits.
+  const members = Object.entries(t.values)
+    .filter(([, v]) => v !== 0)
+    .sort((a, b) => popcount(b[1]) - popcount(a[1]) || b[1] - a[1])
+  for (const [name, v] of members) {
+    if (((rest & v) >>> 0) === v >>> 0 && (rest & v) !== 0) {
+      names.push(short ? shortName(t, name) : name)
+      rest = (rest & ~v) >>> 0
+    }
+  }
+  if (rest !== 0) names.push(`0x${rest.toString(16)}`)
+  if (names.length === 0) {
+    const zero = Object.entries(t.values).find(([, v]) => v === 0)
+    return zero ? (short ? shortName(t, zero[0]) : zero[0]) : '0'
+  }
+  return names.join('|')
+}
+
+/** Names a value with the table's enum or flag rule. */
+export function nameValue(t: NameTable, value: number, short = true): string {
+  return t.isFlags ? flagNames(t, value, short) : enumName(t, value, short)
+}
+
+/** Parses `HANDLES|THREADS`, `PSS_CAPTURE_HANDLES`, `0x84` or `132` (and mixtures) into a number. */
+export function parseFlags(t: NameTable, text: string): number {
+  let value = 0
+  for (const raw of text.split(/[|,+\s]+/).filter(Boolean)) {
+    const part = raw.trim()
+    if (/^(0x[0-9a-f]+|\d+)$/i.test(part)) {
+      value = (value | Number(part)) >>> 0
+      continue
+    }
+    const upper = part.toUpperCase()
+    const hit = t.values[upper] ?? t.values[t.prefix + upper]
+    if (hit === undefined) throw new RangeError(`unknown ${t.title} name '${part}'`)
+    value = (value | hit) >>> 0
+  }
+  return value
+}
+
+function popcount(v: number): number {
+  let n = 0
+  for (let x = v >>> 0; x !== 0; x &= x - 1) n++
+  return n
+}

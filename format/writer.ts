@@ -1,0 +1,260 @@
+// The streaming archive writer (spec/ARCHIVE.md §2–8). Entries are added one at a time, buffered into
+// per-section column builders and written as a CHUNK frame whenever a chunk fills, so memory stays
+// bounded by one chunk per open section whatever the capture's size.
+import { Packr } from 'msgpackr'
+import { asBytes, columnBuilder, type ColumnBuilder } from './columns.js'
+import { Codec, FORMAT_MAJOR, FORMAT_MINOR, FrameKind, SECTION_NAMES, type SectionName } from './constants.js'
+import { SECTIONS, type FieldSpec, type SectionEntryTypes } from './fields.js'
+import { encodeFrameHeader, encodePreamble } from './frames.js'
+import { resolveHooks, type FormatHooks, type ResolvedHooks } from './hooks.js'
+import { HeaderSchema, type ArchiveHeaderInput, type ColumnPayload, type Epilogue } from './schemas.js'
+
+/** Where frames go: a file, a stream, memory. A returned promise is awaited before the next write. */
+export interface ByteSink {
+  write(bytes: Uint8Array): void | Promise<void>
+}
+
+export interface WriterOptions {
+  /** Per-frame compression; `none` (default) loads fastest, `deflate` is ~4× smaller. */
+  compression?: 'none' | 'deflate'
+  /** Most entries per chunk (default 65,536). */
+  chunkEntries?: number
+  /** Flush a chunk once its columns reach about this many bytes (default 4 MiB). */
+  chunkBytes?: number
+  /** Architecture of thread CONTEXT records; default: target.architecture, else host.architecture. */
+  contextArchitecture?: string
+  hooks?: FormatHooks
+}
+
+export interface WriteSummary {
+  frames: number
+  bytes: number
+  entryCounts: Record<string, number>
+}
+
+type Getter = (entry: Record<string, unknown>) => unknown
+
+function getterFor(path: string): Getter {
+  const parts = path.split('.')
+  if (parts.length === 1) return (e) => e[path]
+  return (e) => {
+    let v: unknown = e
+    for (const p of parts) {
+      if (v === null || typeof v !== 'object') return undefined
+      v = (v as Record<string, unknown>)[p]
+    }
+    return v
+  }
+}
+
+interface BoundColumn {
+  name: string
+  get: Getter
+  builder: ColumnBuilder & { architecture?: string | undefined }
+}
+
+class SparseGroupBuilder {
+  readonly get: Getter
+  readonly rows = columnBuilder('u32')
+  readonly columns: BoundColumn[]
+  constructor(name: string, fields: Readonly<Record<string, FieldSpec>>) {
+    this.get = getterFor(name)
+    this.columns = Object.entries(fields).map(([field, spec]) => ({ name: field, get: getterFor(field), builder: columnBuilder(spec.dtype) }))
+  }
+}
+
+class SectionBuilder {
+  count = 0
+  first = 0
+  readonly columns: BoundColumn[]
+  readonly sparse: [string, SparseGroupBuilder][]
+  constructor(readonly name: SectionName, contextArchitecture: string) {
+    const layout = SECTIONS[name]
+    this.columns = Object.entries(layout.columns as Record<string, FieldSpec>).map(([field, spec]) => {
+      const builder = columnBuilder(spec.dtype)
+      if (field === 'contextRecord') builder.architecture = contextArchitecture
+      return { name: field, get: getterFor(field), builder }
+    })
+    this.sparse = Object.entries(layout.sparse as Record<string, Record<string, FieldSpec>>).map(([g, fields]) => [g, new SparseGroupBuilder(g, fields)])
+  }
+  add(entry: Record<string, unknown>): void {
+    for (const c of this.columns) c.builder.push(c.get(entry))
+    for (const [, group] of this.sparse) {
+      const member = group.get(entry)
+      if (member === null || typeof member !== 'object') continue
+      group.rows.push(this.count)
+      for (const c of group.columns) c.builder.push(c.get(member as Record<string, unknown>))
+    }
+    this.count++
+  }
+  byteSize(): number {
+    let n = 0
+    for (const c of this.columns) n += c.builder.byteSize
+    return n
+  }
+  /** The CHUNK payload for what was added since the last flush, and a reset. */
+  take(): Record<string, unknown> {
+    const columns: Record<string, ColumnPayload> = {}
+    for (const c of this.columns) if (c.builder.defined) columns[c.name] = c.builder.finish()
+    const sparse: Record<string, unknown> = {}
+    for (const [name, group] of this.sparse) {
+      if (group.rows.length === 0) continue
+      const groupColumns: Record<string, ColumnPayload> = {}
+      for (const c of group.columns) if (c.builder.defined) groupColumns[c.name] = c.builder.finish()
+      sparse[name] = { rows: group.rows.finish().data, columns: groupColumns }
+    }
+    const payload: Record<string, unknown> = { section: this.name, first: this.first, count: this.count, columns }
+    if (Object.keys(sparse).length > 0) payload.sparse = sparse
+    this.first += this.count
+    this.count = 0
+    for (const c of this.columns) c.builder.reset()
+    for (const [, group] of this.sparse) {
+      group.rows.reset()
+      for (const c of group.columns) c.builder.reset()
+    }
+    return payload
+  }
+}
+
+export class ArchiveWriter {
+  private readonly hooks: ResolvedHooks
+  private readonly packr = new Packr({ useRecords: false, variableMapSize: true })
+  private readonly chunkEntries: number
+  private readonly chunkBytes: number
+  private readonly sections = new Map<SectionName, SectionBuilder>()
+  private readonly entryCounts: Record<string, number> = {}
+  private readonly frameCrcs: number[] = []
+  private contextArchitecture = 'x64'
+  private bytes = 0
+  private tail: Promise<void> = Promise.resolve()
+  private state: 'new' | 'open' | 'finished' = 'new'
+
+  constructor(
+    private readonly sink: ByteSink,
+    private readonly options: WriterOptions = {},
+  ) {
+    this.hooks = resolveHooks(options.hooks)
+    this.chunkEntries = Math.min(Math.max(1, options.chunkEntries ?? 65536), 1 << 20)
+    this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024
+  }
+
+  /** Writes the preamble and the HEADER frame. Call once, first. */
+  async begin(header: ArchiveHeaderInput): Promise<void> {
+    if (this.state !== 'new') throw new Error('ArchiveWriter.begin called twice')
+    this.state = 'open'
+    this.contextArchitecture = this.options.contextArchitecture ?? header.target.architecture ?? header.host.architecture
+    this.enqueue(async () => this.emit(encodePreamble(FORMAT_MAJOR, FORMAT_MINOR, this.hooks.crc32)))
+    // Validated and normalised (64-bit values to bigint, so they travel as MessagePack uint64, never float).
+    const parsed = HeaderSchema.safeParse(header)
+    if (!parsed.success) throw new TypeError(`invalid archive header: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    this.enqueueFrame(FrameKind.HEADER, dropUndefined({ ...(header as object), ...parsed.data }))
+    await this.tail
+  }
+
+  /**
+   * Adds one entry to a section. Returns a promise only when a chunk was flushed; await it to apply the
+   * sink's backpressure (not awaiting is safe: writes stay in order).
+   */
+  add<S extends SectionName>(section: S, entry: SectionEntryTypes[S]): Promise<void> | undefined {
+    if (this.state !== 'open') throw new Error(`ArchiveWriter.add before begin or after finish`)
+    let builder = this.sections.get(section)
+    if (!builder) {
+      if (!SECTION_NAMES.includes(section)) throw new RangeError(`unknown section '${String(section)}'`)
+      builder = new SectionBuilder(section, this.contextArchitecture)
+      this.sections.set(section, builder)
+      this.entryCounts[section] ??= 0
+    }
+    builder.add(entry as Record<string, unknown>)
+    this.entryCounts[section]!++
+    if (builder.count >= this.chunkEntries || (builder.count & 255) === 0 && builder.byteSize() >= this.chunkBytes) return this.flush(builder)
+    if (section === 'threads' && builder.byteSize() >= this.chunkBytes) return this.flush(builder)
+    return undefined
+  }
+
+  /** Marks a section as written even if it has no entries (it then appears in the trailer's counts). */
+  declareSection(section: SectionName): void {
+    this.entryCounts[section] ??= 0
+  }
+
+  /** Flushes every open chunk, writes the EPILOGUE (if given) and the TRAILER. */
+  async finish(epilogue?: Epilogue): Promise<WriteSummary> {
+    if (this.state !== 'open') throw new Error('ArchiveWriter.finish before begin or twice')
+    for (const builder of this.sections.values()) if (builder.count > 0) void this.flush(builder)
+    if (epilogue) this.enqueueFrame(FrameKind.EPILOGUE, dropUndefined(epilogue))
+    await this.tail
+    const checksumInput = new Uint8Array(this.frameCrcs.length * 4)
+    const view = new DataView(checksumInput.buffer)
+    this.frameCrcs.forEach((c, i) => view.setUint32(i * 4, c, true))
+    const trailer = {
+      frameCount: this.frameCrcs.length,
+      byteLength: BigInt(this.bytes),
+      frameChecksum: this.hooks.crc32(checksumInput),
+      entryCounts: { ...this.entryCounts },
+    }
+    this.enqueueFrame(FrameKind.TRAILER, trailer, false)
+    await this.tail
+    this.state = 'finished'
+    return { frames: this.frameCrcs.length, bytes: this.bytes, entryCounts: { ...this.entryCounts } }
+  }
+
+  private flush(builder: SectionBuilder): Promise<void> {
+    this.enqueueFrame(FrameKind.CHUNK, builder.take())
+    return this.tail
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.tail = this.tail.then(task)
+  }
+
+  /** Encodes now (so builders can be reused at once), compresses and writes in order. */
+  private enqueueFrame(kind: number, value: unknown, countCrc = true): void {
+    const packed = this.packr.pack(value)
+    // Packr reuses its buffer on the next pack: copy before anything asynchronous holds it.
+    const payload = new Uint8Array(packed.length)
+    payload.set(packed)
+    this.enqueue(async () => {
+      const compress = this.options.compression === 'deflate' && kind !== FrameKind.TRAILER
+      const stored = compress ? await this.hooks.deflate(payload) : payload
+      const codec = compress ? Codec.DEFLATE : Codec.NONE
+      const header = encodeFrameHeader(kind, codec, stored, payload.length, this.hooks.crc32)
+      if (countCrc) this.frameCrcs.push(new DataView(header.buffer).getUint32(16, true))
+      await this.emit(header)
+      await this.emit(stored)
+    })
+  }
+
+  private async emit(bytes: Uint8Array): Promise<void> {
+    this.bytes += bytes.length
+    await this.sink.write(bytes)
+  }
+}
+
+/** msgpackr writes `undefined` as nil; optional keys must be absent instead (spec §3). */
+function dropUndefined<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || ArrayBuffer.isView(value)) return value
+  if (Array.isArray(value)) return value.map(dropUndefined) as T
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = dropUndefined(v)
+  return out as T
+}
+
+/** A sink collecting everything in memory, for tests and small archives. */
+export class MemorySink implements ByteSink {
+  private parts: Uint8Array[] = []
+  private length = 0
+  write(bytes: Uint8Array): void {
+    this.parts.push(bytes)
+    this.length += bytes.length
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length)
+    let at = 0
+    for (const p of this.parts) {
+      out.set(p, at)
+      at += p.length
+    }
+    return out
+  }
+}
+
+export { asBytes }

@@ -1,0 +1,155 @@
+// The stable JSON rendering of archive values (spec/JSON.md): addresses as "0x…" strings, 64-bit counts
+// and sizes as decimal strings, FILETIMEs as {iso, ticks}, durations as {seconds, ticks}, blobs by length
+// (bytes only on request), enums and flags as numbers. One function per concern so the CLI, export and
+// golden fixtures all render the same way.
+import { decodeRegisters, type FieldKind, type FieldSpec } from '../format/index.js'
+import type { Archive } from './archive.js'
+import { fieldSpecOf } from './section.js'
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+export interface JsonOptions {
+  /** Include blob bytes (thread contexts, page contents) as base64; default: length only. */
+  includeBlobs?: boolean
+}
+
+const FILETIME_UNIX_EPOCH = 116444736000000000n
+
+/** ISO-8601 of a FILETIME timestamp; null for 0 (never set) or out of Date's range. */
+export function filetimeToIso(ticks: bigint): string | null {
+  if (ticks === 0n) return null
+  const ms = Number((ticks - FILETIME_UNIX_EPOCH) / 10000n)
+  const d = new Date(ms)
+  return Number.isNaN(d.getTime()) ? null : d.toISOString()
+}
+
+export function hexAddress(v: bigint | number): string {
+  return `0x${v.toString(16)}`
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(s)
+}
+
+/** Renders one value of a known kind. */
+export function kindToJson(kind: FieldKind, value: unknown, options: JsonOptions = {}): Json {
+  if (value === undefined || value === null) return null
+  switch (kind) {
+    case 'addr':
+      return typeof value === 'bigint' || typeof value === 'number' ? hexAddress(value) : String(value)
+    case 'time': {
+      const ticks = BigInt(value as bigint)
+      return { iso: filetimeToIso(ticks), ticks: ticks.toString() }
+    }
+    case 'dur': {
+      const ticks = BigInt(value as bigint)
+      return { seconds: Number(ticks) / 1e7, ticks: ticks.toString() }
+    }
+    case 'blob': {
+      const bytes = value as Uint8Array
+      return options.includeBlobs ? { length: bytes.length, base64: toBase64(bytes) } : { length: bytes.length }
+    }
+    default:
+      return genericToJson(value)
+  }
+}
+
+/** bigint → decimal string, Uint8Array → {length}, objects recursively; everything else as is. */
+export function genericToJson(value: unknown): Json {
+  if (value === undefined || value === null) return null
+  if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value
+  if (value instanceof Uint8Array) return { length: value.length }
+  if (Array.isArray(value)) return value.map(genericToJson)
+  if (typeof value === 'object') {
+    const out: { [key: string]: Json } = {}
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = genericToJson(v)
+    return out
+  }
+  return String(value)
+}
+
+/** One entry of a section, rendered field by field with the section's field kinds. */
+export function entryToJson(section: string, entry: object, options: JsonOptions & { contextArchitecture?: string } = {}): { [key: string]: Json } {
+  const out = renderObject(section, '', entry as Record<string, unknown>, options)
+  if (section === 'threads') {
+    const context = (entry as { contextRecord?: Uint8Array }).contextRecord
+    const regs = decodeRegisters(context, options.contextArchitecture)
+    if (regs) {
+      const registers: { [key: string]: Json } = {}
+      for (const [name, v] of Object.entries(regs)) registers[name] = hexAddress(v)
+      out.registers = registers
+      out.contextArchitecture = options.contextArchitecture ?? null
+    }
+  }
+  return out
+}
+
+function renderObject(section: string, prefix: string, obj: Record<string, unknown>, options: JsonOptions): { [key: string]: Json } {
+  const out: { [key: string]: Json } = {}
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue
+    const path = prefix + k
+    const spec: FieldSpec | undefined = fieldSpecOf(section, path)
+    if (spec) out[k] = kindToJson(spec.kind, v, options)
+    else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) out[k] = renderObject(section, `${path}.`, v as Record<string, unknown>, options)
+    else out[k] = genericToJson(v)
+  }
+  return out
+}
+
+/** Kinds of the 64-bit header fields that are not plain counts. */
+const HEADER_KINDS: Readonly<Record<string, FieldKind>> = {
+  pebBaseAddress: 'addr',
+  affinityMask: 'addr',
+  vaCloneHandle: 'addr',
+  sectionHandle: 'addr',
+  createTime: 'time',
+  exitTime: 'time',
+  kernelTime: 'dur',
+  userTime: 'dur',
+}
+
+/** Header, query results and epilogue with their 64-bit values rendered by kind. */
+export function headerToJson(value: unknown, key = ''): Json {
+  if (value === undefined || value === null) return null
+  const kind = HEADER_KINDS[key]
+  if (kind && (typeof value === 'bigint' || typeof value === 'number')) return kindToJson(kind, value)
+  if (Array.isArray(value)) return value.map((v) => headerToJson(v))
+  if (typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: { [k: string]: Json } = {}
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = headerToJson(v, k)
+    return out
+  }
+  return genericToJson(value)
+}
+
+/** The `pssnap info --json` document (spec/JSON.md "info"). */
+export function archiveInfoToJson(archive: Archive): { [key: string]: Json } {
+  const h = archive.header
+  const sections: { [key: string]: Json } = {}
+  for (const name of archive.sectionNames) sections[name] = { entries: archive.section(name)!.length, expected: archive.trailer?.entryCounts[name] ?? null }
+  const { producer, host, target, capture, ...queries } = h
+  return {
+    schema: 'pssnap.info/1',
+    formatVersion: `${archive.version.major}.${archive.version.minor}`,
+    byteLength: archive.byteLength,
+    compressed: archive.frames.some((f) => f.codec !== 0),
+    frames: archive.frames.length,
+    complete: archive.trailer !== undefined,
+    producer: headerToJson(producer),
+    host: headerToJson(host),
+    target: headerToJson(target),
+    capture: headerToJson(capture),
+    queries: headerToJson(queries),
+    contextArchitecture: archive.contextArchitecture ?? null,
+    sections,
+    timings: headerToJson(archive.epilogue?.timings ?? {}),
+    finishedAt: archive.epilogue?.finishedAt ?? null,
+    captureErrors: headerToJson(archive.captureErrors),
+    diagnostics: archive.diagnostics.map((d) => genericToJson(d)),
+    unknown: genericToJson(archive.unknown),
+  }
+}

@@ -1,0 +1,240 @@
+// One section of an opened archive (handles, threads, vaSpace, auxiliaryPages): typed, lazily built row
+// objects over the decoded columns. Rows are plain objects created on demand, never stored, so a section
+// of a million entries costs only its columns until someone iterates it.
+import { columnValue, type Column, type DecodedChunk, type FieldSpec, SECTIONS, type SectionName } from '../format/index.js'
+
+type RowBuilder = (i: number) => Record<string, unknown>
+
+interface ChunkView {
+  readonly chunk: DecodedChunk
+  /** Index in the section of the chunk's first entry (chunks after a gap are renumbered contiguously). */
+  readonly start: number
+  build?: RowBuilder
+}
+
+export class Section<T extends object> implements Iterable<T> {
+  readonly name: string
+  readonly length: number
+  private readonly views: ChunkView[]
+  private readonly starts: number[]
+
+  constructor(name: string, chunks: readonly DecodedChunk[]) {
+    this.name = name
+    let start = 0
+    this.views = chunks.map((chunk) => {
+      const v = { chunk, start }
+      start += chunk.count
+      return v
+    })
+    this.starts = this.views.map((v) => v.start)
+    this.length = start
+  }
+
+  /** Field names (dotted for nested fields) present in at least one chunk, in the spec's order. */
+  get fields(): string[] {
+    const present = new Set<string>()
+    for (const { chunk } of this.views) {
+      for (const k of Object.keys(chunk.columns)) present.add(k)
+      for (const [g, group] of Object.entries(chunk.sparse)) for (const k of Object.keys(group.columns)) present.add(`${g}.${k}`)
+    }
+    const layout = layoutOf(this.name)
+    const ordered = layout ? [...Object.keys(layout.columns), ...Object.entries(layout.sparse).flatMap(([g, f]) => Object.keys(f).map((k) => `${g}.${k}`))] : []
+    return [...ordered.filter((k) => present.has(k)), ...[...present].filter((k) => !ordered.includes(k))]
+  }
+
+  /** The spec of a known field (dotted name), for rendering and query typing. */
+  fieldSpec(name: string): FieldSpec | undefined {
+    return fieldSpecOf(this.name, name)
+  }
+
+  get(index: number): T | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined
+    const v = this.views[this.chunkAt(index)]!
+    return (v.build ??= rowBuilder(this.name, v.chunk))(index - v.start) as T
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (const v of this.views) {
+      const build = (v.build ??= rowBuilder(this.name, v.chunk))
+      for (let i = 0; i < v.chunk.count; i++) yield build(i) as T
+    }
+  }
+
+  /** Calls `visit` for every entry; faster than iterating when a generator's overhead matters. */
+  forEach(visit: (entry: T, index: number) => void): void {
+    for (const v of this.views) {
+      const build = (v.build ??= rowBuilder(this.name, v.chunk))
+      for (let i = 0; i < v.chunk.count; i++) visit(build(i) as T, v.start + i)
+    }
+  }
+
+  toArray(): T[] {
+    const out: T[] = new Array(this.length)
+    this.forEach((e, i) => (out[i] = e))
+    return out
+  }
+
+  /** Raw decoded columns of one field across chunks (a chunk without it gives undefined). */
+  columns(name: string): (Column | undefined)[] {
+    return this.views.map((v) => v.chunk.columns[name])
+  }
+
+  /** Contexts' architecture as stored on the `contextRecord` column. */
+  get contextArchitecture(): string | undefined {
+    for (const v of this.views) {
+      const c = v.chunk.columns.contextRecord
+      if (c?.dtype === 'bytes' && c.architecture) return c.architecture
+    }
+    return undefined
+  }
+
+  private chunkAt(index: number): number {
+    let lo = 0
+    let hi = this.starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.starts[mid]! <= index) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+}
+
+function layoutOf(section: string) {
+  return Object.prototype.hasOwnProperty.call(SECTIONS, section) ? SECTIONS[section as SectionName] : undefined
+}
+
+export function fieldSpecOf(section: string, name: string): FieldSpec | undefined {
+  const layout = layoutOf(section)
+  if (!layout) return undefined
+  const columns = layout.columns as Record<string, FieldSpec>
+  if (Object.prototype.hasOwnProperty.call(columns, name)) return columns[name]
+  const dot = name.lastIndexOf('.')
+  const group = (layout.sparse as Record<string, Record<string, FieldSpec>>)[name.slice(0, dot)]
+  return group && Object.prototype.hasOwnProperty.call(group, name.slice(dot + 1)) ? group[name.slice(dot + 1)] : undefined
+}
+
+// ---- row construction ----
+// Rows are built by a function generated once per chunk from the spec's field table (only the table's
+// own identifiers reach the generated source, never a name from the file), so every row of a section
+// shares one object shape and building a million of them stays cheap. Where code generation is not
+// allowed (a strict Content-Security-Policy) a generic builder does the same more slowly.
+
+function rowBuilder(section: string, chunk: DecodedChunk): RowBuilder {
+  try {
+    return generatedBuilder(section, chunk)
+  } catch {
+    return genericBuilder(section, chunk)
+  }
+}
+
+interface Plan {
+  /** [path parts, column] for plain and nested fields. */
+  fields: [string[], Column][]
+  /** Sparse groups: [path parts, position-by-row, columns]. */
+  groups: [string[], Int32Array, [string, Column][]][]
+}
+
+function plan(section: string, chunk: DecodedChunk): Plan {
+  const layout = layoutOf(section)
+  const fields: Plan['fields'] = []
+  if (layout) {
+    for (const name of Object.keys(layout.columns)) {
+      const col = chunk.columns[name]
+      if (col) fields.push([name.split('.'), col])
+    }
+  }
+  const groups: Plan['groups'] = []
+  for (const [g, group] of Object.entries(chunk.sparse)) {
+    const known = layout ? (layout.sparse as Record<string, Record<string, FieldSpec>>)[g] : undefined
+    if (!known) continue
+    const pos = new Int32Array(chunk.count).fill(-1)
+    group.rows.forEach((r, k) => (pos[r] = k))
+    const cols = Object.keys(known)
+      .filter((k) => group.columns[k])
+      .map((k) => [k, group.columns[k]!] as [string, Column])
+    groups.push([g.split('.'), pos, cols])
+  }
+  return { fields, groups }
+}
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+function valueExpr(col: Column, ref: string, index: string): string {
+  switch (col.dtype) {
+    case 'str':
+      return `((k = ${ref}.index[${index}]) === 0 ? undefined : ${ref}.dict[k - 1])`
+    case 'bytes':
+      return `((a = ${ref}.offsets[${index}]) === (b = ${ref}.offsets[${index} + 1]) ? undefined : ${ref}.data.slice(a, b))`
+    default:
+      return `${ref}.values[${index}]`
+  }
+}
+
+type Tree = Map<string, Tree | string>
+
+function objectLiteral(tree: Tree): string {
+  const parts: string[] = []
+  for (const [key, v] of tree) parts.push(`${key}: ${typeof v === 'string' ? v : objectLiteral(v)}`)
+  return `{ ${parts.join(', ')} }`
+}
+
+function insert(tree: Tree, path: string[], expr: string): void {
+  let t = tree
+  for (let i = 0; i < path.length - 1; i++) {
+    let next = t.get(path[i]!)
+    if (!(next instanceof Map)) {
+      next = new Map()
+      t.set(path[i]!, next)
+    }
+    t = next
+  }
+  t.set(path[path.length - 1]!, expr)
+}
+
+function generatedBuilder(section: string, chunk: DecodedChunk): RowBuilder {
+  const p = plan(section, chunk)
+  const refs: unknown[] = []
+  const ref = (v: unknown) => `r[${refs.push(v) - 1}]`
+  const tree: Tree = new Map()
+  for (const [path, col] of p.fields) {
+    if (!path.every((s) => IDENT.test(s))) throw new Error('unsafe identifier')
+    insert(tree, path, valueExpr(col, ref(col), 'i'))
+  }
+  const groupLines: string[] = []
+  p.groups.forEach(([path, pos, cols], gi) => {
+    if (!path.every((s) => IDENT.test(s)) || !cols.every(([k]) => IDENT.test(k))) throw new Error('unsafe identifier')
+    const member = `{ ${cols.map(([k, c]) => `${k}: ${valueExpr(c, ref(c), `g${gi}`)}`).join(', ')} }`
+    const posRef = ref(pos)
+    const [parent, ...rest] = path
+    // Sparse members nest under their parent object (typeSpecificInformation.process → row.typeSpecificInformation.process).
+    groupLines.push(
+      `g${gi} = ${posRef}[i]; if (g${gi} >= 0) { const o = row[${JSON.stringify(parent)}] ?? (row[${JSON.stringify(parent)}] = {}); o[${JSON.stringify(rest.join('.'))}] = ${member} }`,
+    )
+  })
+  const groupVars = p.groups.map((_, gi) => `g${gi}`).join(', ')
+  const body = `return function row_${section}(i) { let k, a, b${groupVars ? ', ' + groupVars : ''}; const row = ${objectLiteral(tree)}; ${groupLines.join('; ')}; return row }`
+  return new Function('r', body)(refs) as RowBuilder
+}
+
+function genericBuilder(section: string, chunk: DecodedChunk): RowBuilder {
+  const p = plan(section, chunk)
+  return (i) => {
+    const row: Record<string, unknown> = {}
+    for (const [path, col] of p.fields) setPath(row, path, columnValue(col, i))
+    for (const [path, pos, cols] of p.groups) {
+      const k = pos[i]!
+      if (k < 0) continue
+      const member: Record<string, unknown> = {}
+      for (const [name, col] of cols) member[name] = columnValue(col, k)
+      setPath(row, path, member)
+    }
+    return row
+  }
+}
+
+function setPath(row: Record<string, unknown>, path: string[], value: unknown): void {
+  let o = row
+  for (let i = 0; i < path.length - 1; i++) o = (o[path[i]!] ??= {}) as Record<string, unknown>
+  o[path[path.length - 1]!] = value
+}

@@ -1,0 +1,132 @@
+// The archive benchmark (issue 3 §9): 1M synthetic entries, every ratio measured against a baseline taken
+// in this same run on this machine, printed next to its target. Run with `npm run bench`.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { Packr } from 'msgpackr'
+import { ArchiveWriter, MemorySink, SECTION_NAMES, type WriterOptions } from '../format/index.js'
+import { decodeArchive } from '../reader/archive.js'
+import { nodeHooks, openArchiveFile } from '../reader/node.js'
+import { generateSnapshot, type Snapshot } from '../test/synthetic/generate.js'
+import { gc, median, ratioLine, type Result } from './measure.js'
+
+const OUT = 'bench/out'
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const scale = Number(process.env.BENCH_SCALE ?? 1)
+mkdirSync(OUT, { recursive: true })
+
+const counts = { handles: 300_000 * scale, regions: 600_000 * scale, threads: 100_000 * scale }
+console.log(`pssnap bench — Node ${process.version}, ${counts.handles + counts.regions + counts.threads} entries (${counts.handles} handles, ${counts.regions} regions, ${counts.threads} threads, half with 1232-byte x64 contexts), median of ${RUNS} warm runs`)
+
+let t = performance.now()
+const snapshot: Snapshot = generateSnapshot({ seed: 1, handles: counts.handles, regions: counts.regions, threads: counts.threads, contextRatio: 0.5 })
+console.log(`generated in ${(performance.now() - t).toFixed(0)} ms`)
+const rows = { handles: snapshot.sections.handles, threads: snapshot.sections.threads, vaSpace: snapshot.sections.vaSpace }
+
+async function writeOurs(options: WriterOptions = {}): Promise<Uint8Array> {
+  const sink = new MemorySink()
+  const w = new ArchiveWriter(sink, { hooks: nodeHooks, ...options })
+  await w.begin(snapshot.header)
+  for (const name of SECTION_NAMES) {
+    const list = snapshot.sections[name] as object[]
+    w.declareSection(name)
+    for (let i = 0; i < list.length; i++) {
+      const p = w.add(name, list[i] as never)
+      if (p) await p
+    }
+  }
+  await w.finish(snapshot.epilogue)
+  return sink.bytes()
+}
+
+const results: Result[] = []
+const extra: string[] = []
+
+// (c) write, checksums included, vs msgpackr records encoding of the same rows.
+const recordsPackr = new Packr({ useRecords: true })
+const baselineWrite = await median(RUNS, () => recordsPackr.pack(rows))
+const oursWrite = await median(RUNS, () => writeOurs())
+results.push({ id: 'c', what: 'write (encode + CRC) vs msgpackr useRecords pack', ours: oursWrite, baseline: baselineWrite, unit: 'ms', target: 0.5 })
+
+// (d) sizes vs msgpackr plain row maps.
+const plainSize = new Packr({ useRecords: false }).pack(rows).length
+const recordsBytes = recordsPackr.pack(rows)
+const recordsSize = recordsBytes.length
+const ours = await writeOurs()
+gc()
+t = performance.now()
+const oursDeflate = await writeOurs({ compression: 'deflate' })
+const deflateWriteMs = performance.now() - t
+results.push({ id: 'd', what: 'archive size vs msgpackr plain row maps', ours: ours.length / 1e6, baseline: plainSize / 1e6, unit: 'MB', target: 0.45 })
+results.push({ id: 'd', what: 'compressed (deflate-1) archive size vs msgpackr plain row maps', ours: oursDeflate.length / 1e6, baseline: plainSize / 1e6, unit: 'MB', target: 0.12 })
+extra.push(`sizes: ours ${(ours.length / 1e6).toFixed(1)} MB, ours deflate ${(oursDeflate.length / 1e6).toFixed(1)} MB (written in ${deflateWriteMs.toFixed(0)} ms), msgpackr records ${(recordsSize / 1e6).toFixed(1)} MB, msgpackr maps ${(plainSize / 1e6).toFixed(1)} MB`)
+
+const file = `${OUT}/1m.pssnap`
+const fileDeflate = `${OUT}/1m-deflate.pssnap`
+writeFileSync(file, ours)
+writeFileSync(fileDeflate, oursDeflate)
+
+// (a) open + verify every checksum + validate (ready to query) vs reading the file's bytes.
+const floor = await median(RUNS, () => readFileSync(file))
+const open = await median(RUNS, async () => {
+  const a = await openArchiveFile(file, { strict: true })
+  if (a.handles.length !== counts.handles) throw new Error('wrong count')
+})
+results.push({ id: 'a', what: 'open + verify checksums + validate vs fs.readFileSync', ours: open, baseline: floor, unit: 'ms', target: 2.0 })
+const openDeflate = await median(RUNS, () => openArchiveFile(fileDeflate, { strict: true }))
+extra.push(`open of the deflate archive: ${openDeflate.toFixed(0)} ms (${(openDeflate / floor).toFixed(2)}× the uncompressed read floor)`)
+
+// (b) open and visit every entry as a typed object vs msgpackr's fastest row decoding of the same rows.
+const recordsUnpackr = new Packr({ useRecords: true })
+const baselineDecode = await median(RUNS, () => recordsUnpackr.unpack(recordsBytes))
+let visited = 0
+const visit = await median(RUNS, async () => {
+  const a = await decodeArchive(ours, { hooks: nodeHooks })
+  visited = 0
+  a.handles.forEach((e) => void (visited += e.handleCount === undefined ? 0 : 1))
+  a.threads.forEach((e) => void (visited += e.threadId === undefined ? 0 : 1))
+  a.vaSpace.forEach((e) => void (visited += e.regionSize === undefined ? 0 : 1))
+})
+if (visited !== counts.handles + counts.threads + counts.regions) throw new Error(`visited ${visited}`)
+results.push({ id: 'b', what: 'open + visit every entry as a typed object vs msgpackr useRecords unpack', ours: visit, baseline: baselineDecode, unit: 'ms', target: 0.6 })
+
+// (e) streaming count: peak RSS of a process that only streams and counts, vs the file's size.
+const stream = JSON.parse(execFileSync(process.execPath, ['dist-bench/stream-count.js', file], { encoding: 'utf8' })) as { entries: number; maxRssBytes: number }
+const idle = JSON.parse(execFileSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify({maxRssBytes: process.resourceUsage().maxRSS * 1024}))'], { encoding: 'utf8' })) as { maxRssBytes: number }
+const size = statSync(file).size
+results.push({ id: 'e', what: `streaming count (${stream.entries} entries) peak RSS vs file size`, ours: stream.maxRssBytes / 1e6, baseline: size / 1e6, unit: 'MB', target: 0.5 })
+extra.push(`an idle node process peaks at ${(idle.maxRssBytes / 1e6).toFixed(0)} MB RSS; streaming adds ${((stream.maxRssBytes - idle.maxRssBytes) / 1e6).toFixed(0)} MB`)
+
+// (f) `pssnap info` on a small archive, cold, vs `node -e 0`.
+const small = `${OUT}/small.pssnap`
+{
+  const tiny = generateSnapshot({ seed: 2, handles: 40, regions: 60, threads: 8 })
+  const sink = new MemorySink()
+  const w = new ArchiveWriter(sink, { hooks: nodeHooks })
+  await w.begin(tiny.header)
+  for (const name of SECTION_NAMES) for (const e of tiny.sections[name] as object[]) w.add(name, e as never)
+  await w.finish(tiny.epilogue)
+  writeFileSync(small, sink.bytes())
+}
+const coldRuns = Math.max(RUNS, 9)
+const wall = (args: string[]) => {
+  const times: number[] = []
+  for (let i = 0; i < coldRuns; i++) {
+    const t0 = performance.now()
+    const r = spawnSync(process.execPath, args, { stdio: 'ignore' })
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`)
+    times.push(performance.now() - t0)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]!
+}
+const nodeCold = wall(['-e', '0'])
+const infoCold = wall(['dist/cli.js', 'info', small])
+results.push({ id: 'f', what: '`pssnap info` on a small archive, cold, vs `node -e 0`', ours: infoCold, baseline: nodeCold, unit: 'ms', target: 2.5 })
+
+console.log('')
+for (const r of results) console.log(ratioLine(r))
+console.log('')
+for (const line of extra) console.log(line)
+writeFileSync(`${OUT}/results.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, counts, results, extra }, null, 2))
+const missed = results.filter((r) => r.ours / r.baseline > r.target)
+console.log(missed.length === 0 ? '\nall targets met' : `\n${missed.length} target(s) missed: ${missed.map((r) => r.id).join(', ')}`)

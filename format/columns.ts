@@ -120,42 +120,52 @@ export interface ColumnBuilder {
 }
 
 class NumericBuilder implements ColumnBuilder {
-  private buf: Uint8Array<ArrayBuffer>
-  private view: ArrayBufferView
+  protected buf: Uint8Array<ArrayBuffer>
+  protected view: Record<number, number | bigint>
+  protected readonly width: number
   length = 0
   defined = false
-  constructor(private readonly dtype: NumericDType | BigDType, capacity = 1024) {
-    this.buf = new Uint8Array(capacity * DTYPE_WIDTH[dtype])
-    this.view = new CTORS[dtype](this.buf.buffer, 0, capacity)
+  constructor(
+    protected readonly dtype: NumericDType | BigDType,
+    capacity = 1024,
+  ) {
+    this.width = DTYPE_WIDTH[dtype]
+    this.buf = new Uint8Array(capacity * this.width)
+    this.view = new CTORS[dtype](this.buf.buffer, 0, capacity) as unknown as Record<number, number>
   }
   get byteSize(): number {
-    return this.length * DTYPE_WIDTH[this.dtype]
+    return this.length * this.width
   }
   push(value: unknown): void {
-    const width = DTYPE_WIDTH[this.dtype]
-    if ((this.length + 1) * width > this.buf.length) this.grow()
-    if (value !== undefined && value !== null) {
-      this.defined = true
-      const big = this.dtype === 'u64' || this.dtype === 'i64'
-      ;(this.view as unknown as Record<number, unknown>)[this.length] = big ? (typeof value === 'bigint' ? value : BigInt(value as number)) : value
-    } else (this.view as unknown as Record<number, unknown>)[this.length] = this.dtype === 'u64' || this.dtype === 'i64' ? 0n : 0
-    this.length++
+    if (this.length * this.width === this.buf.length) this.grow()
+    // A typed array stores undefined as 0, which is the absent value of numeric columns.
+    if (value !== undefined) this.defined = true
+    this.view[this.length++] = value as number
   }
-  private grow(): void {
+  protected grow(): void {
     const next = new Uint8Array(Math.max(64, this.buf.length * 2))
     next.set(this.buf)
     this.buf = next
-    this.view = new CTORS[this.dtype](next.buffer, 0, next.length / DTYPE_WIDTH[this.dtype])
+    this.view = new CTORS[this.dtype](next.buffer, 0, next.length / this.width) as unknown as Record<number, number>
   }
   finish(): ColumnPayload {
-    return { type: this.dtype, data: this.buf.subarray(0, this.length * DTYPE_WIDTH[this.dtype]) }
+    return { type: this.dtype, data: this.buf.subarray(0, this.length * this.width) }
   }
   reset(): void {
-    // A fresh buffer: the finished payload may still be referenced by a frame being written.
-    this.buf = new Uint8Array(this.buf.length)
-    this.view = new CTORS[this.dtype](this.buf.buffer, 0, this.buf.length / DTYPE_WIDTH[this.dtype])
+    // The buffer is reused: a finished payload is copied into its frame before the next entry arrives.
     this.length = 0
     this.defined = false
+  }
+}
+
+class BigBuilder extends NumericBuilder {
+  override push(value: unknown): void {
+    if (this.length * this.width === this.buf.length) this.grow()
+    if (value === undefined) this.view[this.length++] = 0n
+    else {
+      this.defined = true
+      this.view[this.length++] = typeof value === 'bigint' ? value : BigInt(value as number)
+    }
   }
 }
 
@@ -196,7 +206,7 @@ class StringBuilder implements ColumnBuilder {
 }
 
 class BytesBuilder implements ColumnBuilder {
-  private parts: Uint8Array[] = []
+  private data = new Uint8Array(1 << 16)
   private offsets = new NumericBuilder('u32')
   private total = 0
   defined = false
@@ -213,25 +223,23 @@ class BytesBuilder implements ColumnBuilder {
   push(value: unknown): void {
     if (value instanceof Uint8Array && value.length > 0) {
       this.defined = true
+      if (this.total + value.length > this.data.length) {
+        const next = new Uint8Array(Math.max(this.data.length * 2, this.total + value.length))
+        next.set(this.data.subarray(0, this.total))
+        this.data = next
+      }
       // Copied: the caller's buffer may be reused for the next entry (as PSS walk buffers are).
-      this.parts.push(value.slice())
+      this.data.set(value, this.total)
       this.total += value.length
     }
     this.offsets.push(this.total)
   }
   finish(): ColumnPayload {
-    const data = new Uint8Array(this.total)
-    let at = 0
-    for (const p of this.parts) {
-      data.set(p, at)
-      at += p.length
-    }
-    const out: ColumnPayload = { type: 'bytes', data, offsets: this.offsets.finish().data }
+    const out: ColumnPayload = { type: 'bytes', data: this.data.subarray(0, this.total), offsets: this.offsets.finish().data }
     if (this.architecture !== undefined) out.architecture = this.architecture
     return out
   }
   reset(): void {
-    this.parts = []
     this.offsets.reset()
     this.offsets.push(0)
     this.total = 0
@@ -242,5 +250,6 @@ class BytesBuilder implements ColumnBuilder {
 export function columnBuilder(dtype: DType): ColumnBuilder & { architecture?: string | undefined } {
   if (dtype === 'str') return new StringBuilder()
   if (dtype === 'bytes') return new BytesBuilder()
+  if (dtype === 'u64' || dtype === 'i64') return new BigBuilder(dtype)
   return new NumericBuilder(dtype)
 }

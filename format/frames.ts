@@ -56,17 +56,21 @@ export function frameCrc(headerBytes: Uint8Array, payload: Uint8Array, crc32: Cr
   return crc32(payload, crc32(headerBytes.subarray(4, 16)))
 }
 
-export function encodeFrameHeader(kind: number, codec: number, payload: Uint8Array, decodedLength: number, crc32: Crc32): Uint8Array {
-  const out = new Uint8Array(FRAME_HEADER_LENGTH)
-  out.set(FRAME_SYNC, 0)
-  const view = new DataView(out.buffer)
+/**
+ * Fills in the 20-byte header of `frame` (header room followed by the stored payload) and returns the
+ * frame's CRC.
+ */
+export function sealFrame(frame: Uint8Array, kind: number, codec: number, decodedLength: number, crc32: Crc32): number {
+  const view = new DataView(frame.buffer, frame.byteOffset, FRAME_HEADER_LENGTH)
+  frame.set(FRAME_SYNC, 0)
   view.setUint16(4, kind, true)
   view.setUint8(6, codec)
   view.setUint8(7, 0)
-  view.setUint32(8, payload.length, true)
+  view.setUint32(8, frame.length - FRAME_HEADER_LENGTH, true)
   view.setUint32(12, decodedLength, true)
-  view.setUint32(16, frameCrc(out, payload, crc32), true)
-  return out
+  const crc = frameCrc(frame, frame.subarray(FRAME_HEADER_LENGTH), crc32)
+  view.setUint32(16, crc, true)
+  return crc
 }
 
 /** Names what a non-pssnap file probably is, for NOT_PSSNAP messages (spec §2.1, §9). */

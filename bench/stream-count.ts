@@ -5,7 +5,7 @@ import { archiveFileStream, nodeHooks } from '../reader/node.js'
 
 const path = process.argv[2]!
 let entries = 0
-for await (const e of decodeArchiveEvents(archiveFileStream(path, 256 * 1024), { hooks: nodeHooks })) {
+for await (const e of decodeArchiveEvents(archiveFileStream(path, 256 * 1024), { hooks: nodeHooks, transient: true })) {
   if (e.type === 'chunk') entries += e.chunk.count
 }
 process.stdout.write(JSON.stringify({ entries, maxRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n')

@@ -2,6 +2,7 @@
 // dictionary-coded strings, concatenated blobs with offsets. Decoding checks every length and index in a
 // tight loop instead of validating entry objects.
 import { DTYPE_WIDTH, type DType } from './fields.js'
+import { ALIGN } from './msgpack-encode.js'
 import type { ColumnPayload } from './schemas.js'
 
 if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) {
@@ -149,7 +150,7 @@ class NumericBuilder implements ColumnBuilder {
     this.view = new CTORS[this.dtype](next.buffer, 0, next.length / this.width) as unknown as Record<number, number>
   }
   finish(): ColumnPayload {
-    return { type: this.dtype, data: this.buf.subarray(0, this.length * this.width) }
+    return { type: this.dtype, _d: ALIGN, data: this.buf.subarray(0, this.length * this.width) } as ColumnPayload
   }
   reset(): void {
     // The buffer is reused: a finished payload is copied into its frame before the next entry arrives.
@@ -194,7 +195,7 @@ class StringBuilder implements ColumnBuilder {
     this.index.push(id)
   }
   finish(): ColumnPayload {
-    return { type: 'str', dict: this.dict, data: this.index.finish().data }
+    return { type: 'str', _d: ALIGN, data: this.index.finish().data, dict: this.dict } as ColumnPayload
   }
   reset(): void {
     this.index.reset()
@@ -235,7 +236,7 @@ class BytesBuilder implements ColumnBuilder {
     this.offsets.push(this.total)
   }
   finish(): ColumnPayload {
-    const out: ColumnPayload = { type: 'bytes', data: this.data.subarray(0, this.total), offsets: this.offsets.finish().data }
+    const out = { type: 'bytes', data: this.data.subarray(0, this.total), _o: ALIGN, offsets: this.offsets.finish().data } as ColumnPayload
     if (this.architecture !== undefined) out.architecture = this.architecture
     return out
   }

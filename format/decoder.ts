@@ -77,6 +77,12 @@ export type ArchiveEvent =
 
 export interface DecodeOptions {
   hooks?: FormatHooks
+  /**
+   * For consumers that handle each event before asking for the next (validate, counting): a stream's
+   * frames are decoded in one reused buffer, so memory stays at about one frame whatever the input's
+   * size, but a chunk's columns are valid only until the next event. Ignored for Uint8Array input.
+   */
+  transient?: boolean
 }
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint', moreTypes: false })
@@ -124,7 +130,11 @@ class StreamSource implements ByteSource {
   private end = 0
   private done = false
   private readonly iterator: AsyncIterator<Uint8Array>
-  constructor(stream: AsyncIterable<Uint8Array>) {
+  constructor(
+    stream: AsyncIterable<Uint8Array>,
+    /** Views instead of copies: each frame's bytes are valid only until the next fill. */
+    private readonly transient: boolean,
+  ) {
     this.iterator = stream[Symbol.asyncIterator]()
   }
   async fill(n: number): Promise<boolean> {
@@ -134,27 +144,41 @@ class StreamSource implements ByteSource {
         this.done = true
         break
       }
-      this.append(value)
+      this.append(value, n)
     }
     return this.end - this.start >= n
   }
-  private append(chunk: Uint8Array): void {
+  /** `want`: how many live bytes the caller is waiting for, to size growth without overshooting. */
+  private append(chunk: Uint8Array, want: number): void {
     const live = this.end - this.start
     if (this.end + chunk.length > this.buf.length) {
-      // Grow from what actually arrived, never from a declared length: a hostile length cannot allocate.
-      const size = Math.max(live + chunk.length, Math.min(live * 2, live + chunk.length + (1 << 24)), 1 << 16)
-      const next = new Uint8Array(size)
-      next.set(this.buf.subarray(this.start, this.end))
-      this.buf = next
-      this.start = 0
-      this.end = live
+      // Live bytes move to the same position modulo 8 as in the file, so aligned columns stay aligned.
+      const at = this.position % 8
+      if (at + live + chunk.length <= this.buf.length) {
+        this.buf.copyWithin(at, this.start, this.end)
+      } else {
+        // Grow from what actually arrived, never from a declared length: a hostile length cannot allocate.
+        // Doubling, but never past what the caller waits for plus this chunk, so the buffer settles at
+        // about the largest frame instead of twice it.
+        const needed = at + live + chunk.length
+        const next = new Uint8Array(Math.max(needed, Math.min(this.buf.length * 2, at + Math.max(want, live) + chunk.length), 1 << 16))
+        next.set(this.buf.subarray(this.start, this.end), at)
+        this.buf = next
+      }
+      this.start = at
+      this.end = at + live
     }
+    // Copied at once: the producer may reuse its chunk buffer (archiveFileStream does).
     this.buf.set(chunk, this.end)
     this.end += chunk.length
   }
   view(n: number): Uint8Array {
-    // A copy: later appends may move or overwrite the buffer, and decoded columns keep views of it.
-    return this.buf.slice(this.start, this.start + n)
+    if (this.transient) return this.buf.subarray(this.start, this.start + n)
+    // A copy at the file's alignment: later appends overwrite the buffer, and decoded columns keep views.
+    const at = this.position % 8
+    const copy = new Uint8Array(at + n)
+    copy.set(this.buf.subarray(this.start, this.start + n), at)
+    return copy.subarray(at)
   }
   buffered(): number {
     return this.end - this.start
@@ -170,8 +194,8 @@ class StreamSource implements ByteSource {
 
 export type ByteInput = Uint8Array | AsyncIterable<Uint8Array>
 
-function sourceOf(input: ByteInput): ByteSource {
-  return input instanceof Uint8Array ? new BufferSource(input) : new StreamSource(input)
+function sourceOf(input: ByteInput, transient: boolean): ByteSource {
+  return input instanceof Uint8Array ? new BufferSource(input) : new StreamSource(input, transient)
 }
 
 // ---- the frame walk ----
@@ -213,7 +237,7 @@ class Walk {
  */
 export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOptions = {}): AsyncGenerator<ArchiveEvent> {
   const walk = new Walk(resolveHooks(options.hooks))
-  const src = sourceOf(input)
+  const src = sourceOf(input, options.transient ?? false)
   const version = await readPreamble(src, walk)
   if (version.minor > FORMAT_MINOR) {
     yield diag(walk.report('NEWER_MINOR', 'info', `archive format ${version.major}.${version.minor} is newer than this reader's ${FORMAT_MAJOR}.${FORMAT_MINOR}: read, content this reader does not know is listed as unknown`))

@@ -8,15 +8,32 @@ const encoder = new TextEncoder()
 
 type Value = unknown
 
-/** Encodes `value` after `headroom` zero bytes (for the frame header); returns the whole buffer. */
-export function encodeMessagePack(value: Value, headroom = 0): Uint8Array {
-  const strings: Uint8Array[] = []
-  const size = sizeOf(value, strings)
-  const out = new Uint8Array(headroom + size)
+/**
+ * Placed as a map value (key starting with `_`, spec §5), it becomes a bin of 0–7 zero bytes chosen so
+ * that the *next* entry's bin data starts 8-byte aligned: readers can then view columns in place.
+ */
+export const ALIGN = Object.freeze({ align: 8 })
+
+interface Plan {
+  strings: Uint8Array[]
+  pads: number[]
+  /** Absolute position (mod 8) of the output's first byte. */
+  origin: number
+  pos: number
+}
+
+/**
+ * Encodes `value` after `headroom` zero bytes (for the frame header); returns the whole buffer. `origin`
+ * is where the buffer's first byte will sit in the file (or decoded payload), modulo 8, for ALIGN.
+ */
+export function encodeMessagePack(value: Value, headroom = 0, origin = 0): Uint8Array {
+  const plan: Plan = { strings: [], pads: [], origin, pos: headroom }
+  measure(value, plan)
+  const out = new Uint8Array(plan.pos)
   const view = new DataView(out.buffer)
-  const state = { pos: headroom, str: 0 }
-  write(value, out, view, state, strings)
-  if (state.pos !== out.length) throw new Error(`msgpack encoder wrote ${state.pos - headroom} of ${size} bytes`)
+  const state = { pos: headroom, str: 0, pad: 0 }
+  write(value, out, view, state, plan)
+  if (state.pos !== out.length) throw new Error(`msgpack encoder wrote ${state.pos} of ${out.length} bytes`)
   return out
 }
 
@@ -33,36 +50,60 @@ function lengthHeader(n: number, small: number): number {
   return n < small ? 1 : n < 0x10000 ? 3 : 5
 }
 
-function sizeOf(v: Value, strings: Uint8Array[]): number {
-  if (v === null || v === undefined || typeof v === 'boolean') return 1
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? intSize(v) : 9
-  if (typeof v === 'bigint') return 9
-  if (typeof v === 'string') {
-    const bytes = encoder.encode(v)
-    strings.push(bytes)
-    return (bytes.length < 32 ? 1 : bytes.length < 0x100 ? 2 : bytes.length < 0x10000 ? 3 : 5) + bytes.length
-  }
-  if (v instanceof Uint8Array) return (v.length < 0x100 ? 2 : v.length < 0x10000 ? 3 : 5) + v.length
-  if (Array.isArray(v)) {
-    let n = lengthHeader(v.length, 16)
-    for (const item of v) n += sizeOf(item, strings)
-    return n
-  }
-  if (typeof v === 'object') {
+function strBytes(v: string, plan: Plan): Uint8Array {
+  const bytes = encoder.encode(v)
+  plan.strings.push(bytes)
+  return bytes
+}
+
+function strHeader(n: number): number {
+  return n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5
+}
+
+function binHeader(n: number): number {
+  return n < 0x100 ? 2 : n < 0x10000 ? 3 : 5
+}
+
+/** Advances plan.pos over `v`, recording string bytes and pad sizes in write order. */
+function measure(v: Value, plan: Plan): void {
+  if (v === null || v === undefined || typeof v === 'boolean') plan.pos += 1
+  else if (typeof v === 'number') plan.pos += Number.isSafeInteger(v) ? intSize(v) : 9
+  else if (typeof v === 'bigint') plan.pos += 9
+  else if (typeof v === 'string') {
+    const n = strBytes(v, plan).length
+    plan.pos += strHeader(n) + n
+  } else if (v instanceof Uint8Array) plan.pos += binHeader(v.length) + v.length
+  else if (Array.isArray(v)) {
+    plan.pos += lengthHeader(v.length, 16)
+    for (const item of v) measure(item, plan)
+  } else if (typeof v === 'object') {
     const list = entries(v)
-    let n = lengthHeader(list.length, 16)
-    for (const [k, item] of list) n += sizeOf(k, strings) + sizeOf(item, strings)
-    return n
-  }
-  throw new TypeError(`cannot encode a ${typeof v} as MessagePack`)
+    plan.pos += lengthHeader(list.length, 16)
+    for (let i = 0; i < list.length; i++) {
+      const [k, item] = list[i]!
+      measure(k, plan)
+      if (item === ALIGN) {
+        const next = list[i + 1]
+        let pad = 0
+        if (next && next[1] instanceof Uint8Array) {
+          const keyLen = new TextEncoder().encode(next[0]).length
+          const dataStart = plan.origin + plan.pos + 2 + strHeader(keyLen) + keyLen + binHeader(next[1].length)
+          pad = (8 - (dataStart % 8)) % 8
+        }
+        plan.pads.push(pad)
+        plan.pos += 2 + pad
+      } else measure(item, plan)
+    }
+  } else throw new TypeError(`cannot encode a ${typeof v} as MessagePack`)
 }
 
 interface State {
   pos: number
   str: number
+  pad: number
 }
 
-function write(v: Value, out: Uint8Array, view: DataView, s: State, strings: Uint8Array[]): void {
+function write(v: Value, out: Uint8Array, view: DataView, s: State, plan: Plan): void {
   if (v === null || v === undefined) {
     out[s.pos++] = 0xc0
   } else if (typeof v === 'boolean') {
@@ -83,7 +124,7 @@ function write(v: Value, out: Uint8Array, view: DataView, s: State, strings: Uin
     }
     s.pos += 8
   } else if (typeof v === 'string') {
-    const bytes = strings[s.str++]!
+    const bytes = plan.strings[s.str++]!
     const n = bytes.length
     if (n < 32) out[s.pos++] = 0xa0 | n
     else if (n < 0x100) {
@@ -118,13 +159,18 @@ function write(v: Value, out: Uint8Array, view: DataView, s: State, strings: Uin
     s.pos += n
   } else if (Array.isArray(v)) {
     writeLength(v.length, 0x90, 0xdc, out, view, s)
-    for (const item of v) write(item, out, view, s, strings)
+    for (const item of v) write(item, out, view, s, plan)
   } else {
     const list = entries(v as object)
     writeLength(list.length, 0x80, 0xde, out, view, s)
     for (const [k, item] of list) {
-      write(k, out, view, s, strings)
-      write(item, out, view, s, strings)
+      write(k, out, view, s, plan)
+      if (item === ALIGN) {
+        const pad = plan.pads[s.pad++]!
+        out[s.pos++] = 0xc4
+        out[s.pos++] = pad
+        s.pos += pad // zero bytes: the buffer is fresh
+      } else write(item, out, view, s, plan)
     }
   }
 }

@@ -2,11 +2,11 @@
 // per-section column builders and written as a CHUNK frame whenever a chunk fills, so memory stays
 // bounded by one chunk per open section whatever the capture's size.
 import { columnBuilder, type ColumnBuilder } from './columns.js'
-import { Codec, FORMAT_MAJOR, FORMAT_MINOR, FRAME_HEADER_LENGTH, FrameKind, SECTION_NAMES, type SectionName } from './constants.js'
+import { Codec, FORMAT_MAJOR, FORMAT_MINOR, FRAME_HEADER_LENGTH, FrameKind, PREAMBLE_LENGTH, SECTION_NAMES, type SectionName } from './constants.js'
 import { SECTIONS, type FieldSpec, type SectionEntryTypes } from './fields.js'
 import { encodePreamble, sealFrame } from './frames.js'
 import { resolveHooks, type FormatHooks, type ResolvedHooks } from './hooks.js'
-import { encodeMessagePack } from './msgpack-encode.js'
+import { ALIGN, encodeMessagePack } from './msgpack-encode.js'
 import { HeaderSchema, type ArchiveHeaderInput, type ColumnPayload, type Epilogue } from './schemas.js'
 
 /** Where frames go: a file, a stream, memory. A returned promise is awaited before the next write. */
@@ -107,7 +107,7 @@ class SectionBuilder {
       if (group.rows.length === 0) continue
       const groupColumns: Record<string, ColumnPayload> = {}
       for (const c of group.columns) if (c.builder.defined) groupColumns[c.name] = c.builder.finish()
-      sparse[name] = { rows: group.rows.finish().data, columns: groupColumns }
+      sparse[name] = { _r: ALIGN, rows: group.rows.finish().data, columns: groupColumns }
     }
     const payload: Record<string, unknown> = { section: this.name, first: this.first, count: this.count, columns }
     if (Object.keys(sparse).length > 0) payload.sparse = sparse
@@ -159,6 +159,8 @@ export class ArchiveWriter {
   private readonly frameCrcs: number[] = []
   private contextArchitecture = 'x64'
   private bytes = 0
+  /** File offset the next frame will start at (exact while frames are stored uncompressed). */
+  private plannedBytes = PREAMBLE_LENGTH
   private tail: Promise<void> = Promise.resolve()
   private state: 'new' | 'open' | 'finished' = 'new'
 
@@ -242,8 +244,11 @@ export class ArchiveWriter {
   /** Encodes now (so builders can be reused at once), compresses and writes in order. */
   private enqueueFrame(kind: number, value: unknown, countCrc = true): void {
     // The payload is encoded straight after room for the frame header: one buffer, one copy.
-    const frame = encodeMessagePack(value, FRAME_HEADER_LENGTH)
     const compress = this.options.compression === 'deflate' && kind !== FrameKind.TRAILER
+    // Alignment is to the file for stored frames, to the decoded payload for compressed ones.
+    const origin = compress ? 8 - (FRAME_HEADER_LENGTH % 8) : this.plannedBytes % 8
+    const frame = encodeMessagePack(value, FRAME_HEADER_LENGTH, origin)
+    this.plannedBytes += frame.length
     this.enqueue(async () => {
       let out = frame
       if (compress) {

@@ -1,6 +1,5 @@
 // The Node entry (`pssnap/node`): file helpers and zlib-backed hooks. The only reader file that may use
 // node: modules; everything else in reader/ and format/ runs in any JavaScript runtime.
-import { createReadStream } from 'node:fs'
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as zlib from 'node:zlib'
@@ -37,9 +36,23 @@ export async function validateArchiveFile(path: string): Promise<ValidationRepor
   return validateArchive(archiveFileStream(path), withHooks({}))
 }
 
-/** The file's bytes as an async iterable, for the streaming decoder. */
-export function archiveFileStream(path: string, chunkSize = 1 << 20): AsyncIterable<Uint8Array> {
-  return createReadStream(path, { highWaterMark: chunkSize }) as AsyncIterable<Uint8Array>
+/**
+ * The file's bytes as an async iterable for the streaming decoder. One buffer is reused for every read
+ * (no garbage per chunk), so each chunk is valid only until the next one is requested: the decoder
+ * copies what it needs at once.
+ */
+export async function* archiveFileStream(path: string, chunkSize = 1 << 20): AsyncIterable<Uint8Array> {
+  const handle = await open(path, 'r')
+  try {
+    const buffer = new Uint8Array(chunkSize)
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null)
+      if (bytesRead === 0) return
+      yield buffer.subarray(0, bytesRead)
+    }
+  } finally {
+    await handle.close()
+  }
 }
 
 export interface WriteFileOptions extends WriterOptions {}

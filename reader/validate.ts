@@ -30,7 +30,7 @@ export async function validateArchive(source: ArchiveSource, options: DecodeOpti
     unknown: { frameKinds: {}, sections: [], fields: [] },
   }
   try {
-    for await (const e of decodeArchiveEvents(await toByteInput(source), options)) {
+    for await (const e of decodeArchiveEvents(await toByteInput(source), { ...options, transient: true })) {
       switch (e.type) {
         case 'header':
           report.version = e.version

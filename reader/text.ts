@@ -1,0 +1,221 @@
+// Text rendering of entry values for tables and CSV (spec/JSON.md is the JSON one): addresses in hex,
+// sizes in binary units (exact bytes in CSV), FILETIMEs as ISO-8601, durations in seconds, enums and
+// flags by name. Also the default columns of each section's table and the `--columns` selection.
+// Platform-free.
+import type { FieldKind } from '../format/fields.js'
+import { NAME_TABLES, nameValue, type NameTableId } from '../format/names.js'
+import { fieldPaths, registerNames, resolveField, sectionId, storedFieldPaths, type AccessOptions, type FieldRef, type SectionId } from './access.js'
+import { filetimeToIso, toBase64 } from './json.js'
+
+/** `table`: for people (human sizes, '-' for absent). `csv`: exact (sizes in bytes, '' for absent). */
+export type TextMode = 'table' | 'csv'
+
+export interface TextOptions {
+  mode?: TextMode
+  /** Hex digits addresses are zero-padded to (default 16). */
+  addrDigits?: number
+  /** Blob bytes as base64 instead of `<n bytes>`. */
+  includeBlobs?: boolean
+}
+
+/** What rendering needs to know about a field (a FieldRef fits). */
+export interface KindInfo {
+  readonly kind: FieldKind | undefined
+  readonly names?: NameTableId | undefined
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB']
+
+/** `512 B`, `64 KiB`, `1.5 MiB`: binary units, one decimal when not exact. */
+export function formatSize(bytes: number | bigint): string {
+  const neg = bytes < 0
+  let n = neg ? -bytes : bytes
+  let unit = 0
+  // Divide as bigint while large so 64-bit sizes keep their magnitude, then finish in float.
+  while (typeof n === 'bigint' && n >= 1n << 50n) {
+    n /= 1024n
+    unit++
+  }
+  let v = Number(n)
+  while (v >= 1024 && unit < UNITS.length - 1) {
+    v /= 1024
+    unit++
+  }
+  const text = unit === 0 || Number.isInteger(v) ? String(v) : v.toFixed(1).replace(/\.0$/, '')
+  return `${neg ? '-' : ''}${text} ${UNITS[unit]}`
+}
+
+/** `0x00007ff612345678`: hex zero-padded to `digits` (16 by default: every 64-bit value lines up). */
+export function formatAddress(value: bigint | number, digits = 16): string {
+  const v = typeof value === 'bigint' ? BigInt.asUintN(64, value) : value >>> 0 === value ? value : BigInt.asUintN(64, BigInt(value))
+  return `0x${v.toString(16).padStart(digits, '0')}`
+}
+
+/** `0x1f0fff` (unpadded hex of a 32- or 64-bit value; negative i32 as its unsigned bits). */
+export function formatHex(value: bigint | number): string {
+  if (typeof value === 'bigint') return `0x${BigInt.asUintN(64, value).toString(16)}`
+  return Number.isInteger(value) && value < 0 && value >= -0x80000000 ? `0x${(value >>> 0).toString(16)}` : `0x${value.toString(16)}`
+}
+
+/** ISO-8601 of a FILETIME; '' for 0 (never set) or a time out of Date's range. */
+export function formatTime(ticks: bigint | number): string {
+  return filetimeToIso(BigInt(ticks)) ?? ''
+}
+
+/** A FILETIME duration in seconds with 3 decimals (`1.250`), exact from the 100 ns ticks. */
+export function formatDuration(ticks: bigint | number): string {
+  const t = BigInt(ticks)
+  const neg = t < 0n
+  const ms = ((neg ? -t : t) + 5000n) / 10000n // rounded to the millisecond
+  return `${neg ? '-' : ''}${ms / 1000n}.${String(ms % 1000n).padStart(3, '0')}`
+}
+
+/** Names of an enum/flags value (`SECTION`, `READWRITE|GUARD`), the number when the table does not know it. */
+export function formatNamed(names: NameTableId | undefined, value: number | bigint, short = true): string {
+  const table = names ? NAME_TABLES[names] : undefined
+  const n = typeof value === 'bigint' ? Number(value) : value
+  if (!table || !Number.isInteger(n) || n < 0 || n > 0xffffffff) return String(value)
+  return nameValue(table, n, short)
+}
+
+/** One value as text. Absent values are '-' in tables and '' in CSV. */
+export function formatValue(field: KindInfo, value: unknown, options: TextOptions = {}): string {
+  const mode = options.mode ?? 'table'
+  if (value === undefined || value === null) return mode === 'table' ? '-' : ''
+  if (value instanceof Uint8Array) return options.includeBlobs ? toBase64(value) : `<${value.length} bytes>`
+  if (typeof value === 'string') return value
+  if (typeof value !== 'number' && typeof value !== 'bigint') return typeof value === 'object' ? JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) : String(value)
+  switch (field.kind) {
+    case 'addr':
+      return formatAddress(value, options.addrDigits ?? 16)
+    case 'size':
+      return mode === 'table' ? formatSize(value) : String(value)
+    case 'time':
+      return formatTime(value)
+    case 'dur':
+      return mode === 'table' ? `${formatDuration(value)}s` : formatDuration(value)
+    case 'hex':
+      return formatHex(value)
+    case 'enum':
+    case 'flags':
+      return formatNamed(field.names, value)
+    default:
+      return String(value)
+  }
+}
+
+/**
+ * The text `~` matches against: like CSV, but addresses unpadded (`0x7ff6…`, so `/^0x7ff6/` works) and
+ * enums/flags by their full names (`MEM_COMMIT`, `PAGE_EXECUTE_READ|PAGE_GUARD`), which contain the short ones.
+ */
+export function matchText(field: KindInfo, value: unknown): string {
+  if (value === undefined || value === null) return ''
+  if ((typeof value === 'number' || typeof value === 'bigint') && field.kind !== undefined) {
+    if (field.kind === 'addr') return formatHex(value)
+    if (field.kind === 'enum' || field.kind === 'flags') return formatNamed(field.names, value, false)
+  }
+  return formatValue(field, value, { mode: 'csv' })
+}
+
+/** True for kinds whose table cells read best right-aligned. */
+export function isNumericKind(kind: FieldKind | undefined): boolean {
+  return kind === 'int' || kind === 'size' || kind === 'dur'
+}
+
+// ---- columns ----
+
+/** The table's default columns per section (shown when present in the archive). */
+export const DEFAULT_COLUMNS: Readonly<Record<SectionId, readonly string[]>> = {
+  handles: ['handle', 'typeName', 'objectName', 'grantedAccess', 'handleCount', 'pointerCount'],
+  threads: ['threadId', 'priority', 'basePriority', 'suspendCount', 'win32StartAddress', 'registers.$pc', 'registers.$sp', 'createTime', 'flags', 'threadName'],
+  vaSpace: ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'mappedFileName'],
+  auxiliaryPages: ['address', 'pageSize', 'captureTime'],
+}
+
+export interface TableColumn {
+  /** Header text. */
+  readonly label: string
+  readonly field: FieldRef
+}
+
+export interface ColumnOptions extends AccessOptions {
+  /** Stored fields present in at least one chunk (Section.fields): defaults absent from the archive are left out. */
+  present?: readonly string[]
+}
+
+/**
+ * Columns for a section's table or CSV: `undefined` for the defaults, `all` for every field the archive
+ * holds (plus decoded registers for threads), or a comma-separated list of field names (`resolveField` rules).
+ */
+export function selectColumns(section: string, spec: string | undefined, options: ColumnOptions = {}): TableColumn[] {
+  const id = sectionId(section)
+  if (!id) throw new RangeError(`unknown section '${section}'`)
+  const present = options.present ? new Set(options.present) : undefined
+  const hasContexts = !present || present.has('contextRecord')
+  const arch = options.contextArchitecture ?? 'x64'
+  const column = (field: FieldRef): TableColumn => ({ label: field.path.startsWith('registers.') ? field.path.slice('registers.'.length) : field.path, field })
+  const trimmed = spec?.trim()
+  if (!trimmed) {
+    const regs = registerNames(arch)
+    return DEFAULT_COLUMNS[id]
+      .map((p) => (p === 'registers.$pc' ? (regs[0] ? `registers.${regs[0]}` : '') : p === 'registers.$sp' ? (regs[1] ? `registers.${regs[1]}` : '') : p))
+      .filter((p) => p !== '' && (p.startsWith('registers.') ? hasContexts : !present || present.has(p)))
+      .map((p) => column(resolveField(id, p, options)))
+  }
+  if (trimmed === 'all') {
+    const stored = storedFieldPaths(id).filter((p) => !present || present.has(p))
+    const extra = present ? [...present].filter((p) => !stored.includes(p) && fieldPaths(id, options).includes(p)) : []
+    const regs = id === 'threads' && hasContexts ? registerNames(arch).map((r) => `registers.${r}`) : []
+    return [...stored, ...extra, ...regs].map((p) => column(resolveField(id, p, options)))
+  }
+  return trimmed
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((name) => column(resolveField(id, name, options)))
+}
+
+// ---- tables and CSV ----
+
+/** Aligned columns separated by two spaces; numeric kinds right-aligned. No trailing spaces. */
+export function renderTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], options: { header?: (text: string) => string } = {}): string {
+  const widths = columns.map((c, i) => Math.max(c.label.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const right = columns.map((c) => isNumericKind(c.field.kind))
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 && !right[i] ? cell : right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
+  const head = line(columns.map((c) => c.label))
+  return [options.header ? options.header(head) : head, ...rows.map(line)].join('\n') + '\n'
+}
+
+/** Table cells of one entry. Addresses are padded to the widest in their column, not to 16 digits. */
+export function tableRows(columns: readonly TableColumn[], entries: readonly object[]): string[][] {
+  const digits = columns.map((c) => {
+    if (c.field.kind !== 'addr') return 0
+    let max = 1
+    for (const e of entries) {
+      const v = c.field.get(e)
+      if (typeof v === 'bigint' || typeof v === 'number') max = Math.max(max, formatHex(v).length - 2)
+    }
+    return max
+  })
+  return entries.map((e) => columns.map((c, i) => sanitizeCell(formatValue(c.field, c.field.get(e), { mode: 'table', addrDigits: digits[i]! }))))
+}
+
+/** Control characters (a newline in an object name) would break a table's lines: shown escaped. */
+function sanitizeCell(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(text) ? text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)) : text
+}
+
+/** One RFC 4180 record (with its CRLF): fields quoted when they hold a quote, comma, CR or LF. */
+export function csvRecord(cells: readonly string[]): string {
+  return cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',') + '\r\n'
+}
+
+/** CSV record of one entry: exact values (sizes in bytes, addresses as 16 hex digits). */
+export function csvCells(columns: readonly TableColumn[], entry: object, options: { includeBlobs?: boolean } = {}): string[] {
+  return columns.map((c) => formatValue(c.field, c.field.get(entry), { mode: 'csv', ...(options.includeBlobs ? { includeBlobs: true } : {}) }))
+}

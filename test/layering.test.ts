@@ -1,0 +1,36 @@
+// The library's promise: reader/ and format/ run in any JavaScript runtime. These checks fail the build
+// when platform code leaks in (DESIGN.md §2).
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+import { describe, expect, it } from 'vitest'
+
+const IMPORT = /(?:from|import\()\s*['"]([^'"]+)['"]/g
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []))
+}
+
+describe('layering', () => {
+  const platformFree = [...sources('format'), ...sources('reader')].filter((f) => f !== join('reader', 'node.ts'))
+
+  it.each(platformFree)('%s imports no platform code', (file) => {
+    const imports = [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => m[1]!)
+    for (const spec of imports) {
+      expect(spec, `${file} imports ${spec}`).not.toMatch(/^node:|^(fs|path|os|zlib|crypto|child_process|worker_threads)$|^koffi|capture\//)
+    }
+  })
+
+  it('format/ imports nothing from reader/ or cli/', () => {
+    for (const file of sources('format')) {
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) expect(m[1], file).not.toMatch(/reader\/|cli\//)
+    }
+  })
+
+  it('the platform-free entry bundles for a browser', async () => {
+    const result = await build({ entryPoints: ['reader/index.ts'], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' })
+    expect(result.errors).toEqual([])
+    const code = result.outputFiles[0]!.text
+    expect(code).not.toMatch(/require\(["']node:/)
+  })
+})

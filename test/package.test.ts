@@ -35,7 +35,7 @@ describe('package.json', () => {
   })
 
   it('keeps runtime dependencies to the chosen ones, and pins dev dependencies exactly', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['msgpackr', 'yargs', 'zod'])
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['koffi', 'msgpackr', 'yargs', 'zod'])
     for (const [name, range] of Object.entries(pkg.devDependencies)) expect(range, name).toMatch(/^\d+\.\d+\.\d+$/)
   })
 

@@ -68,7 +68,9 @@ export function decodeColumn(c: ColumnPayload, count: number): Column | string {
       if (offsets[0] !== 0) return 'bytes column offsets do not start at 0'
       for (let i = 1; i < offsets.length; i++) if (offsets[i]! < offsets[i - 1]!) return `bytes column offsets decrease at row ${i - 1}`
       if (offsets[count] !== c.data.length) return `bytes column offsets end at ${offsets[count]}, data holds ${c.data.length}`
-      return c.architecture === undefined ? { dtype, data: c.data, offsets } : { dtype, data: c.data, offsets, architecture: c.architecture }
+      // A plain Uint8Array view: in Node the bin may be a Buffer, whose slice() would alias instead of copy.
+      const data = asBytes(c.data)
+      return c.architecture === undefined ? { dtype, data, offsets } : { dtype, data, offsets, architecture: c.architecture }
     }
     default:
       return `unknown column type '${String(c.type)}'`

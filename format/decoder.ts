@@ -85,7 +85,10 @@ export interface DecodeOptions {
   transient?: boolean
 }
 
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint', moreTypes: false })
+// int64AsType 'auto': a small value written in a uint64/int64 format (valid per spec §2.2) must still pass
+// the u32 schemas as a number; the u64 schemas widen every value to bigint themselves. ('auto' is in
+// msgpackr's runtime and README but not in its 2.1 type declarations.)
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'bigint', moreTypes: false })
 const EMPTY_MAP = Uint8Array.of(0x80)
 
 // ---- byte sources: one whole buffer (zero-copy) or an async stream (bounded buffering) ----

@@ -25,11 +25,17 @@ export function scanMessagePack(bytes: Uint8Array): ScanProblem | undefined {
     pos++
     let children = 0
     let skip = 0
+    // Containers count toward the nesting limit even when empty (spec §2.2 counts containers, not values).
+    let container = false
     if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
       // fixint, nil, bool
-    } else if (b >= 0x80 && b <= 0x8f) children = (b & 0x0f) * 2
-    else if (b >= 0x90 && b <= 0x9f) children = b & 0x0f
-    else if (b >= 0xa0 && b <= 0xbf) skip = b & 0x1f
+    } else if (b >= 0x80 && b <= 0x8f) {
+      children = (b & 0x0f) * 2
+      container = true
+    } else if (b >= 0x90 && b <= 0x9f) {
+      children = b & 0x0f
+      container = true
+    } else if (b >= 0xa0 && b <= 0xbf) skip = b & 0x1f
     else {
       switch (b) {
         case 0xcc: case 0xd0: skip = 1; break
@@ -47,16 +53,16 @@ export function scanMessagePack(bytes: Uint8Array): ScanProblem | undefined {
           skip = view.getUint32(pos); pos += 4; break
         case 0xdc:
           if (!need(2)) return cut(at, n)
-          children = view.getUint16(pos); pos += 2; break
+          children = view.getUint16(pos); pos += 2; container = true; break
         case 0xdd:
           if (!need(4)) return cut(at, n)
-          children = view.getUint32(pos); pos += 4; break
+          children = view.getUint32(pos); pos += 4; container = true; break
         case 0xde:
           if (!need(2)) return cut(at, n)
-          children = view.getUint16(pos) * 2; pos += 2; break
+          children = view.getUint16(pos) * 2; pos += 2; container = true; break
         case 0xdf:
           if (!need(4)) return cut(at, n)
-          children = view.getUint32(pos) * 2; pos += 4; break
+          children = view.getUint32(pos) * 2; pos += 4; container = true; break
         default:
           // 0xc1 (never used) and every ext type (0xc7–0xc9, 0xd4–0xd8) are outside the format.
           return { code: 'BAD_PAYLOAD', message: `MessagePack type byte 0x${b.toString(16)} at ${at} is not allowed in a pssnap payload`, offset: at }
@@ -66,11 +72,11 @@ export function scanMessagePack(bytes: Uint8Array): ScanProblem | undefined {
       if (!need(skip)) return { code: 'BAD_PAYLOAD', message: `MessagePack value at byte ${at} declares ${skip} bytes but only ${n - pos} remain`, offset: at }
       pos += skip
     }
-    if (children > 0) {
+    if (container) {
       // Each child takes at least one byte, so a count beyond the remaining bytes is a lie.
       if (children > n - pos) return { code: 'BAD_PAYLOAD', message: `MessagePack container at byte ${at} declares ${children} items but only ${n - pos} bytes remain`, offset: at }
       if (remaining.length > MAX_NESTING) return { code: 'DEPTH', message: `MessagePack nesting deeper than ${MAX_NESTING} at byte ${at}`, offset: at }
-      remaining.push(children)
+      if (children > 0) remaining.push(children)
     }
   }
   if (pos !== n) return { code: 'BAD_PAYLOAD', message: `${n - pos} bytes follow the MessagePack value (payload must be exactly one value)`, offset: pos }

@@ -155,17 +155,21 @@ export function enumName(t: NameTable, value: number, short = true): string {
 /** Names of the bits set in a flag value (`HANDLES|THREADS`), unknown leftover bits as hex, `0` as the zero name. */
 export function flagNames(t: NameTable, value: number, short = true): string {
   const names: string[] = []
-  let rest = value >>> 0
+  const full = value >>> 0
+  let covered = 0
   // Multi-bit members (CONTEXT_CONTROL = AMD64|1) are matched whole, largest first, before single bits.
+  // Members may share bits (every CONTEXT_* has CONTEXT_AMD64), so each is matched against the whole
+  // value and named when it adds a bit not already named.
   const members = Object.entries(t.values)
     .filter(([, v]) => v !== 0)
     .sort((a, b) => popcount(b[1]) - popcount(a[1]) || b[1] - a[1])
   for (const [name, v] of members) {
-    if (((rest & v) >>> 0) === v >>> 0 && (rest & v) !== 0) {
+    if (((full & v) >>> 0) === v >>> 0 && ((v & ~covered) >>> 0) !== 0) {
       names.push(short ? shortName(t, name) : name)
-      rest = (rest & ~v) >>> 0
+      covered = (covered | v) >>> 0
     }
   }
+  const rest = (full & ~covered) >>> 0
   if (rest !== 0) names.push(`0x${rest.toString(16)}`)
   if (names.length === 0) {
     const zero = Object.entries(t.values).find(([, v]) => v === 0)

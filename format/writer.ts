@@ -176,12 +176,13 @@ export class ArchiveWriter {
   /** Writes the preamble and the HEADER frame. Call once, first. */
   async begin(header: ArchiveHeaderInput): Promise<void> {
     if (this.state !== 'new') throw new Error('ArchiveWriter.begin called twice')
+    // Validated and normalised (64-bit values to bigint, so they travel as MessagePack uint64, never float)
+    // before anything is written: an invalid header leaves the sink empty and the writer unopened.
+    const parsed = HeaderSchema.safeParse(header)
+    if (!parsed.success) throw new TypeError(`invalid archive header: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     this.state = 'open'
     this.contextArchitecture = this.options.contextArchitecture ?? header.target.architecture ?? header.host.architecture
     this.enqueue(async () => this.emit(encodePreamble(FORMAT_MAJOR, FORMAT_MINOR, this.hooks.crc32)))
-    // Validated and normalised (64-bit values to bigint, so they travel as MessagePack uint64, never float).
-    const parsed = HeaderSchema.safeParse(header)
-    if (!parsed.success) throw new TypeError(`invalid archive header: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     this.enqueueFrame(FrameKind.HEADER, { ...(header as object), ...parsed.data })
     await this.tail
   }

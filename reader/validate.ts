@@ -44,7 +44,10 @@ export async function validateArchive(source: ArchiveSource, options: DecodeOpti
           break
         case 'frame':
           report.frames.push(e.frame)
-          if (e.frame.ok) report.recoveredBytes = e.frame.offset + 20 + e.frame.storedLength
+          // The preamble was intact if a frame was reached; then every intact frame counts (a damaged
+          // frame in the middle does not, even when frames after it are read).
+          if (report.recoveredBytes === 0) report.recoveredBytes = 16
+          if (e.frame.ok) report.recoveredBytes += 20 + e.frame.storedLength
           break
         case 'diagnostic':
           report.diagnostics.push(e.diagnostic)

@@ -1,0 +1,161 @@
+// Hostile bytes: random input, structured random frames with valid checksums, and random mutations of
+// valid archives (with and without repaired checksums) never make the reader throw anything but
+// ArchiveError, never hang, and leave an archive whose surviving content can be rendered.
+import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ArchiveError, archiveInfoToJson, decodeArchive, entryToJson, validateArchive, type FormatHooks } from '../reader/index.js'
+import { nodeHooks } from '../reader/node.js'
+import { ArchiveBuilder, concatBytes, crc32, encode, minimalArchive, mp, preamble, type MpValue } from './helpers/build-archive.js'
+import { generateSnapshot, snapshotBytes } from './synthetic/generate.js'
+
+/** Opens `bytes`, renders what survived, validates; fails on any non-ArchiveError throw or a slow read. */
+async function survives(bytes: Uint8Array, hooks?: FormatHooks): Promise<void> {
+  const start = performance.now()
+  try {
+    const archive = await decodeArchive(bytes, hooks ? { hooks } : {})
+    archiveInfoToJson(archive)
+    const contextArchitecture = archive.contextArchitecture
+    for (const name of archive.sectionNames) {
+      const section = archive.section(name)!
+      void section.fields
+      // A chunk may legally declare up to 2^20 entries without columns: render a bounded sample.
+      for (let i = 0; i < Math.min(section.length, 64); i++) entryToJson(name, section.get(i)!, { includeBlobs: true, ...(contextArchitecture ? { contextArchitecture } : {}) })
+    }
+  } catch (e) {
+    if (!(e instanceof ArchiveError)) throw e
+  }
+  const report = await validateArchive(bytes, hooks ? { hooks } : {})
+  expect(typeof report.ok).toBe('boolean')
+  expect(performance.now() - start).toBeLessThan(2000)
+}
+
+/** Recomputes every reachable frame's CRC (and the preamble's), so mutations reach the payload decoders. */
+function repairChecksums(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice()
+  const view = new DataView(out.buffer)
+  if (out.length >= 16) view.setUint32(12, crc32(out.subarray(0, 12)), true)
+  let at = 16
+  while (at + 20 <= out.length && out[at] === 0x50 && out[at + 1] === 0x53 && out[at + 2] === 0x46 && out[at + 3] === 0x52) {
+    const stored = view.getUint32(at + 8, true)
+    if (at + 20 + stored > out.length) break
+    view.setUint32(at + 16, crc32(out.subarray(at + 4, at + 16), out.subarray(at + 20, at + 20 + stored)), true)
+    at += 20 + stored
+  }
+  return out
+}
+
+type Mutation = (b: Uint8Array) => Uint8Array
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }).map(({ at, value }) => (b: Uint8Array) => {
+    const out = b.slice()
+    if (out.length > 0) out[at % out.length] = value
+    return out
+  }),
+  fc.record({ at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }).map(({ at, bit }) => (b: Uint8Array) => {
+    const out = b.slice()
+    if (out.length > 0) out[at % out.length]! ^= 1 << bit
+    return out
+  }),
+  fc.record({ at: fc.nat(), length: fc.integer({ min: 1, max: 64 }) }).map(({ at, length }) => (b: Uint8Array) => {
+    const i = b.length > 0 ? at % b.length : 0
+    return concatBytes([b.subarray(0, i), b.subarray(i + length)])
+  }),
+  fc.record({ at: fc.nat(), insert: fc.uint8Array({ minLength: 1, maxLength: 32 }) }).map(({ at, insert }) => (b: Uint8Array) => {
+    const i = b.length > 0 ? at % b.length : 0
+    return concatBytes([b.subarray(0, i), insert, b.subarray(i)])
+  }),
+  fc.nat().map((at) => (b: Uint8Array) => b.subarray(0, b.length > 0 ? at % b.length : 0)),
+  // A 32-bit little-endian field somewhere set to an extreme: lengths, counts and offsets.
+  fc.record({ at: fc.nat(), value: fc.constantFrom(0, 1, 0x7fffffff, 0xffffffff, 0x10000000, 0x100000) }).map(({ at, value }) => (b: Uint8Array) => {
+    const out = b.slice()
+    if (out.length >= 4) new DataView(out.buffer).setUint32(at % (out.length - 3), value, true)
+    return out
+  }),
+)
+
+const bases: [string, Uint8Array][] = []
+beforeAll(async () => {
+  bases.push(['minimalArchive()', minimalArchive()])
+  bases.push(['small.pssnap', new Uint8Array(readFileSync(new URL('../spec/fixtures/small.pssnap', import.meta.url)))])
+  const snapshot = generateSnapshot({ seed: 9, handles: 40, regions: 40, threads: 4, auxPages: 1 })
+  bases.push(['deflate', await snapshotBytes(snapshot, { compression: 'deflate', chunkEntries: 16, hooks: nodeHooks })])
+})
+
+describe('hostile bytes', () => {
+  it('random bytes', async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), (b) => survives(b)), { seed: 101, numRuns: 300 })
+  })
+
+  it('random bytes after a valid preamble', async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), (b) => survives(concatBytes([preamble(), b]))), { seed: 102, numRuns: 300 })
+  })
+
+  it('random frames with valid checksums after a valid header', async () => {
+    const leaf = fc.oneof(fc.integer(), fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }), fc.string({ maxLength: 12 }), fc.uint8Array({ maxLength: 40 }), fc.constant(null), fc.boolean(), fc.double().map((d) => mp.f64(d)))
+    const value = fc.letrec<{ v: MpValue }>((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, leaf as fc.Arbitrary<MpValue>, fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 8 }), tie('v'), { maxKeys: 4 })),
+    })).v
+    const column = fc.record({
+      type: fc.constantFrom('u8', 'u16', 'u32', 'i32', 'u64', 'i64', 'str', 'bytes', 'f32'),
+      data: fc.uint8Array({ maxLength: 48 }),
+      dict: fc.option(fc.array(fc.string({ maxLength: 6 }), { maxLength: 4 }), { nil: undefined }),
+      offsets: fc.option(fc.uint8Array({ maxLength: 24 }), { nil: undefined }),
+    })
+    const fieldNames = fc.constantFrom('handle', 'flags', 'typeName', 'objectName', 'contextRecord', 'threadId', 'regionSize', 'mappedFileName', 'pageContents', 'basicInformation.state', 'future')
+    const chunk = fc.record({
+      section: fc.constantFrom('handles', 'threads', 'vaSpace', 'auxiliaryPages', 'modules', '__proto__'),
+      first: fc.integer({ min: 0, max: 8 }),
+      count: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constant(1 << 20)),
+      columns: fc.dictionary(fieldNames, column, { maxKeys: 4 }),
+      sparse: fc.option(
+        fc.dictionary(fc.constantFrom('typeSpecificInformation.event', 'typeSpecificInformation.process', 'typeSpecificInformation.job'), fc.record({ rows: fc.uint8Array({ maxLength: 16 }), columns: fc.dictionary(fc.constantFrom('manualReset', 'signaled', 'processId'), column, { maxKeys: 2 }) }), { maxKeys: 2 }),
+        { nil: undefined },
+      ),
+    })
+    const frame = fc.record({
+      kind: fc.constantFrom(1, 2, 2, 2, 3, 4, 5, 0x8001),
+      codec: fc.constantFrom(0, 0, 0, 1, 9),
+      payload: fc.oneof(chunk.map((c) => encode(c as MpValue)), value.map((v) => encode(v)), fc.uint8Array({ maxLength: 64 })),
+    })
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { maxLength: 6 }), fc.boolean(), async (frames, withTrailer) => {
+        const b = new ArchiveBuilder().header({ producer: { tool: 't', version: '1' }, host: { platform: 'windows', architecture: 'x64' }, target: { processId: 4 }, capture: { captureFlags: 0, threadContextFlags: 0, startedAt: 'x' } })
+        for (const f of frames) b.frame({ kind: f.kind, codec: f.codec, payload: f.payload, decodedLength: f.payload.length })
+        await survives(b.finish(withTrailer ? {} : { trailer: false }))
+      }),
+      { seed: 103, numRuns: 400 },
+    )
+  })
+
+  it('random mutations of valid archives, checksums left broken', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 6 }), async (which, mutations) => {
+        const [, base] = bases[which % bases.length]!
+        await survives(mutations.reduce((b, m) => m(b), base))
+      }),
+      { seed: 104, numRuns: 300 },
+    )
+  })
+
+  it('random mutations of valid archives, checksums repaired (so payloads are decoded)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 6 }), fc.boolean(), async (which, mutations, node) => {
+        const [, base] = bases[which % bases.length]!
+        await survives(repairChecksums(mutations.reduce((b, m) => m(b), base)), node ? nodeHooks : undefined)
+      }),
+      { seed: 105, numRuns: 400 },
+    )
+  })
+
+  it('a chunk of 2^20 entries without columns stays cheap to open', async () => {
+    // Legal per spec §4 (a field absent from every entry has no column), so readers must not pay per entry.
+    const b = new ArchiveBuilder().header({ producer: { tool: 't', version: '1' }, host: { platform: 'windows', architecture: 'x64' }, target: { processId: 4 }, capture: { captureFlags: 0, threadContextFlags: 0, startedAt: 'x' } })
+    for (let i = 0; i < 64; i++) b.chunk({ section: 'handles', first: i << 20, count: 1 << 20, columns: {} })
+    const start = performance.now()
+    const archive = await decodeArchive(b.finish())
+    expect(archive.handles.length).toBe(64 * 2 ** 20)
+    expect(archive.handles.get(64 * 2 ** 20 - 1)).toEqual({})
+    expect(performance.now() - start).toBeLessThan(2000)
+  })
+})

@@ -1,0 +1,36 @@
+// How each golden fixture of spec/fixtures/ is made. Kept as data so the writer test and the README say
+// the same thing; a released fixture is never regenerated (spec/STABILITY.md), so changing an entry here
+// only matters for a fixture that does not exist yet.
+import type { WriterOptions } from '../../format/index.js'
+import { minimalArchive } from '../helpers/build-archive.js'
+import { generateSnapshot, snapshotBytes, type SnapshotOptions } from './generate.js'
+
+export interface FixtureRecipe {
+  name: string
+  description: string
+  make: (hooks: WriterOptions['hooks']) => Promise<Uint8Array>
+}
+
+const synthetic = (snapshot: SnapshotOptions, writer: WriterOptions) => (hooks: WriterOptions['hooks']) =>
+  snapshotBytes(generateSnapshot(snapshot), { ...writer, ...(hooks ? { hooks } : {}) })
+
+export const SMALL: SnapshotOptions = { seed: 7, handles: 24, regions: 30, threads: 6, contextRatio: 0.5, auxPages: 2 }
+export const MEDIUM: SnapshotOptions = { seed: 11, handles: 8000, regions: 9500, threads: 2500, contextRatio: 0.5, auxPages: 16 }
+
+export const FIXTURES: readonly FixtureRecipe[] = [
+  {
+    name: 'minimal',
+    description: 'the hand-written builder\'s minimalArchive() (test/helpers/build-archive.ts): 8 entries, every section, a sparse group per handle union member used, an epilogue with a capture error',
+    make: async () => minimalArchive(),
+  },
+  {
+    name: 'small',
+    description: `generateSnapshot(${JSON.stringify(SMALL)}) written uncompressed with chunkEntries 10 (several chunks per section)`,
+    make: synthetic(SMALL, { compression: 'none', chunkEntries: 10 }),
+  },
+  {
+    name: 'medium',
+    description: `generateSnapshot(${JSON.stringify(MEDIUM)}) written deflate-compressed with chunkEntries 4096`,
+    make: synthetic(MEDIUM, { compression: 'deflate', chunkEntries: 4096 }),
+  },
+]

@@ -1,2 +1,235 @@
-// placeholder entry, replaced by the CLI
-console.log('pssnap')
+// `pssnap`: the command line. Thin by design: parse arguments (yargs), call the library, render. Command
+// code is imported only once a command runs, so `--help` and `--version` load nothing but yargs.
+//
+// Exit codes: 0 success; 1 a reported failure (`CODE - message` on stderr: ArchiveError, QueryError,
+// a missing file…; `validate` also exits 1 when the archive has an error diagnostic); 2 a usage error
+// (unknown command or option, missing argument), printed with the command's usage.
+import { readFileSync } from 'node:fs'
+import yargs, { type Argv } from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { styleFor } from './io.js'
+
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message)
+  }
+}
+
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'validate', 'export', 'capture', 'ps']
+
+/** What the matched command will do, run after parsing so every failure reaches one handler. */
+type Action = () => Promise<number | void>
+
+function version(): string {
+  try {
+    // dist/cli.js → ../package.json is the package's own manifest.
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+const OUTPUT_OPTIONS = {
+  json: { type: 'boolean', description: 'JSON document (spec/JSON.md)' },
+  ndjson: { type: 'boolean', description: 'one JSON object per line' },
+  csv: { type: 'boolean', description: 'CSV (RFC 4180) with a header row' },
+} as const
+
+const WHERE_HELP = `--where: comparisons on any field, combined with and / or / not and parentheses:
+  field = value   != < <= > >=      field ~ text   field ~ /regex/i   field !~ …
+  field in (a, b, c)   field not in (…)   field has FLAG   field = null
+Values: 42  0x7ff6a000  64KB 1.5MiB (1024-based)  250ms 2s (durations)
+  2026-11-25T12:00Z (times)  'quoted text'  NAME or NAME|NAME for enums and flags
+  (objectType = SECTION, state = COMMIT or MEM_COMMIT, protect = READWRITE|GUARD).
+Fields are dotted paths (typeSpecificInformation.process.processId, basicInformation.state),
+matched ignoring case; a unique last part is enough (Rip → registers.Rip, process.processId).`
+
+function listCommand(y: Argv, what: string): Argv {
+  return y
+    .positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true })
+    .options({
+      where: { type: 'string', alias: 'w', description: 'keep entries matching an expression (see below)', requiresArg: true },
+      sort: { type: 'string', alias: 's', description: 'sort by fields: field[:desc],…', requiresArg: true },
+      limit: { type: 'number', alias: 'n', description: 'show at most N entries (or groups)', requiresArg: true },
+      columns: { type: 'string', alias: 'c', description: "table/CSV columns: a,b,c or 'all'", requiresArg: true },
+      'group-by': { type: 'string', alias: 'g', description: 'count entries per value of a field', requiresArg: true },
+      sum: { type: 'string', description: 'with --group-by: also sum this field per group', requiresArg: true },
+      ...OUTPUT_OPTIONS,
+    })
+    .conflicts({ json: ['ndjson', 'csv'], ndjson: 'csv' })
+    .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
+    .check((a) => (a.sum === undefined || a['group-by'] !== undefined ? true : '--sum needs --group-by: the sum is per group'))
+    .epilogue(`Lists the ${what} of an archive as a table (default), JSON, NDJSON or CSV.\n\n${WHERE_HELP}`)
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let action: Action | undefined
+  let verbose = argv.includes('--verbose')
+  let colorWanted: boolean | undefined = argv.includes('--no-color') ? false : undefined
+  const run = (fn: Action) => {
+    action = fn
+  }
+
+  const parser = yargs(argv)
+    .scriptName('pssnap')
+    .usage('$0 <command> [options]\n\nRead archives of Windows Process Snapshotting captures: summary, handles, threads, memory regions, validation and export.')
+    .version(version())
+    .help()
+    .alias('help', 'h')
+    .options({
+      verbose: { type: 'boolean', description: 'show stack traces of failures', global: true },
+      color: { type: 'boolean', description: 'colour output on a terminal (--no-color to disable)', global: true },
+    })
+    .command(
+      'info <archive>',
+      'summary: target, capture, process, sections, timings, errors',
+      (y) => y.positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true }).options({ json: OUTPUT_OPTIONS.json }).example('$0 info capture.pssnap', 'what was captured, how, and what went wrong').example('$0 info capture.pssnap --json', 'the same as JSON (schema pssnap.info/1)'),
+      (a) => run(async () => (await import('./commands.js')).info(a)),
+    )
+    .command(
+      'handles <archive>',
+      'list handles (PSS_HANDLE_ENTRY)',
+      (y) => listCommand(y, 'handles').example("$0 handles capture.pssnap --where 'objectType = SECTION'", 'section handles').example('$0 handles capture.pssnap --group-by typeName', 'handle count per type').example("$0 handles capture.pssnap --where 'objectName ~ BaseNamedObjects' --csv", 'named objects as CSV'),
+      (a) => run(async () => (await import('./commands.js')).list('handles', a)),
+    )
+    .command(
+      'threads <archive>',
+      'list threads (PSS_THREAD_ENTRY) with decoded registers',
+      (y) => listCommand(y, 'threads').example("$0 threads capture.pssnap --sort 'kernelTime:desc' --limit 5", 'busiest threads').example("$0 threads capture.pssnap --columns threadId,Rip,Rsp,threadName", 'registers from the thread contexts'),
+      (a) => run(async () => (await import('./commands.js')).list('threads', a)),
+    )
+    .command(
+      'regions <archive>',
+      'list memory regions (PSS_VA_SPACE_ENTRY)',
+      (y) => listCommand(y, 'memory regions').example("$0 regions capture.pssnap --where 'state = COMMIT and protect ~ EXECUTE'", 'executable committed memory').example('$0 regions capture.pssnap --group-by type --sum regionSize', 'bytes per region type').example("$0 regions capture.pssnap --where 'regionSize >= 1MiB' --sort regionSize:desc", 'large regions first'),
+      (a) => run(async () => (await import('./commands.js')).list('regions', a)),
+    )
+    .command(
+      'aux <archive>',
+      'list auxiliary pages (PSS_AUXILIARY_PAGE_ENTRY)',
+      (y) => listCommand(y, 'auxiliary pages').example('$0 aux capture.pssnap --json', 'auxiliary pages as JSON (page contents by length)'),
+      (a) => run(async () => (await import('./commands.js')).list('aux', a)),
+    )
+    .command(
+      'validate <archive>',
+      'check every checksum, length and column; report what is recoverable',
+      (y) => y.positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true }).options({ json: OUTPUT_OPTIONS.json }).example('$0 validate capture.pssnap', 'exit 0 when intact, 1 when damaged').epilogue('Reads the file as a stream: memory stays bounded whatever its size.'),
+      (a) => run(async () => (await import('./commands.js')).validate(a)),
+    )
+    .command(
+      'export <archive>',
+      'write sections as JSON, NDJSON or CSV',
+      (y) =>
+        y
+          .positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true })
+          .options({
+            format: { type: 'string', alias: 'f', choices: ['json', 'ndjson', 'csv'], description: 'output format', demandOption: true, requiresArg: true },
+            section: { type: 'string', description: 'sections to export: handles, threads, regions, aux (comma-separated; one for csv)', requiresArg: true },
+            where: { type: 'string', alias: 'w', description: 'keep entries matching an expression (one --section only)', requiresArg: true },
+            columns: { type: 'string', alias: 'c', description: "CSV columns: a,b,c (default: all)", requiresArg: true },
+            output: { type: 'string', alias: 'o', description: 'write to a file (atomically: temp file + rename) instead of stdout', requiresArg: true },
+            'include-blobs': { type: 'boolean', description: 'include thread contexts and page contents as base64' },
+          })
+          .check((a) => {
+            const sections = typeof a.section === 'string' ? a.section.split(',').filter((x) => x.trim()) : []
+            if (a.format === 'csv' && sections.length !== 1) return '--format csv writes one section: add --section handles, threads, regions or aux'
+            if (a.where !== undefined && sections.length !== 1) return '--where applies to one section: add --section'
+            if (a.columns !== undefined && a.format !== 'csv') return '--columns applies to --format csv only'
+            return true
+          })
+          .example('$0 export capture.pssnap --format json -o capture.json', 'everything as one JSON document (schema pssnap.export/1)')
+          .example('$0 export capture.pssnap --format ndjson', 'one line per entry, with a "section" field')
+          .example('$0 export capture.pssnap --format csv --section regions -o regions.csv', 'one section as CSV'),
+      (a) => run(async () => (await import('./commands.js')).exportArchive(a)),
+    )
+    .command(
+      'capture <pid>',
+      'capture a process into an archive (Windows only)',
+      (y) => y.positional('pid', { type: 'number', description: 'process id', demandOption: true }).options({ output: { type: 'string', alias: 'o', description: 'archive to write', requiresArg: true } }).example('$0 capture 4242 -o notepad.pssnap', 'snapshot process 4242'),
+      () => run(captureUnavailable),
+    )
+    .command(
+      'ps',
+      'list processes that can be captured (Windows only)',
+      (y) => y.example('$0 ps', 'processes with their ids'),
+      () => run(captureUnavailable),
+    )
+    .example('$0 info capture.pssnap', 'summary of an archive')
+    .example("$0 regions capture.pssnap --where 'protect ~ EXECUTE'", 'filter entries')
+    .example('$0 validate capture.pssnap', 'check integrity')
+    .demandCommand(1, 'Choose a command.')
+    .recommendCommands()
+    .strict()
+    .wrap(null)
+    .exitProcess(false)
+    .showHelpOnFail(false)
+    .fail((msg, err, y) => {
+      // Command handlers only record what to run, so everything that reaches here is about the arguments.
+      let usage = ''
+      y.showHelp((s: string) => (usage = s))
+      let message = msg ?? err?.message ?? 'invalid arguments'
+      // `pssnap bogus …` is an unknown command, not an unknown argument.
+      const first = argv.find((a) => !a.startsWith('-'))
+      if (first !== undefined && !COMMANDS.includes(first) && argv.indexOf(first) === 0) message = `Unknown command: ${first}`
+      throw new UsageError(message, usage)
+    })
+
+  try {
+    const args = await parser.parseAsync()
+    verbose = Boolean(args.verbose)
+    colorWanted = args.color as boolean | undefined
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.usage}\n\n${error.message}\n`)
+      return 2
+    }
+    return report(error, verbose, colorWanted)
+  }
+  if (!action) return 0 // --help, --version
+  try {
+    return (await action()) ?? 0
+  } catch (error) {
+    return report(error, verbose, colorWanted)
+  }
+}
+
+async function captureUnavailable(): Promise<number> {
+  const { captureUnavailableReason } = await import('../capture/index.js')
+  const reason: Error | undefined = captureUnavailableReason()
+  throw reason ?? Object.assign(new Error('the capture command is not available in this build'), { code: 'NOT_IMPLEMENTED' })
+}
+
+/** The one place failures are printed: `CODE - message`, the stack only with --verbose. */
+function report(error: unknown, verbose: boolean, color: boolean | undefined): number {
+  const e = error instanceof Error ? error : new Error(String(error))
+  const raw = (e as { code?: unknown }).code
+  const code = typeof raw === 'string' && /^[A-Z][A-Z0-9_]*$/.test(raw) ? raw : 'INTERNAL'
+  const head = styleFor(process.stderr, color).red(code)
+  let message = e.message
+  const errno = e as NodeJS.ErrnoException
+  if (errno.syscall && typeof errno.path === 'string') {
+    // `ENOENT: no such file or directory, open 'x'` → `cannot read 'x': no such file or directory`
+    const what = /^[A-Z]+: (.*?), \w+/.exec(e.message)?.[1] ?? e.message
+    message = `cannot ${/write|rename|mkdir|unlink|open.*w/.test(errno.syscall) ? 'write' : 'read'} '${errno.path}': ${what}`
+  }
+  if (e.name === 'QueryError') {
+    // Point at the column under the query.
+    const q = e as Error & { query: string; column: number }
+    if (q.query) message += `\n  ${q.query}\n  ${' '.repeat(Math.max(0, q.column - 1))}^`
+  }
+  process.stderr.write(`${head} - ${message}\n`)
+  if (verbose) process.stderr.write(`${e.stack ?? ''}\n`)
+  else if (code === 'INTERNAL') process.stderr.write('(this is a bug in pssnap; run again with --verbose for the stack trace)\n')
+  return 1
+}
+
+// Quiet exit when the reader of a pipe goes away (`pssnap handles x | head`).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw e
+})
+
+process.exitCode = await main(hideBin(process.argv))

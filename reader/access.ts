@@ -146,20 +146,18 @@ function refFor(section: SectionId, path: string, options: AccessOptions): Field
 /**
  * Resolves a field name for a section. Accepted, in this order: the exact dotted path, the same ignoring
  * case, then a unique dotted suffix (`process.processId`, `state` for auxiliary pages' `basicInformation.state`,
- * `Rip` for `registers.Rip`). With no known section any path is accepted and read as is.
+ * `Rip` for `registers.Rip`). With no section, or an unknown one, any path is accepted and read as is.
  * Throws FieldError when nothing or more than one field matches.
  */
 export function resolveField(section: string | undefined, name: string, options: AccessOptions = {}): FieldRef {
   const id = section === undefined ? undefined : sectionId(section)
-  if (!id) {
-    if (section !== undefined && !/^[A-Za-z_$][\w$]*$/.test(section)) throw new FieldError('UNKNOWN_FIELD', `unknown section '${section}'`)
-    return { path: name, dtype: undefined, kind: undefined, get: pathGetter(name) }
-  }
+  // No section, or one this reader does not know (a newer minor's): every path is read as is.
+  if (!id) return { path: name, dtype: undefined, kind: undefined, get: pathGetter(name) }
   const all = fieldPaths(id, options)
   const lower = name.toLowerCase()
   const pick = (hits: string[]): FieldRef | undefined => {
     if (hits.length === 1) return refFor(id, hits[0]!, options)
-    if (hits.length > 1) throw new FieldError('AMBIGUOUS_FIELD', `'${name}' could be any of ${hits.join(', ')} in ${id}: write the longer name`, hits)
+    if (hits.length > 1) throw new FieldError('AMBIGUOUS_FIELD', `'${name}' is ambiguous in ${id}`, hits, `write one of ${hits.join(', ')}`)
     return undefined
   }
   const ref =
@@ -168,6 +166,6 @@ export function resolveField(section: string | undefined, name: string, options:
     pick(all.filter((p) => p.endsWith(`.${name}`))) ??
     pick(all.filter((p) => p.toLowerCase().endsWith(`.${lower}`)))
   if (ref) return ref
-  const near = all.filter((p) => p.toLowerCase().includes(lower) || lower.includes(p.slice(p.lastIndexOf('.') + 1).toLowerCase()))
+  const near = lower.length < 3 ? [] : all.filter((p) => p.toLowerCase().includes(lower) || lower.includes(p.slice(p.lastIndexOf('.') + 1).toLowerCase()))
   throw new FieldError('UNKNOWN_FIELD', `unknown field '${name}' in ${id}${near.length ? ` (did you mean ${near.slice(0, 4).join(', ')}?)` : ''}`, near, `fields: ${storedFieldPaths(id).filter((p) => !p.includes('.') || id !== 'handles').join(', ')}${id === 'handles' ? ', typeSpecificInformation.<member>.<field>' : ''}${id === 'threads' ? `, registers.{${registerNames(options.contextArchitecture ?? 'x64').join(',')}}` : ''}`)
 }

@@ -69,7 +69,7 @@ interface Token {
 const OPERATORS = ['==', '!=', '<>', '<=', '>=', '!~', '&&', '||', '=', '<', '>', '~', '!']
 const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?/
 const NUMBERISH = /^[+-]?(?:\d|\.\d)[\w.]*/
-const WORD = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/
+const WORD = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*/
 
 function tokenize(query: string): Token[] {
   const tokens: Token[] = []
@@ -203,7 +203,7 @@ export function parseQuery(query: string): QueryNode {
       next()
       if (peek().type === ')' || peek().type === 'end') fail(`a condition after '('`)
       const inner = parseOr()
-      if (peek().type !== ')') fail(`')' to close the '(' at column ${t.column}`)
+      if (peek().type !== ')') fail(`')' to close the '(' from column ${t.column}`)
       next()
       return inner
     }
@@ -232,9 +232,9 @@ export function parseQuery(query: string): QueryNode {
         let text = t.text
         // NAME|NAME|… : a flag combination.
         while (peek().type === '|') {
-          const bar = next()
+          next()
           const part = peek()
-          if (part.type !== 'word' && part.type !== 'number') fail(`a flag name after '|' at column ${bar.column}`)
+          if (part.type !== 'word' && part.type !== 'number') fail(`a flag name after '|'`)
           text += `|${next().text}`
         }
         return { type: 'name', text, column: t.column }
@@ -274,7 +274,7 @@ export function parseQuery(query: string): QueryNode {
       next()
       const values: ValueNode[] = [parseValue(open)]
       while (peek().type === ',') values.push(parseValue(next()))
-      if (peek().type !== ')') fail(`',' or ')' to close the list of 'in' at column ${inTok.column}`)
+      if (peek().type !== ')') fail(`',' or ')' to close the list of 'in' from column ${inTok.column}`)
       next()
       return { type: 'in', field, column, negate, values }
     }

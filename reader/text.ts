@@ -3,7 +3,7 @@
 // flags by name. Also the default columns of each section's table and the `--columns` selection.
 // Platform-free.
 import type { FieldKind } from '../format/fields.js'
-import { NAME_TABLES, nameValue, type NameTableId } from '../format/names.js'
+import { NAME_TABLES, nameValue, type NameTable, type NameTableId } from '../format/names.js'
 import { fieldPaths, registerNames, resolveField, sectionId, storedFieldPaths, type AccessOptions, type FieldRef, type SectionId } from './access.js'
 import { filetimeToIso, toBase64 } from './json.js'
 
@@ -75,7 +75,41 @@ export function formatNamed(names: NameTableId | undefined, value: number | bigi
   const table = names ? NAME_TABLES[names] : undefined
   const n = typeof value === 'bigint' ? Number(value) : value
   if (!table || !Number.isInteger(n) || n < 0 || n > 0xffffffff) return String(value)
-  return nameValue(table, n, short)
+  return table.isFlags ? flagList(table, n, short) : nameValue(table, n, short)
+}
+
+/**
+ * Flag names in ascending bit order (`READWRITE|GUARD`), leftover bits in hex last, the zero name for 0.
+ * Members of several bits (CONTEXT_CONTROL = CONTEXT_AMD64|1) are tested against the whole value, largest
+ * first, and named only when they add bits not yet named, so `0x10000b` reads CONTROL|INTEGER|FLOATING_POINT.
+ */
+function flagList(table: NameTable, value: number, short: boolean): string {
+  const v = value >>> 0
+  const members = Object.entries(table.values)
+    .filter(([, m]) => m !== 0)
+    .sort((a, b) => popcount(b[1]) - popcount(a[1]) || b[1] - a[1])
+  const hits: [string, number][] = []
+  let rest = v
+  for (const [name, m] of members) {
+    if (((v & m) >>> 0) === m >>> 0 && (rest & m) !== 0) {
+      hits.push([name, m])
+      rest = (rest & ~m) >>> 0
+    }
+  }
+  const label = (name: string) => (short && name.startsWith(table.prefix) ? name.slice(table.prefix.length) : name)
+  const names = hits.sort((a, b) => (a[1] >>> 0) - (b[1] >>> 0)).map(([name]) => label(name))
+  if (rest !== 0) names.push(`0x${rest.toString(16)}`)
+  if (names.length === 0) {
+    const zero = Object.entries(table.values).find(([, m]) => m === 0)
+    return zero ? label(zero[0]) : '0'
+  }
+  return names.join('|')
+}
+
+function popcount(v: number): number {
+  let n = 0
+  for (let x = v >>> 0; x !== 0; x &= x - 1) n++
+  return n
 }
 
 /** One value as text. Absent values are '-' in tables and '' in CSV. */
@@ -157,10 +191,10 @@ export function selectColumns(section: string, spec: string | undefined, options
   const trimmed = spec?.trim()
   if (!trimmed) {
     const regs = registerNames(arch)
-    return DEFAULT_COLUMNS[id]
-      .map((p) => (p === 'registers.$pc' ? (regs[0] ? `registers.${regs[0]}` : '') : p === 'registers.$sp' ? (regs[1] ? `registers.${regs[1]}` : '') : p))
-      .filter((p) => p !== '' && (p.startsWith('registers.') ? hasContexts : !present || present.has(p)))
-      .map((p) => column(resolveField(id, p, options)))
+    const defaults = DEFAULT_COLUMNS[id].map((p) => (p === 'registers.$pc' ? (regs[0] ? `registers.${regs[0]}` : '') : p === 'registers.$sp' ? (regs[1] ? `registers.${regs[1]}` : '') : p)).filter((p) => p !== '')
+    const shown = defaults.filter((p) => (p.startsWith('registers.') ? hasContexts : !present || present.has(p)))
+    // An empty section has no fields present: show the default header anyway.
+    return (shown.length ? shown : defaults.filter((p) => !p.startsWith('registers.') && p !== 'threadName')).map((p) => column(resolveField(id, p, options)))
   }
   if (trimmed === 'all') {
     const stored = storedFieldPaths(id).filter((p) => !present || present.has(p))
@@ -177,31 +211,72 @@ export function selectColumns(section: string, spec: string | undefined, options
 
 // ---- tables and CSV ----
 
-/** Aligned columns separated by two spaces; numeric kinds right-aligned. No trailing spaces. */
-export function renderTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], options: { header?: (text: string) => string } = {}): string {
-  const widths = columns.map((c, i) => Math.max(c.label.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const right = columns.map((c) => isNumericKind(c.field.kind))
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 && !right[i] ? cell : right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd()
-  const head = line(columns.map((c) => c.label))
-  return [options.header ? options.header(head) : head, ...rows.map(line)].join('\n') + '\n'
+/**
+ * Column widths and address padding of a table, measured in one pass over the entries so the rows can then be
+ * rendered and written one at a time (a million-row table never exists as one string).
+ */
+export interface TableLayout {
+  readonly widths: readonly number[]
+  /** Hex digits each address column is padded to: the widest value in the column, not 16. */
+  readonly digits: readonly number[]
+  readonly right: readonly boolean[]
 }
 
-/** Table cells of one entry. Addresses are padded to the widest in their column, not to 16 digits. */
-export function tableRows(columns: readonly TableColumn[], entries: readonly object[]): string[][] {
-  const digits = columns.map((c) => {
-    if (c.field.kind !== 'addr') return 0
-    let max = 1
-    for (const e of entries) {
+export function tableLayout(columns: readonly TableColumn[], entries: Iterable<object>): TableLayout {
+  const digits = columns.map(() => 1)
+  const widths = columns.map((c) => c.label.length)
+  const isAddr = columns.map((c) => c.field.kind === 'addr')
+  for (const e of entries) {
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i]!
       const v = c.field.get(e)
-      if (typeof v === 'bigint' || typeof v === 'number') max = Math.max(max, formatHex(v).length - 2)
+      if (isAddr[i] && (typeof v === 'bigint' || typeof v === 'number')) {
+        const d = formatHex(v).length - 2
+        if (d > digits[i]!) digits[i] = d
+        if (d + 2 > widths[i]!) widths[i] = d + 2
+      } else {
+        const w = sanitizeCell(formatValue(c.field, v, { mode: 'table' })).length
+        if (w > widths[i]!) widths[i] = w
+      }
     }
-    return max
-  })
-  return entries.map((e) => columns.map((c, i) => sanitizeCell(formatValue(c.field, c.field.get(e), { mode: 'table', addrDigits: digits[i]! }))))
+  }
+  return { widths, digits, right: columns.map((c) => isNumericKind(c.field.kind)) }
+}
+
+/** Table cells of one entry, for a layout. */
+export function tableCells(columns: readonly TableColumn[], layout: TableLayout, entry: object): string[] {
+  return columns.map((c, i) => sanitizeCell(formatValue(c.field, c.field.get(entry), { mode: 'table', addrDigits: layout.digits[i]! })))
+}
+
+/** One table line: two spaces between columns, numeric kinds right-aligned, no trailing spaces. */
+export function tableLine(layout: TableLayout, cells: readonly string[]): string {
+  let line = ''
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!
+    const last = i === cells.length - 1
+    line += (i ? '  ' : '') + (layout.right[i] ? cell.padStart(layout.widths[i]!) : last ? cell : cell.padEnd(layout.widths[i]!))
+  }
+  return line.trimEnd()
+}
+
+/** The header line of a table. */
+export function tableHeader(columns: readonly TableColumn[], layout: TableLayout): string {
+  return tableLine(layout, columns.map((c) => c.label))
+}
+
+/** Table cells of every entry, addresses padded to the widest in their column. */
+export function tableRows(columns: readonly TableColumn[], entries: readonly object[]): string[][] {
+  const layout = tableLayout(columns, entries)
+  return entries.map((e) => tableCells(columns, layout, e))
+}
+
+/** A whole table as one string (header, rows, trailing newline), from rendered cells. */
+export function renderTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], options: { header?: (text: string) => string } = {}): string {
+  const widths = columns.map((c) => c.label.length)
+  for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (r[i] ?? '').length)
+  const layout: TableLayout = { widths, digits: columns.map(() => 16), right: columns.map((c) => isNumericKind(c.field.kind)) }
+  const head = tableHeader(columns, layout)
+  return [options.header ? options.header(head) : head, ...rows.map((r) => tableLine(layout, r))].join('\n') + '\n'
 }
 
 /** Control characters (a newline in an object name) would break a table's lines: shown escaped. */

@@ -13,10 +13,14 @@ if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) {
 export type NumericDType = 'u8' | 'u16' | 'u32' | 'i32'
 export type BigDType = 'u64' | 'i64'
 
+/** Stored values of an integer column: as wide as the type, or narrower (spec §5.1). */
+export type IntArray = Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array
+
 export type Column =
-  | { readonly dtype: NumericDType; readonly values: Uint8Array | Uint16Array | Uint32Array | Int32Array }
-  | { readonly dtype: BigDType; readonly values: BigUint64Array | BigInt64Array }
-  | { readonly dtype: 'str'; readonly dict: readonly string[]; readonly index: Uint32Array }
+  | { readonly dtype: NumericDType; readonly values: IntArray }
+  /** `values` holds bigints when stored 8 bytes wide, else numbers that readers widen with BigInt(). */
+  | { readonly dtype: BigDType; readonly values: BigUint64Array | BigInt64Array | IntArray; readonly narrow: boolean }
+  | { readonly dtype: 'str'; readonly dict: readonly string[]; readonly index: Uint8Array | Uint16Array | Uint32Array }
   | { readonly dtype: 'bytes'; readonly data: Uint8Array; readonly offsets: Uint32Array; readonly architecture?: string }
 
 export const DTYPES: readonly DType[] = ['u8', 'u16', 'u32', 'i32', 'u64', 'i64', 'str', 'bytes']
@@ -29,6 +33,18 @@ const CTORS: Record<NumericDType | BigDType, TypedCtor> = {
   i32: Int32Array,
   u64: BigUint64Array,
   i64: BigInt64Array,
+}
+const UNSIGNED_BY_WIDTH: Record<number, TypedCtor> = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array, 8: BigUint64Array }
+const SIGNED_BY_WIDTH: Record<number, TypedCtor> = { 1: Int8Array, 2: Int16Array, 4: Int32Array, 8: BigInt64Array }
+const isSigned = (dtype: DType) => dtype === 'i32' || dtype === 'i64'
+
+/** Width in bytes of each stored value: data.length / count, checked against what the type allows. */
+function storedWidth(bytes: number, count: number, max: number, what: string): number | string {
+  if (count === 0) return bytes === 0 ? max : `${what} holds ${bytes} bytes for 0 entries`
+  const w = bytes / count
+  if (w !== 1 && w !== 2 && w !== 4 && w !== 8) return `${what} holds ${bytes} bytes for ${count} entries (not 1, 2, 4 or 8 per entry)`
+  if (w > max) return `${what} stores ${w}-byte values, wider than its type (${max})`
+  return w
 }
 
 /** A typed view of `bin` when it is aligned, else an aligned copy (MessagePack gives no alignment). */
@@ -49,14 +65,16 @@ export function decodeColumn(c: ColumnPayload, count: number): Column | string {
   const dtype = c.type as DType
   switch (dtype) {
     case 'u8': case 'u16': case 'u32': case 'i32': case 'u64': case 'i64': {
-      const width = DTYPE_WIDTH[dtype]
-      if (c.data.length !== count * width) return `${dtype} column holds ${c.data.length} bytes, expected ${count} × ${width}`
-      return { dtype, values: typed(CTORS[dtype], c.data) } as Column
+      const width = storedWidth(c.data.length, count, DTYPE_WIDTH[dtype], `${dtype} column`)
+      if (typeof width === 'string') return width
+      const values = typed((isSigned(dtype) ? SIGNED_BY_WIDTH : UNSIGNED_BY_WIDTH)[width]!, c.data)
+      return (dtype === 'u64' || dtype === 'i64' ? { dtype, values, narrow: width < 8 } : { dtype, values }) as Column
     }
     case 'str': {
       if (!c.dict) return 'str column has no dict'
-      if (c.data.length !== count * 4) return `str column index holds ${c.data.length} bytes, expected ${count} × 4`
-      const index = typed<Uint32Array>(Uint32Array, c.data)
+      const width = storedWidth(c.data.length, count, 4, 'str column index')
+      if (typeof width === 'string') return width
+      const index = typed<Uint8Array | Uint16Array | Uint32Array>(UNSIGNED_BY_WIDTH[width]!, c.data)
       const limit = c.dict.length
       for (let i = 0; i < index.length; i++) if (index[i]! > limit) return `str column index ${index[i]} at row ${i} exceeds the dictionary (${limit})`
       return { dtype, dict: c.dict, index }
@@ -103,6 +121,9 @@ export function columnValue(col: Column, i: number): number | bigint | string | 
       // A copy, so a kept value does not pin the whole file buffer.
       return end === start ? undefined : col.data.slice(start, end)
     }
+    case 'u64':
+    case 'i64':
+      return col.narrow ? BigInt(col.values[i] as number) : col.values[i]
     default:
       return col.values[i]
   }
@@ -122,7 +143,7 @@ export interface ColumnBuilder {
   reset(): void
 }
 
-class NumericBuilder implements ColumnBuilder {
+export class NumericBuilder implements ColumnBuilder {
   protected buf: Uint8Array<ArrayBuffer>
   protected view: Record<number, number | bigint>
   protected readonly width: number
@@ -151,8 +172,12 @@ class NumericBuilder implements ColumnBuilder {
     this.buf = next
     this.view = new CTORS[this.dtype](next.buffer, 0, next.length / this.width) as unknown as Record<number, number>
   }
+  /** The values at the type's full width (for offsets and sparse rows, which the spec fixes at u32). */
+  finishFull(): Uint8Array {
+    return this.buf.subarray(0, this.length * this.width)
+  }
   finish(): ColumnPayload {
-    return { type: this.dtype, _d: ALIGN, data: this.buf.subarray(0, this.length * this.width) } as ColumnPayload
+    return { type: this.dtype, _d: ALIGN, data: narrowest(this.dtype, this.view as unknown as ArrayLike<number | bigint>, this.length) } as ColumnPayload
   }
   reset(): void {
     // The buffer is reused: a finished payload is copied into its frame before the next entry arrives.
@@ -197,6 +222,7 @@ class StringBuilder implements ColumnBuilder {
     this.index.push(id)
   }
   finish(): ColumnPayload {
+    // The index is a u32 builder, so its narrowest width follows from the largest index, dict.length.
     return { type: 'str', _d: ALIGN, data: this.index.finish().data, dict: this.dict } as ColumnPayload
   }
   reset(): void {
@@ -238,7 +264,7 @@ class BytesBuilder implements ColumnBuilder {
     this.offsets.push(this.total)
   }
   finish(): ColumnPayload {
-    const out = { type: 'bytes', data: this.data.subarray(0, this.total), _o: ALIGN, offsets: this.offsets.finish().data } as ColumnPayload
+    const out = { type: 'bytes', data: this.data.subarray(0, this.total), _o: ALIGN, offsets: this.offsets.finishFull() } as ColumnPayload
     if (this.architecture !== undefined) out.architecture = this.architecture
     return out
   }
@@ -248,6 +274,48 @@ class BytesBuilder implements ColumnBuilder {
     this.total = 0
     this.defined = false
   }
+}
+
+/** The values as bytes in the narrowest width (spec §5.1) that holds every one of them. */
+function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bigint>, length: number): Uint8Array {
+  const full = DTYPE_WIDTH[dtype]
+  let width = 1
+  if (dtype === 'u64' || dtype === 'i64') {
+    let lo = 0n
+    let hi = 0n
+    for (let i = 0; i < length; i++) {
+      const v = values[i] as bigint
+      if (v > hi) hi = v
+      else if (v < lo) lo = v
+    }
+    width = fitsWidth(dtype === 'i64', Number(lo < -(1n << 40n) ? -(2 ** 40) : lo), hi > 0xffffffffn ? 2 ** 40 : Number(hi))
+  } else {
+    let lo = 0
+    let hi = 0
+    for (let i = 0; i < length; i++) {
+      const v = values[i] as number
+      if (v > hi) hi = v
+      else if (v < lo) lo = v
+    }
+    width = fitsWidth(dtype === 'i32', lo, hi)
+  }
+  width = Math.min(width, full)
+  const src = values as unknown as ArrayBufferView
+  if (width === full) return new Uint8Array(src.buffer, src.byteOffset, length * full)
+  const out = new (isSigned(dtype) ? SIGNED_BY_WIDTH : UNSIGNED_BY_WIDTH)[width]!(new ArrayBuffer(length * width), 0, length) as unknown as Record<number, number>
+  if (full === 8) for (let i = 0; i < length; i++) out[i] = Number(values[i] as bigint)
+  else for (let i = 0; i < length; i++) out[i] = values[i] as number
+  return new Uint8Array((out as unknown as ArrayBufferView).buffer, 0, length * width)
+}
+
+function fitsWidth(signed: boolean, lo: number, hi: number): number {
+  if (signed) return lo >= -0x80 && hi <= 0x7f ? 1 : lo >= -0x8000 && hi <= 0x7fff ? 2 : lo >= -0x80000000 && hi <= 0x7fffffff ? 4 : 8
+  return hi <= 0xff ? 1 : hi <= 0xffff ? 2 : hi <= 0xffffffff ? 4 : 8
+}
+
+/** Row indices of a sparse group: always full u32 (spec §5.4). */
+export function rowsBuilder(): NumericBuilder {
+  return new NumericBuilder('u32')
 }
 
 export function columnBuilder(dtype: DType): ColumnBuilder & { architecture?: string | undefined } {

@@ -507,6 +507,11 @@ function decodeChunk(walk: Walk, value: unknown, info: FrameInfo, out: ArchiveEv
   if (c.first > expectedFirst) {
     out.push(diag(walk.report('GAP', 'error', `${section}: entries ${expectedFirst}..${c.first - 1} are missing (a chunk was lost)`, { ...where, section })))
   }
+  if (c.count > 0 && Object.keys(c.columns).length === 0) {
+    // Every entry must cost bytes in some column, so a file cannot claim more entries than it has bytes.
+    out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${info.index} of ${section} claims ${c.count} entries but has no column: skipped`, { ...where, section })))
+    return undefined
+  }
   const columns = decodeColumns(walk, section, 'columns', c.columns, layout.columns, c.count, out, where)
   if (!columns) return undefined
   const sparse: Record<string, DecodedSparseGroup> = {}
@@ -517,13 +522,14 @@ function decodeChunk(walk: Walk, value: unknown, info: FrameInfo, out: ArchiveEv
       out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${info.index}, ${section}.${group}: ${rows}`, { ...where, section })))
       return undefined
     }
-    const groupColumns = decodeColumns(walk, section, `sparse.${group}`, g.columns, fields ?? {}, rows.length, out, where)
-    if (!groupColumns) return undefined
     if (!fields) {
+      // A sparse group this reader does not know: reported once as a whole, its columns not decoded.
       const path = `chunk.${section}.sparse.${group}`
       if (!walk.unknown.fields.includes(path)) reportUnknown(walk, [path], out, where)
       continue
     }
+    const groupColumns = decodeColumns(walk, section, `sparse.${group}`, g.columns, fields, rows.length, out, where)
+    if (!groupColumns) return undefined
     sparse[group] = { rows, columns: groupColumns }
   }
   reportUnknown(walk, unknownKeys(value, ChunkSchema, `chunk.${section}.`).filter((p) => !p.includes('.columns.') && !p.includes('.sparse.')), out, where)
@@ -545,12 +551,21 @@ function decodeColumns(
   // Null-prototype map: column names come from the file and must never reach Object.prototype.
   const columns: Record<string, Column> = Object.create(null)
   for (const [name, payload] of Object.entries(payloads)) {
+    const spec = Object.prototype.hasOwnProperty.call(known, name) ? known[name] : undefined
     const decoded = decodeColumn(payload, count)
     if (typeof decoded === 'string') {
+      if (!spec) {
+        // A newer minor's column this reader cannot even decode (an unknown type): drop just that column.
+        const path = `chunk.${section}.${label}.${name}`
+        if (!walk.unknown.fields.includes(path)) {
+          walk.noteUnknown([path])
+          out.push(diag(walk.report('UNKNOWN', 'info', `unknown column ${section}.${label}.${name} ignored (${decoded})`, where)))
+        }
+        continue
+      }
       out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${where.frame}, ${section}.${label}.${name}: ${decoded}: chunk skipped`, { ...where, section })))
       return undefined
     }
-    const spec = Object.prototype.hasOwnProperty.call(known, name) ? known[name] : undefined
     if (!spec) {
       const path = `chunk.${section}.${label}.${name}`
       if (!walk.unknown.fields.includes(path)) reportUnknown(walk, [path], out, where)

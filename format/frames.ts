@@ -93,5 +93,5 @@ export function sniffFormat(bytes: Uint8Array): string {
     if (head[i] === 0x7b || head[i] === 0x5b) return 'JSON or other text (perhaps pssnap --json output)'
     return 'a text file'
   }
-  return 'not a pssnap archive (unrecognised content)'
+  return 'unrecognised binary content'
 }

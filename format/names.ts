@@ -183,7 +183,7 @@ export function nameValue(t: NameTable, value: number, short = true): string {
   return t.isFlags ? flagNames(t, value, short) : enumName(t, value, short)
 }
 
-/** Parses `HANDLES|THREADS`, `PSS_CAPTURE_HANDLES`, `0x84` or `132` (and mixtures) into a number. */
+/** Parses `CAPTURE_HANDLES|CAPTURE_THREADS`, `PSS_CAPTURE_HANDLES`, `0x84` or `132` (and mixtures) into a number. */
 export function parseFlags(t: NameTable, text: string): number {
   let value = 0
   for (const raw of text.split(/[|,+\s]+/).filter(Boolean)) {

@@ -1,7 +1,7 @@
 // The streaming archive writer (spec/ARCHIVE.md §2–8). Entries are added one at a time, buffered into
 // per-section column builders and written as a CHUNK frame whenever a chunk fills, so memory stays
 // bounded by one chunk per open section whatever the capture's size.
-import { columnBuilder, type ColumnBuilder } from './columns.js'
+import { columnBuilder, rowsBuilder, type ColumnBuilder } from './columns.js'
 import { Codec, FORMAT_MAJOR, FORMAT_MINOR, FRAME_HEADER_LENGTH, FrameKind, PREAMBLE_LENGTH, SECTION_NAMES, type SectionName } from './constants.js'
 import { SECTIONS, type FieldSpec, type SectionEntryTypes } from './fields.js'
 import { encodePreamble, sealFrame } from './frames.js'
@@ -55,7 +55,7 @@ interface BoundColumn {
 
 class SparseGroupBuilder {
   readonly get: Getter
-  readonly rows = columnBuilder('u32')
+  readonly rows = rowsBuilder()
   readonly columns: BoundColumn[]
   constructor(name: string, fields: Readonly<Record<string, FieldSpec>>) {
     this.get = getterFor(name)
@@ -93,6 +93,9 @@ class SectionBuilder {
     }
     this.count++
   }
+  dtypeOf(field: string): string {
+    return (SECTIONS[this.name].columns as Record<string, FieldSpec>)[field]!.dtype
+  }
   byteSize(): number {
     let n = 0
     for (const c of this.columns) n += c.builder.byteSize
@@ -102,12 +105,18 @@ class SectionBuilder {
   take(): Record<string, unknown> {
     const columns: Record<string, ColumnPayload> = {}
     for (const c of this.columns) if (c.builder.defined) columns[c.name] = c.builder.finish()
+    if (Object.keys(columns).length === 0 && this.count > 0) {
+      // Entries with no field at all: a chunk must still have a column (spec §4), so write the first
+      // text or blob column, whose absent value reads back as absent.
+      const c = this.columns.find((x) => ['str', 'bytes'].includes(this.dtypeOf(x.name)))
+      if (c) columns[c.name] = c.builder.finish()
+    }
     const sparse: Record<string, unknown> = {}
     for (const [name, group] of this.sparse) {
       if (group.rows.length === 0) continue
       const groupColumns: Record<string, ColumnPayload> = {}
       for (const c of group.columns) if (c.builder.defined) groupColumns[c.name] = c.builder.finish()
-      sparse[name] = { _r: ALIGN, rows: group.rows.finish().data, columns: groupColumns }
+      sparse[name] = { _r: ALIGN, rows: group.rows.finishFull(), columns: groupColumns }
     }
     const payload: Record<string, unknown> = { section: this.name, first: this.first, count: this.count, columns }
     if (Object.keys(sparse).length > 0) payload.sparse = sparse

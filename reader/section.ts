@@ -166,6 +166,9 @@ function valueExpr(col: Column, ref: string, index: string): string {
       return `((k = ${ref}.index[${index}]) === 0 ? undefined : ${ref}.dict[k - 1])`
     case 'bytes':
       return `((a = ${ref}.offsets[${index}]) === (b = ${ref}.offsets[${index} + 1]) ? undefined : ${ref}.data.slice(a, b))`
+    case 'u64':
+    case 'i64':
+      return col.narrow ? `BigInt(${ref}.values[${index}])` : `${ref}.values[${index}]`
     default:
       return `${ref}.values[${index}]`
   }

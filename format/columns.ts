@@ -280,7 +280,22 @@ class BytesBuilder implements ColumnBuilder {
 function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bigint>, length: number): Uint8Array {
   const full = DTYPE_WIDTH[dtype]
   let width = 1
-  if (dtype === 'u64' || dtype === 'i64') {
+  if (dtype === 'u64') {
+    // Through 32-bit halves: no bigint per value. Narrow only when every high half is zero.
+    const src = values as unknown as BigUint64Array
+    const words = new Uint32Array(src.buffer, src.byteOffset, length * 2)
+    let hi = 0
+    let high = 0
+    for (let i = 0; i < words.length; i += 2) {
+      high |= words[i + 1]!
+      if (words[i]! > hi) hi = words[i]!
+    }
+    if (high !== 0) return new Uint8Array(src.buffer, src.byteOffset, length * 8)
+    width = fitsWidth(false, 0, hi)
+    const out = new UNSIGNED_BY_WIDTH[width]!(new ArrayBuffer(length * width), 0, length) as unknown as Record<number, number>
+    for (let i = 0; i < length; i++) out[i] = words[i * 2]!
+    return new Uint8Array((out as unknown as ArrayBufferView).buffer, 0, length * width)
+  } else if (dtype === 'i64') {
     let lo = 0n
     let hi = 0n
     for (let i = 0; i < length; i++) {
@@ -288,7 +303,7 @@ function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bi
       if (v > hi) hi = v
       else if (v < lo) lo = v
     }
-    width = fitsWidth(dtype === 'i64', Number(lo < -(1n << 40n) ? -(2 ** 40) : lo), hi > 0xffffffffn ? 2 ** 40 : Number(hi))
+    width = fitsWidth(true, Number(lo < -(1n << 40n) ? -(2 ** 40) : lo), hi > 0xffffffffn ? 2 ** 40 : Number(hi))
   } else {
     let lo = 0
     let hi = 0

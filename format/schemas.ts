@@ -131,10 +131,17 @@ export const TrailerSchema = z.object({
 /** Binary values: msgpackr gives Buffer in Node, Uint8Array elsewhere; both are Uint8Array. */
 const bin = z.instanceof(Uint8Array)
 
+/** A dictionary can hold tens of thousands of strings: one tight loop instead of a schema per element. */
+const stringArray = z.custom<string[]>((v) => {
+  if (!Array.isArray(v)) return false
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false
+  return true
+}, 'expected an array of strings')
+
 export const ColumnSchema = z.object({
   type: z.string(),
   data: bin,
-  dict: z.optional(z.array(z.string())),
+  dict: z.optional(stringArray),
   offsets: z.optional(bin),
   architecture: z.optional(z.string()),
 })

@@ -1,6 +1,6 @@
 // The Node entry (`pssnap/node`): file helpers and zlib-backed hooks. The only reader file that may use
 // node: modules; everything else in reader/ and format/ runs in any JavaScript runtime.
-import { open, readFile, rename, rm } from 'node:fs/promises'
+import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import * as zlib from 'node:zlib'
 import { ArchiveWriter, type ArchiveHeaderInput, type ByteSink, type Epilogue, type FormatHooks, type WriteSummary, type WriterOptions } from '../format/index.js'
@@ -27,8 +27,29 @@ function withHooks<T extends { hooks?: FormatHooks }>(options: T): T {
 
 /** Opens an archive file (read whole: the fastest way to a queryable archive). */
 export async function openArchiveFile(path: string, options: OpenOptions = {}): Promise<Archive> {
-  const bytes = await readFile(path)
-  return decodeArchive(bytes, withHooks(options))
+  return decodeArchive(await readWhole(path), withHooks(options))
+}
+
+/**
+ * The whole file in one buffer, read with as few calls as possible: fs.promises.readFile reads in 512 KiB
+ * steps with a round trip each, which made opening a 100 MB archive twice as slow as reading it.
+ */
+async function readWhole(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r')
+  try {
+    const { size } = await handle.stat()
+    // Unzeroed: every byte is overwritten by the read (and trimmed below if the file shrank meanwhile).
+    const out = Buffer.allocUnsafe(size)
+    let filled = 0
+    while (filled < size) {
+      const { bytesRead } = await handle.read(out, filled, size - filled, filled)
+      if (bytesRead === 0) break
+      filled += bytesRead
+    }
+    return filled === size ? out : out.subarray(0, filled)
+  } finally {
+    await handle.close()
+  }
 }
 
 /** Validates a file as a stream, so memory stays bounded by one frame whatever the file's size. */

@@ -5,7 +5,7 @@ import { build } from 'esbuild'
 
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
 await build({
-  entryPoints: ['bench/run.ts', 'bench/stream-count.ts'],
+  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts'],
   outdir: 'dist-bench',
   bundle: true,
   platform: 'node',

@@ -125,44 +125,19 @@ function write(v: Value, out: Uint8Array, view: DataView, s: State, plan: Plan):
     s.pos += 8
   } else if (typeof v === 'string') {
     const bytes = plan.strings[s.str++]!
-    const n = bytes.length
-    if (n < 32) out[s.pos++] = 0xa0 | n
-    else if (n < 0x100) {
-      out[s.pos++] = 0xd9
-      out[s.pos++] = n
-    } else if (n < 0x10000) {
-      out[s.pos++] = 0xda
-      view.setUint16(s.pos, n)
-      s.pos += 2
-    } else {
-      out[s.pos++] = 0xdb
-      view.setUint32(s.pos, n)
-      s.pos += 4
-    }
+    writeHeader(bytes.length, 32, 0xa0, 0xd9, 0xda, out, view, s)
     out.set(bytes, s.pos)
-    s.pos += n
+    s.pos += bytes.length
   } else if (v instanceof Uint8Array) {
-    const n = v.length
-    if (n < 0x100) {
-      out[s.pos++] = 0xc4
-      out[s.pos++] = n
-    } else if (n < 0x10000) {
-      out[s.pos++] = 0xc5
-      view.setUint16(s.pos, n)
-      s.pos += 2
-    } else {
-      out[s.pos++] = 0xc6
-      view.setUint32(s.pos, n)
-      s.pos += 4
-    }
+    writeHeader(v.length, 0, 0, 0xc4, 0xc5, out, view, s)
     out.set(v, s.pos)
-    s.pos += n
+    s.pos += v.length
   } else if (Array.isArray(v)) {
-    writeLength(v.length, 0x90, 0xdc, out, view, s)
+    writeHeader(v.length, 16, 0x90, 0, 0xdc, out, view, s)
     for (const item of v) write(item, out, view, s, plan)
   } else {
     const list = entries(v as object)
-    writeLength(list.length, 0x80, 0xde, out, view, s)
+    writeHeader(list.length, 16, 0x80, 0, 0xde, out, view, s)
     for (const [k, item] of list) {
       write(k, out, view, s, plan)
       if (item === ALIGN) {
@@ -175,14 +150,21 @@ function write(v: Value, out: Uint8Array, view: DataView, s: State, plan: Plan):
   }
 }
 
-function writeLength(n: number, fix: number, wide: number, out: Uint8Array, view: DataView, s: State): void {
-  if (n < 16) out[s.pos++] = fix | n
-  else if (n < 0x10000) {
-    out[s.pos++] = wide
+/**
+ * A str/bin/array/map length header: the fix form below `fixLimit` (0: none), then the 8-bit form (`code8`,
+ * 0: none), then `code16` and `code16 + 1` for 16- and 32-bit lengths, as MessagePack numbers them.
+ */
+function writeHeader(n: number, fixLimit: number, fix: number, code8: number, code16: number, out: Uint8Array, view: DataView, s: State): void {
+  if (n < fixLimit) out[s.pos++] = fix | n
+  else if (code8 !== 0 && n < 0x100) {
+    out[s.pos++] = code8
+    out[s.pos++] = n
+  } else if (n < 0x10000) {
+    out[s.pos++] = code16
     view.setUint16(s.pos, n)
     s.pos += 2
   } else {
-    out[s.pos++] = wide + 1
+    out[s.pos++] = code16 + 1
     view.setUint32(s.pos, n)
     s.pos += 4
   }

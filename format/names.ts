@@ -127,8 +127,8 @@ export const CONTEXT_FLAGS_X64 = table('CONTEXT_FLAGS (x64)', 'CONTEXT_', true, 
   CONTEXT_XSTATE: 0x100040,
 })
 
-/** Every table, by the name `spec/ARCHIVE.md` uses for it. */
-export const NAME_TABLES = {
+/** The eight enums of processsnapshot.h (bound as uint32 by the capture binding). */
+export const PSS_ENUM_TABLES = {
   PSS_HANDLE_FLAGS,
   PSS_OBJECT_TYPE,
   PSS_CAPTURE_FLAGS,
@@ -137,6 +137,11 @@ export const NAME_TABLES = {
   PSS_DUPLICATE_FLAGS,
   PSS_PROCESS_FLAGS,
   PSS_THREAD_FLAGS,
+} as const
+
+/** Every table, by the name `spec/ARCHIVE.md` uses for it. */
+export const NAME_TABLES = {
+  ...PSS_ENUM_TABLES,
   MEM_STATE,
   MEM_TYPE,
   PAGE_PROTECTION,

@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ArchiveHeaderInput, Epilogue } from '../format/index.js'
 import { writeArchiveFile, type ArchiveWriter } from '../reader/node.js'
+import { context, ft } from './helpers/values.js'
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
-const FILETIME_UNIX_EPOCH = 116444736000000000n
-const ft = (iso: string) => BigInt(Date.parse(iso)) * 10000n + FILETIME_UNIX_EPOCH
 
 interface Result {
   code: number
@@ -32,14 +31,6 @@ function run(...args: string[]): Promise<Result> {
   })
 }
 
-function context(rip: bigint, rsp: bigint): Uint8Array {
-  const b = new Uint8Array(1232)
-  const v = new DataView(b.buffer)
-  v.setUint32(48, 0x10000b, true)
-  v.setBigUint64(152, rsp, true)
-  v.setBigUint64(248, rip, true)
-  return b
-}
 
 const header: ArchiveHeaderInput = {
   producer: { tool: 'pssnap', version: '0.1.0' },

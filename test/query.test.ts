@@ -4,18 +4,9 @@ import { describe, expect, it } from 'vitest'
 import type { HandleEntry, ThreadEntry, VaSpaceEntry, AuxiliaryPageEntry } from '../format/fields.js'
 import { compareValues, compileQuery, filterSection, groupEntries, parseQuery, parseSortKeys, QueryError, sortEntries } from '../reader/query.js'
 import { FieldError, resolveField } from '../reader/access.js'
+import { context, ft } from './helpers/values.js'
 
-const FILETIME_UNIX_EPOCH = 116444736000000000n
-const ft = (iso: string) => BigInt(Date.parse(iso)) * 10000n + FILETIME_UNIX_EPOCH
 
-function context(rip: bigint, rsp: bigint): Uint8Array {
-  const b = new Uint8Array(1232)
-  const v = new DataView(b.buffer)
-  v.setUint32(48, 0x10000b, true)
-  v.setBigUint64(152, rsp, true)
-  v.setBigUint64(248, rip, true)
-  return b
-}
 
 const handles: HandleEntry[] = [
   { handle: 0x4n, objectType: 4, flags: 0xf, typeName: 'Event', objectName: '\\BaseNamedObjects\\Ready', grantedAccess: 0x1f0003, handleCount: 1, pointerCount: 32769, typeSpecificInformation: { event: { manualReset: 1, signaled: 0 } } },

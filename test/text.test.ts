@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { VaSpaceEntry } from '../format/fields.js'
 import { resolveField } from '../reader/access.js'
+import { ft } from './helpers/values.js'
 import {
   csvCells,
   csvRecord,
@@ -23,7 +24,6 @@ import {
   tableRows,
 } from '../reader/text.js'
 
-const FILETIME_UNIX_EPOCH = 116444736000000000n
 
 describe('values by kind', () => {
   it('addresses: 0x and 16 zero-padded hex digits, or fewer on request', () => {
@@ -53,7 +53,7 @@ describe('values by kind', () => {
   })
 
   it('times: ISO-8601, empty for 0', () => {
-    const ticks = BigInt(Date.parse('2026-11-25T12:00:00.125Z')) * 10000n + FILETIME_UNIX_EPOCH
+    const ticks = ft('2026-11-25T12:00:00.125Z')
     expect(formatTime(ticks)).toBe('2026-11-25T12:00:00.125Z')
     expect(formatTime(0n)).toBe('')
     expect(formatValue({ kind: 'time' }, ticks)).toBe('2026-11-25T12:00:00.125Z')

@@ -19,16 +19,7 @@
 //
 // Types are anonymous (koffi keeps named types in one process-wide registry and refuses a second definition of a
 // name), so defineTypes can be called for several architectures, and again from another copy of this module.
-import {
-  PSS_CAPTURE_FLAGS,
-  PSS_DUPLICATE_FLAGS,
-  PSS_HANDLE_FLAGS,
-  PSS_OBJECT_TYPE,
-  PSS_PROCESS_FLAGS,
-  PSS_QUERY_INFORMATION_CLASS,
-  PSS_THREAD_FLAGS,
-  PSS_WALK_INFORMATION_CLASS,
-} from '../../format/names.js'
+import { PSS_ENUM_TABLES } from '../../format/names.js'
 import type { Koffi, KoffiType } from './koffi.js'
 
 export type PssArch = 'x64' | 'x86' | 'arm64'
@@ -80,16 +71,7 @@ export type PssHandleTypeSpecificMember = (typeof PSS_HANDLE_TYPE_SPECIFIC_MEMBE
  * Value tables of the eight PSS enums, all bound as uint32 fields and arguments. The values live in
  * format/names.ts (one copy for the reader and the binding).
  */
-export const PSS_ENUMS = {
-  PSS_HANDLE_FLAGS,
-  PSS_OBJECT_TYPE,
-  PSS_CAPTURE_FLAGS,
-  PSS_QUERY_INFORMATION_CLASS,
-  PSS_WALK_INFORMATION_CLASS,
-  PSS_DUPLICATE_FLAGS,
-  PSS_PROCESS_FLAGS,
-  PSS_THREAD_FLAGS,
-} as const
+export const PSS_ENUMS = PSS_ENUM_TABLES
 export type PssEnumName = keyof typeof PSS_ENUMS
 
 export interface PssTypes {

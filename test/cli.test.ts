@@ -1,35 +1,16 @@
 // End to end: `node dist/cli.js …` (built by `npm run build`, which `npm test` runs first) on archives written
 // here with the library's writer. Asserts stdout, stderr and exit codes of every command and output mode.
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ArchiveHeaderInput, Epilogue } from '../format/index.js'
 import { writeArchiveFile, type ArchiveWriter } from '../reader/node.js'
+import { CLI, runCli } from './helpers/cli.js'
 import { context, ft } from './helpers/values.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
-
-interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function run(...args: string[]): Promise<Result> {
-  const env = { ...process.env }
-  delete env.FORCE_COLOR
-  delete env.NO_COLOR
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) })
-    })
-  })
-}
+const run = runCli
 
 
 const header: ArchiveHeaderInput = {

@@ -3,6 +3,7 @@
 // bounded by one chunk per open section whatever the capture's size.
 import { columnBuilder, rowsBuilder, type ColumnBuilder } from './columns.js'
 import { Codec, FORMAT_MAJOR, FORMAT_MINOR, FRAME_HEADER_LENGTH, FrameKind, PREAMBLE_LENGTH, SECTION_NAMES, type SectionName } from './constants.js'
+import { ENTRY_SCHEMAS } from './entry-schemas.js'
 import { SECTIONS, type FieldSpec, type SectionEntryTypes } from './fields.js'
 import { encodePreamble, sealFrame } from './frames.js'
 import { resolveHooks, type FormatHooks, type ResolvedHooks } from './hooks.js'
@@ -23,6 +24,11 @@ export interface WriterOptions {
   chunkBytes?: number
   /** Architecture of thread CONTEXT records; default: target.architecture, else host.architecture. */
   contextArchitecture?: string
+  /**
+   * Check every added entry against its zod schema (format/entry-schemas.ts) and throw on the first bad
+   * one. Off by default: entries from the PSS walk are typed already, and checking costs ~1 µs each.
+   */
+  validateEntries?: boolean
   hooks?: FormatHooks
 }
 
@@ -208,6 +214,10 @@ export class ArchiveWriter {
       builder = new SectionBuilder(section, this.contextArchitecture)
       this.sections.set(section, builder)
       this.entryCounts[section] ??= 0
+    }
+    if (this.options.validateEntries) {
+      const checked = ENTRY_SCHEMAS[section].safeParse(entry)
+      if (!checked.success) throw new TypeError(`invalid ${section} entry: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     }
     builder.add(entry as Record<string, unknown>)
     this.entryCounts[section]!++

@@ -1,0 +1,235 @@
+/* A fake of the Windows Process Snapshotting API (processsnapshot.h) for tests: the ten functions with the
+ * Windows x64 structure layouts (spec/abi/abi-x64.json), built as a Linux x86-64 .so (tests) or, with
+ * x86_64-w64-mingw32-gcc, as a DLL (Wine). Structures use fixed-width types only, so any x86-64 compiler gives
+ * Windows' layout: FILETIME is two uint32_t, WCHAR is uint16_t (never Linux's 4-byte wchar_t), pointers are 8.
+ *
+ * Fixtures and fault injection are chosen through the FakePss* control functions; their data is written out
+ * in fake_pss.c (the test computes the same values independently). */
+#ifndef FAKE_PSS_H
+#define FAKE_PSS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+#define FAKE_API __declspec(dllexport)
+#define FAKE_WINAPI __stdcall
+#else
+#define FAKE_API __attribute__((visibility("default")))
+#define FAKE_WINAPI
+#endif
+
+typedef uint32_t DWORD_;
+typedef uint16_t WCHAR_;
+typedef void *HPSS_;
+typedef void *HPSSWALK_;
+
+/* Win32 error codes the fake returns (pss-reference §5.12). */
+enum {
+  FAKE_ERROR_SUCCESS = 0,
+  FAKE_ERROR_ACCESS_DENIED = 5,
+  FAKE_ERROR_INVALID_HANDLE = 6,
+  FAKE_ERROR_NOT_ENOUGH_MEMORY = 8,
+  FAKE_ERROR_BAD_LENGTH = 24,
+  FAKE_ERROR_NOT_SUPPORTED = 50,
+  FAKE_ERROR_INVALID_PARAMETER = 87,
+  FAKE_ERROR_MORE_DATA = 234,
+  FAKE_ERROR_NO_MORE_ITEMS = 259,
+  FAKE_ERROR_NOT_FOUND = 1168,
+};
+
+typedef struct {
+  uint32_t dwLowDateTime;
+  uint32_t dwHighDateTime;
+} FAKE_FILETIME;
+
+typedef struct {
+  void *BaseAddress;
+  void *AllocationBase;
+  uint32_t AllocationProtect;
+  uint16_t PartitionId;
+  uintptr_t RegionSize;
+  uint32_t State;
+  uint32_t Protect;
+  uint32_t Type;
+} FAKE_MEMORY_BASIC_INFORMATION;
+
+typedef struct {
+  uint32_t ExitStatus;
+  void *PebBaseAddress;
+  uintptr_t AffinityMask;
+  int32_t BasePriority;
+  uint32_t ProcessId;
+  uint32_t ParentProcessId;
+  uint32_t Flags;
+  FAKE_FILETIME CreateTime;
+  FAKE_FILETIME ExitTime;
+  FAKE_FILETIME KernelTime;
+  FAKE_FILETIME UserTime;
+  uint32_t PriorityClass;
+  uintptr_t PeakVirtualSize;
+  uintptr_t VirtualSize;
+  uint32_t PageFaultCount;
+  uintptr_t PeakWorkingSetSize;
+  uintptr_t WorkingSetSize;
+  uintptr_t QuotaPeakPagedPoolUsage;
+  uintptr_t QuotaPagedPoolUsage;
+  uintptr_t QuotaPeakNonPagedPoolUsage;
+  uintptr_t QuotaNonPagedPoolUsage;
+  uintptr_t PagefileUsage;
+  uintptr_t PeakPagefileUsage;
+  uintptr_t PrivateUsage;
+  uint32_t ExecuteFlags;
+  WCHAR_ ImageFileName[260];
+} FAKE_PSS_PROCESS_INFORMATION;
+
+typedef struct { void *VaCloneHandle; } FAKE_PSS_VA_CLONE_INFORMATION;
+typedef struct { uint32_t AuxPagesCaptured; } FAKE_PSS_AUXILIARY_PAGES_INFORMATION;
+typedef struct { uint32_t RegionCount; } FAKE_PSS_VA_SPACE_INFORMATION;
+typedef struct { uint32_t HandlesCaptured; } FAKE_PSS_HANDLE_INFORMATION;
+typedef struct { uint32_t ThreadsCaptured; uint32_t ContextLength; } FAKE_PSS_THREAD_INFORMATION;
+typedef struct { void *SectionHandle; uint32_t Size; } FAKE_PSS_HANDLE_TRACE_INFORMATION;
+
+typedef struct {
+  uint64_t Counter[12]; /* TotalCycleCount … ThreadsWallClockPeriod, in header order */
+} FAKE_PSS_PERFORMANCE_COUNTERS;
+
+typedef struct {
+  void *Address;
+  FAKE_MEMORY_BASIC_INFORMATION BasicInformation;
+  FAKE_FILETIME CaptureTime;
+  void *PageContents;
+  uint32_t PageSize;
+} FAKE_PSS_AUXILIARY_PAGE_ENTRY;
+
+typedef struct {
+  void *BaseAddress;
+  void *AllocationBase;
+  uint32_t AllocationProtect;
+  uintptr_t RegionSize;
+  uint32_t State;
+  uint32_t Protect;
+  uint32_t Type;
+  uint32_t TimeDateStamp;
+  uint32_t SizeOfImage;
+  void *ImageBase;
+  uint32_t CheckSum;
+  uint16_t MappedFileNameLength;
+  const WCHAR_ *MappedFileName;
+} FAKE_PSS_VA_SPACE_ENTRY;
+
+typedef struct {
+  void *Handle;
+  uint32_t Flags;
+  uint32_t ObjectType;
+  FAKE_FILETIME CaptureTime;
+  uint32_t Attributes;
+  uint32_t GrantedAccess;
+  uint32_t HandleCount;
+  uint32_t PointerCount;
+  uint32_t PagedPoolCharge;
+  uint32_t NonPagedPoolCharge;
+  FAKE_FILETIME CreationTime;
+  uint16_t TypeNameLength;
+  const WCHAR_ *TypeName;
+  uint16_t ObjectNameLength;
+  const WCHAR_ *ObjectName;
+  union {
+    struct {
+      uint32_t ExitStatus;
+      void *PebBaseAddress;
+      uintptr_t AffinityMask;
+      int32_t BasePriority;
+      uint32_t ProcessId;
+      uint32_t ParentProcessId;
+      uint32_t Flags;
+    } Process;
+    struct {
+      uint32_t ExitStatus;
+      void *TebBaseAddress;
+      uint32_t ProcessId;
+      uint32_t ThreadId;
+      uintptr_t AffinityMask;
+      int32_t Priority;
+      int32_t BasePriority;
+      void *Win32StartAddress;
+    } Thread;
+    struct {
+      int32_t CurrentCount;
+      int32_t Abandoned;
+      uint32_t OwnerProcessId;
+      uint32_t OwnerThreadId;
+    } Mutant;
+    struct {
+      int32_t ManualReset;
+      int32_t Signaled;
+    } Event;
+    struct {
+      void *BaseAddress;
+      uint32_t AllocationAttributes;
+      int64_t MaximumSize; /* LARGE_INTEGER */
+    } Section;
+    struct {
+      int32_t CurrentCount;
+      int32_t MaximumCount;
+    } Semaphore;
+  } TypeSpecificInformation;
+} FAKE_PSS_HANDLE_ENTRY;
+
+typedef struct {
+  uint32_t ExitStatus;
+  void *TebBaseAddress;
+  uint32_t ProcessId;
+  uint32_t ThreadId;
+  uintptr_t AffinityMask;
+  int32_t Priority;
+  int32_t BasePriority;
+  void *LastSyscallFirstArgument;
+  uint16_t LastSyscallNumber;
+  FAKE_FILETIME CreateTime;
+  FAKE_FILETIME ExitTime;
+  FAKE_FILETIME KernelTime;
+  FAKE_FILETIME UserTime;
+  void *Win32StartAddress;
+  FAKE_FILETIME CaptureTime;
+  uint32_t Flags;
+  uint16_t SuspendCount;
+  uint16_t SizeOfContextRecord;
+  void *ContextRecord;
+} FAKE_PSS_THREAD_ENTRY;
+
+typedef struct {
+  void *Context;
+  void *(FAKE_WINAPI *AllocRoutine)(void *Context, uint32_t Size);
+  void (FAKE_WINAPI *FreeRoutine)(void *Context, void *Address);
+} FAKE_PSS_ALLOCATOR;
+
+/* The ten PSS functions. */
+FAKE_API DWORD_ FAKE_WINAPI PssCaptureSnapshot(void *ProcessHandle, uint32_t CaptureFlags, DWORD_ ThreadContextFlags, HPSS_ *SnapshotHandle);
+FAKE_API DWORD_ FAKE_WINAPI PssDuplicateSnapshot(void *SourceProcessHandle, HPSS_ SnapshotHandle, void *TargetProcessHandle, HPSS_ *TargetSnapshotHandle, uint32_t Flags);
+FAKE_API DWORD_ FAKE_WINAPI PssFreeSnapshot(void *ProcessHandle, HPSS_ SnapshotHandle);
+FAKE_API DWORD_ FAKE_WINAPI PssQuerySnapshot(HPSS_ SnapshotHandle, uint32_t InformationClass, void *Buffer, DWORD_ BufferLength);
+FAKE_API DWORD_ FAKE_WINAPI PssWalkSnapshot(HPSS_ SnapshotHandle, uint32_t InformationClass, HPSSWALK_ WalkMarkerHandle, void *Buffer, DWORD_ BufferLength);
+FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerCreate(const FAKE_PSS_ALLOCATOR *Allocator, HPSSWALK_ *WalkMarkerHandle);
+FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerFree(HPSSWALK_ WalkMarkerHandle);
+FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerGetPosition(HPSSWALK_ WalkMarkerHandle, uintptr_t *Position);
+FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerSetPosition(HPSSWALK_ WalkMarkerHandle, uintptr_t Position);
+FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerSeekToBeginning(HPSSWALK_ WalkMarkerHandle);
+
+/* Control functions for tests (plain C convention). */
+/* 1 = small, 2 = large (thousands of handles, non-ASCII names, aux pages); anything else → 87, fixture unchanged. */
+FAKE_API uint32_t FakePssSetFixture(int32_t id);
+/* Every later PssCaptureSnapshot fails with `error` (0 = none), e.g. ERROR_ACCESS_DENIED. */
+FAKE_API void FakePssSetCaptureError(uint32_t error);
+/* Query classes (bit n = class n) that answer ERROR_NOT_FOUND even when captured. */
+FAKE_API void FakePssSetMissingQueryClasses(uint32_t mask);
+/* PssWalkSnapshot of `walkClass` returns `error` once `afterEntries` entries were read (error 0 = none). */
+FAKE_API void FakePssSetWalkFault(uint32_t walkClass, uint32_t afterEntries, uint32_t error);
+/* Allocation failures (ERROR_NOT_ENOUGH_MEMORY), bits: 1 capture, 2 duplicate, 4 marker create, 8 walk. */
+FAKE_API void FakePssSetAllocFailure(uint32_t mask);
+FAKE_API uint32_t FakePssLiveSnapshots(void);
+FAKE_API uint32_t FakePssLiveMarkers(void);
+/* Frees whatever is still live, clears every fault, selects fixture 1. */
+FAKE_API void FakePssReset(void);
+
+#endif

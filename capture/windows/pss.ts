@@ -26,6 +26,8 @@ export const WIN32_ERROR_NAMES: Readonly<Record<number, string>> = {
   534: 'ERROR_ARITHMETIC_OVERFLOW',
   1168: 'ERROR_NOT_FOUND',
   1287: 'ERROR_UNIDENTIFIED_ERROR',
+  1300: 'ERROR_NOT_ALL_ASSIGNED',
+  1314: 'ERROR_PRIVILEGE_NOT_HELD',
 }
 
 const MESSAGES: Readonly<Record<number, string>> = {
@@ -43,9 +45,14 @@ const MESSAGES: Readonly<Record<number, string>> = {
   534: 'arithmetic overflow',
   1168: 'the information was not captured',
   1287: 'unidentified error',
+  1300: 'not all privileges were assigned to the caller',
+  1314: 'a required privilege is not held by the client',
 }
 
-/** A PSS call returned a Win32 error code other than ERROR_SUCCESS. */
+/** The non-PSS calls the capture pipeline makes (kernel32 process handles, advapi32 token privileges). */
+export type Win32CallName = 'OpenProcess' | 'CloseHandle' | 'OpenProcessToken' | 'LookupPrivilegeValueW' | 'AdjustTokenPrivileges'
+
+/** A PSS call returned a Win32 error code other than ERROR_SUCCESS (or another Win32 call failed, per GetLastError). */
 export class Win32Error extends Error {
   override name = 'Win32Error'
   /** `ERROR_…` for the codes in WIN32_ERROR_NAMES, undefined for others. */
@@ -53,8 +60,8 @@ export class Win32Error extends Error {
   constructor(
     /** The Win32 error code the function returned. */
     readonly code: number,
-    /** The PSS function that failed. */
-    readonly call: PssFunctionName,
+    /** The function that failed. */
+    readonly call: PssFunctionName | Win32CallName,
   ) {
     const symbolicName = WIN32_ERROR_NAMES[code]
     super(`${call} failed: ${symbolicName ?? 'Win32 error'} (${code})${MESSAGES[code] ? `: ${MESSAGES[code]}` : ''}`)

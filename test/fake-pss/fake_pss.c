@@ -11,7 +11,12 @@
  *   valid until PssWalkMarkerFree, as documented.
  * - Snapshot and marker handles are looked up in lists of live objects, so a bad or freed handle returns
  *   ERROR_INVALID_HANDLE instead of crashing (Windows: undefined behaviour on double free).
- * - Position tokens encode the marker's id; a token of another marker is ERROR_INVALID_PARAMETER. */
+ * - Position tokens encode the marker's id; a token of another marker is ERROR_INVALID_PARAMETER.
+ * - Process handles come from the fake's OpenProcess (or are GetCurrentProcess's pseudo handle -1). A capture
+ *   through a handle uses the fixture of the handle's pid and needs the rights pss-reference §5.2 gives for
+ *   the flags (QUERY_INFORMATION always, DUP_HANDLE for handles, VM_READ for section information,
+ *   CREATE_PROCESS for a VA clone); missing rights are ERROR_ACCESS_DENIED, as an under-privileged handle
+ *   would get on Windows [inf]. */
 #include "fake_pss.h"
 
 #include <stdlib.h>
@@ -98,6 +103,12 @@ _Static_assert(sizeof(FAKE_PSS_ALLOCATOR) == 24, "allocator size");
 #define CREATE_MEASURE_PERFORMANCE 0x40000000u
 #define DUPLICATE_CLOSE_SOURCE 0x1u
 
+#define PROCESS_CREATE_PROCESS 0x80u
+#define PROCESS_DUP_HANDLE 0x40u
+#define PROCESS_VM_READ 0x10u
+#define PROCESS_QUERY_INFORMATION 0x400u
+#define PSEUDO_PROCESS ((void *)(intptr_t)-1)
+
 #define CONTEXT_SIZE 1232u
 #define CONTEXT_OFF_FLAGS 48u
 #define CONTEXT_OFF_RSP 152u
@@ -150,6 +161,14 @@ typedef struct marker {
   block_t *blocks;
 } marker_t;
 
+typedef struct process {
+  struct process *next;
+  int fixture;
+  uint32_t access;
+} process_t;
+
+static process_t *g_processes;
+static uint32_t g_liveProcesses, g_openProcessError, g_lastOpenAccess, g_lastError;
 static snapshot_t *g_snapshots;
 static marker_t *g_markers;
 static uint32_t g_liveSnapshots, g_liveMarkers, g_nextMarkerId = 1;
@@ -478,17 +497,91 @@ static DWORD_ fillAuxPage(const snapshot_t *s, marker_t *m, uint32_t p, FAKE_PSS
   return FAKE_ERROR_SUCCESS;
 }
 
+/* ---- kernel32 process calls ---- */
+
+static process_t *findProcess(void *h) {
+  for (process_t *p = g_processes; p; p = p->next)
+    if ((void *)p == h) return p;
+  return NULL;
+}
+
+static void closeProcess(process_t *p) {
+  process_t **link = &g_processes;
+  while (*link != p) link = &(*link)->next;
+  *link = p->next;
+  free(p);
+  g_liveProcesses--;
+}
+
+FAKE_API void *FAKE_WINAPI OpenProcess(uint32_t DesiredAccess, int32_t InheritHandle, uint32_t ProcessId) {
+  (void)InheritHandle;
+  g_lastOpenAccess = DesiredAccess;
+  int fixture = -1;
+  for (int k = 0; k < 2; k++)
+    if (FIXTURES[k].processId == ProcessId) fixture = k;
+  if (fixture < 0) {
+    g_lastError = FAKE_ERROR_INVALID_PARAMETER;
+    return NULL;
+  }
+  if (g_openProcessError) {
+    g_lastError = g_openProcessError;
+    return NULL;
+  }
+  process_t *p = (process_t *)malloc(sizeof *p);
+  if (!p) {
+    g_lastError = FAKE_ERROR_NOT_ENOUGH_MEMORY;
+    return NULL;
+  }
+  p->fixture = fixture;
+  p->access = DesiredAccess;
+  p->next = g_processes;
+  g_processes = p;
+  g_liveProcesses++;
+  return p;
+}
+
+FAKE_API int32_t FAKE_WINAPI CloseHandle(void *Object) {
+  if (Object == PSEUDO_PROCESS) return 1; /* closing the pseudo handle is a harmless no-op on Windows */
+  process_t *p = findProcess(Object);
+  if (!p) {
+    g_lastError = FAKE_ERROR_INVALID_HANDLE;
+    return 0;
+  }
+  closeProcess(p);
+  return 1;
+}
+
+FAKE_API void *FAKE_WINAPI GetCurrentProcess(void) { return PSEUDO_PROCESS; }
+FAKE_API uint32_t FAKE_WINAPI GetCurrentProcessId(void) { return FIXTURES[g_fixture].processId; }
+FAKE_API uint32_t FAKE_WINAPI GetLastError(void) { return g_lastError; }
+
+static uint32_t rightsFor(uint32_t captureFlags) {
+  uint32_t rights = PROCESS_QUERY_INFORMATION;
+  if (captureFlags & CAPTURE_VA_CLONE) rights |= PROCESS_CREATE_PROCESS;
+  if (captureFlags & CAPTURE_HANDLES) rights |= PROCESS_DUP_HANDLE;
+  if (captureFlags & CAPTURE_VA_SPACE_SECTION) rights |= PROCESS_VM_READ;
+  return rights;
+}
+
 /* ---- The API ---- */
 
 FAKE_API DWORD_ FAKE_WINAPI PssCaptureSnapshot(void *ProcessHandle, uint32_t CaptureFlags, DWORD_ ThreadContextFlags, HPSS_ *SnapshotHandle) {
   if (!SnapshotHandle) return FAKE_ERROR_INVALID_PARAMETER;
   *SnapshotHandle = NULL;
   if (!ProcessHandle) return FAKE_ERROR_INVALID_HANDLE;
+  int fixture = g_fixture;
+  if (ProcessHandle != PSEUDO_PROCESS) {
+    const process_t *p = findProcess(ProcessHandle);
+    if (!p) return FAKE_ERROR_INVALID_HANDLE;
+    uint32_t rights = rightsFor(CaptureFlags);
+    if ((p->access & rights) != rights) return FAKE_ERROR_ACCESS_DENIED;
+    fixture = p->fixture;
+  }
   if (g_captureError) return g_captureError;
   if (CaptureFlags & (CAPTURE_RESERVED_2 | CAPTURE_RESERVED_400)) return FAKE_ERROR_INVALID_PARAMETER;
   if ((CaptureFlags & CAPTURE_VA_SPACE_SECTION) && !(CaptureFlags & CAPTURE_VA_SPACE)) return FAKE_ERROR_INVALID_PARAMETER;
   if (g_allocFailure & ALLOC_CAPTURE) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
-  snapshot_t *s = newSnapshot(g_fixture, CaptureFlags, ThreadContextFlags);
+  snapshot_t *s = newSnapshot(fixture, CaptureFlags, ThreadContextFlags);
   if (!s) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
   *SnapshotHandle = s;
   return FAKE_ERROR_SUCCESS;
@@ -743,6 +836,9 @@ FAKE_API void FakePssSetWalkFault(uint32_t walkClass, uint32_t afterEntries, uin
 }
 
 FAKE_API void FakePssSetAllocFailure(uint32_t mask) { g_allocFailure = mask; }
+FAKE_API void FakePssSetOpenProcessError(uint32_t error) { g_openProcessError = error; }
+FAKE_API uint32_t FakePssLastOpenAccess(void) { return g_lastOpenAccess; }
+FAKE_API uint32_t FakePssLiveProcessHandles(void) { return g_liveProcesses; }
 FAKE_API uint32_t FakePssLiveSnapshots(void) { return g_liveSnapshots; }
 FAKE_API uint32_t FakePssLiveMarkers(void) { return g_liveMarkers; }
 
@@ -750,6 +846,10 @@ FAKE_API void FakePssReset(void) {
   g_allocFailure = 0; /* cleared first: freeing must not be refused */
   while (g_markers) freeMarker(g_markers);
   while (g_snapshots) freeSnapshot(g_snapshots);
+  while (g_processes) closeProcess(g_processes);
+  g_openProcessError = 0;
+  g_lastOpenAccess = 0;
+  g_lastError = 0;
   g_fixture = 0;
   g_captureError = 0;
   g_missingQueries = 0;

@@ -216,6 +216,17 @@ FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerGetPosition(HPSSWALK_ WalkMarkerHandle,
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerSetPosition(HPSSWALK_ WalkMarkerHandle, uintptr_t Position);
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerSeekToBeginning(HPSSWALK_ WalkMarkerHandle);
 
+/* The kernel32 process calls the capture pipeline makes around PSS (same WINAPI convention). Known pids are the
+ * fixtures' (4242, 31337); a handle remembers the pid's fixture and the access it was opened with, and
+ * PssCaptureSnapshot checks that access against the flags (pss-reference §5.2). GetCurrentProcess returns the
+ * pseudo handle -1 (full access, the selected fixture); GetCurrentProcessId the selected fixture's pid. Failures
+ * return NULL/FALSE and set the value GetLastError returns. */
+FAKE_API void *FAKE_WINAPI OpenProcess(uint32_t DesiredAccess, int32_t InheritHandle, uint32_t ProcessId);
+FAKE_API int32_t FAKE_WINAPI CloseHandle(void *Object);
+FAKE_API void *FAKE_WINAPI GetCurrentProcess(void);
+FAKE_API uint32_t FAKE_WINAPI GetCurrentProcessId(void);
+FAKE_API uint32_t FAKE_WINAPI GetLastError(void);
+
 /* Control functions for tests (plain C convention). */
 /* 1 = small, 2 = large (thousands of handles, non-ASCII names, aux pages); anything else → 87, fixture unchanged. */
 FAKE_API uint32_t FakePssSetFixture(int32_t id);
@@ -227,9 +238,15 @@ FAKE_API void FakePssSetMissingQueryClasses(uint32_t mask);
 FAKE_API void FakePssSetWalkFault(uint32_t walkClass, uint32_t afterEntries, uint32_t error);
 /* Allocation failures (ERROR_NOT_ENOUGH_MEMORY), bits: 1 capture, 2 duplicate, 4 marker create, 8 walk. */
 FAKE_API void FakePssSetAllocFailure(uint32_t mask);
+/* Every later OpenProcess fails with `error` (0 = none), e.g. ERROR_ACCESS_DENIED; unknown pids always fail with
+ * ERROR_INVALID_PARAMETER, as Windows answers for a pid that does not exist. */
+FAKE_API void FakePssSetOpenProcessError(uint32_t error);
+/* DesiredAccess of the last OpenProcess call (0 when none since the last reset). */
+FAKE_API uint32_t FakePssLastOpenAccess(void);
+FAKE_API uint32_t FakePssLiveProcessHandles(void);
 FAKE_API uint32_t FakePssLiveSnapshots(void);
 FAKE_API uint32_t FakePssLiveMarkers(void);
-/* Frees whatever is still live, clears every fault, selects fixture 1. */
+/* Frees whatever is still live (process handles included), clears every fault, selects fixture 1. */
 FAKE_API void FakePssReset(void);
 
 #endif

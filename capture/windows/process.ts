@@ -1,0 +1,99 @@
+// The kernel32 process-handle calls around a PSS capture (OpenProcess, CloseHandle, GetCurrentProcess,
+// GetCurrentProcessId, GetLastError), declared from the same library as the PSS functions so tests get them
+// from the fake; and the optional SeDebugPrivilege step (advapi32), declared and called only when asked.
+// koffi keeps GetLastError's value intact between a call and the next (it protects it from Node and V8).
+import type { CaptureError } from '../../format/index.js'
+import type { Koffi, KoffiLibrary } from './koffi.js'
+import { Win32Error, WIN32_ERROR_NAMES, type ProcessHandle, type Win32CallName } from './pss.js'
+
+export interface ProcessCalls {
+  /** OpenProcess; throws Win32Error (from GetLastError) when it returns NULL. */
+  open(access: number, processId: number): ProcessHandle
+  /** CloseHandle; throws Win32Error when it fails. */
+  close(handle: ProcessHandle): void
+  currentProcess(): ProcessHandle
+  currentProcessId(): number
+}
+
+export function bindProcessCalls(library: KoffiLibrary): ProcessCalls {
+  const OpenProcess = library.func('__stdcall', 'OpenProcess', 'void *', ['uint32_t', 'int32_t', 'uint32_t']) as (a: number, i: number, p: number) => bigint | null
+  const CloseHandle = library.func('__stdcall', 'CloseHandle', 'int32_t', ['void *']) as (h: bigint) => number
+  const GetCurrentProcess = library.func('__stdcall', 'GetCurrentProcess', 'void *', []) as () => bigint
+  const GetCurrentProcessId = library.func('__stdcall', 'GetCurrentProcessId', 'uint32_t', []) as () => number
+  const GetLastError = library.func('__stdcall', 'GetLastError', 'uint32_t', []) as () => number
+  return {
+    open(access, processId) {
+      const handle = OpenProcess(access >>> 0, 0, processId >>> 0)
+      if (handle === null || handle === 0n) throw new Win32Error(GetLastError(), 'OpenProcess')
+      return handle
+    },
+    close(handle) {
+      if (!CloseHandle(handle)) throw new Win32Error(GetLastError(), 'CloseHandle')
+    },
+    currentProcess: () => GetCurrentProcess(),
+    currentProcessId: () => GetCurrentProcessId(),
+  }
+}
+
+const TOKEN_ADJUST_PRIVILEGES = 0x20
+const TOKEN_QUERY = 0x8
+const SE_PRIVILEGE_ENABLED = 0x2
+const ERROR_NOT_ALL_ASSIGNED = 1300
+
+/**
+ * Enables SeDebugPrivilege in this process's token (needed to open processes of other users, when the
+ * account holds the privilege). Never throws: every failure comes back as a soft error, because the
+ * capture may still succeed without the privilege (own processes), and OpenProcess reports it if not.
+ */
+export function enableDebugPrivilege(koffi: Koffi, process: ProcessCalls, kernel32: KoffiLibrary): CaptureError[] {
+  const soft = (operation: Win32CallName | 'LoadLibrary', code: number, message: string): CaptureError[] => [
+    { section: 'process', operation, code, ...(WIN32_ERROR_NAMES[code] ? { name: WIN32_ERROR_NAMES[code] } : {}), message: `SeDebugPrivilege not enabled: ${message}` },
+  ]
+  let advapi: KoffiLibrary
+  try {
+    advapi = koffi.load('advapi32.dll')
+  } catch (error) {
+    return soft('LoadLibrary', 0, `advapi32.dll cannot be loaded: ${(error as Error).message}`)
+  }
+  try {
+    const OpenProcessToken = advapi.func('__stdcall', 'OpenProcessToken', 'int32_t', ['void *', 'uint32_t', koffi.out(koffi.pointer('void *'))]) as (p: bigint, a: number, out: [bigint | null]) => number
+    const LookupPrivilegeValueW = advapi.func('__stdcall', 'LookupPrivilegeValueW', 'int32_t', ['str16', 'str16', 'void *']) as (s: string | null, n: string, luid: Buffer) => number
+    const AdjustTokenPrivileges = advapi.func('__stdcall', 'AdjustTokenPrivileges', 'int32_t', ['void *', 'int32_t', 'void *', 'uint32_t', 'void *', 'void *']) as (
+      t: bigint,
+      disableAll: number,
+      state: Buffer,
+      length: number,
+      previous: null,
+      returnLength: null,
+    ) => number
+    const GetLastError = kernel32.func('__stdcall', 'GetLastError', 'uint32_t', []) as () => number
+    const token: [bigint | null] = [null]
+    if (!OpenProcessToken(process.currentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, token) || !token[0]) {
+      const code = GetLastError()
+      return soft('OpenProcessToken', code, new Win32Error(code, 'OpenProcessToken').message)
+    }
+    try {
+      // TOKEN_PRIVILEGES with one LUID_AND_ATTRIBUTES: {DWORD count; LUID {DWORD low; LONG high}; DWORD attributes}.
+      const state = Buffer.alloc(16)
+      if (!LookupPrivilegeValueW(null, 'SeDebugPrivilege', state.subarray(4, 12))) {
+        const code = GetLastError()
+        return soft('LookupPrivilegeValueW', code, new Win32Error(code, 'LookupPrivilegeValueW').message)
+      }
+      state.writeUInt32LE(1, 0)
+      state.writeUInt32LE(SE_PRIVILEGE_ENABLED, 12)
+      const ok = AdjustTokenPrivileges(token[0], 0, state, state.length, null, null)
+      // Success with ERROR_NOT_ALL_ASSIGNED means the account does not hold the privilege.
+      const code = GetLastError()
+      if (!ok || code === ERROR_NOT_ALL_ASSIGNED) return soft('AdjustTokenPrivileges', code, new Win32Error(code, 'AdjustTokenPrivileges').message)
+      return []
+    } finally {
+      try {
+        process.close(token[0])
+      } catch {
+        // a token handle that will not close changes nothing for the capture
+      }
+    }
+  } finally {
+    advapi.unload()
+  }
+}

@@ -1,0 +1,100 @@
+// The stable JSON of `pssnap diff --json` (pssnap.diff/1) and `pssnap trend --json` (pssnap.trend/1),
+// rendered with the same value rules as reader/json.ts (spec/JSON.md): entries by entryToJson, addresses as
+// hex strings, 64-bit counters as decimal strings, FILETIMEs as {iso, ticks}.
+import type { CrossedGate } from './diff-gates.js'
+import type { ArchiveDiff, CounterDelta, FieldChange, ModuleInfo, SnapshotIdentity } from './diff.js'
+import { entryToJson, genericToJson, hexAddress, kindToJson, type Json } from './json.js'
+import { fieldSpecOf } from './section.js'
+import type { TrendResult, TrendSeries } from './trend.js'
+
+type Obj = { [key: string]: Json }
+
+export interface DiffJsonOptions {
+  /** At most this many entries per detail list (added, removed, changed); counts stay complete. */
+  limit?: number
+  /** Gates crossed, when --fail-on was given (an empty array: given and none crossed). */
+  crossed?: readonly CrossedGate[]
+  contextArchitecture?: string
+}
+
+function identityToJson(id: SnapshotIdentity): Obj {
+  return {
+    processId: id.processId,
+    imagePath: id.imagePath ?? null,
+    startedAt: id.startedAt,
+    createTime: id.createTime === undefined ? null : kindToJson('time', id.createTime),
+  }
+}
+
+const cap = <T>(list: readonly T[], limit: number | undefined) => (limit === undefined ? list : list.slice(0, limit))
+
+function changeToJson(section: string, c: FieldChange): Obj {
+  const spec = fieldSpecOf(section, c.field)
+  const render = (v: unknown) => (v === undefined ? null : spec ? kindToJson(spec.kind, v) : genericToJson(v))
+  return { field: c.field, before: render(c.before), after: render(c.after) }
+}
+
+function moduleToJson(m: ModuleInfo): Obj {
+  return { path: m.path, imageBase: hexAddress(m.imageBase), sizeOfImage: m.sizeOfImage, timeDateStamp: m.timeDateStamp, regions: m.regions, bytes: m.bytes.toString() }
+}
+
+function moduleChangeToJson(c: FieldChange): Obj {
+  const render = (v: unknown) => (typeof v === 'bigint' ? hexAddress(v) : genericToJson(v))
+  return { field: c.field, before: render(c.before), after: render(c.after) }
+}
+
+function counterToJson(c: CounterDelta): Obj {
+  const s = (v: bigint | undefined) => (v === undefined ? null : v.toString())
+  return { name: c.name, unit: c.unit, before: s(c.before), after: s(c.after), delta: s(c.delta) }
+}
+
+/** The `pssnap diff --json` document (spec/JSON.md "pssnap.diff/1"). */
+export function diffToJson(diff: ArchiveDiff, options: DiffJsonOptions = {}): Obj {
+  const { limit } = options
+  const ctx = options.contextArchitecture ? { contextArchitecture: options.contextArchitecture } : {}
+  const entries = (section: string, list: readonly object[]) => cap(list, limit).map((e) => entryToJson(section, e, ctx))
+  const doc: Obj = {
+    schema: 'pssnap.diff/1',
+    before: identityToJson(diff.before),
+    after: identityToJson(diff.after),
+    warnings: diff.warnings.map((w) => ({ code: w.code, message: w.message, before: w.code === 'CREATE_TIME_DIFFERS' ? kindToJson('time', w.before) : genericToJson(w.before), after: w.code === 'CREATE_TIME_DIFFERS' ? kindToJson('time', w.after) : genericToJson(w.after) })),
+    summary: {
+      byType: diff.summary.byType.map((t) => ({ typeName: t.typeName === '' ? null : t.typeName, before: t.before, after: t.after, added: t.added, removed: t.removed, net: t.net })),
+      byName: cap(diff.summary.byName, limit).map((n) => ({ objectName: n.objectName, added: n.added, removed: n.removed, net: n.net })),
+    },
+    handles: { counts: { added: diff.handles.added.length, removed: diff.handles.removed.length, unchanged: diff.handles.unchanged }, added: entries('handles', diff.handles.added), removed: entries('handles', diff.handles.removed) },
+    threads: { counts: { added: diff.threads.added.length, removed: diff.threads.removed.length, unchanged: diff.threads.unchanged }, added: entries('threads', diff.threads.added), removed: entries('threads', diff.threads.removed) },
+    regions: {
+      counts: { added: diff.regions.added.length, removed: diff.regions.removed.length, changed: diff.regions.changed.length, unchanged: diff.regions.unchanged },
+      added: entries('vaSpace', diff.regions.added),
+      removed: entries('vaSpace', diff.regions.removed),
+      changed: cap(diff.regions.changed, limit).map((c) => ({ baseAddress: hexAddress(c.baseAddress), changes: c.changes.map((x) => changeToJson('vaSpace', x)) })),
+    },
+    modules: {
+      counts: { added: diff.modules.added.length, removed: diff.modules.removed.length, changed: diff.modules.changed.length, unchanged: diff.modules.unchanged },
+      added: cap(diff.modules.added, limit).map(moduleToJson),
+      removed: cap(diff.modules.removed, limit).map(moduleToJson),
+      changed: cap(diff.modules.changed, limit).map((c) => ({ path: c.path, changes: c.changes.map(moduleChangeToJson) })),
+    },
+    counters: diff.counters.map(counterToJson),
+  }
+  if (options.crossed) doc.failOn = options.crossed.map((g) => ({ gate: g.gate.spec, metric: g.gate.typeName !== undefined ? `handles.${g.gate.typeName}` : g.gate.metric, threshold: g.gate.threshold.toString(), before: g.before.toString(), after: g.after.toString(), growth: g.growth.toString(), message: g.message }))
+  return doc
+}
+
+function seriesToJson(s: TrendSeries): Obj {
+  return { metric: s.metric, unit: s.unit, values: [...s.values], first: s.first, last: s.last, net: s.net, monotonicGrowth: s.monotonicGrowth, slopePerHour: s.slopePerHour }
+}
+
+/** The `pssnap trend --json` document (spec/JSON.md "pssnap.trend/1"). */
+export function trendToJson(trend: TrendResult): Obj {
+  return {
+    schema: 'pssnap.trend/1',
+    points: trend.points.map((p) => ({ index: p.index, label: p.label ?? null, processId: p.processId, startedAt: p.startedAt })),
+    warnings: trend.warnings.map((w) => ({ point: w.point, code: w.code, message: w.message })),
+    totals: trend.totals.map(seriesToJson),
+    byType: trend.byType.map(seriesToJson),
+    byName: trend.byName.map(seriesToJson),
+    verdict: { verdict: trend.verdict.verdict, evidence: [...trend.verdict.evidence], growing: [...trend.verdict.growing], topNames: trend.verdict.topNames.map(seriesToJson) },
+  }
+}

@@ -156,6 +156,7 @@ export async function info(args: Args): Promise<number> {
           ['exited', p.exitTime ? formatTime(p.exitTime) : undefined],
           ['handles / threads', `${count(archive.handles.length)} / ${count(archive.threads.length)}`],
           ['priority class', priority],
+          ['base priority', p.priorityClass === undefined ? p.basePriority?.toString() : undefined], // Linux: nice, no class
           ['private usage', size(p.privateUsage)],
           ['working set', size(p.workingSetSize, p.peakWorkingSetSize)],
           ['virtual size', size(p.virtualSize, p.peakVirtualSize)],

@@ -18,7 +18,7 @@ class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'validate', 'export', 'capture', 'ps']
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'validate', 'export', 'diff', 'trend', 'capture', 'ps']
 
 /** What the matched command will do, run after parsing so every failure reaches one handler. */
 type Action = () => Promise<number | void>
@@ -146,16 +146,56 @@ export async function main(argv: string[]): Promise<number> {
       (a) => run(async () => (await import('./commands.js')).exportArchive(a)),
     )
     .command(
-      'capture <pid>',
-      'capture a process into an archive (Windows only)',
-      (y) => y.positional('pid', { type: 'number', description: 'process id', demandOption: true }).options({ output: { type: 'string', alias: 'o', description: 'archive to write', requiresArg: true } }).example('$0 capture 4242 -o notepad.pssnap', 'snapshot process 4242'),
-      () => run(captureUnavailable),
+      'diff <a> <b>',
+      'what changed between two snapshots: handles, threads, regions, modules, counters',
+      (y) =>
+        y
+          .positional('a', { type: 'string', description: 'the earlier archive', demandOption: true })
+          .positional('b', { type: 'string', description: 'the later archive', demandOption: true })
+          .options({
+            json: { type: 'boolean', description: 'JSON document (schema pssnap.diff/1)' },
+            'fail-on': { type: 'string', array: true, description: 'exit 3 when a metric grows by at least this: handles+100, handles.File+10, threads+5, private+50MB, committed+1GB, regions+20, modules+1', requiresArg: true },
+            details: { type: 'boolean', description: 'list every changed entry (tables show 20 per list by default) and the performance counters' },
+            limit: { type: 'number', alias: 'n', description: 'at most N entries per list (also in JSON)', requiresArg: true },
+          })
+          .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
+          .example('$0 diff before.pssnap after.pssnap', 'summary per handle type and name, then the details')
+          .example('$0 diff before.pssnap after.pssnap --fail-on handles+100 --fail-on private+50MB', 'CI gate: exit 3 when crossed')
+          .epilogue('Handles match by value + type + object name, threads by id + create time, regions by base address.\nWarns when the pid, image or process create time differ. Exit 3 when a --fail-on gate is crossed.'),
+      (a) => run(async () => (await import('./diff.js')).diff(a)),
+    )
+    .command(
+      'trend <archives..>',
+      'growth over a series of snapshots, with a leak verdict',
+      (y) =>
+        y
+          .positional('archives', { type: 'string', array: true, description: 'archives of one process, in any order (sorted by capture time)', demandOption: true })
+          .options({ json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/1)' } })
+          .example('$0 trend snap-*.pssnap', 'handles, threads and memory over time; leak verdict with its evidence'),
+      (a) => run(async () => (await import('./diff.js')).trend(a)),
+    )
+    .command(
+      'capture [target]',
+      'capture a process into an archive (Linux from /proc; Windows not built yet)',
+      (y) =>
+        y
+          .positional('target', { type: 'string', description: 'process id or name (a name must match one process)' })
+          .options({
+            self: { type: 'boolean', description: 'capture this pssnap process itself' },
+            output: { type: 'string', alias: 'o', description: 'archive to write (default pid-<pid>.pssnap; temp file + rename)', requiresArg: true },
+            preset: { type: 'string', description: 'what to capture: default, handles, threads, regions, minimal', requiresArg: true },
+          })
+          .check((a) => (a.self === true) !== (a.target !== undefined) || 'give a process id or name, or --self (one of them)')
+          .example('$0 capture 4242 -o app.pssnap', 'snapshot process 4242')
+          .example('$0 capture nginx --preset handles', 'the open descriptors of the one process named nginx')
+          .example('$0 capture --self -o self.pssnap', 'snapshot pssnap itself'),
+      (a) => run(async () => (await import('./capture.js')).capture(a)),
     )
     .command(
       'ps',
-      'list processes that can be captured (Windows only)',
-      (y) => y.example('$0 ps', 'processes with their ids'),
-      () => run(captureUnavailable),
+      'list processes that can be captured: pid, handles (fds), threads, name',
+      (y) => y.options({ json: { type: 'boolean', description: 'JSON: {schema: "pssnap.ps/1", processes: [{processId, parentProcessId, name, imagePath?, threadCount, handleCount?}]}' } }).example('$0 ps', 'pid, fd count, thread count and name of every process').example('$0 ps --json', 'the same for scripts'),
+      (a) => run(async () => (await import('./capture.js')).ps(a)),
     )
     .example('$0 info capture.pssnap', 'summary of an archive')
     .example("$0 regions capture.pssnap --where 'protect ~ EXECUTE'", 'filter entries')
@@ -194,12 +234,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return report(error, verbose, colorWanted)
   }
-}
-
-async function captureUnavailable(): Promise<number> {
-  const { captureUnavailableReason } = await import('../capture/index.js')
-  const reason: Error | undefined = captureUnavailableReason()
-  throw reason ?? Object.assign(new Error('the capture command is not available in this build'), { code: 'NOT_IMPLEMENTED' })
 }
 
 /** The one place failures are printed: `CODE - message`, the stack only with --verbose. */

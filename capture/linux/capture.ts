@@ -1,0 +1,129 @@
+// One Linux capture: read /proc/<pid> into the archive model (header, entries, soft errors, timings),
+// then write it through writeArchiveFile (temp file + rename). /proc is read live, not from a frozen
+// snapshot: each section is consistent with itself only at the moment it was read (spec/LINUX.md §1).
+import { hostname, release } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import type { ArchiveHeaderInput, Epilogue, HandleEntry, ThreadEntry, VaSpaceEntry, WriteSummary } from '../../format/index.js'
+import { writeArchiveFile, type WriteFileOptions } from '../../reader/node.js'
+import { CaptureFailedError } from '../errors.js'
+import { readHandles } from './handles.js'
+import { checkAccess, nodeArch, readProcess } from './process.js'
+import { captureFlagsOf, presetSections, type LinuxSection } from './presets.js'
+import { isGone, procRoot } from './proc.js'
+import { pssnapVersion } from './producer.js'
+import { readRegions } from './regions.js'
+import { SoftErrors } from './soft-errors.js'
+import { readThreads } from './threads.js'
+import { bootTimeFiletime } from './time.js'
+
+export interface LinuxCaptureOptions {
+  /** default (handles, threads, regions), handles, threads, regions or minimal (process information only). */
+  preset?: string
+}
+
+export interface LinuxCapture {
+  header: ArchiveHeaderInput
+  handles?: HandleEntry[]
+  threads?: ThreadEntry[]
+  vaSpace?: VaSpaceEntry[]
+  errors: SoftErrors
+  timings: Record<string, number>
+}
+
+/** Reads the process into memory. Throws CaptureFailedError when it does not exist or may not be read. */
+export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {}): LinuxCapture {
+  const preset = options.preset ?? 'default'
+  const sections = presetSections(preset)
+  const startedAt = new Date().toISOString()
+  const t0 = performance.now()
+  checkAccess(pid)
+  const boot = bootTimeFiletime()
+  const errors = new SoftErrors()
+  const timings: Record<string, number> = {}
+  const timed = <T>(key: string, fn: () => T): T => {
+    const t = performance.now()
+    try {
+      return fn()
+    } finally {
+      timings[key] = performance.now() - t
+    }
+  }
+  const proc = timed('processMs', () => {
+    try {
+      return readProcess(pid, boot)
+    } catch (error) {
+      if (isGone(error)) throw new CaptureFailedError('NO_SUCH_PROCESS', `process ${pid} exited during the capture`, pid)
+      throw error
+    }
+  })
+  const result: LinuxCapture = {
+    header: {
+      producer: { tool: 'pssnap', version: pssnapVersion() },
+      host: { platform: 'linux', architecture: nodeArch(), osVersion: release(), machineName: hostname() },
+      target: proc.target,
+      capture: { captureFlags: captureFlagsOf(sections), threadContextFlags: 0, startedAt, preset },
+      processInformation: proc.processInformation,
+    },
+    errors,
+    timings,
+  }
+  // A section whose directory or file cannot be read at all is absent, with a soft error (spec §3).
+  const walk = <T>(section: LinuxSection, file: string, read: () => T[]): T[] | undefined =>
+    timed(`${section}Ms`, () => {
+      try {
+        return read()
+      } catch (error) {
+        errors.add(section, 'read', `${procRoot(pid)}/${file}`, error, 'section not captured')
+        return undefined
+      }
+    })
+  if (sections.includes('handles')) result.handles = walk('handles', 'fd', () => readHandles(pid, errors))
+  if (sections.includes('threads')) result.threads = walk('threads', 'task', () => readThreads(pid, boot, errors))
+  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', 'maps', () => readRegions(pid))
+  const h = result.header
+  if (result.handles) h.handleInformation = { handlesCaptured: result.handles.length }
+  if (result.threads) h.threadInformation = { threadsCaptured: result.threads.length, contextLength: 0 }
+  if (result.vaSpace) h.vaSpaceInformation = { regionCount: result.vaSpace.length }
+  timings.captureMs = performance.now() - t0
+  return result
+}
+
+export interface LinuxCaptureResult {
+  path: string
+  processId: number
+  summary: WriteSummary
+  captureErrors: number
+  timings: Record<string, number>
+}
+
+/** Captures process `pid` into the archive file `path`. */
+export async function captureLinuxToFile(pid: number, path: string, options: LinuxCaptureOptions & { write?: WriteFileOptions } = {}): Promise<LinuxCaptureResult> {
+  const capture = readLinuxCapture(pid, options)
+  const t = performance.now()
+  let epilogue: Epilogue | undefined
+  const summary = await writeArchiveFile(
+    path,
+    capture.header,
+    async (w) => {
+      for (const section of ['handles', 'threads', 'vaSpace'] as const) {
+        const entries = capture[section]
+        if (!entries) continue
+        w.declareSection(section)
+        for (const e of entries) {
+          // Await only when a chunk was flushed: a microtask per entry would double the write time.
+          const flushed = w.add(section, e)
+          if (flushed) await flushed
+        }
+      }
+    },
+    () => {
+      capture.timings.writeMs = performance.now() - t
+      epilogue = { finishedAt: new Date().toISOString(), timings: roundTimings(capture.timings), ...(capture.errors.list.length ? { captureErrors: capture.errors.list } : {}) }
+      return epilogue
+    },
+    options.write,
+  )
+  return { path, processId: pid, summary, captureErrors: capture.errors.list.length, timings: epilogue?.timings ?? {} }
+}
+
+const roundTimings = (t: Record<string, number>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v * 1000) / 1000]))

@@ -1,0 +1,4 @@
+// Linux capture from /proc (Node only). Loaded lazily by capture/index.ts; format/ and reader/ never import it.
+export { captureLinuxToFile, readLinuxCapture, type LinuxCapture, type LinuxCaptureOptions, type LinuxCaptureResult } from './capture.js'
+export { LINUX_PRESETS } from './presets.js'
+export { findProcesses, listProcesses, resolveTarget, type ProcessSummary } from './ps.js'

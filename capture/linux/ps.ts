@@ -1,0 +1,62 @@
+// Processes for `pssnap ps` and for capture by name: pid, name, fd count, thread count from /proc.
+import { readdirSync } from 'node:fs'
+import { basename } from 'node:path'
+import { CaptureFailedError } from '../errors.js'
+import { parseStat, procRoot, readLink, readText } from './proc.js'
+
+export interface ProcessSummary {
+  processId: number
+  parentProcessId: number
+  /** The kernel's command name (comm, at most 15 bytes). */
+  name: string
+  /** The executable's path, when readable. */
+  imagePath?: string
+  threadCount: number
+  /** Open file descriptors; undefined when this user may not list them. */
+  handleCount?: number
+}
+
+export function listProcesses(): ProcessSummary[] {
+  const out: ProcessSummary[] = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid <= 0) continue
+    const root = procRoot(pid)
+    try {
+      const stat = parseStat(readText(`${root}/stat`))
+      const p: ProcessSummary = { processId: pid, parentProcessId: stat.num(4), name: stat.comm, threadCount: stat.num(20) }
+      try {
+        p.imagePath = readLink(`${root}/exe`)
+      } catch {
+        // another user's process, or a kernel thread
+      }
+      try {
+        p.handleCount = readdirSync(`${root}/fd`).length
+      } catch {
+        // not ours to list
+      }
+      out.push(p)
+    } catch {
+      // exited while listing
+    }
+  }
+  return out.sort((a, b) => a.processId - b.processId)
+}
+
+/**
+ * Processes a name designates: its comm, or the file name of its executable (comm is cut at 15 bytes).
+ * The calling process is left out: `pssnap capture node` means another node.
+ */
+export function findProcesses(name: string, processes = listProcesses()): ProcessSummary[] {
+  return processes.filter((p) => p.processId !== process.pid && (p.name === name || (p.imagePath !== undefined && basename(p.imagePath.replace(/ \(deleted\)$/, '')) === name)))
+}
+
+/** The one process a pid or name designates, or a typed error (none, or several: listed). */
+export function resolveTarget(target: string): number {
+  if (/^\d+$/.test(target)) return Number(target)
+  const hits = findProcesses(target)
+  if (hits.length === 1) return hits[0]!.processId
+  if (hits.length === 0) throw new CaptureFailedError('NO_SUCH_PROCESS', `no process named '${target}' (run 'pssnap ps' to list processes)`)
+  const list = hits.map((p) => `  ${p.processId}  ${p.name}${p.imagePath ? `  ${p.imagePath}` : ''}`).join('\n')
+  throw new CaptureFailedError('AMBIGUOUS_NAME', `${hits.length} processes are named '${target}'; capture one by its pid:\n${list}`)
+}

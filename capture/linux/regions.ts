@@ -1,0 +1,88 @@
+// Memory regions from /proc/<pid>/maps as PSS_VA_SPACE_ENTRY (spec/LINUX.md §4): protection to PAGE_*,
+// type image / mapped / private, the mapped file's path. All listed mappings are MEM_COMMIT.
+import { closeSync, openSync, readSync } from 'node:fs'
+import type { VaSpaceEntry } from '../../format/index.js'
+import { procRoot, readText } from './proc.js'
+
+const PAGE = { NOACCESS: 0x01, READONLY: 0x02, READWRITE: 0x04, WRITECOPY: 0x08, EXECUTE: 0x10, EXECUTE_READ: 0x20, EXECUTE_READWRITE: 0x40, EXECUTE_WRITECOPY: 0x80 }
+const MEM_COMMIT = 0x1000
+const MEM_PRIVATE = 0x20000
+const MEM_MAPPED = 0x40000
+const MEM_IMAGE = 0x1000000
+
+interface Mapping {
+  start: bigint
+  end: bigint
+  perms: string
+  inode: string
+  path: string | undefined
+}
+
+/** `start-end perms offset dev inode [path]`; the path may contain spaces. */
+export function parseMaps(text: string): Mapping[] {
+  const out: Mapping[] = []
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ (\d+)\s*(.*)$/.exec(line)
+    if (!m) continue
+    out.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), perms: m[3]!, inode: m[4]!, path: m[5] ? m[5] : undefined })
+  }
+  return out
+}
+
+/**
+ * r/w/x plus p (private, copy-on-write) or s (shared). A private writable *file* mapping is copy-on-write
+ * of the file (WRITECOPY, as Windows shows an image's data section); private writable anonymous memory is
+ * plain READWRITE. x86 cannot map write-only, so w without r counts as readable.
+ */
+export function protectOf(perms: string, fileBacked: boolean): number {
+  const r = perms[0] === 'r'
+  const w = perms[1] === 'w'
+  const x = perms[2] === 'x'
+  const cow = w && perms[3] === 'p' && fileBacked
+  if (x) return w ? (cow ? PAGE.EXECUTE_WRITECOPY : PAGE.EXECUTE_READWRITE) : r ? PAGE.EXECUTE_READ : PAGE.EXECUTE
+  if (w) return cow ? PAGE.WRITECOPY : PAGE.READWRITE
+  return r ? PAGE.READONLY : PAGE.NOACCESS
+}
+
+/** A file path, as opposed to `[heap]`, `[stack]`, `[vdso]`, `[anon:name]` or nothing. */
+const isFilePath = (m: Mapping) => m.path !== undefined && m.path.startsWith('/')
+
+export function readRegions(pid: number): VaSpaceEntry[] {
+  const maps = parseMaps(readText(`${procRoot(pid)}/maps`))
+  // Image rule (spec/LINUX.md §4): every mapping of a file that is mapped executable somewhere in the
+  // process and starts with the ELF magic is MEM_IMAGE, like every section of a loaded PE image.
+  const executable = new Set(maps.filter((m) => isFilePath(m) && m.perms[2] === 'x').map((m) => m.path!))
+  const images = new Set([...executable].filter((p) => isElf(pid, p)))
+  return maps.map((m) => {
+    const file = isFilePath(m)
+    const entry: VaSpaceEntry = {
+      baseAddress: m.start,
+      regionSize: m.end - m.start,
+      state: MEM_COMMIT,
+      protect: protectOf(m.perms, file),
+      type: !file ? MEM_PRIVATE : images.has(m.path!) ? MEM_IMAGE : MEM_MAPPED,
+    }
+    if (file) entry.mappedFileName = m.path!
+    return entry
+  })
+}
+
+/**
+ * Whether the file begins with \x7fELF, read through the process's own root so containers resolve their
+ * paths. A file that cannot be read (deleted, no permission) is judged by its executable mapping alone.
+ */
+function isElf(pid: number, path: string): boolean {
+  for (const candidate of [`${procRoot(pid)}/root${path}`, path]) {
+    let fd: number | undefined
+    try {
+      fd = openSync(candidate, 'r')
+      const head = Buffer.alloc(4)
+      return readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32BE(0) === 0x7f454c46
+    } catch {
+      // try the next candidate
+    } finally {
+      if (fd !== undefined) closeSync(fd)
+    }
+  }
+  return true
+}

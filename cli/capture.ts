@@ -1,0 +1,52 @@
+// `pssnap capture` and `pssnap ps`: thin wrappers over pssnap/capture, which picks the platform backend
+// (and refuses, typed, where there is none). Loaded only when one of these commands runs.
+import { basename } from 'node:path'
+import { formatSize } from '../reader/text.js'
+import { CliError, count, stdoutOutput, styleFor } from './io.js'
+
+type Args = Record<string, unknown>
+
+export async function capture(args: Args): Promise<number> {
+  const lib = await import('../capture/index.js')
+  const target = args.target === undefined ? undefined : String(args.target)
+  const pid = args.self ? process.pid : await lib.resolveTarget(target!)
+  const output = typeof args.output === 'string' ? args.output : `pid-${pid}.pssnap`
+  const preset = typeof args.preset === 'string' ? args.preset : undefined
+  const result = await lib.captureToFile(pid, output, preset ? { preset } : {}).catch((error: unknown) => {
+    // The archive goes through a temporary file beside it: name the file asked for, not that one.
+    const e = error as NodeJS.ErrnoException
+    if (typeof e?.path === 'string' && basename(e.path).startsWith(`.${basename(output)}.`)) {
+      throw new CliError(e.code ?? 'EIO', `cannot write '${output}': ${/^[A-Z]+: (.*?), \w+/.exec(e.message)?.[1] ?? e.message}`)
+    }
+    throw error
+  })
+  const n = result.summary.entryCounts
+  const parts = [
+    n.handles !== undefined ? `${count(n.handles)} handles` : undefined,
+    n.threads !== undefined ? `${count(n.threads)} threads` : undefined,
+    n.vaSpace !== undefined ? `${count(n.vaSpace)} regions` : undefined,
+  ].filter(Boolean)
+  const s = styleFor(process.stdout, typeof args.color === 'boolean' ? args.color : undefined)
+  const errors = result.captureErrors ? s.yellow(`, ${count(result.captureErrors)} capture errors (see pssnap info)`) : ''
+  await stdoutOutput().write(
+    `captured pid ${pid}${parts.length ? `: ${parts.join(', ')}` : ''}${errors} in ${Number((result.timings.captureMs ?? 0).toFixed(1))} ms → ${output} (${formatSize(result.summary.bytes)})\n`,
+  )
+  return 0
+}
+
+export async function ps(args: Args): Promise<number> {
+  const lib = await import('../capture/index.js')
+  const processes = await lib.listProcesses()
+  const out = stdoutOutput()
+  if (args.json) {
+    await out.write(`${JSON.stringify({ schema: 'pssnap.ps/1', processes }, null, 2)}\n`)
+    return 0
+  }
+  const rows = processes.map((p) => [String(p.processId), p.handleCount === undefined ? '-' : String(p.handleCount), String(p.threadCount), p.name, p.imagePath && basename(p.imagePath) !== p.name ? p.imagePath : ''])
+  const head = ['pid', 'handles', 'threads', 'name', 'image']
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  // Numbers right-aligned, text left; '-': this user may not list that process's descriptors.
+  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padStart(widths[i]!) : i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()
+  await out.write([line(head), ...rows.map(line)].join('\n') + '\n')
+  return 0
+}

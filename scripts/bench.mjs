@@ -1,11 +1,13 @@
-// `npm run bench`: builds the package, bundles bench/*.ts with esbuild and runs the benchmark, which
-// measures every ratio against a baseline taken in the same run (bench/README.md).
+// `npm run bench` (archive: 1M entries) and `npm run bench:capture` (Linux capture): builds the package,
+// bundles bench/*.ts with esbuild and runs one benchmark, which measures every ratio against a baseline
+// taken in the same run.
 import { execFileSync } from 'node:child_process'
 import { build } from 'esbuild'
 
+const which = process.argv[2] === 'capture' ? 'capture-linux' : 'run'
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
 await build({
-  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts'],
+  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts', 'bench/capture-linux.ts'],
   outdir: 'dist-bench',
   bundle: true,
   platform: 'node',
@@ -14,4 +16,4 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 })
-execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', 'dist-bench/run.js', ...process.argv.slice(2)], { stdio: 'inherit' })
+execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', `dist-bench/${which}.js`, ...process.argv.slice(3)], { stdio: 'inherit' })

@@ -6,32 +6,14 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CaptureFailedError } from '../capture/errors.js'
 import { captureProcess, WINDOWS_PRESETS, type WindowsPreset } from '../capture/windows/index.js'
-import { loadKoffi } from '../capture/windows/koffi.js'
 import { openPss, Win32Error, type PssQueryClass, type PssWalkClass } from '../capture/windows/pss.js'
 import { openArchiveFile } from '../reader/node.js'
+import { loadFakePss } from './helpers/fake-pss.js'
 
-const library = inject('fakePssLibrary') ?? process.env.PSSNAP_FAKE_PSS
-if (!library) throw new Error('the fake PSS library was not built (test/fake-pss/build.ts is the globalSetup)')
-
-const koffi = await loadKoffi()
-const pss = await openPss({ library })
-const control = koffi.load(library)
-const fake = {
-  setFixture: control.func('FakePssSetFixture', 'uint32_t', ['int32_t']) as (id: number) => number,
-  setCaptureError: control.func('FakePssSetCaptureError', 'void', ['uint32_t']) as (error: number) => void,
-  setMissingQueryClasses: control.func('FakePssSetMissingQueryClasses', 'void', ['uint32_t']) as (mask: number) => void,
-  setWalkFault: control.func('FakePssSetWalkFault', 'void', ['uint32_t', 'uint32_t', 'uint32_t']) as (cls: number, after: number, error: number) => void,
-  setAllocFailure: control.func('FakePssSetAllocFailure', 'void', ['uint32_t']) as (mask: number) => void,
-  setOpenProcessError: control.func('FakePssSetOpenProcessError', 'void', ['uint32_t']) as (error: number) => void,
-  lastOpenAccess: control.func('FakePssLastOpenAccess', 'uint32_t', []) as () => number,
-  liveProcessHandles: control.func('FakePssLiveProcessHandles', 'uint32_t', []) as () => number,
-  liveSnapshots: control.func('FakePssLiveSnapshots', 'uint32_t', []) as () => number,
-  liveMarkers: control.func('FakePssLiveMarkers', 'uint32_t', []) as () => number,
-  reset: control.func('FakePssReset', 'void', []) as () => void,
-}
+const { library, pss, control, fake } = await loadFakePss()
 const ALLOC = { capture: 1, marker: 4, walk: 8 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pssnap-win-capture-'))

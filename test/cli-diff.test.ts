@@ -1,33 +1,14 @@
 // End to end: `node dist/cli.js diff|trend …` (built by `npm run build`) on synthetic archives with known
 // injected differences. Exit codes (0, 1, 3), stderr naming crossed gates and warnings, --json schemas.
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from './helpers/cli.js'
 import { snapshotBytes, type Snapshot } from './synthetic/generate.js'
 import { addFiles, baseSnapshot, clone, injectChanges, later, NEW_MODULE } from './helpers/snapshot-pair.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
-
-interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function run(...args: string[]): Promise<Result> {
-  const env = { ...process.env }
-  delete env.FORCE_COLOR
-  delete env.NO_COLOR
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) })
-    })
-  })
-}
+const run = runCli
 
 let dir: string
 const path = (name: string) => join(dir, name)

@@ -1,27 +1,12 @@
 // The typed PSS wrappers (capture/windows/pss.ts) against the fake library (test/fake-pss/fake_pss.c, built by
 // test/fake-pss/build.ts). The expected fixture values are written out here again from the C source's formulas,
 // not read from the library, so a decoding or layout slip on either side shows up as a field mismatch.
-import { afterEach, describe, expect, inject, it } from 'vitest'
-import { loadKoffi } from '../capture/windows/koffi.js'
+import { afterEach, describe, expect, it } from 'vitest'
 import { openPss, PSS_QUERY, PSS_WALK, Win32Error, type PssAllocator, type PssSnapshot, type QueryResults } from '../capture/windows/pss.js'
 import type { AuxiliaryPageEntry, HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/fields.js'
+import { loadFakePss } from './helpers/fake-pss.js'
 
-const libraryPath = inject('fakePssLibrary') ?? process.env.PSSNAP_FAKE_PSS
-if (!libraryPath) throw new Error('the fake PSS library was not built (test/fake-pss/build.ts is the globalSetup)')
-
-const koffi = await loadKoffi()
-const pss = await openPss({ library: libraryPath })
-const control = koffi.load(libraryPath)
-const fake = {
-  setFixture: control.func('FakePssSetFixture', 'uint32_t', ['int32_t']) as (id: number) => number,
-  setCaptureError: control.func('FakePssSetCaptureError', 'void', ['uint32_t']) as (error: number) => void,
-  setMissingQueryClasses: control.func('FakePssSetMissingQueryClasses', 'void', ['uint32_t']) as (mask: number) => void,
-  setWalkFault: control.func('FakePssSetWalkFault', 'void', ['uint32_t', 'uint32_t', 'uint32_t']) as (cls: number, after: number, error: number) => void,
-  setAllocFailure: control.func('FakePssSetAllocFailure', 'void', ['uint32_t']) as (mask: number) => void,
-  liveSnapshots: control.func('FakePssLiveSnapshots', 'uint32_t', []) as () => number,
-  liveMarkers: control.func('FakePssLiveMarkers', 'uint32_t', []) as () => number,
-  reset: control.func('FakePssReset', 'void', []) as () => void,
-}
+const { library: libraryPath, koffi, pss, fake } = await loadFakePss()
 const ALLOC = { capture: 1, duplicate: 2, marker: 4, walk: 8 }
 
 // Every test leaves no snapshot and no marker behind; the fake is reset afterwards so one leak fails one test.

@@ -11,6 +11,8 @@ import { CaptureFailedError, captureToFile, captureUnavailableReason } from '../
 import type { HandleEntry } from '../format/index.js'
 import { parseMaps, protectOf } from '../capture/linux/regions.js'
 import { SoftErrors } from '../capture/linux/soft-errors.js'
+import { diffArchives } from '../reader/diff.js'
+import { trendArchives } from '../reader/trend.js'
 import { openArchiveFile } from '../reader/node.js'
 import { runCli } from './helpers/cli.js'
 
@@ -152,6 +154,36 @@ describe.skipIf(process.platform !== 'linux')('Linux capture from /proc', () => 
     // Create times are stable across captures (diffs match threads on id + create time).
     const times = (x: typeof a) => x.threads.toArray().map((t) => `${t.threadId}@${t.createTime}`).sort()
     expect(times(b)).toEqual(times(a))
+  })
+
+  it('diff and trend of those real captures: exactly the files opened in between, and a leak verdict naming them', async () => {
+    // Continues the test above: first.pssnap, then M files, second.pssnap; now M more and a third.
+    child.stdin.write(`open ${M}\n`)
+    await waitFor(child, 'opened')
+    const paths = ['first', 'second', 'third'].map((n) => join(dir, `${n}.pssnap`)) as [string, string, string]
+    await captureToFile(child.pid!, paths[2])
+    const [a, b, c] = await Promise.all(paths.map((p) => openArchiveFile(p, { strict: true })))
+
+    const d = diffArchives(a!, b!)
+    expect(d.warnings).toEqual([])
+    expect(d.handles.added.map((h) => h.objectName).sort()).toEqual(Array.from({ length: M }, (_, i) => `${dir}/more-1-${i}.txt`).sort())
+    expect(d.handles.removed).toEqual([])
+    expect(d.threads.added).toEqual([])
+    expect(d.threads.removed).toEqual([])
+    expect(d.summary.byType.filter((t) => t.net !== 0).map((t) => [t.typeName, t.net])).toEqual([['File', M]])
+
+    const cli = await runCli('diff', paths[0], paths[1], '--json', '--fail-on', `handles.File+${M}`)
+    expect(cli.code).toBe(3)
+    expect(cli.stderr).toMatch(/GATE_CROSSED/)
+    const doc = JSON.parse(cli.stdout) as { schema: string; handles: { added: { objectName: string }[]; removed: unknown[] } }
+    expect(doc.schema).toBe('pssnap.diff/1')
+    expect(doc.handles.added.map((h) => h.objectName).sort()).toEqual(d.handles.added.map((h) => h.objectName).sort())
+    expect(doc.handles.removed).toEqual([])
+
+    const t = trendArchives([c!, a!, b!])
+    expect(t.points.map((p) => p.index)).toEqual([1, 2, 0]) // given out of order, sorted by capture time
+    expect(t.verdict.verdict).toBe('leak')
+    expect(t.verdict.growing).toContain('handles.File')
   })
 
   it('refuses a pid that does not exist with a typed error, and leaves no file', async () => {

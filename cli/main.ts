@@ -18,7 +18,7 @@ class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'validate', 'export', 'diff', 'trend', 'capture', 'ps']
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'capture', 'ps']
 
 /** What the matched command will do, run after parsing so every failure reaches one handler. */
 type Action = () => Promise<number | void>
@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const parser = yargs(argv)
     .scriptName('pssnap')
-    .usage('$0 <command> [options]\n\nRead archives of Windows Process Snapshotting captures: summary, handles, threads, memory regions, validation and export.')
+    .usage('$0 <command> [options]\n\nCapture a process into a checksummed archive (Windows Process Snapshotting layout; Linux from /proc), then read, query, diff and validate archives on any OS.')
     .version(version())
     .help()
     .alias('help', 'h')
@@ -112,6 +112,16 @@ export async function main(argv: string[]): Promise<number> {
       'list auxiliary pages (PSS_AUXILIARY_PAGE_ENTRY)',
       (y) => listCommand(y, 'auxiliary pages').example('$0 aux capture.pssnap --json', 'auxiliary pages as JSON (page contents by length)'),
       (a) => run(async () => (await import('./commands.js')).list('aux', a)),
+    )
+    .command(
+      'query <archive> <section>',
+      'filter, sort and group any section (handles, threads, regions, aux)',
+      (y) =>
+        listCommand(y, 'entries of a section')
+          .positional('section', { type: 'string', choices: ['handles', 'threads', 'regions', 'aux', 'vaSpace', 'auxiliaryPages'], description: 'the section to query', demandOption: true })
+          .example("$0 query capture.pssnap handles --where 'typeName = File and objectName ~ .log' --sort handle:desc", 'open log files, newest handle first')
+          .example('$0 query capture.pssnap regions --group-by protect --sum regionSize --json', 'bytes per protection as JSON'),
+      (a) => run(async () => (await import('./commands.js')).list(String(a.section), a)),
     )
     .command(
       'validate <archive>',

@@ -97,7 +97,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
-const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'validate', 'export', 'capture', 'ps']
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'capture', 'ps']
 
 describe.concurrent('help and version', () => {
   it('--help lists every command with examples, fast', async ({ expect }) => {

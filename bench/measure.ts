@@ -28,7 +28,9 @@ export interface Result {
 export function ratioLine(r: Result): string {
   const ratio = r.ours / r.baseline
   const verdict = ratio <= r.target ? 'ok  ' : 'MISS'
-  return `${verdict} (${r.id}) ${r.what}: ${fmt(r.ours)} ${r.unit} vs ${fmt(r.baseline)} ${r.unit} = ${ratio.toFixed(3)}× (target ≤ ${r.target}×)`
+  // An infinite target means "report the ratio": the issue names a ratio but no bound for it.
+  const target = Number.isFinite(r.target) ? `target ≤ ${r.target}×` : 'no target, reported'
+  return `${verdict} (${r.id}) ${r.what}: ${fmt(r.ours)} ${r.unit} vs ${fmt(r.baseline)} ${r.unit} = ${ratio.toFixed(3)}× (${target})`
 }
 
 function fmt(n: number): string {

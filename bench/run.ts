@@ -5,7 +5,9 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { Packr } from 'msgpackr'
 import { ArchiveWriter, MemorySink, SECTION_NAMES, type WriterOptions } from '../format/index.js'
 import { decodeArchive } from '../reader/archive.js'
+import { diffArchives } from '../reader/diff.js'
 import { nodeHooks } from '../reader/node.js'
+import { trendArchives } from '../reader/trend.js'
 import { generateSnapshot, type Snapshot } from '../test/synthetic/generate.js'
 import { gc, median, ratioLine, type Result } from './measure.js'
 
@@ -22,20 +24,28 @@ const snapshot: Snapshot = generateSnapshot({ seed: 1, handles: counts.handles, 
 console.log(`generated in ${(performance.now() - t).toFixed(0)} ms`)
 const rows = { handles: snapshot.sections.handles, threads: snapshot.sections.threads, vaSpace: snapshot.sections.vaSpace }
 
-async function writeOurs(options: WriterOptions = {}): Promise<Uint8Array> {
+async function writeOurs(options: WriterOptions = {}, from: Snapshot = snapshot): Promise<Uint8Array> {
   const sink = new MemorySink()
   const w = new ArchiveWriter(sink, { hooks: nodeHooks, ...options })
-  await w.begin(snapshot.header)
+  await w.begin(from.header)
   for (const name of SECTION_NAMES) {
-    const list = snapshot.sections[name] as object[]
+    const list = from.sections[name] as object[]
     w.declareSection(name)
     for (let i = 0; i < list.length; i++) {
       const p = w.add(name, list[i] as never)
       if (p) await p
     }
   }
-  await w.finish(snapshot.epilogue)
+  await w.finish(from.epilogue)
   return sink.bytes()
+}
+
+/** A later snapshot of the same process: the first `drop` handles closed, `add` new ones opened. */
+function later(base: Snapshot, drop: number, add: number, seed: number): Snapshot {
+  const fresh = generateSnapshot({ seed, handles: add, regions: 0, threads: 0 }).sections.handles
+  const top = base.sections.handles.reduce((m, h) => (h.handle! > m ? h.handle! : m), 0n)
+  const opened = fresh.map((h, i) => ({ ...h, handle: top + BigInt((i + 1) * 4) }))
+  return { ...base, sections: { ...base.sections, handles: [...base.sections.handles.slice(drop), ...opened] } }
 }
 
 const results: Result[] = []
@@ -86,6 +96,38 @@ const visit = await median(RUNS, async () => {
 })
 if (visited !== counts.handles + counts.threads + counts.regions) throw new Error(`visited ${visited}`)
 results.push({ id: 'b', what: 'open + visit every entry as a typed object vs msgpackr useRecords unpack', ours: visit, baseline: baselineDecode, unit: 'ms', target: 0.6 })
+
+// Diff (issue 5): diffing two 1M-entry snapshots vs opening both and visiting every entry.
+{
+  const after = await writeOurs({}, later(snapshot, 2000, 5000, 9))
+  const openBoth = () => Promise.all([decodeArchive(ours, { hooks: nodeHooks }), decodeArchive(after, { hooks: nodeHooks })])
+  const visitAll = await median(RUNS, async () => {
+    let n = 0
+    for (const a of await openBoth()) for (const name of SECTION_NAMES) a.section(name)!.forEach(() => void n++)
+  })
+  let added = 0
+  const diffing = await median(RUNS, async () => {
+    const [a, b] = await openBoth()
+    added = diffArchives(a, b).handles.added.length
+  })
+  if (added !== 5000) throw new Error(`diff found ${added} added handles, expected 5000`)
+  results.push({ id: 'diff', what: 'open both + diff two 1M-entry snapshots vs open both + visit every entry', ours: diffing, baseline: visitAll, unit: 'ms', target: 1.0 })
+}
+
+// Trend (issue 5): 20 snapshots of 100k entries, trend vs loading them.
+{
+  const base = generateSnapshot({ seed: 5, handles: 30_000 * scale, regions: 60_000 * scale, threads: 10_000 * scale, contextRatio: 0.5 })
+  const series: Uint8Array[] = []
+  for (let i = 0; i < 20; i++) series.push(await writeOurs({}, later(base, 0, 50 * i, 100 + i)))
+  const load = () => Promise.all(series.map((bytes) => decodeArchive(bytes, { hooks: nodeHooks })))
+  const loading = await median(RUNS, load)
+  let verdict = ''
+  const trending = await median(RUNS, async () => {
+    verdict = trendArchives(await load()).verdict.verdict
+  })
+  if (verdict !== 'leak') throw new Error(`trend verdict ${verdict}, expected leak`)
+  results.push({ id: 'trend', what: 'load + trend over 20 snapshots of 100k entries vs loading them', ours: trending, baseline: loading, unit: 'ms', target: Number.POSITIVE_INFINITY })
+}
 
 // (e) streaming count: peak RSS of a process that only streams and counts, vs the file's size.
 const stream = JSON.parse(execFileSync(process.execPath, ['dist-bench/stream-count.js', file], { encoding: 'utf8' })) as { entries: number; maxRssBytes: number }

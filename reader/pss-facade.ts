@@ -8,6 +8,7 @@
 import type { ArchiveHeader, AuxiliaryPageEntry, HandleEntry, PerformanceCounters, ProcessInformation, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
 import type { Section } from './section.js'
+import { WIN32_ERROR_MESSAGES as MESSAGES, WIN32_ERROR_NAMES } from '../format/win32-errors.js'
 
 // ---- Errors ----
 
@@ -16,48 +17,8 @@ export const ERROR_INVALID_PARAMETER = 87
 export const ERROR_NO_MORE_ITEMS = 259
 export const ERROR_NOT_FOUND = 1168
 
-/**
- * The Win32 codes PSS calls are known to return, with the live binding's messages (a copy of the table in
- * capture/windows/pss.ts, which platform-free code cannot import; test/pss-facade.test.ts keeps them equal).
- */
-export const PSS_ERROR_NAMES: Readonly<Record<number, string>> = {
-  0: 'ERROR_SUCCESS',
-  5: 'ERROR_ACCESS_DENIED',
-  6: 'ERROR_INVALID_HANDLE',
-  8: 'ERROR_NOT_ENOUGH_MEMORY',
-  24: 'ERROR_BAD_LENGTH',
-  50: 'ERROR_NOT_SUPPORTED',
-  87: 'ERROR_INVALID_PARAMETER',
-  111: 'ERROR_BUFFER_OVERFLOW',
-  234: 'ERROR_MORE_DATA',
-  259: 'ERROR_NO_MORE_ITEMS',
-  299: 'ERROR_PARTIAL_COPY',
-  487: 'ERROR_INVALID_ADDRESS',
-  534: 'ERROR_ARITHMETIC_OVERFLOW',
-  1168: 'ERROR_NOT_FOUND',
-  1287: 'ERROR_UNIDENTIFIED_ERROR',
-  1300: 'ERROR_NOT_ALL_ASSIGNED',
-  1314: 'ERROR_PRIVILEGE_NOT_HELD',
-}
-
-const MESSAGES: Readonly<Record<number, string>> = {
-  5: 'access is denied',
-  6: 'the handle is invalid',
-  8: 'not enough memory',
-  24: 'the buffer length does not match the structure for this class',
-  50: 'the request is not supported',
-  87: 'the parameter is incorrect (unknown information class?)',
-  111: 'the buffer is too small',
-  234: 'more data is available',
-  259: 'no more items',
-  299: 'only part of a memory read completed',
-  487: 'attempt to access an invalid address',
-  534: 'arithmetic overflow',
-  1168: 'the information was not captured',
-  1287: 'unidentified error',
-  1300: 'not all privileges were assigned to the caller',
-  1314: 'a required privilege is not held by the client',
-}
+/** The Win32 codes PSS calls are known to return (one table with the live binding: format/win32-errors.ts). */
+export const PSS_ERROR_NAMES = WIN32_ERROR_NAMES
 
 export type PssArchiveCall =
   | 'PssQuerySnapshot'

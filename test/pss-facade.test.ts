@@ -12,7 +12,7 @@ import { WIN32_ERROR_NAMES, Win32Error, type PssSnapshot } from '../capture/wind
 import type { AuxiliaryPageEntry, HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import { openArchive } from '../reader/index.js'
 import { openArchiveFile } from '../reader/node.js'
-import { openPssArchive, PSS_ERROR_NAMES, PssArchiveError, type ArchiveWalkMarker, type PssArchiveSnapshot } from '../reader/pss-facade.js'
+import { openPssArchive, PssArchiveError, type ArchiveWalkMarker, type PssArchiveSnapshot } from '../reader/pss-facade.js'
 import { loadFakePss } from './helpers/fake-pss.js'
 
 const { library, pss, control, fake } = await loadFakePss()
@@ -251,8 +251,7 @@ describe('parity when the capture itself failed in part: the facade replays the 
 // ---- The facade on its own ----
 
 describe('openPssArchive: errors', () => {
-  it('PssArchiveError carries what Win32Error carries, with the same table of names and messages', async () => {
-    expect(PSS_ERROR_NAMES).toEqual(WIN32_ERROR_NAMES)
+  it('PssArchiveError carries exactly what Win32Error carries, for every known code', async () => {
     for (const code of Object.keys(WIN32_ERROR_NAMES).map(Number)) {
       const live = new Win32Error(code, 'PssWalkSnapshot')
       const offline = new PssArchiveError(code, 'PssWalkSnapshot')

@@ -270,17 +270,18 @@ function diffHandles(a: Archive, b: Archive) {
     typeNames[i] = h.typeName
     objectNames[i] = h.objectName
     typeOf(h.typeName ?? '').before++
-  })
+  }, HANDLE_KEY_FIELDS)
   const added: HandleEntry[] = []
   let unchanged = 0
   let current: HandleEntry
   const same = (i: number) => objectTypes[i] === (current.objectType ?? -1) && typeNames[i] === current.typeName && objectNames[i] === current.objectName
-  b.handles.forEach((h) => {
+  b.handles.forEach((h, j) => {
     typeOf(h.typeName ?? '').after++
     current = h
-    if (matcher.take(h.handle, same) === undefined) added.push(h)
+    // Only the identity fields were built; an added handle is reported whole.
+    if (matcher.take(h.handle, same) === undefined) added.push(b.handles.get(j)!)
     else unchanged++
-  })
+  }, HANDLE_KEY_FIELDS)
   const removed = matcher.unmatched().map((i) => a.handles.get(i)!)
   const names = new Map<string | null, { added: number; removed: number }>()
   const nameOf = (name: string | undefined) => {
@@ -314,6 +315,10 @@ function compareText(x: string | null, y: string | null): number {
 
 // ---- threads ----
 
+/** The fields a diff compares; everything else is built only for the entries it reports. */
+const HANDLE_KEY_FIELDS = ['handle', 'objectType', 'typeName', 'objectName'] as const
+const THREAD_KEY_FIELDS = ['threadId', 'createTime'] as const
+
 function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
   // A thread id is reused once its thread is gone: the create time tells the two apart.
   const matcher = new Matcher(a.threads.length)
@@ -321,13 +326,13 @@ function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
   a.threads.forEach((t, i) => {
     matcher.set(i, t.threadId)
     createTimes[i] = t.createTime
-  })
+  }, THREAD_KEY_FIELDS)
   const added: ThreadEntry[] = []
   let unchanged = 0
-  b.threads.forEach((t) => {
-    if (matcher.take(t.threadId, (i) => createTimes[i] === t.createTime) === undefined) added.push(t)
+  b.threads.forEach((t, j) => {
+    if (matcher.take(t.threadId, (i) => createTimes[i] === t.createTime) === undefined) added.push(b.threads.get(j)!)
     else unchanged++
-  })
+  }, THREAD_KEY_FIELDS)
   return { added, removed: matcher.unmatched().map((i) => a.threads.get(i)!), unchanged }
 }
 

@@ -10,6 +10,8 @@ interface ChunkView {
   /** Index in the section of the chunk's first entry (chunks after a gap are renumbered contiguously). */
   readonly start: number
   build?: RowBuilder
+  /** Builders of partial rows, by the comma-joined field list they keep. */
+  projected?: Map<string, RowBuilder>
 }
 
 export class Section<T extends object> implements Iterable<T> {
@@ -60,10 +62,21 @@ export class Section<T extends object> implements Iterable<T> {
     }
   }
 
-  /** Calls `visit` for every entry; faster than iterating when a generator's overhead matters. */
-  forEach(visit: (entry: T, index: number) => void): void {
+  /**
+   * Calls `visit` for every entry; faster than iterating when a generator's overhead matters. With
+   * `fields` (top-level names), the rows carry only those: a diff or a count that needs a few fields does
+   * not pay for building the rest (copying every thread's CONTEXT, above all).
+   */
+  forEach(visit: (entry: T, index: number) => void, fields?: readonly string[]): void {
+    const key = fields?.join(',')
     for (const v of this.views) {
-      const build = (v.build ??= rowBuilder(this.name, v.chunk))
+      let build: RowBuilder
+      if (key === undefined) build = v.build ??= rowBuilder(this.name, v.chunk)
+      else {
+        v.projected ??= new Map()
+        build = v.projected.get(key) ?? rowBuilder(this.name, v.chunk, new Set(fields))
+        v.projected.set(key, build)
+      }
       for (let i = 0; i < v.chunk.count; i++) visit(build(i) as T, v.start + i)
     }
   }
@@ -120,11 +133,11 @@ export function fieldSpecOf(section: string, name: string): FieldSpec | undefine
 // shares one object shape and building a million of them stays cheap. Where code generation is not
 // allowed (a strict Content-Security-Policy) a generic builder does the same more slowly.
 
-function rowBuilder(section: string, chunk: DecodedChunk): RowBuilder {
+function rowBuilder(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>): RowBuilder {
   try {
-    return generatedBuilder(section, chunk)
+    return generatedBuilder(section, chunk, keep)
   } catch {
-    return genericBuilder(section, chunk)
+    return genericBuilder(section, chunk, keep)
   }
 }
 
@@ -135,19 +148,21 @@ interface Plan {
   groups: [string[], Int32Array, [string, Column][]][]
 }
 
-function plan(section: string, chunk: DecodedChunk): Plan {
+/** `keep`: top-level field names to build (nested and sparse fields go with their top-level name). */
+function plan(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>): Plan {
   const layout = layoutOf(section)
+  const kept = (path: string) => keep === undefined || keep.has(path.split('.')[0]!)
   const fields: Plan['fields'] = []
   if (layout) {
     for (const name of Object.keys(layout.columns)) {
       const col = chunk.columns[name]
-      if (col) fields.push([name.split('.'), col])
+      if (col && kept(name)) fields.push([name.split('.'), col])
     }
   }
   const groups: Plan['groups'] = []
   for (const [g, group] of Object.entries(chunk.sparse)) {
     const known = layout ? (layout.sparse as Record<string, Record<string, FieldSpec>>)[g] : undefined
-    if (!known) continue
+    if (!known || !kept(g)) continue
     const pos = new Int32Array(chunk.count).fill(-1)
     group.rows.forEach((r, k) => (pos[r] = k))
     const cols = Object.keys(known)
@@ -195,8 +210,8 @@ function insert(tree: Tree, path: string[], expr: string): void {
   t.set(path[path.length - 1]!, expr)
 }
 
-function generatedBuilder(section: string, chunk: DecodedChunk): RowBuilder {
-  const p = plan(section, chunk)
+function generatedBuilder(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>): RowBuilder {
+  const p = plan(section, chunk, keep)
   const refs: unknown[] = []
   const ref = (v: unknown) => `r[${refs.push(v) - 1}]`
   const tree: Tree = new Map()
@@ -220,8 +235,8 @@ function generatedBuilder(section: string, chunk: DecodedChunk): RowBuilder {
   return new Function('r', body)(refs) as RowBuilder
 }
 
-function genericBuilder(section: string, chunk: DecodedChunk): RowBuilder {
-  const p = plan(section, chunk)
+function genericBuilder(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>): RowBuilder {
+  const p = plan(section, chunk, keep)
   return (i) => {
     const row: Record<string, unknown> = {}
     for (const [path, col] of p.fields) setPath(row, path, columnValue(col, i))

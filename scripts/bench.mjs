@@ -7,7 +7,7 @@ import { build } from 'esbuild'
 const which = process.argv[2] === 'capture' ? 'capture-linux' : 'run'
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
 await build({
-  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts', 'bench/capture-linux.ts'],
+  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts', 'bench/diff-files.ts', 'bench/capture-linux.ts'],
   outdir: 'dist-bench',
   bundle: true,
   platform: 'node',

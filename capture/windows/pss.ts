@@ -2,7 +2,7 @@
 // returned Win32 code and throws Win32Error, query results and walk entries come back as plain JS objects in the
 // shapes of format/fields.ts (camelCase, 64-bit values as bigint, FILETIME as bigint ticks), copied completely out
 // of PSS-owned memory before the call returns, so nothing points into a marker after it is freed.
-import type { AuxiliaryPageEntry, HandleEntry, HandleTypeSpecificInformation, ThreadEntry, VaSpaceEntry } from '../../format/fields.js'
+import { HANDLE_TYPE_SPECIFIC, TYPE_SPECIFIC_BY_OBJECT_TYPE, type AuxiliaryPageEntry, type FieldSpec, type HandleEntry, type HandleTypeSpecificInformation, type ThreadEntry, type VaSpaceEntry } from '../../format/fields.js'
 import { WIN32_ERROR_MESSAGES as MESSAGES, WIN32_ERROR_NAMES } from '../../format/win32-errors.js'
 import { bindPss, DEFAULT_PSS_LIBRARY, type OutSlot, type PssBinding, type PssFunctionName } from './functions.js'
 import { loadKoffi, type Koffi } from './koffi.js'
@@ -318,65 +318,19 @@ function createPss(koffi: Koffi, libraryPath: string): Pss {
     return e
   }
 
-  // The union member that ObjectType selects; unknown types (File, Key, …) have none.
+  // The union member that ObjectType selects (unknown types, File, Key…, have none), decoded by the field
+  // table of format/fields.ts: its C names ('Process.ExitStatus') name the koffi struct's members.
   function decodeTypeSpecific(buf: Buffer, objectType: number): HandleTypeSpecificInformation | undefined {
-    const T = types.handleTypeSpecific
-    switch (objectType) {
-      case 1: {
-        const r = koffi.decode(buf, unionOffset, T.Process) as Raw
-        return {
-          process: {
-            exitStatus: num(r.ExitStatus),
-            pebBaseAddress: u64(r.PebBaseAddress),
-            affinityMask: u64(r.AffinityMask),
-            basePriority: num(r.BasePriority),
-            processId: num(r.ProcessId),
-            parentProcessId: num(r.ParentProcessId),
-            flags: num(r.Flags),
-          },
-        }
-      }
-      case 2: {
-        const r = koffi.decode(buf, unionOffset, T.Thread) as Raw
-        return {
-          thread: {
-            exitStatus: num(r.ExitStatus),
-            tebBaseAddress: u64(r.TebBaseAddress),
-            processId: num(r.ProcessId),
-            threadId: num(r.ThreadId),
-            affinityMask: u64(r.AffinityMask),
-            priority: num(r.Priority),
-            basePriority: num(r.BasePriority),
-            win32StartAddress: u64(r.Win32StartAddress),
-          },
-        }
-      }
-      case 3: {
-        const r = koffi.decode(buf, unionOffset, T.Mutant) as Raw
-        return {
-          mutant: {
-            currentCount: num(r.CurrentCount),
-            abandoned: num(r.Abandoned),
-            ownerProcessId: num(r.OwnerProcessId),
-            ownerThreadId: num(r.OwnerThreadId),
-          },
-        }
-      }
-      case 4: {
-        const r = koffi.decode(buf, unionOffset, T.Event) as Raw
-        return { event: { manualReset: num(r.ManualReset), signaled: num(r.Signaled) } }
-      }
-      case 5: {
-        const r = koffi.decode(buf, unionOffset, T.Section) as Raw
-        return { section: { baseAddress: u64(r.BaseAddress), allocationAttributes: num(r.AllocationAttributes), maximumSize: u64(r.MaximumSize) } }
-      }
-      case 6: {
-        const r = koffi.decode(buf, unionOffset, T.Semaphore) as Raw
-        return { semaphore: { currentCount: num(r.CurrentCount), maximumCount: num(r.MaximumCount) } }
-      }
-      default:
-        return undefined
+    const member = TYPE_SPECIFIC_BY_OBJECT_TYPE[objectType]
+    if (!member) return undefined
+    const struct = types.handleTypeSpecific[(member[0]!.toUpperCase() + member.slice(1)) as keyof PssTypes['handleTypeSpecific']]
+    const r = koffi.decode(buf, unionOffset, struct) as Raw
+    const out: Record<string, number | bigint> = {}
+    for (const [name, spec] of Object.entries(HANDLE_TYPE_SPECIFIC[member] as Record<string, FieldSpec>)) {
+      const value = r[spec.c.slice(spec.c.indexOf('.') + 1)]
+      out[name] = spec.dtype === 'u64' || spec.dtype === 'i64' ? u64(value) : num(value)
     }
+    return { [member]: out } as HandleTypeSpecificInformation
   }
 
   function decodeThread(buf: Buffer): ThreadEntry {

@@ -5,9 +5,10 @@
 // Platform-free: nothing here touches native memory, so the codes are emulated, following the fake PSS library's
 // documented choices where Windows leaves one open (test/fake-pss/fake_pss.c: one position shared by every class
 // a marker walks, position tokens tied to their marker).
-import type { ArchiveHeader, AuxiliaryPageEntry, HandleEntry, PerformanceCounters, ProcessInformation, ThreadEntry, VaSpaceEntry } from '../format/index.js'
+import type { ArchiveHeader } from '../format/index.js'
 import type { Archive } from './archive.js'
 import type { Section } from './section.js'
+import { PSS_QUERY, PSS_WALK, type PssQueryResults, type PssWalkEntries } from '../format/pss-classes.js'
 import { WIN32_ERROR_MESSAGES as MESSAGES, WIN32_ERROR_NAMES } from '../format/win32-errors.js'
 
 // ---- Errors ----
@@ -50,37 +51,12 @@ export class PssArchiveError extends Error {
 
 // ---- Classes and shapes (the values of PSS_QUERY_INFORMATION_CLASS and PSS_WALK_INFORMATION_CLASS) ----
 
-export const PSS_ARCHIVE_QUERY = {
-  PROCESS_INFORMATION: 0,
-  VA_CLONE_INFORMATION: 1,
-  AUXILIARY_PAGES_INFORMATION: 2,
-  VA_SPACE_INFORMATION: 3,
-  HANDLE_INFORMATION: 4,
-  THREAD_INFORMATION: 5,
-  HANDLE_TRACE_INFORMATION: 6,
-  PERFORMANCE_COUNTERS: 7,
-} as const
-export const PSS_ARCHIVE_WALK = { AUXILIARY_PAGES: 0, VA_SPACE: 1, HANDLES: 2, THREADS: 3 } as const
+export { PSS_QUERY as PSS_ARCHIVE_QUERY, PSS_WALK as PSS_ARCHIVE_WALK }
 
-/** Query results by class. processInformation keys are optional in the format (non-Windows captures omit some). */
-export interface ArchiveQueryResults {
-  0: ProcessInformation
-  1: { vaCloneHandle: bigint }
-  2: { auxPagesCaptured: number }
-  3: { regionCount: number }
-  4: { handlesCaptured: number }
-  5: { threadsCaptured: number; contextLength: number }
-  6: { sectionHandle: bigint; size: number }
-  7: PerformanceCounters
-}
+/** Query results by class; processInformation keys are optional in the format. */
+export type ArchiveQueryResults = PssQueryResults
 export type ArchiveQueryClass = keyof ArchiveQueryResults
-
-export interface ArchiveWalkEntries {
-  0: AuxiliaryPageEntry
-  1: VaSpaceEntry
-  2: HandleEntry
-  3: ThreadEntry
-}
+export type ArchiveWalkEntries = PssWalkEntries
 export type ArchiveWalkClass = keyof ArchiveWalkEntries
 
 /** An opaque marker handle, branded so a position cannot be passed for it. */

@@ -3,6 +3,8 @@
 // shapes of format/fields.ts (camelCase, 64-bit values as bigint, FILETIME as bigint ticks), copied completely out
 // of PSS-owned memory before the call returns, so nothing points into a marker after it is freed.
 import { HANDLE_TYPE_SPECIFIC, TYPE_SPECIFIC_BY_OBJECT_TYPE, type AuxiliaryPageEntry, type FieldSpec, type HandleEntry, type HandleTypeSpecificInformation, type ThreadEntry, type VaSpaceEntry } from '../../format/fields.js'
+import { PSS_QUERY, PSS_WALK, type PssQueryResults, type PssWalkEntries } from '../../format/pss-classes.js'
+import type { PerformanceCounters, ProcessInformation as ArchiveProcessInformation } from '../../format/schemas.js'
 import { WIN32_ERROR_MESSAGES as MESSAGES, WIN32_ERROR_NAMES } from '../../format/win32-errors.js'
 import { bindPss, DEFAULT_PSS_LIBRARY, type OutSlot, type PssBinding, type PssFunctionName } from './functions.js'
 import { loadKoffi, type Koffi } from './koffi.js'
@@ -37,85 +39,15 @@ const ERROR_NO_MORE_ITEMS = 259
 
 // ---- Classes and result shapes ----
 
-/** PSS_QUERY_INFORMATION_CLASS values, as literal types so querySnapshot's result type follows the class. */
-export const PSS_QUERY = {
-  PROCESS_INFORMATION: 0,
-  VA_CLONE_INFORMATION: 1,
-  AUXILIARY_PAGES_INFORMATION: 2,
-  VA_SPACE_INFORMATION: 3,
-  HANDLE_INFORMATION: 4,
-  THREAD_INFORMATION: 5,
-  HANDLE_TRACE_INFORMATION: 6,
-  PERFORMANCE_COUNTERS: 7,
-} as const
+export { PSS_QUERY, PSS_WALK }
 
-/** PSS_WALK_INFORMATION_CLASS values the wrappers decode (PSS_WALK_THREAD_NAME is SDK-only and reported broken). */
-export const PSS_WALK = { AUXILIARY_PAGES: 0, VA_SPACE: 1, HANDLES: 2, THREADS: 3 } as const
+/** PSS_PROCESS_INFORMATION (spec/ARCHIVE.md §3.1): a live snapshot fills every field. */
+export type ProcessInformation = Required<ArchiveProcessInformation>
+export type { PerformanceCounters }
 
-/** PSS_PROCESS_INFORMATION (spec/ARCHIVE.md §3.1). */
-export interface ProcessInformation {
-  exitStatus: number
-  pebBaseAddress: bigint
-  affinityMask: bigint
-  basePriority: number
-  processId: number
-  parentProcessId: number
-  flags: number
-  createTime: bigint
-  exitTime: bigint
-  kernelTime: bigint
-  userTime: bigint
-  priorityClass: number
-  peakVirtualSize: bigint
-  virtualSize: bigint
-  pageFaultCount: number
-  peakWorkingSetSize: bigint
-  workingSetSize: bigint
-  quotaPeakPagedPoolUsage: bigint
-  quotaPagedPoolUsage: bigint
-  quotaPeakNonPagedPoolUsage: bigint
-  quotaNonPagedPoolUsage: bigint
-  pagefileUsage: bigint
-  peakPagefileUsage: bigint
-  privateUsage: bigint
-  executeFlags: number
-  imageFileName: string
-}
-
-/** PSS_PERFORMANCE_COUNTERS (spec/ARCHIVE.md §3.2). */
-export interface PerformanceCounters {
-  totalCycleCount: bigint
-  totalWallClockPeriod: bigint
-  vaCloneCycleCount: bigint
-  vaCloneWallClockPeriod: bigint
-  vaSpaceCycleCount: bigint
-  vaSpaceWallClockPeriod: bigint
-  auxPagesCycleCount: bigint
-  auxPagesWallClockPeriod: bigint
-  handlesCycleCount: bigint
-  handlesWallClockPeriod: bigint
-  threadsCycleCount: bigint
-  threadsWallClockPeriod: bigint
-}
-
-export interface QueryResults {
-  0: ProcessInformation
-  1: { vaCloneHandle: bigint }
-  2: { auxPagesCaptured: number }
-  3: { regionCount: number }
-  4: { handlesCaptured: number }
-  5: { threadsCaptured: number; contextLength: number }
-  6: { sectionHandle: bigint; size: number }
-  7: PerformanceCounters
-}
+export type QueryResults = PssQueryResults<ProcessInformation>
 export type PssQueryClass = keyof QueryResults
-
-export interface WalkEntries {
-  0: AuxiliaryPageEntry
-  1: VaSpaceEntry
-  2: HandleEntry
-  3: ThreadEntry
-}
+export type WalkEntries = PssWalkEntries
 export type PssWalkClass = keyof WalkEntries
 
 /** HPSS and HPSSWALK: opaque pointer-sized values, branded so one cannot be passed for the other. */

@@ -1,8 +1,8 @@
-// vitest globalSetup: compiles the fake PSS library (fake_pss.c) into test/fake-pss/build/ and hands its path to
+// vitest globalSetup: compiles the fake PSS library (every *.c here) into test/fake-pss/build/ and hands its path to
 // the tests (inject('fakePssLibrary'), and PSSNAP_FAKE_PSS for child processes). gcc is required: a missing
 // compiler fails the run rather than silently skipping the binding's tests.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, renameSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
 
@@ -12,7 +12,12 @@ declare module 'vitest' {
   }
 }
 
-export const FAKE_PSS_SOURCE = fileURLToPath(new URL('./fake_pss.c', import.meta.url))
+const SOURCE_DIR = fileURLToPath(new URL('./', import.meta.url))
+/** Every C file beside this one is part of the fake (PSS exports, process helpers, ...). */
+export const FAKE_PSS_SOURCES = readdirSync(SOURCE_DIR)
+  .filter((name) => name.endsWith('.c'))
+  .sort()
+  .map((name) => `${SOURCE_DIR}${name}`)
 const BUILD_DIR = fileURLToPath(new URL('./build/', import.meta.url))
 
 /** Compiles the fake for the host (Linux x86-64 .so) and returns its path. */
@@ -21,7 +26,7 @@ export function buildFakePss(): string {
   const target = `${BUILD_DIR}libfakepss.so`
   // Build to a private name and rename: several vitest runs may share this checkout.
   const temp = `${target}.${process.pid}.tmp`
-  const args = ['-std=c11', '-shared', '-fPIC', '-O1', '-Wall', '-Wextra', '-Werror', '-o', temp, FAKE_PSS_SOURCE]
+  const args = ['-std=c11', '-shared', '-fPIC', '-O1', '-Wall', '-Wextra', '-Werror', '-o', temp, ...FAKE_PSS_SOURCES]
   try {
     execFileSync('gcc', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   } catch (cause) {

@@ -13,10 +13,15 @@ export interface FieldSpec {
   /** The C field it mirrors, for docs and messages. */
   readonly c: string
   readonly names?: NameTableId
+  /** The format minor that added it (absent: 1.0). Writers declare the lowest minor holding their columns. */
+  readonly since?: number
 }
 
 const f = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTableId) =>
   ({ dtype, kind, c, ...(names ? { names } : {}) }) as { readonly dtype: D; readonly kind: FieldKind; readonly c: string; readonly names?: NameTableId }
+
+/** A field added by format 1.1 (spec/ARCHIVE.md §10.1): no PSS counterpart, filled by Linux captures. */
+const f11 = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTableId) => ({ ...f(dtype, kind, c, names), since: 1 }) as ReturnType<typeof f<D>> & { readonly since: 1 }
 
 export const HANDLE_FIELDS = {
   handle: f('u64', 'addr', 'Handle'),
@@ -32,6 +37,8 @@ export const HANDLE_FIELDS = {
   creationTime: f('u64', 'time', 'CreationTime'),
   typeName: f('str', 'text', 'TypeName'),
   objectName: f('str', 'text', 'ObjectName'),
+  openFlags: f11('u32', 'flags', 'Linux fdinfo flags', 'LINUX_OPEN_FLAGS'),
+  filePosition: f11('u64', 'int', 'Linux fdinfo pos'),
 } as const
 
 /** The members of PSS_HANDLE_ENTRY.TypeSpecificInformation, stored as sparse groups (spec §5.4). */
@@ -107,6 +114,7 @@ export const THREAD_FIELDS = {
   sizeOfContextRecord: f('u16', 'size', 'SizeOfContextRecord'),
   contextRecord: f('bytes', 'blob', 'ContextRecord'),
   threadName: f('str', 'text', 'PSS_THREAD_NAME.ThreadName'),
+  schedulerState: f11('str', 'text', 'Linux task stat state'),
 } as const
 
 export const VA_SPACE_FIELDS = {
@@ -122,6 +130,9 @@ export const VA_SPACE_FIELDS = {
   imageBase: f('u64', 'addr', 'ImageBase'),
   checkSum: f('u32', 'hex', 'CheckSum'),
   mappedFileName: f('str', 'text', 'MappedFileName'),
+  residentSize: f11('u64', 'size', 'Linux smaps Rss'),
+  proportionalSize: f11('u64', 'size', 'Linux smaps Pss'),
+  swappedSize: f11('u64', 'size', 'Linux smaps Swap'),
 } as const
 
 export const AUXILIARY_PAGE_FIELDS = {

@@ -127,6 +127,33 @@ export const CONTEXT_FLAGS_X64 = table('CONTEXT_FLAGS (x64)', 'CONTEXT_', true, 
   CONTEXT_XSTATE: 0x100040,
 })
 
+/**
+ * Linux open(2) flags as `/proc/<pid>/fdinfo` shows them (format 1.1), in the generic ABI's values (x86,
+ * x86-64, arm64, riscv64). O_RDONLY is 0: the access mode is the low two bits.
+ */
+export const LINUX_OPEN_FLAGS = table('LINUX_OPEN_FLAGS', 'O_', true, {
+  O_RDONLY: 0,
+  O_WRONLY: 0o1,
+  O_RDWR: 0o2,
+  O_CREAT: 0o100,
+  O_EXCL: 0o200,
+  O_NOCTTY: 0o400,
+  O_TRUNC: 0o1000,
+  O_APPEND: 0o2000,
+  O_NONBLOCK: 0o4000,
+  O_DSYNC: 0o10000,
+  O_ASYNC: 0o20000,
+  O_DIRECT: 0o40000,
+  O_LARGEFILE: 0o100000,
+  O_DIRECTORY: 0o200000,
+  O_NOFOLLOW: 0o400000,
+  O_NOATIME: 0o1000000,
+  O_CLOEXEC: 0o2000000,
+  O_SYNC: 0o4010000,
+  O_PATH: 0o10000000,
+  O_TMPFILE: 0o20200000,
+})
+
 /** The eight enums of processsnapshot.h (bound as uint32 by the capture binding). */
 export const PSS_ENUM_TABLES = {
   PSS_HANDLE_FLAGS,
@@ -146,6 +173,7 @@ export const NAME_TABLES = {
   MEM_TYPE,
   PAGE_PROTECTION,
   CONTEXT_FLAGS_X64,
+  LINUX_OPEN_FLAGS,
 } as const
 export type NameTableId = keyof typeof NAME_TABLES
 

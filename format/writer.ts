@@ -29,6 +29,12 @@ export interface WriterOptions {
    * one. Off by default: entries from the PSS walk are typed already, and checking costs ~1 µs each.
    */
   validateEntries?: boolean
+  /**
+   * The format minor the preamble declares (default 0, i.e. 1.0). Set 1 to write the 1.1 columns
+   * (spec/ARCHIVE.md §10.1); writing one of them into a file declared older throws, so a file never
+   * claims less than it holds. Writers declare the lowest minor that holds what they write.
+   */
+  formatMinor?: number
   hooks?: FormatHooks
 }
 
@@ -55,6 +61,8 @@ function getterFor(path: string): Getter {
 
 interface BoundColumn {
   name: string
+  /** The format minor that added the field (0 for 1.0). */
+  since: number
   get: Getter
   builder: ColumnBuilder & { architecture?: string | undefined }
 }
@@ -65,7 +73,7 @@ class SparseGroupBuilder {
   readonly columns: BoundColumn[]
   constructor(name: string, fields: Readonly<Record<string, FieldSpec>>) {
     this.get = getterFor(name)
-    this.columns = Object.entries(fields).map(([field, spec]) => ({ name: field, get: getterFor(field), builder: columnBuilder(spec.dtype) }))
+    this.columns = Object.entries(fields).map(([field, spec]) => ({ name: field, since: spec.since ?? 0, get: getterFor(field), builder: columnBuilder(spec.dtype) }))
   }
 }
 
@@ -74,12 +82,16 @@ class SectionBuilder {
   first = 0
   readonly columns: BoundColumn[]
   readonly sparse: [string, SparseGroupBuilder][]
-  constructor(readonly name: SectionName, contextArchitecture: string) {
+  constructor(
+    readonly name: SectionName,
+    contextArchitecture: string,
+    private readonly formatMinor: number,
+  ) {
     const layout = SECTIONS[name]
     this.columns = Object.entries(layout.columns as Record<string, FieldSpec>).map(([field, spec]) => {
       const builder = columnBuilder(spec.dtype)
       if (field === 'contextRecord') builder.architecture = contextArchitecture
-      return { name: field, get: getterFor(field), builder }
+      return { name: field, since: spec.since ?? 0, get: getterFor(field), builder }
     })
     this.sparse = Object.entries(layout.sparse as Record<string, Record<string, FieldSpec>>).map(([g, fields]) => [g, new SparseGroupBuilder(g, fields)])
     try {
@@ -110,7 +122,11 @@ class SectionBuilder {
   /** The CHUNK payload for what was added since the last flush, and a reset. */
   take(): Record<string, unknown> {
     const columns: Record<string, ColumnPayload> = {}
-    for (const c of this.columns) if (c.builder.defined) columns[c.name] = c.builder.finish()
+    for (const c of this.columns) {
+      if (!c.builder.defined) continue
+      if (c.since > this.formatMinor) throw new RangeError(`${this.name}.${c.name} is a format 1.${c.since} column; this archive was begun as 1.${this.formatMinor} (WriterOptions.formatMinor)`)
+      columns[c.name] = c.builder.finish()
+    }
     if (Object.keys(columns).length === 0 && this.count > 0) {
       // Entries with no field at all: a chunk must still have a column (spec §4), so write the first
       // text or blob column, whose absent value reads back as absent.
@@ -173,6 +189,7 @@ export class ArchiveWriter {
   private readonly entryCounts: Record<string, number> = {}
   private readonly frameCrcs: number[] = []
   private contextArchitecture = 'x64'
+  private readonly formatMinor: number
   private bytes = 0
   /** File offset the next frame will start at (exact while frames are stored uncompressed). */
   private plannedBytes = PREAMBLE_LENGTH
@@ -186,6 +203,10 @@ export class ArchiveWriter {
     this.hooks = resolveHooks(options.hooks)
     this.chunkEntries = Math.min(Math.max(1, options.chunkEntries ?? 65536), 1 << 20)
     this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024
+    this.formatMinor = options.formatMinor ?? 0
+    if (!Number.isInteger(this.formatMinor) || this.formatMinor < 0 || this.formatMinor > FORMAT_MINOR) {
+      throw new RangeError(`formatMinor must be an integer from 0 to ${FORMAT_MINOR}`)
+    }
   }
 
   /** Writes the preamble and the HEADER frame. Call once, first. */
@@ -197,7 +218,7 @@ export class ArchiveWriter {
     if (!parsed.success) throw new TypeError(`invalid archive header: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     this.state = 'open'
     this.contextArchitecture = this.options.contextArchitecture ?? header.target.architecture ?? header.host.architecture
-    this.enqueue(async () => this.emit(encodePreamble(FORMAT_MAJOR, FORMAT_MINOR, this.hooks.crc32)))
+    this.enqueue(async () => this.emit(encodePreamble(FORMAT_MAJOR, this.formatMinor, this.hooks.crc32)))
     this.enqueueFrame(FrameKind.HEADER, { ...(header as object), ...parsed.data })
     await this.tail
   }
@@ -211,7 +232,7 @@ export class ArchiveWriter {
     let builder = this.sections.get(section)
     if (!builder) {
       if (!SECTION_NAMES.includes(section)) throw new RangeError(`unknown section '${String(section)}'`)
-      builder = new SectionBuilder(section, this.contextArchitecture)
+      builder = new SectionBuilder(section, this.contextArchitecture, this.formatMinor)
       this.sections.set(section, builder)
       this.entryCounts[section] ??= 0
     }

@@ -1,6 +1,6 @@
 // Names of enum and flag values (format/names.ts, spec §7) against the compiler-computed values in
 // spec/abi/abi-*.json, and how unknown values and leftover flag bits are shown.
-import { readFileSync } from 'node:fs'
+import { constants as fsConstants, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { NAME_TABLES, enumName, flagNames, nameValue, parseFlags, type NameTable } from '../format/index.js'
 
@@ -49,7 +49,28 @@ describe('PSS enum tables', () => {
 
   it('marks flag families as flags and enums as enums', () => {
     const flags = Object.entries(tables).filter(([, t]) => t.isFlags).map(([n]) => n).sort()
-    expect(flags).toEqual(['CONTEXT_FLAGS_X64', 'PAGE_PROTECTION', 'PSS_CAPTURE_FLAGS', 'PSS_DUPLICATE_FLAGS', 'PSS_HANDLE_FLAGS', 'PSS_PROCESS_FLAGS', 'PSS_THREAD_FLAGS'])
+    expect(flags).toEqual(['CONTEXT_FLAGS_X64', 'LINUX_OPEN_FLAGS', 'PAGE_PROTECTION', 'PSS_CAPTURE_FLAGS', 'PSS_DUPLICATE_FLAGS', 'PSS_HANDLE_FLAGS', 'PSS_PROCESS_FLAGS', 'PSS_THREAD_FLAGS'])
+  })
+})
+
+describe('LINUX_OPEN_FLAGS (format 1.1)', () => {
+  const table = NAME_TABLES.LINUX_OPEN_FLAGS
+  it('has the values of this Linux host (Node exposes its <fcntl.h> constants)', () => {
+    const host = fsConstants as unknown as Record<string, number | undefined>
+    let compared = 0
+    for (const [name, value] of Object.entries(table.values)) {
+      // glibc defines O_LARGEFILE as 0 on 64-bit hosts; fdinfo shows the kernel's bit (0o100000).
+      if (name === 'O_LARGEFILE' || host[name] === undefined) continue
+      expect(value, name).toBe(host[name])
+      compared++
+    }
+    expect(compared).toBeGreaterThanOrEqual(12)
+  })
+  it('names what fdinfo shows, the access mode included', () => {
+    expect(flagNames(table, 0o2100002)).toBe('CLOEXEC|LARGEFILE|RDWR')
+    expect(flagNames(table, 0)).toBe('RDONLY')
+    expect(flagNames(table, 0o4010001)).toBe('SYNC|WRONLY')
+    expect(parseFlags(table, 'O_RDWR|CLOEXEC')).toBe(0o2000002)
   })
 })
 

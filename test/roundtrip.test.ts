@@ -2,7 +2,7 @@
 // uncompressed, deflated with the Node hooks, and deflated with the platform-free CompressionStream path.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ArchiveWriter, MemorySink, SECTION_NAMES, type ArchiveHeaderInput, type FormatHooks, type SectionName } from '../format/index.js'
+import { ArchiveWriter, FORMAT_MINOR, MemorySink, SECTION_NAMES, type ArchiveHeaderInput, type FormatHooks, type SectionName } from '../format/index.js'
 import { decodeArchive } from '../reader/index.js'
 import { nodeHooks } from '../reader/node.js'
 import { U64_MAX, anyString, readBack, sectionEntries } from './helpers/arbitraries.js'
@@ -41,7 +41,7 @@ function headerOf(s: Snapshot): ArchiveHeaderInput {
 
 async function write(s: Snapshot, compression: 'none' | 'deflate', hooks: FormatHooks | undefined): Promise<Uint8Array> {
   const sink = new MemorySink()
-  const writer = new ArchiveWriter(sink, { compression, chunkEntries: s.chunkEntries, ...(hooks ? { hooks } : {}) })
+  const writer = new ArchiveWriter(sink, { compression, chunkEntries: s.chunkEntries, formatMinor: FORMAT_MINOR, ...(hooks ? { hooks } : {}) })
   await writer.begin(headerOf(s))
   for (const name of SECTION_NAMES) {
     writer.declareSection(name)

@@ -212,3 +212,38 @@ describe('output', () => {
     expect((await decodeArchive(bytes)).contextArchitecture).toBe('x86')
   })
 })
+
+describe('format version (spec §10: the lowest minor that holds what is written)', () => {
+  const linuxHandle = { ...handle(0), openFlags: 0o2100002, filePosition: 4096n }
+  const linuxRegion = { baseAddress: 0x400000n, regionSize: 0x1000n, residentSize: 0x1000n, proportionalSize: 0x800n, swappedSize: 0n }
+  const linuxThread = { threadId: 7, schedulerState: 'S' }
+
+  it('declares 1.0 by default, so archives without 1.1 columns stay 1.0 files', async () => {
+    const bytes = await written((w) => void w.add('handles', handle(0)))
+    expect((await decodeArchive(bytes)).version).toEqual({ major: 1, minor: 0 })
+  })
+
+  it('refuses a 1.1 column in an archive begun as 1.0, naming the column', async () => {
+    await expect(written((w) => void w.add('handles', linuxHandle))).rejects.toThrow(/handles\.openFlags is a format 1\.1 column; this archive was begun as 1\.0/)
+    await expect(written((w) => void w.add('threads', linuxThread))).rejects.toThrow(/threads\.schedulerState/)
+  })
+
+  it('writes and reads back every 1.1 column when begun as 1.1', async () => {
+    const bytes = await written((w) => {
+      w.add('handles', linuxHandle)
+      w.add('vaSpace', linuxRegion)
+      w.add('threads', linuxThread)
+    }, { formatMinor: 1 })
+    const archive = await decodeArchive(bytes)
+    expect(archive.version).toEqual({ major: 1, minor: 1 })
+    expect(archive.diagnostics).toEqual([])
+    expect(archive.handles.get(0)).toMatchObject({ openFlags: 0o2100002, filePosition: 4096n })
+    expect(archive.vaSpace.get(0)).toMatchObject({ residentSize: 0x1000n, proportionalSize: 0x800n, swappedSize: 0n })
+    expect(archive.threads.get(0)).toMatchObject({ schedulerState: 'S' })
+  })
+
+  it('rejects a minor this writer does not know', () => {
+    expect(() => new ArchiveWriter(new MemorySink(), { formatMinor: 9 })).toThrow(/formatMinor must be an integer from 0 to 1/)
+    expect(() => new ArchiveWriter(new MemorySink(), { formatMinor: -1 })).toThrow(RangeError)
+  })
+})

@@ -90,6 +90,8 @@ export interface DecodeOptions {
 // msgpackr's runtime and README but not in its 2.1 type declarations.)
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'bigint', moreTypes: false })
 const EMPTY_MAP = Uint8Array.of(0x80)
+/** Deflate's largest expansion: 258 bytes from one length/distance pair of at least 2 bits. */
+const MAX_DEFLATE_RATIO = 1032
 
 // ---- byte sources: one whole buffer (zero-copy) or an async stream (bounded buffering) ----
 
@@ -408,6 +410,9 @@ async function decodeFrame(walk: Walk, fh: FrameHeader, info: FrameInfo, stored:
     if (fh.decodedLength !== fh.storedLength) return fail('BAD_FRAME', `frame ${info.index}: uncompressed but declares ${fh.decodedLength} decoded bytes for ${fh.storedLength} stored`)
     payload = stored
   } else if (fh.codec === 1) {
+    // Deflate expands at most 1032:1, so a larger declaration is a lie; refusing it here keeps an inflater
+    // from sizing anything by it (a few stored bytes must not reserve 256 MiB).
+    if (fh.decodedLength > fh.storedLength * MAX_DEFLATE_RATIO + 1024) return fail('DECOMPRESS', `frame ${info.index}: declares ${fh.decodedLength} decoded bytes for ${fh.storedLength} deflate bytes, more than deflate can produce`)
     try {
       payload = await walk.hooks.inflate(stored, fh.decodedLength)
     } catch (e) {

@@ -30,7 +30,9 @@ async function streamDeflate(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 async function streamInflate(bytes: Uint8Array, expectedLength: number): Promise<Uint8Array> {
-  const out = new Uint8Array(expectedLength)
+  // Pieces are kept until the end rather than copied into a buffer of the declared size: memory follows
+  // what actually inflates, never what the frame claims.
+  const pieces: Uint8Array[] = []
   let filled = 0
   const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate')).getReader()
   try {
@@ -38,12 +40,19 @@ async function streamInflate(bytes: Uint8Array, expectedLength: number): Promise
       const { done, value } = await reader.read()
       if (done) break
       if (filled + value.length > expectedLength) throw new RangeError(`inflates beyond the declared ${expectedLength} bytes`)
-      out.set(value, filled)
+      pieces.push(value)
       filled += value.length
     }
   } finally {
     reader.cancel().catch(() => {})
   }
   if (filled !== expectedLength) throw new RangeError(`inflated to ${filled} bytes, declared ${expectedLength}`)
+  if (pieces.length === 1) return pieces[0]!
+  const out = new Uint8Array(expectedLength)
+  let at = 0
+  for (const p of pieces) {
+    out.set(p, at)
+    at += p.length
+  }
   return out
 }

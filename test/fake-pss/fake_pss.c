@@ -555,6 +555,18 @@ FAKE_API void *FAKE_WINAPI GetCurrentProcess(void) { return PSEUDO_PROCESS; }
 FAKE_API uint32_t FAKE_WINAPI GetCurrentProcessId(void) { return FIXTURES[g_fixture].processId; }
 FAKE_API uint32_t FAKE_WINAPI GetLastError(void) { return g_lastError; }
 
+#ifdef _WIN32
+/* The DLL exports the five under their kernel32 names (fake_pss.h renames the definitions): linker directives,
+ * as `#pragma comment(linker, ...)` would emit them; the array leaves out the terminating NUL. */
+#define FAKE_KERNEL32_EXPORTS                                      \
+  " -export:OpenProcess=FakeKernel32_OpenProcess"                  \
+  " -export:CloseHandle=FakeKernel32_CloseHandle"                  \
+  " -export:GetCurrentProcess=FakeKernel32_GetCurrentProcess"      \
+  " -export:GetCurrentProcessId=FakeKernel32_GetCurrentProcessId"  \
+  " -export:GetLastError=FakeKernel32_GetLastError"
+__attribute__((section(".drectve"), used)) static const char fakeKernel32Exports[sizeof FAKE_KERNEL32_EXPORTS - 1] = FAKE_KERNEL32_EXPORTS;
+#endif
+
 static uint32_t rightsFor(uint32_t captureFlags) {
   uint32_t rights = PROCESS_QUERY_INFORMATION;
   if (captureFlags & CAPTURE_VA_CLONE) rights |= PROCESS_CREATE_PROCESS;

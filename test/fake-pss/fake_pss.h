@@ -14,6 +14,14 @@
 #ifdef _WIN32
 #define FAKE_API __declspec(dllexport)
 #define FAKE_WINAPI __stdcall
+/* In the DLL the kernel32 names cannot be defined as such: the mingw runtime imports GetLastError & co. from
+ * kernel32 and the import library's stubs would clash at link time. They are compiled under these names and
+ * exported under the Win32 ones (the -export directives at their definitions in fake_pss.c). */
+#define OpenProcess FakeKernel32_OpenProcess
+#define CloseHandle FakeKernel32_CloseHandle
+#define GetCurrentProcess FakeKernel32_GetCurrentProcess
+#define GetCurrentProcessId FakeKernel32_GetCurrentProcessId
+#define GetLastError FakeKernel32_GetLastError
 #else
 #define FAKE_API __attribute__((visibility("default")))
 #define FAKE_WINAPI

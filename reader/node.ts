@@ -76,11 +76,16 @@ export async function* archiveFileStream(path: string, chunkSize = 1 << 20): Asy
   }
 }
 
-export interface WriteFileOptions extends WriterOptions {}
+export interface WriteFileOptions extends WriterOptions {
+  /** Aborts the write (the CLI's SIGINT/SIGTERM): the temporary file is removed and `path` is left as it was. */
+  signal?: AbortSignal
+}
 
 /**
  * Writes an archive to `path` through a temporary file in the same folder, renamed into place only when
  * `fill` and `finish` complete: a crash, an error or a signal never leaves a partial file at `path`.
+ * An abort (`options.signal`) is noticed at every block written and before the rename; it rejects with the
+ * signal's reason after the temporary file is removed.
  */
 export async function writeArchiveFile(
   path: string,
@@ -89,18 +94,22 @@ export async function writeArchiveFile(
   epilogue?: Epilogue | (() => Epilogue),
   options: WriteFileOptions = {},
 ): Promise<WriteSummary> {
+  const { signal, ...writerOptions } = options
+  signal?.throwIfAborted()
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`)
   const handle = await open(temp, 'wx')
   let done = false
   try {
-    const sink = new FileSink(handle)
-    const writer = new ArchiveWriter(sink, withHooks(options))
+    const sink = new FileSink(handle, signal)
+    const writer = new ArchiveWriter(sink, withHooks(writerOptions))
     await writer.begin(header)
     await fill(writer)
+    signal?.throwIfAborted()
     const summary = await writer.finish(typeof epilogue === 'function' ? epilogue() : epilogue)
     await sink.flush()
     await handle.sync()
     await handle.close()
+    signal?.throwIfAborted()
     await rename(temp, path)
     done = true
     return summary
@@ -116,8 +125,12 @@ export async function writeArchiveFile(
 class FileSink implements ByteSink {
   private block = new Uint8Array(1 << 20)
   private used = 0
-  constructor(private readonly handle: import('node:fs/promises').FileHandle) {}
+  constructor(
+    private readonly handle: import('node:fs/promises').FileHandle,
+    private readonly signal?: AbortSignal,
+  ) {}
   async write(bytes: Uint8Array): Promise<void> {
+    this.signal?.throwIfAborted()
     if (this.used + bytes.length > this.block.length) await this.flush()
     if (bytes.length >= this.block.length) {
       await this.handle.write(bytes)

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks'
 import type { ArchiveHeaderInput, ArchiveWriter, CaptureError, SectionName } from '../../format/index.js'
 import { CAPTURE } from './flags.js'
-import { PSS_QUERY, PSS_WALK, Win32Error, type Pss, type PssQueryClass, type PssSnapshot, type PssWalkClass, type QueryResults } from './pss.js'
+import { PSS_QUERY, PSS_WALK, Win32Error, type Pss, type PssQueryClass, type PssSnapshot, type PssWalkClass, type PssWalkMarker, type QueryResults, type WalkEntries } from './pss.js'
 
 const ERROR_NOT_FOUND = 1168
 
@@ -59,41 +59,71 @@ export function queryAll(pss: Pss, snapshot: PssSnapshot, captureFlags: number, 
 /**
  * Walks every class into the writer and returns the milliseconds spent in PSS calls. A class answering
  * ERROR_NOT_FOUND before its first entry was not captured (silent unless asked for). A walk failing later
- * keeps what was read, with a soft error. Writer failures are not caught: they end the capture.
+ * keeps what was read, with a soft error. Writer failures and aborts are not caught: they end the capture.
  */
-export async function walkAll(pss: Pss, snapshot: PssSnapshot, captureFlags: number, writer: ArchiveWriter, errors: CaptureError[]): Promise<number> {
+export async function walkAll(pss: Pss, snapshot: PssSnapshot, captureFlags: number, writer: ArchiveWriter, errors: CaptureError[], signal?: AbortSignal): Promise<number> {
   let walkMs = 0
   for (const [cls, section, need] of WALKS) {
-    // Each walk has its own marker, freed by the iterator when it ends, fails or is abandoned (return()).
-    const walk = pss.walk(snapshot, cls)
+    signal?.throwIfAborted()
+    const noteFailure = (error: unknown, count: number) => {
+      const notCaptured = error instanceof Win32Error && error.code === ERROR_NOT_FOUND && count === 0
+      if (!(notCaptured && !requested(captureFlags, need))) {
+        errors.push(softError(section, error, count ? `section holds the ${count} entries read before the failure` : 'section not captured'))
+      }
+    }
+    // Each walk has its own marker; a failed create is this section's soft error, like a failed first step.
+    let marker: PssWalkMarker
+    try {
+      marker = pss.walkMarkerCreate()
+    } catch (error) {
+      noteFailure(error, 0)
+      continue
+    }
     let count = 0
     try {
       for (;;) {
         const t = performance.now()
-        let next: IteratorResult<unknown, void>
+        let entry: WalkEntries[PssWalkClass] | undefined
         try {
-          next = walk.next()
+          entry = pss.walkSnapshot(snapshot, cls, marker)
         } catch (error) {
           walkMs += performance.now() - t
-          const notCaptured = error instanceof Win32Error && error.code === ERROR_NOT_FOUND && count === 0
-          if (!(notCaptured && !requested(captureFlags, need))) {
-            errors.push(softError(section, error, count ? `section holds the ${count} entries read before the failure` : 'section not captured'))
-          }
+          noteFailure(error, count)
           break
         }
         walkMs += performance.now() - t
-        if (next.done) {
+        if (entry === undefined) {
           writer.declareSection(section) // present even when empty: the class was captured
           break
         }
         count++
         // Await only when a chunk was flushed (backpressure) — a microtask per entry would slow large walks.
-        const flushed = writer.add(section, next.value as never)
+        const flushed = writer.add(section, entry as never)
         if (flushed) await flushed
       }
     } finally {
-      walk.return(undefined)
+      const failure = retryRelease(() => pss.walkMarkerFree(marker))
+      if (failure) errors.push(softError(section, failure.error, failure.released ? 'released on the second attempt' : 'the marker stays allocated until pssnap exits'))
     }
   }
   return walkMs
+}
+
+/**
+ * Calls a release function (PssFreeSnapshot, PssWalkMarkerFree, CloseHandle) and, when it fails, once more:
+ * a release that fails is retried rather than leaked, and the failure is reported either way. Returns
+ * undefined when the first call succeeded.
+ */
+export function retryRelease(free: () => void): { error: unknown; released: boolean } | undefined {
+  try {
+    free()
+    return undefined
+  } catch (error) {
+    try {
+      free()
+      return { error, released: true }
+    } catch {
+      return { error, released: false }
+    }
+  }
 }

@@ -1,7 +1,16 @@
 // One Windows capture, end to end: open the process with only the rights the flags need → (SeDebugPrivilege
-// when asked) → PssCaptureSnapshot → query every class → walk every class straight into the archive writer
-// (temp file, renamed into place only when complete) → free the snapshot → close the process handle.
-// Every resource is released exactly once on every path, success or failure.
+// when asked) → PssCaptureSnapshot → close the process handle → query every class → walk every class straight
+// into the archive writer (temp file) → free the snapshot → rename the file into place.
+// Every resource is released on every path, success, failure or abort (options.signal).
+//
+// Which failures end the capture and which are soft errors recorded in the archive (spec/ARCHIVE.md §8):
+// - OpenProcess, PssCaptureSnapshot, the archive file: thrown (CaptureFailedError for "cannot capture this
+//   process", else Win32Error naming the call and code, or the file error); nothing at the destination.
+// - PssQuerySnapshot of one class: soft error, that header key absent, the other classes kept.
+// - PssWalkMarkerCreate or any PssWalkSnapshot step of one class: soft error, the entries read before kept,
+//   the other classes walked.
+// - CloseHandle, PssWalkMarkerFree, PssFreeSnapshot: retried once (never leaked silently), and recorded as a
+//   soft error of `process`, the section, or `capture`: the archive is complete, the call still failed.
 //
 // The target is never held suspended by pssnap: PssCaptureSnapshot itself suspends it only for the duration
 // of the call (pss-reference §5.1), and this module calls no suspend API.
@@ -11,11 +20,12 @@ import type { ArchiveHeaderInput, CaptureError, WriteSummary } from '../../forma
 import { writeArchiveFile } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { pssnapVersion } from '../linux/producer.js'
-import { queryAll, walkAll, type QueryKey } from './collect.js'
+import { testOnlyPause } from '../test-pause.js'
+import { queryAll, retryRelease, softError, walkAll, type QueryKey } from './collect.js'
 import { accessMaskFor, defaultThreadContextFlags, presetFlags, type WindowsPreset } from './flags.js'
 import { loadKoffi } from './koffi.js'
 import { bindProcessCalls, enableDebugPrivilege, type ProcessCalls } from './process.js'
-import { openPss, Win32Error, type Pss, type ProcessHandle, type ProcessInformation } from './pss.js'
+import { openPss, Win32Error, type Pss, type PssSnapshot, type ProcessHandle, type ProcessInformation } from './pss.js'
 import { pssArchOf, type PssArch } from './types.js'
 
 export interface WindowsCaptureOptions {
@@ -35,6 +45,8 @@ export interface WindowsCaptureOptions {
   /** The DLL exporting PSS and the process calls; default kernel32.dll (tests pass the fake library). */
   library?: string
   compression?: 'none' | 'deflate'
+  /** Aborts the capture: everything is released and nothing is left at `output` (or beside it). */
+  signal?: AbortSignal
 }
 
 export interface WindowsCaptureResult {
@@ -72,22 +84,9 @@ export async function captureProcess(options: WindowsCaptureOptions): Promise<Wi
     const calls = bindProcessCalls(pss.binding.library)
     const errors: CaptureError[] = options.debugPrivilege ? enableDebugPrivilege(koffi, calls, pss.binding.library) : []
     const accessMask = options.self ? undefined : accessMaskFor(captureFlags)
+    options.signal?.throwIfAborted()
     const target = openTarget(calls, options.pid, accessMask)
-    let result: WindowsCaptureResult | undefined
-    try {
-      result = await captureOpened(pss, target, { ...options, arch, captureFlags, threadContextFlags, preset, accessMask, errors })
-    } finally {
-      // The pseudo handle of `self` is not closed (closing it does nothing anyway). A close failure after a
-      // successful capture is reported; after a failed one the original error is the one that matters.
-      if (target.owned) {
-        try {
-          calls.close(target.handle)
-        } catch (error) {
-          if (result) throw error
-        }
-      }
-    }
-    return result
+    return await captureOpened(pss, target, calls, { ...options, arch, captureFlags, threadContextFlags, preset, accessMask, errors })
   } finally {
     pss.close()
   }
@@ -112,8 +111,9 @@ function openTarget(calls: ProcessCalls, pid: number | undefined, accessMask: nu
 function typed(error: unknown, pid: number, step: string): unknown {
   if (!(error instanceof Win32Error)) return error
   let failure: CaptureFailedError | undefined
-  if (error.code === ERROR_ACCESS_DENIED) failure = new CaptureFailedError('ACCESS_DENIED', `cannot ${step} process ${pid}: access denied (${error.call}); try an elevated prompt or --debug-privilege`, pid)
-  else if (error.code === ERROR_INVALID_PARAMETER && error.call === 'OpenProcess') failure = new CaptureFailedError('NO_SUCH_PROCESS', `no process with id ${pid}`, pid)
+  const why = `${error.call}: ${error.symbolicName ?? 'Win32 error'} ${error.code}`
+  if (error.code === ERROR_ACCESS_DENIED) failure = new CaptureFailedError('ACCESS_DENIED', `cannot ${step} process ${pid}: access denied (${why}); try an elevated prompt or --debug-privilege`, pid)
+  else if (error.code === ERROR_INVALID_PARAMETER && error.call === 'OpenProcess') failure = new CaptureFailedError('NO_SUCH_PROCESS', `no process with id ${pid} (${why})`, pid)
   if (!failure) return error
   failure.cause = error
   return failure
@@ -128,29 +128,47 @@ interface Plan extends Omit<WindowsCaptureOptions, 'preset'> {
   errors: CaptureError[]
 }
 
-async function captureOpened(pss: Pss, target: Target, plan: Plan): Promise<WindowsCaptureResult> {
+async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan: Plan): Promise<WindowsCaptureResult> {
   const timings: Record<string, number> = {}
   const startedAt = new Date().toISOString()
   let t = performance.now()
-  let snapshot
+  let snapshot: PssSnapshot
   try {
     snapshot = pss.captureSnapshot(target.handle, plan.captureFlags, plan.threadContextFlags)
   } catch (error) {
     throw typed(error, target.processId, 'capture')
+  } finally {
+    // The snapshot does not need the process handle: closed now, no later failure can leak it. The pseudo
+    // handle of `self` is not closed (closing it does nothing anyway).
+    const failure = target.owned ? retryRelease(() => calls.close(target.handle)) : undefined
+    if (failure) plan.errors.push(softError('process', failure.error, failure.released ? 'closed on the second attempt' : 'the process handle stays open until pssnap exits'))
   }
   timings.captureMs = performance.now() - t
+  // Snapshots captured here live in this process: freed through GetCurrentProcess's handle (§2.8).
+  // The VA clone handle (if any) is left to PssFreeSnapshot: who owns it is undocumented (§5.6).
+  let freed = false
+  const freeSnapshot = () => {
+    freed = true
+    return retryRelease(() => pss.freeSnapshot(pss.currentProcess, snapshot))
+  }
   try {
     t = performance.now()
     const queries = queryAll(pss, snapshot, plan.captureFlags, plan.errors)
     timings.queryMs = performance.now() - t
     const header = buildHeader(target, plan, startedAt, queries)
+    await testOnlyPause('capture')
+    plan.signal?.throwIfAborted()
     const writeStart = performance.now()
     let walkMs = 0
     const summary = await writeArchiveFile(
       plan.output,
       header,
       async (writer) => {
-        walkMs = await walkAll(pss, snapshot, plan.captureFlags, writer, plan.errors)
+        walkMs = await walkAll(pss, snapshot, plan.captureFlags, writer, plan.errors, plan.signal)
+        // Freed before the epilogue is written, so that a failure to free is recorded in it.
+        const failure = freeSnapshot()
+        if (failure) plan.errors.push(softError('capture', failure.error, failure.released ? 'freed on the second attempt' : 'the snapshot stays allocated until pssnap exits'))
+        await testOnlyPause('write')
       },
       () => {
         timings.walkMs = walkMs
@@ -159,7 +177,7 @@ async function captureOpened(pss: Pss, target: Target, plan: Plan): Promise<Wind
         return { finishedAt: new Date().toISOString(), timings: rounded(timings), ...(plan.errors.length ? { captureErrors: plan.errors } : {}) }
       },
       // Contexts are in the caller's format, also for a WOW64 target (pss-reference §5.7).
-      { compression: plan.compression ?? 'none', contextArchitecture: plan.arch },
+      { compression: plan.compression ?? 'none', contextArchitecture: plan.arch, ...(plan.signal ? { signal: plan.signal } : {}) },
     )
     return {
       path: plan.output,
@@ -172,9 +190,8 @@ async function captureOpened(pss: Pss, target: Target, plan: Plan): Promise<Wind
       timings: rounded(timings),
     }
   } finally {
-    // Snapshots captured here live in this process: freed through GetCurrentProcess's handle (§2.8).
-    // The VA clone handle (if any) is left to PssFreeSnapshot: who owns it is undocumented (§5.6).
-    pss.freeSnapshot(pss.currentProcess, snapshot)
+    // A capture that failed or was aborted: the error that stopped it is the one reported.
+    if (!freed) freeSnapshot()
   }
 }
 

@@ -497,6 +497,28 @@ static DWORD_ fillAuxPage(const snapshot_t *s, marker_t *m, uint32_t p, FAKE_PSS
   return FAKE_ERROR_SUCCESS;
 }
 
+/* ---- Call faults: calls first … first+count-1 of one function fail (FakePssFailCalls) ---- */
+
+enum { CALL_CAPTURE, CALL_DUPLICATE, CALL_FREE, CALL_QUERY, CALL_WALK, CALL_MARKER_CREATE, CALL_MARKER_FREE, CALL_GET_POSITION, CALL_SET_POSITION, CALL_SEEK, CALL_OPEN_PROCESS, CALL_CLOSE_HANDLE, CALL_COUNT };
+static const char *const CALL_NAMES[CALL_COUNT] = {
+    "PssCaptureSnapshot",       "PssDuplicateSnapshot",     "PssFreeSnapshot",          "PssQuerySnapshot",
+    "PssWalkSnapshot",          "PssWalkMarkerCreate",      "PssWalkMarkerFree",        "PssWalkMarkerGetPosition",
+    "PssWalkMarkerSetPosition", "PssWalkMarkerSeekToBeginning", "OpenProcess",          "CloseHandle",
+};
+static uint32_t g_callCounts[CALL_COUNT], g_faultCall = CALL_COUNT, g_faultFirst, g_faultCount, g_faultError;
+
+/* Counts the call; returns the error it must fail with (0: none). Checked before any effect of the call. */
+static uint32_t callFault(int call) {
+  uint32_t n = ++g_callCounts[call];
+  return (uint32_t)call == g_faultCall && n >= g_faultFirst && n - g_faultFirst < g_faultCount ? g_faultError : 0;
+}
+
+static int callIndex(const char *name) {
+  for (int k = 0; name && k < CALL_COUNT; k++)
+    if (strcmp(CALL_NAMES[k], name) == 0) return k;
+  return -1;
+}
+
 /* ---- kernel32 process calls ---- */
 
 static process_t *findProcess(void *h) {
@@ -516,6 +538,11 @@ static void closeProcess(process_t *p) {
 FAKE_API void *FAKE_WINAPI OpenProcess(uint32_t DesiredAccess, int32_t InheritHandle, uint32_t ProcessId) {
   (void)InheritHandle;
   g_lastOpenAccess = DesiredAccess;
+  uint32_t fault = callFault(CALL_OPEN_PROCESS);
+  if (fault) {
+    g_lastError = fault;
+    return NULL;
+  }
   int fixture = -1;
   for (int k = 0; k < 2; k++)
     if (FIXTURES[k].processId == ProcessId) fixture = k;
@@ -541,6 +568,11 @@ FAKE_API void *FAKE_WINAPI OpenProcess(uint32_t DesiredAccess, int32_t InheritHa
 }
 
 FAKE_API int32_t FAKE_WINAPI CloseHandle(void *Object) {
+  uint32_t fault = callFault(CALL_CLOSE_HANDLE);
+  if (fault) {
+    g_lastError = fault; /* the handle stays open */
+    return 0;
+  }
   if (Object == PSEUDO_PROCESS) return 1; /* closing the pseudo handle is a harmless no-op on Windows */
   process_t *p = findProcess(Object);
   if (!p) {
@@ -580,6 +612,8 @@ static uint32_t rightsFor(uint32_t captureFlags) {
 FAKE_API DWORD_ FAKE_WINAPI PssCaptureSnapshot(void *ProcessHandle, uint32_t CaptureFlags, DWORD_ ThreadContextFlags, HPSS_ *SnapshotHandle) {
   if (!SnapshotHandle) return FAKE_ERROR_INVALID_PARAMETER;
   *SnapshotHandle = NULL;
+  DWORD_ fault = callFault(CALL_CAPTURE);
+  if (fault) return fault;
   if (!ProcessHandle) return FAKE_ERROR_INVALID_HANDLE;
   int fixture = g_fixture;
   if (ProcessHandle != PSEUDO_PROCESS) {
@@ -602,6 +636,8 @@ FAKE_API DWORD_ FAKE_WINAPI PssCaptureSnapshot(void *ProcessHandle, uint32_t Cap
 FAKE_API DWORD_ FAKE_WINAPI PssDuplicateSnapshot(void *SourceProcessHandle, HPSS_ SnapshotHandle, void *TargetProcessHandle, HPSS_ *TargetSnapshotHandle, uint32_t Flags) {
   if (!TargetSnapshotHandle) return FAKE_ERROR_INVALID_PARAMETER;
   *TargetSnapshotHandle = NULL;
+  DWORD_ fault = callFault(CALL_DUPLICATE);
+  if (fault) return fault;
   snapshot_t *s = findSnapshot(SnapshotHandle);
   if (!s || !SourceProcessHandle || !TargetProcessHandle) return FAKE_ERROR_INVALID_HANDLE;
   /* CLOSE_SOURCE only works on USE_VM_ALLOCATIONS snapshots (§2.9); the fake refuses without freeing. */
@@ -619,6 +655,8 @@ FAKE_API DWORD_ FAKE_WINAPI PssDuplicateSnapshot(void *SourceProcessHandle, HPSS
 }
 
 FAKE_API DWORD_ FAKE_WINAPI PssFreeSnapshot(void *ProcessHandle, HPSS_ SnapshotHandle) {
+  DWORD_ fault = callFault(CALL_FREE);
+  if (fault) return fault; /* the snapshot stays allocated */
   snapshot_t *s = findSnapshot(SnapshotHandle);
   if (!s || !ProcessHandle) return FAKE_ERROR_INVALID_HANDLE;
   freeSnapshot(s);
@@ -648,6 +686,8 @@ static const size_t QUERY_SIZES[8] = {
 };
 
 FAKE_API DWORD_ FAKE_WINAPI PssQuerySnapshot(HPSS_ SnapshotHandle, uint32_t InformationClass, void *Buffer, DWORD_ BufferLength) {
+  DWORD_ fault = callFault(CALL_QUERY);
+  if (fault) return fault;
   const snapshot_t *s = findSnapshot(SnapshotHandle);
   if (!s) return FAKE_ERROR_INVALID_HANDLE;
   if (InformationClass > 7) return FAKE_ERROR_INVALID_PARAMETER;
@@ -719,6 +759,8 @@ static const size_t WALK_SIZES[WALK_CLASSES] = {
     sizeof(FAKE_PSS_AUXILIARY_PAGE_ENTRY), sizeof(FAKE_PSS_VA_SPACE_ENTRY), sizeof(FAKE_PSS_HANDLE_ENTRY), sizeof(FAKE_PSS_THREAD_ENTRY)};
 
 FAKE_API DWORD_ FAKE_WINAPI PssWalkSnapshot(HPSS_ SnapshotHandle, uint32_t InformationClass, HPSSWALK_ WalkMarkerHandle, void *Buffer, DWORD_ BufferLength) {
+  DWORD_ fault = callFault(CALL_WALK);
+  if (fault) return fault; /* the marker does not advance */
   const snapshot_t *s = findSnapshot(SnapshotHandle);
   marker_t *m = findMarker(WalkMarkerHandle);
   if (!s || !m) return FAKE_ERROR_INVALID_HANDLE;
@@ -781,6 +823,8 @@ FAKE_API DWORD_ FAKE_WINAPI PssWalkSnapshot(HPSS_ SnapshotHandle, uint32_t Infor
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerCreate(const FAKE_PSS_ALLOCATOR *Allocator, HPSSWALK_ *WalkMarkerHandle) {
   if (!WalkMarkerHandle) return FAKE_ERROR_INVALID_PARAMETER;
   *WalkMarkerHandle = NULL;
+  DWORD_ fault = callFault(CALL_MARKER_CREATE);
+  if (fault) return fault;
   if (Allocator && (!Allocator->AllocRoutine || !Allocator->FreeRoutine)) return FAKE_ERROR_INVALID_PARAMETER;
   if (g_allocFailure & ALLOC_MARKER) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
   marker_t *m = (marker_t *)markerRawAlloc(Allocator, Allocator != NULL, sizeof *m);
@@ -799,6 +843,8 @@ FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerCreate(const FAKE_PSS_ALLOCATOR *Alloca
 }
 
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerFree(HPSSWALK_ WalkMarkerHandle) {
+  DWORD_ fault = callFault(CALL_MARKER_FREE);
+  if (fault) return fault; /* the marker stays allocated */
   marker_t *m = findMarker(WalkMarkerHandle);
   if (!m) return FAKE_ERROR_INVALID_HANDLE;
   freeMarker(m);
@@ -806,6 +852,8 @@ FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerFree(HPSSWALK_ WalkMarkerHandle) {
 }
 
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerGetPosition(HPSSWALK_ WalkMarkerHandle, uintptr_t *Position) {
+  DWORD_ fault = callFault(CALL_GET_POSITION);
+  if (fault) return fault;
   marker_t *m = findMarker(WalkMarkerHandle);
   if (!m) return FAKE_ERROR_INVALID_HANDLE;
   if (!Position) return FAKE_ERROR_INVALID_PARAMETER;
@@ -815,6 +863,8 @@ FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerGetPosition(HPSSWALK_ WalkMarkerHandle,
 }
 
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerSetPosition(HPSSWALK_ WalkMarkerHandle, uintptr_t Position) {
+  DWORD_ fault = callFault(CALL_SET_POSITION);
+  if (fault) return fault;
   marker_t *m = findMarker(WalkMarkerHandle);
   if (!m) return FAKE_ERROR_INVALID_HANDLE;
   uint64_t token = (uint64_t)Position;
@@ -824,6 +874,8 @@ FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerSetPosition(HPSSWALK_ WalkMarkerHandle,
 }
 
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerSeekToBeginning(HPSSWALK_ WalkMarkerHandle) {
+  DWORD_ fault = callFault(CALL_SEEK);
+  if (fault) return fault;
   marker_t *m = findMarker(WalkMarkerHandle);
   if (!m) return FAKE_ERROR_INVALID_HANDLE;
   m->position = 0;
@@ -854,6 +906,21 @@ FAKE_API uint32_t FakePssLiveProcessHandles(void) { return g_liveProcesses; }
 FAKE_API uint32_t FakePssLiveSnapshots(void) { return g_liveSnapshots; }
 FAKE_API uint32_t FakePssLiveMarkers(void) { return g_liveMarkers; }
 
+FAKE_API uint32_t FakePssFailCalls(const char *name, uint32_t first, uint32_t count, uint32_t error) {
+  int call = callIndex(name);
+  if (call < 0) return FAKE_ERROR_INVALID_PARAMETER;
+  g_faultCall = first && count ? (uint32_t)call : CALL_COUNT;
+  g_faultFirst = first;
+  g_faultCount = count;
+  g_faultError = error;
+  return FAKE_ERROR_SUCCESS;
+}
+
+FAKE_API uint32_t FakePssCallCount(const char *name) {
+  int call = callIndex(name);
+  return call < 0 ? 0xFFFFFFFFu : g_callCounts[call];
+}
+
 FAKE_API void FakePssReset(void) {
   g_allocFailure = 0; /* cleared first: freeing must not be refused */
   while (g_markers) freeMarker(g_markers);
@@ -868,4 +935,8 @@ FAKE_API void FakePssReset(void) {
   g_walkFaultClass = 0xFFFFFFFFu;
   g_walkFaultAfter = 0;
   g_walkFaultError = 0;
+  memset(g_callCounts, 0, sizeof g_callCounts);
+  g_faultCall = CALL_COUNT;
+  g_faultFirst = g_faultCount = 0;
+  g_faultError = 0;
 }

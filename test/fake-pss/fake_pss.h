@@ -254,6 +254,12 @@ FAKE_API uint32_t FakePssLastOpenAccess(void);
 FAKE_API uint32_t FakePssLiveProcessHandles(void);
 FAKE_API uint32_t FakePssLiveSnapshots(void);
 FAKE_API uint32_t FakePssLiveMarkers(void);
+/* Calls `first` … `first + count - 1` (1-based, counted since the last reset) of the named function (one of the ten
+ * PSS functions, OpenProcess or CloseHandle) fail with `error` and no other effect: nothing is created, freed or
+ * advanced (OpenProcess and CloseHandle set GetLastError's value). count 0 clears. An unknown name → 87. */
+FAKE_API uint32_t FakePssFailCalls(const char *name, uint32_t first, uint32_t count, uint32_t error);
+/* Calls of the named function since the last reset (0xFFFFFFFF for an unknown name). */
+FAKE_API uint32_t FakePssCallCount(const char *name);
 /* Frees whatever is still live (process handles included), clears every fault, selects fixture 1. */
 FAKE_API void FakePssReset(void);
 

@@ -1,0 +1,39 @@
+// Free text (capture error messages, the OS version string) is not a name with a shape: it is scrubbed
+// instead. Every name already redacted elsewhere in the archive is replaced where it appears, then every
+// path-looking token, then user and machine names as words.
+import type { NameRedactor } from './names.js'
+import type { PseudonymMaker } from './pseudonyms.js'
+
+/** An absolute path in prose: a drive or a separator, then anything but spaces, quotes and punctuation. */
+const PATH_TOKEN = /(?:[A-Za-z]:)?[\\/][^\s'"`,;:()<>]*/g
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+export interface ScrubTokens {
+  /** User names found in the archive's profile paths. */
+  readonly users: readonly string[]
+  readonly machineName?: string
+}
+
+export async function scrubText(text: string, names: NameRedactor, maker: PseudonymMaker, tokens: ScrubTokens): Promise<string> {
+  let out = text
+  // Whole names seen in the archive, longest first so a path wins over its own folder.
+  const known = [...names.names].filter(([original, redacted]) => original !== redacted && original.length >= 4 && out.includes(original))
+  known.sort((a, b) => b[0].length - a[0].length)
+  for (const [original, redacted] of known) out = out.split(original).join(redacted)
+  // Paths the archive did not otherwise hold: two separators at least (or a drive), so `read/write` stays.
+  const paths = [...new Set(out.match(PATH_TOKEN) ?? [])].filter((p) => /^[A-Za-z]:/.test(p) || (p.match(/[\\/]/g) ?? []).length >= 2)
+  const replacements = new Map<string, string>()
+  for (const p of paths) replacements.set(p, await names.redact(p))
+  if (replacements.size) out = out.replace(PATH_TOKEN, (p) => replacements.get(p) ?? p)
+  // Remaining user and machine names as words (case ignored), whatever their length.
+  const words: [string, string][] = []
+  for (const user of tokens.users) words.push([user, `user-${await maker.hex('name', user)}`])
+  if (tokens.machineName) words.push([tokens.machineName, await names.host(tokens.machineName)])
+  words.sort((a, b) => b[0].length - a[0].length)
+  for (const [word, pseudonym] of words) {
+    if (word === '') continue
+    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escape(word)}(?![\\p{L}\\p{N}_])`, 'giu'), pseudonym)
+  }
+  return out
+}

@@ -100,16 +100,13 @@ afterAll(async () => {
 const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'capture', 'ps']
 
 describe.concurrent('help and version', () => {
-  it('--help lists every command with examples, fast', async ({ expect }) => {
-    const started = performance.now()
+  // How fast --help and info start is a benchmark target (bench (f)), not a timed assertion here.
+  it('--help lists every command with examples', async ({ expect }) => {
     const r = await run('--help')
-    const elapsed = performance.now() - started
     expect(r.code).toBe(0)
     expect(r.stderr).toBe('')
     for (const c of COMMANDS) expect(r.stdout).toContain(`pssnap ${c}`)
     await expect(r.stdout).toMatchFileSnapshot('./__snapshots__/cli/help.txt')
-    // Generous bound for slow CI: --help must not read archives or load the reader.
-    expect(elapsed).toBeLessThan(5_000)
   })
 
   it.for(COMMANDS)('%s --help has usage and an example', async (command, { expect }) => {

@@ -2,12 +2,20 @@
 // stderr as `pssnap-test-only: paused at <stage>`, so the interrupt tests (test/capture-interrupt.test.ts)
 // can send a signal at a known point. Stages: `capture` (the process is read, nothing is written yet) and
 // `write` (every entry is in the temporary file; the epilogue and the rename are still to come).
-// Unset in normal use: then this does nothing and costs one environment lookup per capture.
-export function testOnlyPause(stage: 'capture' | 'write'): Promise<void> | undefined {
+// The pause ends early when `signal` aborts. Unset in normal use: then this does nothing.
+export function testOnlyPause(stage: 'capture' | 'write', signal?: AbortSignal): Promise<void> | undefined {
   const setting = globalThis.process?.env?.PSSNAP_TEST_ONLY_PAUSE
   if (!setting) return undefined
   const [at, ms] = setting.split(':')
   if (at !== stage) return undefined
   process.stderr.write(`pssnap-test-only: paused at ${stage}\n`)
-  return new Promise((resolve) => setTimeout(resolve, Number(ms) || 0))
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, Number(ms) || 0)
+    signal?.addEventListener('abort', done)
+  })
 }

@@ -2,6 +2,7 @@
 // (and refuses, typed, where there is none). Loaded only when one of these commands runs.
 import { basename } from 'node:path'
 import { formatSize } from '../reader/text.js'
+import { interruptSignal, interruption } from './interrupt.js'
 import { CliError, count, stdoutOutput, styleFor } from './io.js'
 
 type Args = Record<string, unknown>
@@ -12,7 +13,10 @@ export async function capture(args: Args): Promise<number> {
   const pid = args.self ? process.pid : await lib.resolveTarget(target!)
   const output = typeof args.output === 'string' ? args.output : `pid-${pid}.pssnap`
   const preset = typeof args.preset === 'string' ? args.preset : undefined
-  const result = await lib.captureToFile(pid, output, preset ? { preset } : {}).catch((error: unknown) => {
+  const signal = interruptSignal()
+  const result = await lib.captureToFile(pid, output, { ...(preset ? { preset } : {}), signal }).catch((error: unknown) => {
+    const stopped = interruption(signal, `capture stopped; nothing written to '${output}'`)
+    if (stopped) throw stopped
     // The archive goes through a temporary file beside it: name the file asked for, not that one.
     const e = error as NodeJS.ErrnoException
     if (typeof e?.path === 'string' && basename(e.path).startsWith(`.${basename(output)}.`)) {

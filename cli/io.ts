@@ -1,8 +1,9 @@
 // Terminal plumbing for the commands: output targets (stdout with backpressure, or a file written through
 // a temporary name and renamed into place), progress on stderr, colour. Light: node: modules only.
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs'
+import { createWriteStream, type WriteStream } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { interruptSignal, interruption } from './interrupt.js'
 
 /** An error the CLI reports as `code - message`, exit 1. */
 export class CliError extends Error {
@@ -59,16 +60,12 @@ export function stdoutOutput(): Output {
 export function fileOutput(path: string): Output {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`)
   const stream: WriteStream = createWriteStream(temp, { flags: 'wx' })
-  // Ctrl-C during a long export: drop the temporary file instead of leaving it beside the target.
-  const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(temp, { force: true })
-    process.exit(signal === 'SIGINT' ? 130 : 143)
-  }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
-  const release = () => {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+  // SIGINT / SIGTERM during a long export: the next write or the close fails, the command aborts this output
+  // (removing the temporary file) and exits 130 / 143 (cli/interrupt.ts).
+  const signal = interruptSignal()
+  const stopIfInterrupted = () => {
+    const stopped = interruption(signal, `stopped; nothing written to '${path}'`)
+    if (stopped) throw stopped
   }
   let failure: Error | undefined
   stream.on('error', (e) => (failure = e))
@@ -85,6 +82,7 @@ export function fileOutput(path: string): Output {
     async write(text) {
       await opened
       if (failure) throw failure
+      stopIfInterrupted()
       if (!stream.write(text)) {
         await new Promise<void>((resolve, reject) => {
           const done = (e?: Error) => {
@@ -102,13 +100,12 @@ export function fileOutput(path: string): Output {
       await opened
       await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())))
       if (failure) throw failure
+      stopIfInterrupted()
       await rename(temp, path)
-      release()
     },
     async abort() {
       stream.destroy()
       await rm(temp, { force: true })
-      release()
     },
   }
 }

@@ -267,7 +267,9 @@ function report(error: unknown, verbose: boolean, color: boolean | undefined): n
   process.stderr.write(`${head} - ${message}\n`)
   if (verbose) process.stderr.write(`${e.stack ?? ''}\n`)
   else if (code === 'INTERNAL') process.stderr.write('(this is a bug in pssnap; run again with --verbose for the stack trace)\n')
-  return 1
+  // An InterruptedError (cli/interrupt.ts) carries 130 / 143.
+  const exitCode = (e as { exitCode?: unknown }).exitCode
+  return typeof exitCode === 'number' ? exitCode : 1
 }
 
 // Quiet exit when the reader of a pipe goes away (`pssnap handles x | head`).

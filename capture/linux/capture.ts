@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks'
 import type { ArchiveHeaderInput, Epilogue, HandleEntry, ThreadEntry, VaSpaceEntry, WriteSummary } from '../../format/index.js'
 import { writeArchiveFile, type WriteFileOptions } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
+import { testOnlyPause } from '../test-pause.js'
 import { readHandles } from './handles.js'
 import { checkAccess, nodeArch, readProcess } from './process.js'
 import { captureFlagsOf, presetSections, type LinuxSection } from './presets.js'
@@ -19,6 +20,8 @@ import { bootTimeFiletime } from './time.js'
 export interface LinuxCaptureOptions {
   /** default (handles, threads, regions), handles, threads, regions or minimal (process information only). */
   preset?: string
+  /** Aborts the capture (the CLI's SIGINT/SIGTERM): nothing is left at the destination or beside it. */
+  signal?: AbortSignal
 }
 
 export interface LinuxCapture {
@@ -96,9 +99,16 @@ export interface LinuxCaptureResult {
   timings: Record<string, number>
 }
 
-/** Captures process `pid` into the archive file `path`. */
+/**
+ * Captures process `pid` into the archive file `path`. Nothing is written unless the process could be read
+ * (a failure of the process as a whole throws); a section that cannot be read is a soft error.
+ */
 export async function captureLinuxToFile(pid: number, path: string, options: LinuxCaptureOptions & { write?: WriteFileOptions } = {}): Promise<LinuxCaptureResult> {
+  const signal = options.signal ?? options.write?.signal
+  signal?.throwIfAborted()
   const capture = readLinuxCapture(pid, options)
+  await testOnlyPause('capture', signal)
+  signal?.throwIfAborted()
   const t = performance.now()
   let epilogue: Epilogue | undefined
   const summary = await writeArchiveFile(
@@ -115,13 +125,14 @@ export async function captureLinuxToFile(pid: number, path: string, options: Lin
           if (flushed) await flushed
         }
       }
+      await testOnlyPause('write', signal)
     },
     () => {
       capture.timings.writeMs = performance.now() - t
       epilogue = { finishedAt: new Date().toISOString(), timings: roundTimings(capture.timings), ...(capture.errors.list.length ? { captureErrors: capture.errors.list } : {}) }
       return epilogue
     },
-    options.write,
+    signal ? { ...options.write, signal } : options.write,
   )
   return { path, processId: pid, summary, captureErrors: capture.errors.list.length, timings: epilogue?.timings ?? {} }
 }

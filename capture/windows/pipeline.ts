@@ -156,7 +156,7 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
     const queries = queryAll(pss, snapshot, plan.captureFlags, plan.errors)
     timings.queryMs = performance.now() - t
     const header = buildHeader(target, plan, startedAt, queries)
-    await testOnlyPause('capture')
+    await testOnlyPause('capture', plan.signal)
     plan.signal?.throwIfAborted()
     const writeStart = performance.now()
     let walkMs = 0
@@ -168,7 +168,7 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
         // Freed before the epilogue is written, so that a failure to free is recorded in it.
         const failure = freeSnapshot()
         if (failure) plan.errors.push(softError('capture', failure.error, failure.released ? 'freed on the second attempt' : 'the snapshot stays allocated until pssnap exits'))
-        await testOnlyPause('write')
+        await testOnlyPause('write', plan.signal)
       },
       () => {
         timings.walkMs = walkMs

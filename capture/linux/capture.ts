@@ -10,7 +10,7 @@ import { testOnlyPause } from '../test-pause.js'
 import { readHandles } from './handles.js'
 import { checkAccess, nodeArch, readProcess } from './process.js'
 import { captureFlagsOf, presetSections, type LinuxSection } from './presets.js'
-import { isGone, procRoot } from './proc.js'
+import { isGone, parseStat, procRoot, readText } from './proc.js'
 import { pssnapVersion } from './producer.js'
 import { readRegions } from './regions.js'
 import { SoftErrors } from './soft-errors.js'
@@ -83,12 +83,31 @@ export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {})
   if (sections.includes('handles')) result.handles = walk('handles', 'fd', () => readHandles(pid, errors))
   if (sections.includes('threads')) result.threads = walk('threads', 'task', () => readThreads(pid, boot, errors))
   if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', 'maps', () => readRegions(pid))
+  noteExit(pid, errors)
   const h = result.header
   if (result.handles) h.handleInformation = { handlesCaptured: result.handles.length }
   if (result.threads) h.threadInformation = { threadsCaptured: result.threads.length, contextLength: 0 }
   if (result.vaSpace) h.vaSpaceInformation = { regionCount: result.vaSpace.length }
   timings.captureMs = performance.now() - t0
   return result
+}
+
+/**
+ * A process that exited while it was read (now a zombie, or gone) leaves empty fd and task lists, which would
+ * read as a live process with nothing open: the archive says so with a soft error of `process`.
+ */
+function noteExit(pid: number, errors: SoftErrors): void {
+  const path = `${procRoot(pid)}/stat`
+  let state: string | undefined
+  try {
+    state = parseStat(readText(path)).field(3)
+  } catch (error) {
+    if (!isGone(error)) return
+    state = 'gone'
+  }
+  if (state !== 'Z' && state !== 'X' && state !== 'gone') return
+  const exited = Object.assign(new Error(`the process exited during the capture (${state === 'gone' ? 'reaped' : `state ${state}`})`), { code: 'ESRCH', errno: -3 })
+  errors.add('process', 'read', path, exited, 'sections read after the exit may be empty or incomplete')
 }
 
 export interface LinuxCaptureResult {

@@ -1,12 +1,16 @@
-// pssnap/capture: process capture. Each platform's backend is imported lazily, only when a capture or a
-// process listing runs: Linux reads /proc (capture/linux/); the Windows PSS binding (koffi) is not built
-// yet; every other platform gets a clear, typed refusal instead of a crash.
-import type { LinuxCaptureOptions, LinuxCaptureResult, ProcessSummary } from './linux/index.js'
+// pssnap/capture: process capture. A thin switch over the platform backends, each imported lazily, only when a
+// capture or a process listing runs: Windows captures through the Process Snapshotting API (capture/windows/,
+// koffi loaded there and only there), Linux reads /proc (capture/linux/); every other platform gets a clear,
+// typed refusal instead of a crash.
+//
+// Tests (and anyone checking the Windows path on another OS) select the Windows backend with a PSS library:
+// the `pssLibrary` option, or the environment variable PSSNAP_PSS_LIBRARY, read only when set and non-empty.
+// That one library then provides everything kernel32.dll and ntdll.dll would (test/fake-pss/ builds one).
+import type { CaptureError, WriteSummary } from '../format/index.js'
 
 export { CaptureFailedError, type CaptureFailureCode } from './errors.js'
-export type { LinuxCaptureOptions as CaptureOptions, LinuxCaptureResult as CaptureResult, ProcessSummary }
 
-export type CaptureErrorCode = 'UNSUPPORTED_PLATFORM' | 'NOT_IMPLEMENTED'
+export type CaptureErrorCode = 'UNSUPPORTED_PLATFORM' | 'NOT_IMPLEMENTED' | 'UNSUPPORTED_OPTION'
 
 export class CaptureUnavailableError extends Error {
   override name = 'CaptureUnavailableError'
@@ -18,6 +22,48 @@ export class CaptureUnavailableError extends Error {
   }
 }
 
+/** Which backend runs: by default the one of this platform. */
+export interface BackendSelection {
+  /** Overrides process.platform (tests). */
+  platform?: string
+  /** The Windows backend bound to this library instead of kernel32/ntdll (tests: the fake); default PSSNAP_PSS_LIBRARY. */
+  pssLibrary?: string
+}
+
+export interface CaptureOptions extends BackendSelection {
+  /** A preset of the backend (capturePresets()); default `default`. */
+  preset?: string
+  /** Windows only: raw PSS_CAPTURE_FLAGS, overriding the preset. */
+  flags?: number
+  /** Windows only: enable SeDebugPrivilege first (failures become capture errors in the archive). */
+  debugPrivilege?: boolean
+  /** Aborts the capture; nothing is left at the destination. */
+  signal?: AbortSignal
+}
+
+export interface CaptureResult {
+  path: string
+  processId: number
+  summary: WriteSummary
+  /** How many soft errors the archive's EPILOGUE records. */
+  captureErrors: number
+  timings: Record<string, number>
+}
+
+export interface ProcessSummary {
+  processId: number
+  parentProcessId: number
+  /** Linux: the kernel's command name; Windows: the executable's file name. */
+  name: string
+  /** The executable's path, when known (Linux). */
+  imagePath?: string
+  threadCount: number
+  /** Open handles (Linux: descriptors); undefined when this user may not count them. */
+  handleCount?: number
+}
+
+export type BackendName = 'windows' | 'linux'
+
 /**
  * Why the Process Snapshotting capture cannot run on this platform in this build (also thrown by the Windows
  * binding when asked for kernel32 elsewhere). Linux does not use it: captureToFile reads /proc there.
@@ -26,35 +72,52 @@ export function captureUnavailableReason(platform: string = globalThis.process?.
   if (platform === 'linux') {
     return new CaptureUnavailableError('UNSUPPORTED_PLATFORM', 'the Process Snapshotting API needs Windows; this is linux, where pssnap captures from /proc instead')
   }
-  if (platform !== 'win32') {
-    return new CaptureUnavailableError('UNSUPPORTED_PLATFORM', `capture needs Windows (the Process Snapshotting API) or Linux (/proc); this is ${platform}. Archives captured elsewhere can be read here with info, handles, threads, regions, aux, validate and export.`)
+  return new CaptureUnavailableError('UNSUPPORTED_PLATFORM', `capture needs Windows (the Process Snapshotting API) or Linux (/proc); this is ${platform}. Archives captured elsewhere can be read here with info, handles, threads, regions, aux, validate and export.`)
+}
+
+/** The backend a selection designates, and the PSS library for Windows (undefined: kernel32/ntdll). */
+export function selectBackend(selection: BackendSelection = {}): { name: BackendName; library?: string } {
+  const fromEnv = globalThis.process?.env?.PSSNAP_PSS_LIBRARY
+  const library = selection.pssLibrary ?? (fromEnv ? fromEnv : undefined)
+  if (library !== undefined) return { name: 'windows', library }
+  const platform = selection.platform ?? globalThis.process?.platform ?? 'unknown'
+  if (platform === 'win32') return { name: 'windows' }
+  if (platform === 'linux') return { name: 'linux' }
+  throw captureUnavailableReason(platform)
+}
+
+/** Captures process `target` (a pid, or 'self' for this process) into the archive file `path` (temp file, then rename). */
+export async function captureToFile(target: number | 'self', path: string, options: CaptureOptions = {}): Promise<CaptureResult> {
+  const { name, library } = selectBackend(options)
+  if (name === 'windows') {
+    const r = await (await import('./windows/backend.js')).captureWindowsToFile(target, path, options, library)
+    return { path: r.path, processId: r.processId, summary: r.summary, captureErrors: r.captureErrors.length, timings: r.timings }
   }
-  return new CaptureUnavailableError('NOT_IMPLEMENTED', 'this build of pssnap has no Windows capture backend yet')
-}
-
-/** The backend of this platform: Linux's /proc reader, imported only now; elsewhere the typed refusal. */
-async function backend() {
-  const platform = globalThis.process?.platform ?? 'unknown'
-  if (platform !== 'linux') throw captureUnavailableReason(platform)
-  return import('./linux/index.js')
-}
-
-/** Captures process `processId` into the archive file `path` (temporary file, then rename). */
-export async function captureToFile(processId: number, path: string, options: LinuxCaptureOptions = {}): Promise<LinuxCaptureResult> {
-  return (await backend()).captureLinuxToFile(processId, path, options)
+  if (options.flags !== undefined || options.debugPrivilege) {
+    throw new CaptureUnavailableError('UNSUPPORTED_OPTION', 'PSS capture flags and SeDebugPrivilege are Windows options; on linux choose what to capture with a preset')
+  }
+  const linux = await import('./linux/index.js')
+  const pid = target === 'self' ? process.pid : target
+  return linux.captureLinuxToFile(pid, path, { ...(options.preset ? { preset: options.preset } : {}), ...(options.signal ? { write: { signal: options.signal } } : {}) })
 }
 
 /** The processes of this machine (pid, name, thread and handle counts). */
-export async function listProcesses(): Promise<ProcessSummary[]> {
-  return (await backend()).listProcesses()
+export async function listProcesses(selection: BackendSelection = {}): Promise<ProcessSummary[]> {
+  const { name, library } = selectBackend(selection)
+  if (name === 'windows') return (await import('./windows/backend.js')).listProcessesWindows(library)
+  return (await import('./linux/index.js')).listProcesses()
 }
 
 /** The pid a command-line target (`1234` or a process name) designates; several matches are refused, listed. */
-export async function resolveTarget(target: string): Promise<number> {
-  return (await backend()).resolveTarget(target)
+export async function resolveTarget(target: string, selection: BackendSelection = {}): Promise<number> {
+  const { name, library } = selectBackend(selection)
+  if (name === 'windows') return (await import('./windows/backend.js')).resolveTargetWindows(target, library)
+  return (await import('./linux/index.js')).resolveTarget(target)
 }
 
-/** Names of the capture presets of this platform. */
-export async function capturePresets(): Promise<string[]> {
-  return Object.keys((await backend()).LINUX_PRESETS)
+/** Names of the capture presets of the selected backend. */
+export async function capturePresets(selection: BackendSelection = {}): Promise<string[]> {
+  const { name } = selectBackend(selection)
+  if (name === 'windows') return (await import('./windows/backend.js')).windowsPresets()
+  return Object.keys((await import('./linux/index.js')).LINUX_PRESETS)
 }

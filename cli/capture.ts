@@ -10,11 +10,13 @@ type Args = Record<string, unknown>
 export async function capture(args: Args): Promise<number> {
   const lib = await import('../capture/index.js')
   const target = args.target === undefined ? undefined : String(args.target)
-  const pid = args.self ? process.pid : await lib.resolveTarget(target!)
-  const output = typeof args.output === 'string' ? args.output : `pid-${pid}.pssnap`
+  const pid = args.self ? 'self' : await lib.resolveTarget(target!)
+  const output = typeof args.output === 'string' ? args.output : `pid-${pid === 'self' ? process.pid : pid}.pssnap`
   const preset = typeof args.preset === 'string' ? args.preset : undefined
+  const flags = typeof args.flags === 'string' ? (await import('./capture-flags.js')).parseCaptureFlags(args.flags) : undefined
   const signal = interruptSignal()
-  const result = await lib.captureToFile(pid, output, { ...(preset ? { preset } : {}), signal }).catch((error: unknown) => {
+  const options = { ...(preset ? { preset } : {}), ...(flags !== undefined ? { flags } : {}), ...(args.debugPrivilege ? { debugPrivilege: true } : {}), signal }
+  const result = await lib.captureToFile(pid, output, options).catch((error: unknown) => {
     const stopped = interruption(signal, `capture stopped; nothing written to '${output}'`)
     if (stopped) throw stopped
     // The archive goes through a temporary file beside it: name the file asked for, not that one.
@@ -22,6 +24,9 @@ export async function capture(args: Args): Promise<number> {
     if (typeof e?.path === 'string' && basename(e.path).startsWith(`.${basename(output)}.`)) {
       throw new CliError(e.code ?? 'EIO', `cannot write '${output}': ${/^[A-Z]+: (.*?), \w+/.exec(e.message)?.[1] ?? e.message}`)
     }
+    // A Win32 failure (numeric code) is reported by its ERROR_ name.
+    const w = error as { name?: string; symbolicName?: string; message?: string }
+    if (w?.name === 'Win32Error') throw new CliError(w.symbolicName ?? 'WIN32_ERROR', w.message ?? '')
     throw error
   })
   const n = result.summary.entryCounts
@@ -33,7 +38,7 @@ export async function capture(args: Args): Promise<number> {
   const s = styleFor(process.stdout, typeof args.color === 'boolean' ? args.color : undefined)
   const errors = result.captureErrors ? s.yellow(`, ${count(result.captureErrors)} capture errors (see pssnap info)`) : ''
   await stdoutOutput().write(
-    `captured pid ${pid}${parts.length ? `: ${parts.join(', ')}` : ''}${errors} in ${Number((result.timings.captureMs ?? 0).toFixed(1))} ms → ${output} (${formatSize(result.summary.bytes)})\n`,
+    `captured pid ${result.processId}${parts.length ? `: ${parts.join(', ')}` : ''}${errors} in ${Number((result.timings.captureMs ?? 0).toFixed(1))} ms → ${output} (${formatSize(result.summary.bytes)})\n`,
   )
   return 0
 }

@@ -186,24 +186,27 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'capture [target]',
-      'capture a process into an archive (Linux from /proc; Windows not built yet)',
+      'capture a process into an archive (Windows: Process Snapshotting API; Linux: /proc)',
       (y) =>
         y
-          .positional('target', { type: 'string', description: 'process id or name (a name must match one process)' })
+          .positional('target', { type: 'string', description: 'process id or name (a name must match one process; Windows: image name, any case, .exe optional)' })
           .options({
             self: { type: 'boolean', description: 'capture this pssnap process itself' },
             output: { type: 'string', alias: 'o', description: 'archive to write (default pid-<pid>.pssnap; temp file + rename)', requiresArg: true },
-            preset: { type: 'string', description: 'what to capture: default, handles, threads, regions, minimal', requiresArg: true },
+            preset: { type: 'string', description: 'what to capture. Windows: default (no VA clone), full (+ VA clone), handles, threads, memory; Linux: default, handles, threads, regions, minimal', requiresArg: true },
+            flags: { type: 'string', description: 'Windows: raw PSS_CAPTURE_FLAGS instead of a preset, a number or names (CAPTURE_HANDLES|CAPTURE_THREADS)', requiresArg: true },
+            'debug-privilege': { type: 'boolean', description: 'Windows: enable SeDebugPrivilege first (other users\' processes; needs an elevated prompt)' },
           })
           .check((a) => (a.self === true) !== (a.target !== undefined) || 'give a process id or name, or --self (one of them)')
           .example('$0 capture 4242 -o app.pssnap', 'snapshot process 4242')
           .example('$0 capture nginx --preset handles', 'the open descriptors of the one process named nginx')
-          .example('$0 capture --self -o self.pssnap', 'snapshot pssnap itself'),
+          .example('$0 capture --self -o self.pssnap', 'snapshot pssnap itself')
+          .example('$0 capture notepad --preset full --debug-privilege', 'Windows: the one notepad.exe, with a VA clone'),
       (a) => run(async () => (await import('./capture.js')).capture(a)),
     )
     .command(
       'ps',
-      'list processes that can be captured: pid, handles (fds), threads, name',
+      'list processes that can be captured: pid, handles (Linux: fds), threads, name',
       (y) => y.options({ json: { type: 'boolean', description: 'JSON: {schema: "pssnap.ps/1", processes: [{processId, parentProcessId, name, imagePath?, threadCount, handleCount?}]}' } }).example('$0 ps', 'pid, fd count, thread count and name of every process').example('$0 ps --json', 'the same for scripts'),
       (a) => run(async () => (await import('./capture.js')).ps(a)),
     )

@@ -201,12 +201,12 @@ describe.concurrent('failures exit 1 with CODE - message', () => {
     expect(amb.stderr).toMatch(/^AMBIGUOUS_FIELD - 'processId' is ambiguous in handles; write one of typeSpecificInformation.process.processId/)
   })
 
-  // On Linux both work: test/capture-linux.test.ts.
-  it.skipIf(process.platform === 'linux').for(['capture 4242', 'ps'])('%s explains why capture is unavailable', async (command, { expect }) => {
+  // On Linux and Windows both work: test/capture-linux.test.ts, test/capture-windows-cli.test.ts (the win32 path).
+  it.skipIf(process.platform === 'linux' || process.platform === 'win32').for(['capture 4242', 'ps'])('%s explains why capture is unavailable', async (command, { expect }) => {
     const r = await run(...command.split(' '))
     expect(r.code).toBe(1)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toMatch(process.platform === 'win32' ? /^NOT_IMPLEMENTED - / : /^UNSUPPORTED_PLATFORM - capture needs Windows .* this is /)
+    expect(r.stderr).toMatch(/^UNSUPPORTED_PLATFORM - capture needs Windows .* this is /)
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 })

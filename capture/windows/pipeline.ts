@@ -26,6 +26,7 @@ import { accessMaskFor, defaultThreadContextFlags, presetFlags, type WindowsPres
 import { loadKoffi } from './koffi.js'
 import { bindProcessCalls, enableDebugPrivilege, type ProcessCalls } from './process.js'
 import { openPss, Win32Error, type Pss, type PssSnapshot, type ProcessHandle, type ProcessInformation } from './pss.js'
+import type { WindowsVersion } from './os-version.js'
 import { pssArchOf, type PssArch } from './types.js'
 
 export interface WindowsCaptureOptions {
@@ -45,6 +46,8 @@ export interface WindowsCaptureOptions {
   /** The DLL exporting PSS and the process calls; default kernel32.dll (tests pass the fake library). */
   library?: string
   compression?: 'none' | 'deflate'
+  /** The running Windows version for the header (./os-version.ts); absent: os.release() on Windows, nothing elsewhere. */
+  windowsVersion?: WindowsVersion
   /** Aborts the capture: everything is released and nothing is left at `output` (or beside it). */
   signal?: AbortSignal
 }
@@ -198,13 +201,14 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
 function buildHeader(target: Target, plan: Plan, startedAt: string, queries: Partial<Record<QueryKey, unknown>>): ArchiveHeaderInput {
   const info = queries.processInformation as ProcessInformation | undefined
   const targetArch = info ? ((info.flags & PSS_PROCESS_FLAGS_WOW64) === 0 ? plan.arch : plan.arch === 'x64' ? 'x86' : undefined) : undefined
-  // The OS version is only meaningful on Windows (os.release() is "10.0.<build>" there); against the fake
-  // library on another OS both stay absent rather than describe the wrong system.
+  // The OS version: RtlGetVersion's when the caller read it (./os-version.ts), else os.release() on Windows
+  // ("10.0.<build>"); against the fake library on another OS without one both stay absent.
   const onWindows = process.platform === 'win32'
-  const build = onWindows ? release().split('.')[2] : undefined
+  const osVersion = plan.windowsVersion?.osVersion ?? (onWindows ? release() : undefined)
+  const build = plan.windowsVersion?.osBuild ?? (onWindows ? release().split('.')[2] : undefined)
   return {
     producer: { tool: 'pssnap', version: pssnapVersion() },
-    host: { platform: 'windows', architecture: plan.arch, ...(onWindows ? { osVersion: release() } : {}), ...(build ? { osBuild: build } : {}), machineName: hostname() },
+    host: { platform: 'windows', architecture: plan.arch, ...(osVersion ? { osVersion } : {}), ...(build ? { osBuild: build } : {}), machineName: hostname() },
     target: {
       processId: info?.processId ?? target.processId,
       ...(info?.imageFileName ? { imagePath: info.imageFileName } : {}),

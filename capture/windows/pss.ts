@@ -14,8 +14,8 @@ import { defineTypes, pssArchOf, type PssTypes } from './types.js'
 
 export { WIN32_ERROR_NAMES }
 
-/** The non-PSS calls the capture pipeline makes (kernel32 process handles, advapi32 token privileges). */
-export type Win32CallName = 'OpenProcess' | 'CloseHandle' | 'OpenProcessToken' | 'LookupPrivilegeValueW' | 'AdjustTokenPrivileges'
+/** The non-PSS calls the capture pipeline makes (kernel32 process handles, advapi32 token privileges, Toolhelp32 listing). */
+export type Win32CallName = 'OpenProcess' | 'CloseHandle' | 'OpenProcessToken' | 'LookupPrivilegeValueW' | 'AdjustTokenPrivileges' | 'CreateToolhelp32Snapshot' | 'Process32FirstW' | 'Process32NextW'
 
 /** A PSS call returned a Win32 error code other than ERROR_SUCCESS (or another Win32 call failed, per GetLastError). */
 export class Win32Error extends Error {

@@ -169,6 +169,7 @@ typedef struct process {
 
 static process_t *g_processes;
 static uint32_t g_liveProcesses, g_openProcessError, g_lastOpenAccess, g_lastError;
+static int32_t (*g_foreignCloser)(void *); /* CloseHandle for handles of fake_process.c */
 static snapshot_t *g_snapshots;
 static marker_t *g_markers;
 static uint32_t g_liveSnapshots, g_liveMarkers, g_nextMarkerId = 1;
@@ -576,6 +577,7 @@ FAKE_API int32_t FAKE_WINAPI CloseHandle(void *Object) {
   if (Object == PSEUDO_PROCESS) return 1; /* closing the pseudo handle is a harmless no-op on Windows */
   process_t *p = findProcess(Object);
   if (!p) {
+    if (g_foreignCloser && g_foreignCloser(Object)) return 1;
     g_lastError = FAKE_ERROR_INVALID_HANDLE;
     return 0;
   }
@@ -586,6 +588,16 @@ FAKE_API int32_t FAKE_WINAPI CloseHandle(void *Object) {
 FAKE_API void *FAKE_WINAPI GetCurrentProcess(void) { return PSEUDO_PROCESS; }
 FAKE_API uint32_t FAKE_WINAPI GetCurrentProcessId(void) { return FIXTURES[g_fixture].processId; }
 FAKE_API uint32_t FAKE_WINAPI GetLastError(void) { return g_lastError; }
+
+/* For fake_process.c (same library, not exported): the GetLastError slot, the pid behind a process handle (0 for
+ * none), and a closer CloseHandle hands the handles it does not know (Toolhelp snapshots; nonzero = closed). */
+uint32_t *fakePssLastError(void) { return &g_lastError; }
+uint32_t fakePssProcessIdOf(void *handle) {
+  if (handle == PSEUDO_PROCESS) return FIXTURES[g_fixture].processId;
+  process_t *p = findProcess(handle);
+  return p ? FIXTURES[p->fixture].processId : 0;
+}
+void fakePssSetForeignCloser(int32_t (*closer)(void *)) { g_foreignCloser = closer; }
 
 #ifdef _WIN32
 /* The DLL exports the five under their kernel32 names (fake_pss.h renames the definitions): linker directives,

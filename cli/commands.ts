@@ -370,6 +370,18 @@ function inSectionOrder<T>(entries: [string, T][]): [string, T][] {
   return entries.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e[0]) - rank(b.e[0]) || a.i - b.i).map((x) => x.e)
 }
 
+/** What a newer writer added that this reader skipped, on one line (empty when nothing). */
+function unknownSummary(u: { frameKinds: Record<number, number>; sections: string[]; fields: string[] }): string {
+  const kinds = Object.entries(u.frameKinds)
+  return [
+    u.sections.length ? `sections ${u.sections.join(', ')}` : '',
+    kinds.length ? `frame kinds ${kinds.map(([k, n]) => `${k} (${plural(n, 'frame')})`).join(', ')}` : '',
+    u.fields.length ? `fields ${u.fields.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ')
+}
+
 export async function validate(args: Args): Promise<number> {
   setCommon(args)
   const path = str(args.archive)!
@@ -402,14 +414,17 @@ export async function validate(args: Args): Promise<number> {
   for (const d of report.diagnostics) lines.push(diagnosticLine(d, s))
   if (lines.length) lines.push('')
   const bad = report.frames.filter((f) => !f.ok).length
+  // Sections of a newer minor are listed as unknown, not as recoverable with 0 entries.
+  const known = Object.entries(report.entries).filter(([k]) => !report.unknown.sections.includes(k))
   const verdict = report.ok ? s.green('OK') : report.version ? s.red('DAMAGED') : s.red('NOT READABLE')
   lines.push(`${s.bold(basename(path))}: ${verdict}${version ? `, format ${version}` : ''}`)
   lines.push(
     block(
       [
         ['frames checked', `${count(report.frames.length)}${bad ? s.red(` (${bad} bad)`) : ''}${report.hasTrailer ? ', trailer present' : s.red(', no trailer')}`],
-        ['recoverable', Object.keys(report.entries).length ? inSectionOrder(Object.entries(report.entries)).map(([k, n]) => `${CLI_NAME[k as SectionId] ?? k} ${count(n)}`).join(', ') : 'no entries'],
+        ['recoverable', known.length ? inSectionOrder(known).map(([k, n]) => `${CLI_NAME[k as SectionId] ?? k} ${count(n)}`).join(', ') : 'no entries'],
         ['recovered bytes', `${count(report.recoveredBytes)} of ${count(report.byteLength)} (${percent(report.recoveredBytes, report.byteLength)})`],
+        ['unknown', unknownSummary(report.unknown)],
         ['diagnostics', report.diagnostics.length ? ['error', 'warning', 'info'].map((sev) => [sev, report.diagnostics.filter((d) => d.severity === sev).length] as const).filter(([, n]) => n).map(([sev, n]) => plural(n, sev)).join(', ') : 'none'],
       ],
       '  ',

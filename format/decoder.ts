@@ -498,6 +498,8 @@ function decodeChunk(walk: Walk, value: unknown, info: FrameInfo, out: ArchiveEv
   const section = c.section
   const layout = (SECTIONS as Record<string, { columns: Record<string, FieldSpec>; sparse: Record<string, Record<string, FieldSpec>> } | undefined>)[section]
   if (!layout || !Object.prototype.hasOwnProperty.call(SECTIONS, section)) {
+    // A newer minor's section: the frame is intact and skipped by design, not damaged.
+    info.ok = true
     if (!walk.unknown.sections.includes(section)) {
       walk.unknown.sections.push(section)
       out.push(diag(walk.report('UNKNOWN', 'info', `section '${section}' is unknown to this reader: its chunks are skipped`, { ...where, section })))

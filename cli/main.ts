@@ -18,7 +18,7 @@ class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'capture', 'ps']
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'capture', 'ps', 'selftest']
 
 /** What the matched command will do, run after parsing so every failure reaches one handler. */
 type Action = () => Promise<number | void>
@@ -209,6 +209,12 @@ export async function main(argv: string[]): Promise<number> {
       'list processes that can be captured: pid, handles (Linux: fds), threads, name',
       (y) => y.options({ json: { type: 'boolean', description: 'JSON: {schema: "pssnap.ps/1", processes: [{processId, parentProcessId, name, imagePath?, threadCount, handleCount?}]}' } }).example('$0 ps', 'pid, fd count, thread count and name of every process').example('$0 ps --json', 'the same for scripts'),
       (a) => run(async () => (await import('./capture.js')).ps(a)),
+    )
+    .command(
+      'selftest',
+      'capture pssnap itself with every preset and check the result (a report to attach to an issue)',
+      (y) => y.options({ json: { type: 'boolean', description: 'JSON document (schema pssnap.selftest/1)' } }).example('$0 selftest', 'exit 0 when every check passes, 1 when one fails'),
+      (a) => run(async () => (await import('./selftest.js')).selftest(a)),
     )
     .example('$0 info capture.pssnap', 'summary of an archive')
     .example("$0 regions capture.pssnap --where 'protect ~ EXECUTE'", 'filter entries')

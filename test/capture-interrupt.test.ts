@@ -31,7 +31,7 @@ interface Run {
 
 /** Runs `pssnap capture --self -o <output>` paused at `stage`; sends `signal` once the pause is announced. */
 function captureWithSignal(output: string, stage: 'capture' | 'write', signal: NodeJS.Signals | undefined, pauseMs = 20_000): Promise<Run> {
-  const env = { ...process.env, PSSNAP_TEST_ONLY_PAUSE: `${stage}:${pauseMs}` }
+  const env: NodeJS.ProcessEnv = { ...process.env, PSSNAP_TEST_ONLY_PAUSE: `${stage}:${pauseMs}` }
   delete env.FORCE_COLOR
   const child = spawn(process.execPath, [cli, 'capture', '--self', '-o', output], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''

@@ -1,4 +1,4 @@
-// SIGINT / SIGTERM during `pssnap capture`, end to end through the built CLI (dist/cli.js, `npm run build`).
+// SIGINT / SIGTERM during `pssnap capture` (and `export`), end to end through the built CLI (dist/cli.js, `npm run build`).
 // The test-only hook PSSNAP_TEST_ONLY_PAUSE (capture/test-pause.ts) holds the capture at a known stage and says
 // so on stderr; the signal is sent then:
 // - `capture`: the process has been read, nothing is written yet (a signal arriving while /proc is read is
@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openArchiveFile } from '../reader/node.js'
 import { CLI } from './helpers/cli.js'
@@ -93,6 +94,33 @@ describe('without a signal', () => {
     expect(run.stdout).toMatch(/^captured pid \d+: .* → /)
     const archive = await openArchiveFile(output, { strict: true })
     expect(archive.ok).toBe(true)
+    expect(tempFiles()).toEqual([])
+  })
+})
+
+describe('export (the same interrupt module, through fileOutput)', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s while the JSON is being written: exit %i, one line, the destination untouched, no temporary file', async (signal, exit) => {
+    const output = join(dir, `export-${signal}.json`)
+    writeFileSync(output, SENTINEL)
+    const fixture = fileURLToPath(new URL('../spec/fixtures/medium.pssnap', import.meta.url))
+    const child = spawn(process.execPath, [cli, 'export', fixture, '-f', 'json', '-o', output], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    // Signalled as soon as its temporary file exists: the 7 MB document is then still being written.
+    let seen = false
+    for (let i = 0; i < 2000 && !seen && child.exitCode === null; i++) {
+      seen = tempFiles().some((f) => f.startsWith(`.export-${signal}.json.`))
+      if (!seen) await new Promise((r) => setTimeout(r, 5))
+    }
+    expect(seen).toBe(true)
+    child.kill(signal)
+    expect(await exited).toBe(exit)
+    expect(stderr).toBe(`INTERRUPTED - ${signal} received: stopped; nothing written to '${output}'\n`)
+    expect(readFileSync(output, 'utf8')).toBe(SENTINEL)
     expect(tempFiles()).toEqual([])
   })
 })

@@ -45,6 +45,7 @@ function readOnly(pid: number): void {
     try {
       readlinkSync(`${root}/fd/${fd}`)
       statSync(`${root}/fd/${fd}`)
+      readFileSync(`${root}/fdinfo/${fd}`, 'latin1')
     } catch {
       // closed meanwhile
     }
@@ -57,7 +58,7 @@ function readOnly(pid: number): void {
       // exited meanwhile
     }
   }
-  readFileSync(`${root}/maps`, 'latin1')
+  readFileSync(`${root}/smaps`, 'latin1')
 }
 
 /** Worker mode: one measurement in this fresh process, printed as JSON. */

@@ -3,7 +3,7 @@
 // snapshot: each section is consistent with itself only at the moment it was read (spec/LINUX.md §1).
 import { hostname, release } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import type { ArchiveHeaderInput, Epilogue, HandleEntry, ThreadEntry, VaSpaceEntry, WriteSummary } from '../../format/index.js'
+import { SECTIONS, type ArchiveHeaderInput, type Epilogue, type FieldSpec, type HandleEntry, type ThreadEntry, type VaSpaceEntry, type WriteSummary } from '../../format/index.js'
 import { writeArchiveFile, type WriteFileOptions } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { testOnlyPause } from '../test-pause.js'
@@ -82,7 +82,7 @@ export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {})
     })
   if (sections.includes('handles')) result.handles = walk('handles', 'fd', () => readHandles(pid, errors))
   if (sections.includes('threads')) result.threads = walk('threads', 'task', () => readThreads(pid, boot, errors))
-  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', 'maps', () => readRegions(pid))
+  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', 'smaps', () => readRegions(pid, errors))
   noteExit(pid, errors)
   const h = result.header
   if (result.handles) h.handleInformation = { handlesCaptured: result.handles.length }
@@ -151,9 +151,22 @@ export async function captureLinuxToFile(pid: number, path: string, options: Lin
       epilogue = { finishedAt: new Date().toISOString(), timings: roundTimings(capture.timings), ...(capture.errors.list.length ? { captureErrors: capture.errors.list } : {}) }
       return epilogue
     },
-    signal ? { ...options.write, signal } : options.write,
+    // Declared by what the entries hold (spec §10: the lowest minor that holds them).
+    { formatMinor: formatMinorOf(capture), ...options.write, ...(signal ? { signal } : {}) },
   )
   return { path, processId: pid, summary, captureErrors: capture.errors.list.length, timings: epilogue?.timings ?? {} }
+}
+
+/** The newest format minor any captured field needs (format 1.1 added the fdinfo, state and smaps fields). */
+export function formatMinorOf(capture: Pick<LinuxCapture, 'handles' | 'threads' | 'vaSpace'>): number {
+  let minor = 0
+  for (const section of ['handles', 'threads', 'vaSpace'] as const) {
+    const newer = Object.entries(SECTIONS[section].columns as Record<string, FieldSpec>).filter(([, spec]) => (spec.since ?? 0) > minor)
+    for (const entry of (capture[section] ?? []) as Record<string, unknown>[]) {
+      for (const [field, spec] of newer) if (entry[field] !== undefined) minor = Math.max(minor, spec.since ?? 0)
+    }
+  }
+  return minor
 }
 
 const roundTimings = (t: Record<string, number>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v * 1000) / 1000]))

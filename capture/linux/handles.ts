@@ -1,9 +1,10 @@
 // Open file descriptors from /proc/<pid>/fd/* as PSS_HANDLE_ENTRY (spec/LINUX.md §5): the fd number is the
-// handle value, the link target the object name, the kind of object the type name. PSS's object types
-// (process, thread, mutant, …) have no Linux counterpart: objectType is always UNKNOWN (0).
+// handle value, the link target the object name, the kind of object the type name, and from fdinfo/* the
+// open flags and file position (format 1.1). PSS's object types (process, thread, mutant, …) have no Linux
+// counterpart: objectType is always UNKNOWN (0).
 import { closeSync, openSync, readdirSync, statSync } from 'node:fs'
 import type { HandleEntry } from '../../format/index.js'
-import { isGone, procRoot, readLink } from './proc.js'
+import { isGone, procRoot, readLink, readText } from './proc.js'
 import type { SoftErrors } from './soft-errors.js'
 import { nowFiletime } from './time.js'
 
@@ -47,8 +48,19 @@ export function typeNameOf(target: string, statTarget: () => { isDirectory(): bo
   return 'Other'
 }
 
+/** `fdinfo/<n>`: `pos:` in decimal, `flags:` in octal (proc(5)); other lines (mnt_id, ino, …) are ignored. */
+export function parseFdinfo(text: string): { openFlags?: number; filePosition?: bigint } {
+  const out: { openFlags?: number; filePosition?: bigint } = {}
+  const pos = /^pos:\s*(\d+)$/m.exec(text)
+  if (pos) out.filePosition = BigInt(pos[1]!)
+  const flags = /^flags:\s*([0-7]+)$/m.exec(text)
+  if (flags) out.openFlags = Number.parseInt(flags[1]!, 8) >>> 0
+  return out
+}
+
 export function readHandles(pid: number, errors: SoftErrors): HandleEntry[] {
   const dir = `${procRoot(pid)}/fd`
+  const infoDir = `${procRoot(pid)}/fdinfo`
   // Capturing ourselves, the listing includes the descriptor readdir itself held, closed by now. The kernel
   // hands out the lowest free number, so probing it first tells which one that was.
   let listingFd = -1
@@ -69,14 +81,21 @@ export function readHandles(pid: number, errors: SoftErrors): HandleEntry[] {
       operation = 'stat'
       // stat through the magic link reaches the open object even when its path is gone or elsewhere.
       const typeName = typeNameOf(target, () => statSync(path))
-      handles.push({
+      const entry: HandleEntry = {
         handle: BigInt(fd),
         flags: PSS_HANDLE_HAVE_TYPE | PSS_HANDLE_HAVE_NAME,
         objectType: 0,
         captureTime: nowFiletime(),
         typeName,
         objectName: target,
-      })
+      }
+      try {
+        Object.assign(entry, parseFdinfo(readText(`${infoDir}/${fd}`)))
+      } catch (error) {
+        // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
+        errors.add('handles', 'readFile', `${infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
+      }
+      handles.push(entry)
     } catch (error) {
       if (fd === listingFd && isGone(error)) continue
       errors.add('handles', operation, path, error, isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'skipped')

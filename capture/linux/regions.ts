@@ -1,8 +1,10 @@
-// Memory regions from /proc/<pid>/maps as PSS_VA_SPACE_ENTRY (spec/LINUX.md §4): protection to PAGE_*,
-// type image / mapped / private, the mapped file's path. All listed mappings are MEM_COMMIT.
+// Memory regions from /proc/<pid>/smaps (or maps where smaps is missing) as PSS_VA_SPACE_ENTRY (spec/LINUX.md
+// §4): protection to PAGE_*, type image / mapped / private, the mapped file's path, and from smaps the
+// resident, proportional and swapped sizes (format 1.1). All listed mappings are MEM_COMMIT.
 import { closeSync, openSync, readSync } from 'node:fs'
 import type { VaSpaceEntry } from '../../format/index.js'
-import { procRoot, readText } from './proc.js'
+import { isGone, procRoot, readText } from './proc.js'
+import type { SoftErrors } from './soft-errors.js'
 
 const PAGE = { NOACCESS: 0x01, READONLY: 0x02, READWRITE: 0x04, WRITECOPY: 0x08, EXECUTE: 0x10, EXECUTE_READ: 0x20, EXECUTE_READWRITE: 0x40, EXECUTE_WRITECOPY: 0x80 }
 const MEM_COMMIT = 0x1000
@@ -16,17 +18,74 @@ interface Mapping {
   perms: string
   inode: string
   path: string | undefined
+  /** From smaps only: `Rss:`, `Pss:`, `Swap:` in bytes. */
+  residentSize?: bigint
+  proportionalSize?: bigint
+  swappedSize?: bigint
+}
+
+const MAPPING_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ (\d+)\s*(.*)$/
+
+function mappingOf(m: RegExpExecArray): Mapping {
+  return { start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), perms: m[3]!, inode: m[4]!, path: m[5] ? m[5] : undefined }
 }
 
 /** `start-end perms offset dev inode [path]`; the path may contain spaces. */
 export function parseMaps(text: string): Mapping[] {
   const out: Mapping[] = []
   for (const line of text.split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ (\d+)\s*(.*)$/.exec(line)
-    if (!m) continue
-    out.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), perms: m[3]!, inode: m[4]!, path: m[5] ? m[5] : undefined })
+    const m = MAPPING_LINE.exec(line)
+    if (m) out.push(mappingOf(m))
   }
   return out
+}
+
+/** The `<Key>: <n> kB` lines of smaps that have a 1.1 column. */
+const SMAPS_SIZES: Readonly<Record<string, 'residentSize' | 'proportionalSize' | 'swappedSize'>> = { Rss: 'residentSize', Pss: 'proportionalSize', Swap: 'swappedSize' }
+
+/** smaps: each maps line followed by `Key: value` lines about that mapping (proc(5)). */
+export function parseSmaps(text: string): Mapping[] {
+  const out: Mapping[] = []
+  let current: Mapping | undefined
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':')
+    // A size line is `Word:   123 kB`; a mapping line starts with an address and has no colon before
+    // its first space (paths after it may contain colons).
+    const space = line.indexOf(' ')
+    if (colon > 0 && (space < 0 || colon < space)) {
+      const field = current && SMAPS_SIZES[line.slice(0, colon)]
+      if (field) {
+        const kb = /^\s*(\d+) kB$/.exec(line.slice(colon + 1))
+        if (kb) current![field] = BigInt(kb[1]!) * 1024n
+      }
+      continue
+    }
+    const m = MAPPING_LINE.exec(line)
+    if (m) out.push((current = mappingOf(m)))
+  }
+  return out
+}
+
+/**
+ * smaps when the kernel has it (CONFIG_PROC_PAGE_MONITOR) and lets us read it, else maps: the same mappings
+ * without sizes. Which file was used is returned for the soft error the caller records.
+ */
+function readMappings(pid: number): { mappings: Mapping[]; fromSmaps: boolean; smapsError?: unknown } {
+  try {
+    return { mappings: parseSmaps(readText(`${procRoot(pid)}/smaps`)), fromSmaps: true }
+  } catch (error) {
+    if (isGone(error) && !existsProcess(pid)) throw error
+    return { mappings: parseMaps(readText(`${procRoot(pid)}/maps`)), fromSmaps: false, smapsError: error }
+  }
+}
+
+function existsProcess(pid: number): boolean {
+  try {
+    readText(`${procRoot(pid)}/stat`)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -47,8 +106,9 @@ export function protectOf(perms: string, fileBacked: boolean): number {
 /** A file path, as opposed to `[heap]`, `[stack]`, `[vdso]`, `[anon:name]` or nothing. */
 const isFilePath = (m: Mapping) => m.path !== undefined && m.path.startsWith('/')
 
-export function readRegions(pid: number): VaSpaceEntry[] {
-  const maps = parseMaps(readText(`${procRoot(pid)}/maps`))
+export function readRegions(pid: number, errors?: SoftErrors): VaSpaceEntry[] {
+  const { mappings: maps, smapsError } = readMappings(pid)
+  if (smapsError !== undefined) errors?.add('vaSpace', 'readFile', `${procRoot(pid)}/smaps`, smapsError, 'regions read from maps instead: no resident, proportional or swapped sizes')
   // Image rule (spec/LINUX.md §4): every mapping of a file that is mapped executable somewhere in the
   // process and starts with the ELF magic is MEM_IMAGE, like every section of a loaded PE image.
   const executable = new Set(maps.filter((m) => isFilePath(m) && m.perms[2] === 'x').map((m) => m.path!))
@@ -63,6 +123,9 @@ export function readRegions(pid: number): VaSpaceEntry[] {
       type: !file ? MEM_PRIVATE : images.has(m.path!) ? MEM_IMAGE : MEM_MAPPED,
     }
     if (file) entry.mappedFileName = m.path!
+    if (m.residentSize !== undefined) entry.residentSize = m.residentSize
+    if (m.proportionalSize !== undefined) entry.proportionalSize = m.proportionalSize
+    if (m.swappedSize !== undefined) entry.swappedSize = m.swappedSize
     return entry
   })
 }

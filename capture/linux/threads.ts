@@ -33,6 +33,7 @@ export function readThreads(pid: number, boot: bigint, errors: SoftErrors): Thre
         flags: state === 'Z' || state === 'X' ? PSS_THREAD_FLAGS_TERMINATED : 0,
         threadName: stat.comm,
       }
+      if (state) entry.schedulerState = state
       const mask = cpuMask(status)
       if (mask !== undefined) entry.affinityMask = mask
       threads.push(entry)

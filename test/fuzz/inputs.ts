@@ -3,10 +3,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import type { FuzzInput } from './mutate.js'
 
-const FIXTURES = new URL('../../spec/fixtures/', import.meta.url)
-const CORPUS = new URL('../corpus/', import.meta.url)
-
-export function fuzzInputs(): FuzzInput[] {
+/** `root`: the repository (a file: URL ending in /); the default works from the sources, not a bundle. */
+export function fuzzInputs(root = new URL('../../', import.meta.url)): FuzzInput[] {
+  const FIXTURES = new URL('spec/fixtures/', root)
+  const CORPUS = new URL('test/corpus/', root)
   const fixtures = readdirSync(FIXTURES)
     .filter((f) => f.endsWith('.pssnap'))
     .sort()

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import type { Mutant } from './mutate.js'
 import type { Outcome } from './run.js'
 
-export const REGRESSIONS = new URL('./regressions/', import.meta.url)
+/** The default works from the sources; a bundle (npm run fuzz) passes the repository's own. */
+const DEFAULT_DIR = new URL('./regressions/', import.meta.url)
 
 export interface Regression {
   file: string
@@ -20,25 +21,25 @@ export interface Regression {
 }
 
 /** Writes a failing mutant (never overwrites one already kept); returns the .pssnap path. */
-export function keepRegression(mutant: Mutant, problem: string): string {
-  mkdirSync(REGRESSIONS, { recursive: true })
+export function keepRegression(mutant: Mutant, problem: string, dir = DEFAULT_DIR): string {
+  mkdirSync(dir, { recursive: true })
   const file = `${mutant.seed}.pssnap`
-  const path = new URL(file, REGRESSIONS)
+  const path = new URL(file, dir)
   if (!existsSync(path)) {
     writeFileSync(path, mutant.bytes)
     const meta: Omit<Regression, 'file'> = { seed: mutant.seed, base: mutant.base, ops: mutant.ops, repaired: mutant.repaired, problem }
-    writeFileSync(new URL(`${mutant.seed}.json`, REGRESSIONS), `${JSON.stringify(meta, null, 2)}\n`)
+    writeFileSync(new URL(`${mutant.seed}.json`, dir), `${JSON.stringify(meta, null, 2)}\n`)
   }
   return path.pathname
 }
 
-export function loadRegressions(): (Regression & { bytes: Uint8Array })[] {
-  if (!existsSync(REGRESSIONS)) return []
-  return readdirSync(REGRESSIONS)
+export function loadRegressions(dir = DEFAULT_DIR): (Regression & { bytes: Uint8Array })[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.pssnap'))
     .sort()
     .map((file) => {
-      const meta = JSON.parse(readFileSync(new URL(file.replace(/\.pssnap$/, '.json'), REGRESSIONS), 'utf8')) as Omit<Regression, 'file'>
-      return { ...meta, file, bytes: new Uint8Array(readFileSync(new URL(file, REGRESSIONS))) }
+      const meta = JSON.parse(readFileSync(new URL(file.replace(/\.pssnap$/, '.json'), dir), 'utf8')) as Omit<Regression, 'file'>
+      return { ...meta, file, bytes: new Uint8Array(readFileSync(new URL(file, dir))) }
     })
 }

@@ -18,7 +18,7 @@ class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'capture', 'ps', 'selftest']
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'capture', 'ps', 'selftest']
 
 /** What the matched command will do, run after parsing so every failure reaches one handler. */
 type Action = () => Promise<number | void>
@@ -183,6 +183,27 @@ export async function main(argv: string[]): Promise<number> {
           .options({ json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/1)' } })
           .example('$0 trend snap-*.pssnap', 'handles, threads and memory over time; leak verdict with its evidence'),
       (a) => run(async () => (await import('./diff.js')).trend(a)),
+    )
+    .command(
+      'redact <archive>',
+      'a copy to share: names become keyed pseudonyms, raw memory is dropped, numbers stay',
+      (y) =>
+        y
+          .positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true })
+          .options({
+            output: { type: 'string', alias: 'o', description: 'the redacted archive to write (temp file + rename)', demandOption: true, requiresArg: true },
+            key: { type: 'string', description: 'key of the pseudonyms: the same key gives the same pseudonyms, so redacted archives still diff (default: random)', requiresArg: true },
+            'key-file': { type: 'string', description: 'read the key from a file (keeps it out of shell history)', requiresArg: true },
+            map: { type: 'string', description: 'also write pseudonym → original as JSON (it undoes the redaction: keep it private)', requiresArg: true },
+            'keep-contexts': { type: 'boolean', description: 'keep thread contexts (registers)' },
+            'keep-pages': { type: 'boolean', description: 'keep auxiliary page contents (raw process memory)' },
+            'redact-modules': { type: 'boolean', description: 'replace module base names (ntdll.dll, libc.so.6) too' },
+          })
+          .conflicts('key', 'key-file')
+          .example('$0 redact app.pssnap -o app-shared.pssnap --key-file ~/.pssnap-key', 'machine, user, object and file names replaced; contexts dropped')
+          .example('$0 redact before.pssnap -o b.pssnap --key K && $0 redact after.pssnap -o a.pssnap --key K', 'one key for both: the redacted pair diffs like the original')
+          .epilogue('Keeps types, counts, sizes, addresses, protections, times and module base names; paths keep their\nseparators, depth, drive or root, public folder names and extension. What each field becomes: spec/REDACTION.md.'),
+      (a) => run(async () => (await import('./redact.js')).redact(a)),
     )
     .command(
       'capture [target]',

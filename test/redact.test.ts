@@ -146,6 +146,11 @@ describe('names keep their shape', () => {
     expect(out).toMatch(/^\\REGISTRY\\USER\\S-1-5-21-\d+-\d+-\d+-1013_Classes\\SOFTWARE$|^\\REGISTRY\\USER\\S-1-5-21-\d+-\d+-\d+-1013_Classes\\Software$/)
     expect(out).not.toContain('3623811015')
     expect(await r.redact('\\REGISTRY\\USER\\S-1-5-18')).toBe('\\REGISTRY\\USER\\S-1-5-18')
+    // A domain SID without RID loses all three domain numbers.
+    const domain = await r.redact('S-1-5-21-3623811015-3361044348-30300820')
+    expect(domain).toMatch(/^S-1-5-21-\d+-\d+-\d+$/)
+    expect(domain).not.toMatch(/3623811015|3361044348|30300820/)
+    expect(out.split('\\')[3]!.startsWith(domain)).toBe(true)
     expect(await r.redact('HKEY_USERS\\S-1-5-32-544')).toBe('HKEY_USERS\\S-1-5-32-544')
   })
 

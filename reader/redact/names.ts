@@ -152,11 +152,14 @@ export class NameRedactor {
     const fields = sid.split('-')
     const subs = fields.slice(3)
     if (subs.length < 4) return c
-    const middle = subs.slice(1, -1)
+    // S-1-5-21-<domain: 3 numbers>[-RID]: exactly the domain goes; other long SIDs keep their last number.
+    const domainSid = subs[0] === '21'
+    const middle = domainSid ? subs.slice(1, 4) : subs.slice(1, -1)
+    const rest = domainSid ? subs.slice(4) : subs.slice(-1)
     const replaced = await this.maker.numbers('sid', middle.join('-'), middle.length)
     const prefix = fields.slice(0, 4).join('-')
     const pseudo = [prefix, ...replaced.map(String)].join('-')
     this.maker.record(pseudo, [prefix, ...middle].join('-'))
-    return `${pseudo}-${subs[subs.length - 1]}${classes}`
+    return `${[pseudo, ...rest].join('-')}${classes}`
   }
 }

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, inject, it } from 'vitest'
 import { openArchiveFile } from '../reader/node.js'
 import { CLI } from './helpers/cli.js'
 
@@ -30,11 +30,18 @@ interface Run {
   duringPause: string[]
 }
 
-/** Runs `pssnap capture --self -o <output>` paused at `stage`; sends `signal` once the pause is announced. */
-function captureWithSignal(output: string, stage: 'capture' | 'write', signal: NodeJS.Signals | undefined, pauseMs = 20_000): Promise<Run> {
+/** The Windows backend runs against the fake PSS library (PSSNAP_PSS_LIBRARY), capturing its large fixture. */
+const fakePss = inject('fakePssLibrary') ?? process.env.PSSNAP_FAKE_PSS
+type Backend = 'linux' | 'windows'
+
+/** Runs `pssnap capture … -o <output>` paused at `stage`; sends `signal` once the pause is announced. */
+function captureWithSignal(output: string, stage: 'capture' | 'write', signal: NodeJS.Signals | undefined, backend: Backend, pauseMs = 20_000): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, PSSNAP_TEST_ONLY_PAUSE: `${stage}:${pauseMs}` }
   delete env.FORCE_COLOR
-  const child = spawn(process.execPath, [cli, 'capture', '--self', '-o', output], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  delete env.PSSNAP_PSS_LIBRARY
+  if (backend === 'windows') env.PSSNAP_PSS_LIBRARY = fakePss
+  const target = backend === 'windows' ? ['31337'] : ['--self']
+  const child = spawn(process.execPath, [cli, 'capture', ...target, '-o', output], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   let stdout = ''
   let duringPause: string[] = []
@@ -62,17 +69,23 @@ function captureWithSignal(output: string, stage: 'capture' | 'write', signal: N
 
 const tempFiles = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'))
 
-describe.each([
+const CASES = [
   { signal: 'SIGINT' as const, stage: 'capture' as const, exit: 130, preexisting: false },
   { signal: 'SIGTERM' as const, stage: 'capture' as const, exit: 143, preexisting: true },
   { signal: 'SIGINT' as const, stage: 'write' as const, exit: 130, preexisting: true },
   { signal: 'SIGTERM' as const, stage: 'write' as const, exit: 143, preexisting: false },
-])('$signal at the $stage stage (destination pre-existing: $preexisting)', ({ signal, stage, exit, preexisting }) => {
+]
+
+describe.each([
+  ...CASES.map((c) => ({ ...c, backend: 'linux' as const })),
+  // The Windows pipeline at the capture stage holds a live snapshot; at the write stage it is freed already.
+  ...CASES.map((c) => ({ ...c, backend: 'windows' as const })),
+])('$backend: $signal at the $stage stage (destination pre-existing: $preexisting)', ({ signal, stage, exit, preexisting, backend }) => {
   it(`exits ${exit} with one line; nothing at the destination, no temporary file`, async () => {
-    const name = `${signal}-${stage}.pssnap`
+    const name = `${backend}-${signal}-${stage}.pssnap`
     const output = join(dir, name)
     if (preexisting) writeFileSync(output, SENTINEL)
-    const run = await captureWithSignal(output, stage, signal)
+    const run = await captureWithSignal(output, stage, signal, backend)
     // The signal really came in the middle: at the write stage the temporary file existed.
     if (stage === 'write') expect(run.duringPause.filter((f) => f.startsWith(`.${name}.`) && f.endsWith('.tmp'))).toHaveLength(1)
     else expect(run.duringPause.filter((f) => f.endsWith('.tmp'))).toEqual([])
@@ -85,15 +98,16 @@ describe.each([
   })
 })
 
-describe('without a signal', () => {
+describe.each(['linux', 'windows'] as const)('%s without a signal', (backend) => {
   it('the paused capture completes: exit 0, the archive in place, no temporary file', async () => {
-    const output = join(dir, 'complete.pssnap')
+    const output = join(dir, `${backend}-complete.pssnap`)
     writeFileSync(output, SENTINEL)
-    const run = await captureWithSignal(output, 'write', undefined, 50)
+    const run = await captureWithSignal(output, 'write', undefined, backend, 50)
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^captured pid \d+: .* → /)
     const archive = await openArchiveFile(output, { strict: true })
     expect(archive.ok).toBe(true)
+    expect(archive.header.host.platform).toBe(backend)
     expect(tempFiles()).toEqual([])
   })
 })

@@ -57,6 +57,15 @@ export function kindToJson(kind: FieldKind, value: unknown, options: JsonOptions
 }
 
 /** bigint → decimal string, Uint8Array → {length}, objects recursively; everything else as is. */
+/**
+ * `out[key] = value` that keeps a key named `__proto__` as data: plain assignment would set the output's
+ * prototype instead (keys come from archives and callers).
+ */
+function put(out: { [key: string]: Json }, key: string, value: Json): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  else out[key] = value
+}
+
 export function genericToJson(value: unknown): Json {
   if (value === undefined || value === null) return null
   if (typeof value === 'bigint') return value.toString()
@@ -65,7 +74,7 @@ export function genericToJson(value: unknown): Json {
   if (Array.isArray(value)) return value.map(genericToJson)
   if (typeof value === 'object') {
     const out: { [key: string]: Json } = {}
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = genericToJson(v)
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) put(out, k, genericToJson(v))
     return out
   }
   return String(value)
@@ -93,9 +102,9 @@ function renderObject(section: string, prefix: string, obj: Record<string, unkno
     if (v === undefined) continue
     const path = prefix + k
     const spec: FieldSpec | undefined = fieldSpecOf(section, path)
-    if (spec) out[k] = kindToJson(spec.kind, v, options)
-    else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) out[k] = renderObject(section, `${path}.`, v as Record<string, unknown>, options)
-    else out[k] = genericToJson(v)
+    if (spec) put(out, k, kindToJson(spec.kind, v, options))
+    else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) put(out, k, renderObject(section, `${path}.`, v as Record<string, unknown>, options))
+    else put(out, k, genericToJson(v))
   }
   return out
 }
@@ -115,12 +124,12 @@ const HEADER_KINDS: Readonly<Record<string, FieldKind>> = {
 /** Header, query results and epilogue with their 64-bit values rendered by kind. */
 export function headerToJson(value: unknown, key = ''): Json {
   if (value === undefined || value === null) return null
-  const kind = HEADER_KINDS[key]
+  const kind = Object.hasOwn(HEADER_KINDS, key) ? HEADER_KINDS[key] : undefined
   if (kind && (typeof value === 'bigint' || typeof value === 'number')) return kindToJson(kind, value)
   if (Array.isArray(value)) return value.map((v) => headerToJson(v))
   if (typeof value === 'object' && !(value instanceof Uint8Array)) {
     const out: { [k: string]: Json } = {}
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = headerToJson(v, k)
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) put(out, k, headerToJson(v, k))
     return out
   }
   return genericToJson(value)

@@ -10,7 +10,9 @@ import type { CaptureError, WriteSummary } from '../format/index.js'
 
 export { CaptureFailedError, type CaptureFailureCode } from './errors.js'
 
-export type CaptureErrorCode = 'UNSUPPORTED_PLATFORM' | 'NOT_IMPLEMENTED' | 'UNSUPPORTED_OPTION'
+/** UNSUPPORTED_PLATFORM: no backend here; UNSUPPORTED_OPTION: an option of another backend; PSS_UNAVAILABLE: the
+ * library lacks a PSS function (Windows before 8.1, Wine). NOT_IMPLEMENTED is no longer thrown (kept for callers). */
+export type CaptureErrorCode = 'UNSUPPORTED_PLATFORM' | 'NOT_IMPLEMENTED' | 'UNSUPPORTED_OPTION' | 'PSS_UNAVAILABLE'
 
 export class CaptureUnavailableError extends Error {
   override name = 'CaptureUnavailableError'

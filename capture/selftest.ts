@@ -21,7 +21,7 @@ export interface SelftestReport {
   /** The PSS library bound instead of kernel32/ntdll (tests), when one was. */
   pssLibrary?: string
   versions: { pssnap: string; node: string; koffi?: string }
-  /** Node's view of the OS; osVersion/osBuild: the Windows version the captures recorded (RtlGetVersion). */
+  /** Node's view of the OS; osVersion/osBuild: the running Windows version (RtlGetVersion), Windows backend only. */
   os: { platform: string; release: string; architecture: string; osVersion?: string; osBuild?: string }
   processId: number
   checks: SelftestCheck[]
@@ -43,6 +43,9 @@ export async function runSelftest(selection: BackendSelection = {}): Promise<Sel
   if (backend.name === 'windows') {
     try {
       report.versions.koffi = (await import('./windows/koffi.js').then((m) => m.loadKoffi())).version
+      // The running Windows version (Node's os.release() is what Wine or a manifest claims, RtlGetVersion is not).
+      const version = await (await import('./windows/os-version.js')).readWindowsVersion(backend.library)
+      if (version) Object.assign(report.os, version)
     } catch (error) {
       report.checks.push({ preset: '-', name: 'koffi loads', ok: false, detail: (error as Error).message })
     }
@@ -63,10 +66,6 @@ export async function runSelftest(selection: BackendSelection = {}): Promise<Sel
         continue
       }
       const archive = await openArchiveFile(output)
-      // The Windows version the capture recorded (RtlGetVersion); on Linux it only repeats os.release().
-      const host = archive.header.host
-      if (host.platform === 'windows' && host.osVersion) report.os.osVersion ??= host.osVersion
-      if (host.platform === 'windows' && host.osBuild) report.os.osBuild ??= host.osBuild
       report.checks.push({ preset, name: 'capture', ok: true, detail: `${output.slice(dir.length + 1)}: ${archive.byteLength} bytes, capture flags 0x${archive.header.capture.captureFlags.toString(16)}` })
       report.checks.push(...checkArchive(archive, preset, self))
     }

@@ -131,6 +131,13 @@ describe('capture through the entry point the CLI uses', () => {
     expect(fake.lastOpenAccess()).toBe(0)
   })
 
+  it.runIf(process.platform === 'linux')('a library without the PSS functions (Windows before 8.1, Wine) is PSS_UNAVAILABLE, not a crash', async () => {
+    // glibc has none of the functions: the OS version is then simply absent, and binding PSS is refused, typed.
+    const error = await captureToFile(4242, outPath(), { pssLibrary: 'libc.so.6' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CaptureUnavailableError)
+    expect(error).toMatchObject({ code: 'PSS_UNAVAILABLE', message: expect.stringMatching(/^libc\.so\.6 cannot provide PssCaptureSnapshot \(the Process Snapshotting API needs Windows 8\.1 or later\)/) })
+  })
+
   it.runIf(process.platform === 'linux')('the Linux backend refuses the Windows-only options, typed', async () => {
     await expect(captureToFile(process.pid, outPath(), { platform: 'linux', flags: 4 })).rejects.toMatchObject({ code: 'UNSUPPORTED_OPTION' })
     await expect(captureToFile(process.pid, outPath(), { platform: 'linux', debugPrivilege: true })).rejects.toMatchObject({ code: 'UNSUPPORTED_OPTION' })

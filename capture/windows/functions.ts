@@ -5,7 +5,7 @@
 // passes pointers as BigInt, so a typed opaque pointer would add no checking), enums and DWORDs are uint32,
 // ULONG_PTR is `uintptr_t`, and the `HPSS *`, `HPSSWALK *`, `ULONG_PTR *` results are `_Out_` parameters: pass a
 // one-element array and read element 0 after the call.
-import { captureUnavailableReason } from '../index.js'
+import { captureUnavailableReason, CaptureUnavailableError } from '../index.js'
 import type { Koffi, KoffiLibrary, KoffiTypeSpec } from './koffi.js'
 
 /** The DLL the API is bound from unless a test passes another library. */
@@ -124,7 +124,9 @@ export function bindPss(koffi: Koffi, libraryPath: string = DEFAULT_PSS_LIBRARY)
           sig.parameters.map(([, type]) => type),
         )
       } catch (cause) {
-        throw new Error(`${libraryPath} cannot provide ${name} (the Process Snapshotting API needs Windows 8.1 or later): ${(cause as Error).message}`, { cause })
+        const error = new CaptureUnavailableError('PSS_UNAVAILABLE', `${libraryPath} cannot provide ${name} (the Process Snapshotting API needs Windows 8.1 or later): ${(cause as Error).message}`)
+        error.cause = cause
+        throw error
       }
     }
   } catch (err) {

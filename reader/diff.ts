@@ -1,9 +1,11 @@
 // What changed between two snapshots of one process: handles matched by identity, threads by id and create
 // time, regions by base address, modules (MEM_IMAGE regions by mapped file), and process counters.
-// Platform-free. Each section of each archive is visited once with forEach; only what differs is kept as
-// entry objects (matched entries are remembered by index, with the fields they are compared on).
+// Platform-free. The fields compared are read as columns (reader/column-views.ts), strings as ids shared by
+// both archives; only what differs becomes entry objects.
 import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
+import { ChunkCursor, chunkColumns, countStrings, hiAt, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn } from './column-views.js'
+import type { Section } from './section.js'
 
 const MEM_COMMIT = 0x1000
 const MEM_IMAGE = 0x1000000
@@ -122,64 +124,91 @@ export interface DiffOptions {
   nameLimit?: number
 }
 
-const MAX_EXACT = 0x1fffffffffffffn
-
 /**
  * The earlier snapshot's entries by a primary key (handle value, thread id, base address), each matched at
- * most once. Keys are kept as doubles in one typed array and looked up by binary search in sorted order,
- * starting from where the last match was: archives list handles and regions by ascending key, so a lookup
- * is usually one comparison, and no Map of a million entries is built (its inserts alone cost more than
- * reading every entry). 64-bit keys beyond 2^53 are confirmed against their exact value. A key seen several
- * times (a reused thread id, a damaged archive) keeps every index; `same` picks among them.
+ * most once, read from the key's column in place. Lookups are binary searches over the key's 32-bit
+ * halves in ascending order, starting from where the last match was: archives list handles and regions by
+ * ascending key, so a lookup is usually one comparison, and neither a Map of a million entries (its
+ * inserts alone cost more than reading every entry) nor a copy of the keys is built. Only an archive whose
+ * keys are out of order gets a sorted permutation. A key seen several times (a reused thread id, a damaged
+ * archive) keeps every index; `same` picks among them. An absent key never matches.
  */
 class Matcher {
-  private readonly keys: Float64Array
   private readonly matched: Uint8Array
-  /** Exact values of keys a double cannot hold, by index. */
-  private readonly big = new Map<number, bigint>()
-  private order?: Uint32Array
-  private sorted?: Float64Array
+  /** Indices in key order; undefined when the archive order already is. */
+  private readonly order: Uint32Array | undefined
+  private readonly cursor: ChunkCursor<KeyChunk>
   private hint = 0
 
-  constructor(size: number) {
-    this.keys = new Float64Array(size).fill(NaN) // NaN: no key, never matched
-    this.matched = new Uint8Array(size)
-  }
-
-  set(index: number, value: bigint | number | undefined): void {
-    if (value === undefined) return
-    if (typeof value === 'bigint' && (value > MAX_EXACT || value < -MAX_EXACT)) this.big.set(index, value)
-    this.keys[index] = Number(value)
-  }
-
-  /** The first unmatched index with this key that `same` accepts, now matched; undefined when none. */
-  take(value: bigint | number | undefined, same?: (index: number) => boolean): number | undefined {
-    if (value === undefined) return undefined
-    const k = Number(value)
-    const exact = typeof value !== 'bigint' || (value <= MAX_EXACT && value >= -MAX_EXACT)
-    const { order, sorted } = this.seal()
-    const n = sorted.length
-    let j = this.hint
-    if (!(j < n && sorted[j] === k && (j === 0 || sorted[j - 1]! < k))) {
-      let lo = 0
-      let hi = n
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if (sorted[mid]! < k) lo = mid + 1
-        else hi = mid
+  constructor(section: Section<object>, field: string) {
+    const chunks = chunkColumns(section, [field], []).map((c) => ({ start: c.start, count: c.count, key: c.int[field]! }))
+    this.cursor = new ChunkCursor(chunks)
+    const n = section.length
+    this.matched = new Uint8Array(n)
+    let ascending = true
+    let ph = -1
+    let pl = 0
+    for (const { count, key } of chunks) {
+      for (let o = 0; o < count && ascending; o++) {
+        const h = hiAt(key, o)
+        const l = loAt(key, o)
+        if (h < ph || (h === ph && l < pl)) ascending = false
+        ph = h
+        pl = l
       }
-      j = lo
     }
-    for (; j < n && sorted[j] === k; j++) {
-      const i = order[j]!
+    if (!ascending) {
+      const his = new Float64Array(n)
+      const los = new Float64Array(n)
+      for (const { start, count, key } of chunks) {
+        for (let o = 0; o < count; o++) {
+          his[start + o] = hiAt(key, o)
+          los[start + o] = loAt(key, o)
+        }
+      }
+      const order = new Uint32Array(n)
+      for (let i = 0; i < n; i++) order[i] = i
+      // Absent keys (hi -1) first, where no search lands; equal keys in archive order.
+      order.sort((x, y) => his[x]! - his[y]! || los[x]! - los[y]! || x - y)
+      this.order = order
+    }
+  }
+
+  /** The first unmatched index with key (hi, lo) that `same` accepts, now matched; -1 when none (hi -1: no key). */
+  take(hi: number, lo: number, same?: (i: number) => boolean): number {
+    if (hi < 0) return -1
+    const n = this.matched.length
+    let s = this.hint
+    // The hint is right when it holds the key and is the first of its run.
+    if (!(s < n && this.compare(s, hi, lo) === 0 && (s === 0 || this.compare(s - 1, hi, lo) !== 0))) {
+      let low = 0
+      let high = n
+      while (low < high) {
+        const mid = (low + high) >>> 1
+        if (this.compare(mid, hi, lo) < 0) low = mid + 1
+        else high = mid
+      }
+      s = low
+    }
+    for (; s < n && this.compare(s, hi, lo) === 0; s++) {
+      const i = this.order === undefined ? s : this.order[s]!
       if (this.matched[i]) continue
-      if (this.big.size && (exact ? this.big.has(i) : this.big.get(i) !== value)) continue
       if (same && !same(i)) continue
       this.matched[i] = 1
-      this.hint = j + 1
+      this.hint = s + 1
       return i
     }
-    return undefined
+    return -1
+  }
+
+  /** Sign of (key at sorted position s) − (hi, lo). */
+  private compare(s: number, hi: number, lo: number): number {
+    const i = this.order === undefined ? s : this.order[s]!
+    const c = this.cursor.at(i)
+    const h = hiAt(c.key, i - c.start)
+    if (h !== hi) return h < hi ? -1 : 1
+    const l = loAt(c.key, i - c.start)
+    return l === lo ? 0 : l < lo ? -1 : 1
   }
 
   /** Indices never matched, ascending (archive order). */
@@ -188,30 +217,12 @@ class Matcher {
     for (let i = 0; i < this.matched.length; i++) if (!this.matched[i]) out.push(i)
     return out
   }
+}
 
-  private seal(): { order: Uint32Array; sorted: Float64Array } {
-    if (this.order && this.sorted) return { order: this.order, sorted: this.sorted }
-    const keys = this.keys
-    const n = keys.length
-    const order = new Uint32Array(n)
-    for (let i = 0; i < n; i++) order[i] = i
-    let ascending = true
-    for (let i = 1; i < n && ascending; i++) if (!(keys[i - 1]! <= keys[i]!)) ascending = false
-    if (n && keys[0] !== keys[0]) ascending = false // a leading NaN
-    if (!ascending) {
-      // NaN (no key) last; equal keys in archive order.
-      order.sort((x, y) => {
-        const a = keys[x]!
-        const b = keys[y]!
-        return a < b ? -1 : a > b ? 1 : (a === a ? 0 : 1) - (b === b ? 0 : 1) || x - y
-      })
-    }
-    const sorted = new Float64Array(n)
-    for (let j = 0; j < n; j++) sorted[j] = keys[order[j]!]!
-    this.order = order
-    this.sorted = sorted
-    return { order, sorted }
-  }
+interface KeyChunk {
+  readonly start: number
+  readonly count: number
+  readonly key: IntColumn
 }
 
 /** Who was captured when, from the header. */
@@ -243,46 +254,46 @@ export function identityWarnings(a: SnapshotIdentity, b: SnapshotIdentity): Diff
 
 // ---- handles ----
 
-interface TypeCounts {
-  before: number
-  after: number
-  added: number
-  removed: number
-}
+const HANDLE_INTS = ['handle', 'objectType'] as const
+const HANDLE_STRS = ['typeName', 'objectName'] as const
 
 function diffHandles(a: Archive, b: Archive) {
-  // Identity is value + type + name: the value is the matcher's key, the rest is compared from parallel arrays
-  // (references to the dictionaries' strings), so no key string is built per handle.
-  const n = a.handles.length
-  const matcher = new Matcher(n)
-  const objectTypes = new Float64Array(n)
-  const typeNames: (string | undefined)[] = new Array(n)
-  const objectNames: (string | undefined)[] = new Array(n)
+  // Identity is value + type + name. The earlier side's values are the matcher's keys; the later side is
+  // read chunk by chunk, and a candidate's type and name are compared in the columns (strings by value,
+  // since the two archives' dictionaries differ). Only added and removed handles become objects.
+  const matcher = new Matcher(a.handles, 'handle')
+  const earlier = new ChunkCursor(chunkColumns(a.handles, HANDLE_INTS, HANDLE_STRS))
+  const addedAt: number[] = []
+  let unchanged = 0
+  for (const c of chunkColumns(b.handles, HANDLE_INTS, HANDLE_STRS)) {
+    const { handle, objectType } = c.int
+    const { typeName, objectName } = c.str
+    let o = 0
+    // One closure per chunk, reading the current entry o.
+    const same = (i: number) => {
+      const e = earlier.at(i)
+      const p = i - e.start
+      return sameIntAt(e.int.objectType, p, objectType, o) && strAt(e.str.typeName, p) === strAt(typeName, o) && strAt(e.str.objectName, p) === strAt(objectName, o)
+    }
+    for (; o < c.count; o++) {
+      if (matcher.take(hiAt(handle, o), loAt(handle, o), same) < 0) addedAt.push(c.start + o)
+      else unchanged++
+    }
+  }
+  const added = addedAt.map((j) => b.handles.get(j)!)
+  const removed = matcher.unmatched().map((i) => a.handles.get(i)!)
+
+  // Counts by type from the dictionaries' histograms, added and removed from the few reported entries.
+  const before = countStrings(a.handles, 'typeName', '')
+  const after = countStrings(b.handles, 'typeName', '')
   const types = new Map<string, TypeCounts>()
   const typeOf = (name: string) => {
     let t = types.get(name)
     if (!t) types.set(name, (t = { before: 0, after: 0, added: 0, removed: 0 }))
     return t
   }
-  a.handles.forEach((h, i) => {
-    matcher.set(i, h.handle)
-    objectTypes[i] = h.objectType ?? -1
-    typeNames[i] = h.typeName
-    objectNames[i] = h.objectName
-    typeOf(h.typeName ?? '').before++
-  }, HANDLE_KEY_FIELDS)
-  const added: HandleEntry[] = []
-  let unchanged = 0
-  let current: HandleEntry
-  const same = (i: number) => objectTypes[i] === (current.objectType ?? -1) && typeNames[i] === current.typeName && objectNames[i] === current.objectName
-  b.handles.forEach((h, j) => {
-    typeOf(h.typeName ?? '').after++
-    current = h
-    // Only the identity fields were built; an added handle is reported whole.
-    if (matcher.take(h.handle, same) === undefined) added.push(b.handles.get(j)!)
-    else unchanged++
-  }, HANDLE_KEY_FIELDS)
-  const removed = matcher.unmatched().map((i) => a.handles.get(i)!)
+  for (const [name, n] of before) typeOf(name ?? '').before += n
+  for (const [name, n] of after) typeOf(name ?? '').after += n
   const names = new Map<string | null, { added: number; removed: number }>()
   const nameOf = (name: string | undefined) => {
     const key = name ?? null
@@ -305,6 +316,13 @@ function diffHandles(a: Archive, b: Archive) {
   return { changes: { added, removed, unchanged }, byType, byName }
 }
 
+interface TypeCounts {
+  before: number
+  after: number
+  added: number
+  removed: number
+}
+
 /** Stable text order, null last. */
 function compareText(x: string | null, y: string | null): number {
   if (x === y) return 0
@@ -315,128 +333,161 @@ function compareText(x: string | null, y: string | null): number {
 
 // ---- threads ----
 
-/** The fields a diff compares; everything else is built only for the entries it reports. */
-const HANDLE_KEY_FIELDS = ['handle', 'objectType', 'typeName', 'objectName'] as const
-const THREAD_KEY_FIELDS = ['threadId', 'createTime'] as const
-
 function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
   // A thread id is reused once its thread is gone: the create time tells the two apart.
-  const matcher = new Matcher(a.threads.length)
-  const createTimes: (bigint | undefined)[] = new Array(a.threads.length)
-  a.threads.forEach((t, i) => {
-    matcher.set(i, t.threadId)
-    createTimes[i] = t.createTime
-  }, THREAD_KEY_FIELDS)
-  const added: ThreadEntry[] = []
+  const matcher = new Matcher(a.threads, 'threadId')
+  const earlier = new ChunkCursor(chunkColumns(a.threads, ['createTime'], []))
+  const addedAt: number[] = []
   let unchanged = 0
-  b.threads.forEach((t, j) => {
-    if (matcher.take(t.threadId, (i) => createTimes[i] === t.createTime) === undefined) added.push(b.threads.get(j)!)
-    else unchanged++
-  }, THREAD_KEY_FIELDS)
-  return { added, removed: matcher.unmatched().map((i) => a.threads.get(i)!), unchanged }
+  for (const c of chunkColumns(b.threads, ['threadId', 'createTime'], [])) {
+    const { threadId, createTime } = c.int
+    let o = 0
+    const same = (i: number) => {
+      const e = earlier.at(i)
+      return sameIntAt(e.int.createTime, i - e.start, createTime, o)
+    }
+    for (; o < c.count; o++) {
+      if (matcher.take(hiAt(threadId, o), loAt(threadId, o), same) < 0) addedAt.push(c.start + o)
+      else unchanged++
+    }
+  }
+  return { added: addedAt.map((j) => b.threads.get(j)!), removed: matcher.unmatched().map((i) => a.threads.get(i)!), unchanged }
 }
 
 // ---- regions and modules ----
 
 const REGION_FIELDS = ['regionSize', 'state', 'protect', 'type', 'mappedFileName'] as const
+const REGION_INTS = ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'sizeOfImage', 'timeDateStamp'] as const
+const REGION_STRS = ['mappedFileName'] as const
+type RegionChunk = ChunkColumns<(typeof REGION_INTS)[number], (typeof REGION_STRS)[number]>
 
 interface ModuleAcc {
   path: string
-  imageBase: bigint
+  /** The region whose image fields speak for the module: the lowest one (the image's headers). */
+  lowest: number
+  lowestHi: number
+  lowestLo: number
   sizeOfImage: number
   timeDateStamp: number
   regions: number
-  bytes: bigint
-  lowest: bigint
+  bytes: IntSum
 }
 
-/** Adds a region to its module, when it is part of a mapped image. */
-function collectModule(modules: Map<string, ModuleAcc>, r: VaSpaceEntry): void {
-  if (r.type !== MEM_IMAGE || r.mappedFileName === undefined) return
-  const base = r.baseAddress ?? 0n
-  const m = modules.get(r.mappedFileName)
-  if (!m) {
-    modules.set(r.mappedFileName, { path: r.mappedFileName, imageBase: r.imageBase ?? r.allocationBase ?? base, sizeOfImage: r.sizeOfImage ?? 0, timeDateStamp: r.timeDateStamp ?? 0, regions: 1, bytes: r.regionSize ?? 0n, lowest: base })
-    return
+/** One side's modules (its MEM_IMAGE regions by mapped file, in order of first appearance) and committed bytes. */
+class MemoryTally {
+  readonly modules = new Map<string, ModuleAcc>()
+  readonly committed = new IntSum()
+
+  constructor(private readonly section: Archive['vaSpace']) {}
+
+  /** Adds the regions of one chunk. */
+  addChunk(c: RegionChunk): void {
+    const { baseAddress, regionSize, state, type, sizeOfImage, timeDateStamp } = c.int
+    const file = c.str.mappedFileName
+    // Modules by dictionary index: one Map lookup per file name per chunk, not per region.
+    const byIndex: (ModuleAcc | undefined)[] = file ? new Array(file.dict.length + 1) : []
+    for (let o = 0; o < c.count; o++) {
+      if (u32At(state, o, -1) === MEM_COMMIT) this.committed.add(regionSize, o)
+      if (!file || u32At(type, o, -1) !== MEM_IMAGE) continue
+      const k = file.index[o]!
+      if (k === 0) continue
+      const size = u32At(sizeOfImage, o, 0)
+      const stamp = u32At(timeDateStamp, o, 0)
+      const hi = Math.max(hiAt(baseAddress, o), 0)
+      const lo = loAt(baseAddress, o)
+      let m = byIndex[k] ?? this.modules.get(file.dict[k - 1]!)
+      if (!m) {
+        const bytes = new IntSum()
+        bytes.add(regionSize, o)
+        m = { path: file.dict[k - 1]!, lowest: c.start + o, lowestHi: hi, lowestLo: lo, sizeOfImage: size, timeDateStamp: stamp, regions: 1, bytes }
+        this.modules.set(m.path, m)
+        byIndex[k] = m
+        continue
+      }
+      byIndex[k] = m
+      m.regions++
+      m.bytes.add(regionSize, o)
+      if (hi < m.lowestHi || (hi === m.lowestHi && lo < m.lowestLo)) {
+        m.lowest = c.start + o
+        m.lowestHi = hi
+        m.lowestLo = lo
+        if (size) m.sizeOfImage = size
+        if (stamp) m.timeDateStamp = stamp
+      } else {
+        if (!m.sizeOfImage && size) m.sizeOfImage = size
+        if (!m.timeDateStamp && stamp) m.timeDateStamp = stamp
+      }
+    }
   }
-  m.regions++
-  m.bytes += r.regionSize ?? 0n
-  // The lowest region is the image's headers: its image fields speak for the module.
-  if (base < m.lowest) {
-    m.lowest = base
-    m.imageBase = r.imageBase ?? r.allocationBase ?? base
-    if (r.sizeOfImage) m.sizeOfImage = r.sizeOfImage
-    if (r.timeDateStamp) m.timeDateStamp = r.timeDateStamp
-  } else {
-    if (!m.sizeOfImage && r.sizeOfImage) m.sizeOfImage = r.sizeOfImage
-    if (!m.timeDateStamp && r.timeDateStamp) m.timeDateStamp = r.timeDateStamp
+
+  info(m: ModuleAcc): ModuleInfo {
+    // The image base from the lowest region's row: one row per module, and modules are few.
+    const r = this.section.get(m.lowest)!
+    return { path: m.path, imageBase: r.imageBase ?? r.allocationBase ?? r.baseAddress ?? 0n, sizeOfImage: m.sizeOfImage, timeDateStamp: m.timeDateStamp, regions: m.regions, bytes: m.bytes.value }
   }
 }
-
-const moduleInfo = ({ lowest: _, ...m }: ModuleAcc): ModuleInfo => m
 
 function diffRegions(a: Archive, b: Archive) {
-  // The compared fields of the earlier side, by index: a matched region is rebuilt only when it changed.
-  const n = a.vaSpace.length
-  const matcher = new Matcher(n)
-  const sizes: (bigint | undefined)[] = new Array(n)
-  const states = new Float64Array(n)
-  const protects = new Float64Array(n)
-  const types = new Float64Array(n)
-  const files: (string | undefined)[] = new Array(n)
-  const modulesA = new Map<string, ModuleAcc>()
-  const modulesB = new Map<string, ModuleAcc>()
-  let committedA = 0n
-  let committedB = 0n
-  a.vaSpace.forEach((r, i) => {
-    matcher.set(i, r.baseAddress)
-    sizes[i] = r.regionSize
-    states[i] = r.state ?? -1
-    protects[i] = r.protect ?? -1
-    types[i] = r.type ?? -1
-    files[i] = r.mappedFileName
-    collectModule(modulesA, r)
-    if (r.state === MEM_COMMIT) committedA += r.regionSize ?? 0n
-  })
-  const added: VaSpaceEntry[] = []
-  const changed: RegionChange[] = []
+  const matcher = new Matcher(a.vaSpace, 'baseAddress')
+  const earlierChunks = chunkColumns(a.vaSpace, REGION_INTS, REGION_STRS)
+  const earlier = new ChunkCursor(earlierChunks)
+  const memA = new MemoryTally(a.vaSpace)
+  const memB = new MemoryTally(b.vaSpace)
+  for (const c of earlierChunks) memA.addChunk(c)
+  const addedAt: number[] = []
+  const changedAt: [number, number][] = []
   let unchanged = 0
-  b.vaSpace.forEach((r) => {
-    collectModule(modulesB, r)
-    if (r.state === MEM_COMMIT) committedB += r.regionSize ?? 0n
-    const i = matcher.take(r.baseAddress)
-    if (i === undefined) added.push(r)
-    else if (sizes[i] === r.regionSize && states[i] === (r.state ?? -1) && protects[i] === (r.protect ?? -1) && types[i] === (r.type ?? -1) && files[i] === r.mappedFileName) unchanged++
-    else {
-      const before = a.vaSpace.get(i)!
-      const changes: FieldChange[] = []
-      for (const f of REGION_FIELDS) if (before[f] !== r[f]) changes.push({ field: f, before: before[f], after: r[f] })
-      changed.push({ baseAddress: r.baseAddress ?? 0n, before, after: r, changes })
+  for (const c of chunkColumns(b.vaSpace, REGION_INTS, REGION_STRS)) {
+    memB.addChunk(c)
+    const { baseAddress, regionSize, state, protect, type } = c.int
+    const file = c.str.mappedFileName
+    for (let o = 0; o < c.count; o++) {
+      const i = matcher.take(hiAt(baseAddress, o), loAt(baseAddress, o))
+      if (i < 0) {
+        addedAt.push(c.start + o)
+        continue
+      }
+      const e = earlier.at(i)
+      const p = i - e.start
+      const x = e.int
+      if (sameIntAt(x.regionSize, p, regionSize, o) && sameIntAt(x.state, p, state, o) && sameIntAt(x.protect, p, protect, o) && sameIntAt(x.type, p, type, o) && strAt(e.str.mappedFileName, p) === strAt(file, o)) unchanged++
+      else changedAt.push([i, c.start + o])
     }
-  })
+  }
+  const added = addedAt.map((j) => b.vaSpace.get(j)!)
   const removed = matcher.unmatched().map((i) => a.vaSpace.get(i)!)
+  // Only a changed region becomes objects, and its changes are read from them.
+  const changed: RegionChange[] = changedAt.map(([i, j]) => {
+    const before = a.vaSpace.get(i)!
+    const r = b.vaSpace.get(j)!
+    const changes: FieldChange[] = []
+    for (const f of REGION_FIELDS) if (before[f] !== r[f]) changes.push({ field: f, before: before[f], after: r[f] })
+    return { baseAddress: r.baseAddress ?? 0n, before, after: r, changes }
+  })
 
   const modAdded: ModuleInfo[] = []
   const modRemoved: ModuleInfo[] = []
   const modChanged: ModuleChange[] = []
   let modUnchanged = 0
-  for (const [path, m] of modulesB) {
-    const old = modulesA.get(path)
-    if (!old) {
-      modAdded.push(moduleInfo(m))
+  for (const [path, acc] of memB.modules) {
+    const m = memB.info(acc)
+    const oldAcc = memA.modules.get(path)
+    if (!oldAcc) {
+      modAdded.push(m)
       continue
     }
+    const old = memA.info(oldAcc)
     const changes: FieldChange[] = []
     for (const f of ['imageBase', 'sizeOfImage', 'timeDateStamp'] as const) if (old[f] !== m[f]) changes.push({ field: f, before: old[f], after: m[f] })
-    if (changes.length) modChanged.push({ path, before: moduleInfo(old), after: moduleInfo(m), changes })
+    if (changes.length) modChanged.push({ path, before: old, after: m, changes })
     else modUnchanged++
   }
-  for (const [path, m] of modulesA) if (!modulesB.has(path)) modRemoved.push(moduleInfo(m))
+  for (const [path, acc] of memA.modules) if (!memB.modules.has(path)) modRemoved.push(memA.info(acc))
   return {
     regions: { added, removed, changed, unchanged },
     modules: { added: modAdded, removed: modRemoved, changed: modChanged, unchanged: modUnchanged },
-    moduleCounts: [modulesA.size, modulesB.size] as const,
-    committed: [committedA, committedB] as const,
+    moduleCounts: [memA.modules.size, memB.modules.size] as const,
+    committed: [memA.committed.value, memB.committed.value] as const,
   }
 }
 

@@ -5,6 +5,12 @@ import { columnValue, type Column, type DecodedChunk, type FieldSpec, SECTIONS, 
 
 type RowBuilder = (i: number) => Record<string, unknown>
 
+export interface ColumnSpan {
+  readonly start: number
+  readonly count: number
+  readonly column: Column | undefined
+}
+
 interface ChunkView {
   readonly chunk: DecodedChunk
   /** Index in the section of the chunk's first entry (chunks after a gap are renumbered contiguously). */
@@ -90,6 +96,14 @@ export class Section<T extends object> implements Iterable<T> {
   /** Raw decoded columns of one field across chunks (a chunk without it gives undefined). */
   columns(name: string): (Column | undefined)[] {
     return this.views.map((v) => v.chunk.columns[name])
+  }
+
+  /**
+   * One field's raw column per chunk, with the chunk's first index and entry count (column undefined where
+   * the chunk lacks the field): for comparing columns without building rows (diff, trend).
+   */
+  spans(name: string): ColumnSpan[] {
+    return this.views.map((v) => ({ start: v.start, count: v.chunk.count, column: v.chunk.columns[name] }))
   }
 
   /** Contexts' architecture as stored on the `contextRecord` column. */

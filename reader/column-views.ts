@@ -1,0 +1,198 @@
+// Reading a few fields of a section straight from its decoded columns, chunk by chunk: what the diff and
+// the trend compare, without building a row object (or a bigint) per entry. Platform-free.
+import type { Column, IntArray } from '../format/columns.js'
+import type { Section } from './section.js'
+
+const TWO_32 = 4294967296
+
+/**
+ * One chunk's integer column, read without bigints: as 32-bit words (low first) when stored 8 bytes wide,
+ * else as the narrow values. Both undefined: the chunk lacks the field (the row would carry undefined).
+ */
+export interface IntColumn {
+  readonly words: Uint32Array | undefined
+  readonly narrow: IntArray | undefined
+}
+
+/** One chunk's str column; undefined when the chunk lacks it. */
+export type StrColumn = { readonly dict: readonly string[]; readonly index: ArrayLike<number> } | undefined
+
+const ABSENT: IntColumn = { words: undefined, narrow: undefined }
+
+export function intColumn(c: Column | undefined): IntColumn {
+  if (!c || c.dtype === 'str' || c.dtype === 'bytes') return ABSENT
+  const v = c.values
+  // The host is little-endian (format/columns.ts checks), so the low word comes first.
+  if (v instanceof BigUint64Array || v instanceof BigInt64Array) return { words: new Uint32Array(v.buffer, v.byteOffset, v.length * 2), narrow: undefined }
+  return { words: undefined, narrow: v }
+}
+
+export function strColumn(c: Column | undefined): StrColumn {
+  return c?.dtype === 'str' ? c : undefined
+}
+
+/** High 32 bits of value i; -1 when absent. Narrow signed values sign-extend, as their bigint would. */
+export function hiAt(c: IntColumn, i: number): number {
+  if (c.words) return c.words[2 * i + 1]!
+  if (c.narrow) return c.narrow[i]! < 0 ? TWO_32 - 1 : 0
+  return -1
+}
+
+/** Low 32 bits of value i (0 when absent). */
+export function loAt(c: IntColumn, i: number): number {
+  if (c.words) return c.words[2 * i]!
+  if (c.narrow) return c.narrow[i]! >>> 0
+  return 0
+}
+
+/** Value i of a u32 field, or `absent`. */
+export function u32At(c: IntColumn, i: number, absent: number): number {
+  return c.narrow ? c.narrow[i]! >>> 0 : absent
+}
+
+/** Whether value i of x and value j of y are the same (both absent counts as the same). */
+export function sameIntAt(x: IntColumn, i: number, y: IntColumn, j: number): boolean {
+  if (x.narrow && y.narrow) return x.narrow[i] === y.narrow[j]
+  return loAt(x, i) === loAt(y, j) && hiAt(x, i) === hiAt(y, j)
+}
+
+export function strAt(c: StrColumn, i: number): string | undefined {
+  if (!c) return undefined
+  const k = c.index[i]!
+  return k === 0 ? undefined : c.dict[k - 1]
+}
+
+/** A section's chunks with the columns a comparison reads, by name. */
+export interface ChunkColumns<I extends string, S extends string> {
+  readonly start: number
+  readonly count: number
+  readonly int: Record<I, IntColumn>
+  readonly str: Record<S, StrColumn>
+}
+
+export function chunkColumns<I extends string, S extends string>(section: Section<object>, ints: readonly I[], strs: readonly S[]): ChunkColumns<I, S>[] {
+  const intSpans = ints.map((f) => section.spans(f))
+  const strSpans = strs.map((f) => section.spans(f))
+  const chunks: ChunkColumns<I, S>[] = []
+  const count = intSpans[0]?.length ?? strSpans[0]?.length ?? 0
+  for (let k = 0; k < count; k++) {
+    const span = (intSpans[0] ?? strSpans[0])![k]!
+    const int = {} as Record<I, IntColumn>
+    ints.forEach((f, n) => (int[f] = intColumn(intSpans[n]![k]!.column)))
+    const str = {} as Record<S, StrColumn>
+    strs.forEach((f, n) => (str[f] = strColumn(strSpans[n]![k]!.column)))
+    chunks.push({ start: span.start, count: span.count, int, str })
+  }
+  return chunks
+}
+
+/** Finds the chunk of an entry index; remembers the last one, since lookups mostly move forward. */
+export class ChunkCursor<C extends { readonly start: number; readonly count: number }> {
+  private k = 0
+  constructor(private readonly chunks: readonly C[]) {}
+
+  at(i: number): C {
+    const chunks = this.chunks
+    let k = this.k
+    let c = chunks[k]!
+    if (i >= c.start && i < c.start + c.count) return c
+    let lo = 0
+    let hi = chunks.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (chunks[mid]!.start <= i) lo = mid
+      else hi = mid - 1
+    }
+    k = lo
+    // Skip empty chunks that share the start.
+    while (k + 1 < chunks.length && chunks[k]!.count === 0 && chunks[k + 1]!.start === i) k++
+    this.k = k
+    c = chunks[k]!
+    return c
+  }
+}
+
+/** An integer field of a whole section as 32-bit halves; hi is -1 where absent. The diff's match keys. */
+export interface IntView {
+  readonly hi: Float64Array
+  readonly lo: Uint32Array
+}
+
+export function intView(section: Section<object>, field: string): IntView {
+  // Every entry is written below (absent chunks included), so the arrays need no initial fill.
+  const hi = new Float64Array(section.length)
+  const lo = new Uint32Array(section.length)
+  for (const { start, count, column } of section.spans(field)) {
+    const c = intColumn(column)
+    if (c.words) splitWords(c.words, start, hi, lo)
+    else if (c.narrow) narrowInto(c.narrow, start, hi, lo)
+    else hi.fill(-1, start, start + count)
+  }
+  return { hi, lo }
+}
+
+function splitWords(words: Uint32Array, start: number, hi: Float64Array, lo: Uint32Array): void {
+  const count = words.length >>> 1
+  for (let i = 0; i < count; i++) {
+    lo[start + i] = words[2 * i]!
+    hi[start + i] = words[2 * i + 1]!
+  }
+}
+
+/** Narrow storage: signed values sign-extend (hi stays 0 otherwise). */
+function narrowInto(values: IntArray, start: number, hi: Float64Array, lo: Uint32Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    lo[start + i] = v
+    if (v < 0) hi[start + i] = TWO_32 - 1
+  }
+}
+
+/**
+ * An exact sum of 64-bit values kept as two doubles (high and low 32-bit halves), so a million sizes add
+ * up without a bigint each; the low half carries into the high one before it could lose precision.
+ */
+export class IntSum {
+  private hi = 0
+  private lo = 0
+
+  add(c: IntColumn, i: number): void {
+    const hi = hiAt(c, i)
+    if (hi < 0) return
+    this.hi += hi
+    this.lo += loAt(c, i)
+    if (this.lo >= 2 ** 52) {
+      const carry = Math.floor(this.lo / TWO_32)
+      this.hi += carry
+      this.lo -= carry * TWO_32
+    }
+  }
+
+  get value(): bigint {
+    return BigInt(this.hi) * BigInt(TWO_32) + BigInt(this.lo)
+  }
+}
+
+/** How many entries of a section hold each value of a str field (absent counted under `absentAs`). */
+export function countStrings(section: Section<object>, field: string, absentAs: string | undefined, into = new Map<string | undefined, number>()): Map<string | undefined, number> {
+  for (const { count, column } of section.spans(field)) {
+    const c = strColumn(column)
+    if (!c) {
+      if (count) into.set(absentAs, (into.get(absentAs) ?? 0) + count)
+      continue
+    }
+    const histogram = new Uint32Array(c.dict.length + 1)
+    countIndices(c.index, histogram)
+    // Per dictionary entry, not per row. A dictionary may repeat a string: its counts add up.
+    for (let k = 0; k <= c.dict.length; k++) {
+      if (!histogram[k]) continue
+      const s = k === 0 ? absentAs : c.dict[k - 1]!
+      into.set(s, (into.get(s) ?? 0) + histogram[k]!)
+    }
+  }
+  return into
+}
+
+function countIndices(index: ArrayLike<number>, histogram: Uint32Array): void {
+  for (let i = 0; i < index.length; i++) histogram[index[i]!]!++
+}

@@ -5,6 +5,7 @@ import { basename, resolve } from 'node:path'
 import { planRedaction } from '../reader/redact/redact.js'
 import { writeArchiveFile } from '../reader/node.js'
 import { formatSize } from '../reader/text.js'
+import { interruptSignal, interruption } from './interrupt.js'
 import { CliError, count, fileOutput, plural, stdoutOutput, styleFor } from './io.js'
 import { openForCli } from './open.js'
 
@@ -46,7 +47,13 @@ export async function redact(args: Args): Promise<number> {
     keepPages: args['keep-pages'] === true,
     redactModules: args['redact-modules'] === true,
   })
-  const written = await writeArchiveFile(output, plan.header, (w) => plan.fill(w), plan.epilogue, plan.writerOptions).catch((e: unknown) => nameTarget(output, e))
+  // SIGINT / SIGTERM while writing: the temporary file goes, `output` stays as it was, exit 130 / 143.
+  const signal = interruptSignal()
+  const written = await writeArchiveFile(output, plan.header, (w) => plan.fill(w), plan.epilogue, { ...plan.writerOptions, signal }).catch((e: unknown) => {
+    const stopped = interruption(signal, `redaction stopped; nothing written to '${output}'`)
+    if (stopped) throw stopped
+    return nameTarget(output, e)
+  })
   if (mapPath !== undefined) {
     const out = fileOutput(mapPath)
     try {

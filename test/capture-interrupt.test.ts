@@ -1,4 +1,4 @@
-// SIGINT / SIGTERM during `pssnap capture` (and `export`), end to end through the built CLI (dist/cli.js, `npm run build`).
+// SIGINT / SIGTERM during `pssnap capture` (and `export`, `redact`), end to end through the built CLI (dist/cli.js, `npm run build`).
 // The test-only hook PSSNAP_TEST_ONLY_PAUSE (capture/test-pause.ts) holds the capture at a known stage and says
 // so on stderr; the signal is sent then:
 // - `capture`: the process has been read, nothing is written yet (a signal arriving while /proc is read is
@@ -112,28 +112,32 @@ describe.each(['linux', 'windows'] as const)('%s without a signal', (backend) =>
   })
 })
 
-describe('export (the same interrupt module, through fileOutput)', () => {
+describe.each([
+  { verb: 'export', args: ['-f', 'json'], name: 'export.json', what: 'stopped' },
+  { verb: 'redact', args: ['--key', 'k'], name: 'redacted.pssnap', what: 'redaction stopped' },
+])('$verb (the same interrupt module)', ({ verb, args, name, what }) => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
-  ] as const)('%s while the JSON is being written: exit %i, one line, the destination untouched, no temporary file', async (signal, exit) => {
-    const output = join(dir, `export-${signal}.json`)
+  ] as const)('%s while the output is being written: exit %i, one line, the destination untouched, no temporary file', async (signal, exit) => {
+    const output = join(dir, `${signal}-${name}`)
     writeFileSync(output, SENTINEL)
     const fixture = fileURLToPath(new URL('../spec/fixtures/medium.pssnap', import.meta.url))
-    const child = spawn(process.execPath, [cli, 'export', fixture, '-f', 'json', '-o', output], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [cli, verb, fixture, ...args, '-o', output], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += String(d)))
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    // Signalled as soon as its temporary file exists: the 7 MB document is then still being written.
+    // Signalled as soon as its temporary file exists: the output is then still being written (the abort is
+    // checked at every block written and before the rename).
     let seen = false
-    for (let i = 0; i < 2000 && !seen && child.exitCode === null; i++) {
-      seen = tempFiles().some((f) => f.startsWith(`.export-${signal}.json.`))
+    for (let i = 0; i < 4000 && !seen && child.exitCode === null; i++) {
+      seen = tempFiles().some((f) => f.startsWith(`.${signal}-${name}.`))
       if (!seen) await new Promise((r) => setTimeout(r, 5))
     }
     expect(seen).toBe(true)
     child.kill(signal)
     expect(await exited).toBe(exit)
-    expect(stderr).toBe(`INTERRUPTED - ${signal} received: stopped; nothing written to '${output}'\n`)
+    expect(stderr).toBe(`INTERRUPTED - ${signal} received: ${what}; nothing written to '${output}'\n`)
     expect(readFileSync(output, 'utf8')).toBe(SENTINEL)
     expect(tempFiles()).toEqual([])
   })

@@ -26,11 +26,14 @@ function runChild(args) {
     let hung
     child.stdout.on('data', (d) => (out += d))
     let pending = ''
+    let started = 0
     child.stdio[3].on('data', (d) => {
       pending += d
       const lines = pending.split('\n')
       pending = lines.pop()
       if (lines.length) last = { seed: Number(lines.at(-1)), at: Date.now() }
+      started += lines.length
+      if (Math.floor(started / 10_000) > Math.floor((started - lines.length) / 10_000)) console.log(`  … ${Math.floor(started / 10_000) * 10_000} mutants`)
     })
     const watchdog = setInterval(() => {
       if (Date.now() - last.at > HANG_MS) {

@@ -59,10 +59,10 @@ export class NameRedactor {
   }
 
   /** The redacted form of a whole name (memoised). */
-  async redact(value: string): Promise<string> {
+  redact(value: string): string {
     const known = this.cache.get(value)
     if (known !== undefined) return known
-    const out = await this.rewrite(value)
+    const out = this.rewrite(value)
     this.cache.set(value, out)
     return out
   }
@@ -77,7 +77,7 @@ export class NameRedactor {
     return this.cache
   }
 
-  private async rewrite(value: string): Promise<string> {
+  private rewrite(value: string): string {
     if (isKernelPseudoName(value)) return value
     let body = value
     let suffix = ''
@@ -95,12 +95,12 @@ export class NameRedactor {
         continue
       }
       const k = i / 2
-      out.push(await this.component(parts, k, k === parts.length - 1, body))
+      out.push(this.component(parts, k, k === parts.length - 1, body))
     }
     return out.join('') + suffix
   }
 
-  private async component(parts: readonly string[], i: number, last: boolean, value: string): Promise<string> {
+  private component(parts: readonly string[], i: number, last: boolean, value: string): string {
     const c = parts[i]!
     if (c === '') return c
     const { machineName } = this.context
@@ -109,7 +109,7 @@ export class NameRedactor {
     const sid = SID.exec(c) ?? /^(S-1-(\d+)((?:-\d+)+))_Classes$/i.exec(c)
     if (sid) return this.sid(c)
     const memfd = /^memfd:(.+)$/.exec(c)
-    if (memfd) return `memfd:${await this.pseudonym(memfd[1]!, 'n-', last)}`
+    if (memfd) return `memfd:${this.pseudonym(memfd[1]!, 'n-', last)}`
     if (this.keeps(c, last)) return c
     return this.pseudonym(c, 'n-', last)
   }
@@ -125,8 +125,8 @@ export class NameRedactor {
   }
 
   /** `n-1a2b3c4d5e` (+ the extension for a last component), `user-…` for a profile folder. */
-  private async pseudonym(c: string, prefix: string, last: boolean): Promise<string> {
-    const hex = await this.maker.hex('name', c)
+  private pseudonym(c: string, prefix: string, last: boolean): string {
+    const hex = this.maker.hex('name', c)
     const ext = last ? extensionOf(c) : undefined
     const keepExt = ext !== undefined && !this.containsSensitive(ext)
     const out = `${prefix}${hex}${keepExt ? ext : ''}`
@@ -134,8 +134,8 @@ export class NameRedactor {
     return out
   }
 
-  async host(machineName: string): Promise<string> {
-    const hex = await this.maker.hex('host', machineName.toLowerCase())
+  host(machineName: string): string {
+    const hex = this.maker.hex('host', machineName.toLowerCase())
     this.maker.record(`host-${hex}`, machineName)
     return `host-${hex}`
   }
@@ -146,7 +146,7 @@ export class NameRedactor {
    * keyed numbers, so the result is still a SID, the same domain gives the same pseudonym everywhere, and
    * well-known SIDs (`S-1-5-18`, `S-1-5-32-544`) stay as they are.
    */
-  private async sid(c: string): Promise<string> {
+  private sid(c: string): string {
     const classes = /_Classes$/i.exec(c)?.[0] ?? ''
     const sid = classes ? c.slice(0, -classes.length) : c
     const fields = sid.split('-')
@@ -156,7 +156,7 @@ export class NameRedactor {
     const domainSid = subs[0] === '21'
     const middle = domainSid ? subs.slice(1, 4) : subs.slice(1, -1)
     const rest = domainSid ? subs.slice(4) : subs.slice(-1)
-    const replaced = await this.maker.numbers('sid', middle.join('-'), middle.length)
+    const replaced = this.maker.numbers('sid', middle.join('-'), middle.length)
     const prefix = fields.slice(0, 4).join('-')
     const pseudo = [prefix, ...replaced.map(String)].join('-')
     this.maker.record(pseudo, [prefix, ...middle].join('-'))

@@ -142,7 +142,7 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
   }
   if (options.key !== undefined && options.key.length === 0) throw new RedactError('REDACT_KEY', 'the redaction key is empty')
   const randomKey = options.key === undefined
-  const maker = await PseudonymMaker.create(options.key ?? randomRedactionKey())
+  const maker = new PseudonymMaker(options.key ?? randomRedactionKey())
   const h = archive.header
   const sections = archive.sectionNames as SectionName[]
   const touched = new Set<string>()
@@ -180,22 +180,22 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
     redactModules: options.redactModules === true,
     sensitive: [...users, ...(machineName !== undefined ? [machineName] : [])],
   })
-  for (const v of values) await names.redact(v)
+  for (const v of values) names.redact(v)
 
   // Header and epilogue: names by the same rule; free text scrubbed.
   if (machineName !== undefined) touched.add('host.machineName')
   if (h.target.imagePath !== undefined) touched.add('target.imagePath')
   if (h.processInformation?.imageFileName !== undefined) touched.add('processInformation.imageFileName')
   const tokens = { users: [...users], ...(machineName !== undefined ? { machineName } : {}) }
-  const scrub = async (text: string | undefined, field: string) => {
+  const scrub = (text: string | undefined, field: string) => {
     if (text === undefined) return undefined
-    const out = await scrubText(text, names, maker, tokens)
+    const out = scrubText(text, names, maker, tokens)
     if (out !== text) touched.add(field)
     return out
   }
-  const osVersion = await scrub(h.host.osVersion, 'host.osVersion')
-  const osBuild = await scrub(h.host.osBuild, 'host.osBuild')
-  const captureErrors = archive.epilogue?.captureErrors && (await Promise.all(archive.epilogue.captureErrors.map(async (e) => ({ ...e, message: (await scrub(e.message, 'epilogue.captureErrors.message'))! }))))
+  const osVersion = scrub(h.host.osVersion, 'host.osVersion')
+  const osBuild = scrub(h.host.osBuild, 'host.osBuild')
+  const captureErrors = archive.epilogue?.captureErrors?.map((e) => ({ ...e, message: scrub(e.message, 'epilogue.captureErrors.message')! }))
 
   // Raw memory: every blob field not kept by an option goes.
   const kept = new Set<string>([...(options.keepContexts ? [CONTEXTS] : []), ...(options.keepPages ? [PAGES] : [])])
@@ -225,7 +225,7 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
 
   const header: ArchiveHeaderInput = defined({
     producer: { ...h.producer },
-    host: defined({ platform: h.host.platform, architecture: h.host.architecture, osVersion, osBuild, machineName: machineName === undefined ? undefined : await names.host(machineName) }),
+    host: defined({ platform: h.host.platform, architecture: h.host.architecture, osVersion, osBuild, machineName: machineName === undefined ? undefined : names.host(machineName) }),
     target: defined({ processId: h.target.processId, imagePath: h.target.imagePath === undefined ? undefined : names.redacted(h.target.imagePath), architecture: h.target.architecture }),
     capture: { ...h.capture },
     processInformation: h.processInformation && defined({ ...h.processInformation, imageFileName: h.processInformation.imageFileName === undefined ? undefined : names.redacted(h.processInformation.imageFileName) }),

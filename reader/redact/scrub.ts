@@ -15,7 +15,7 @@ export interface ScrubTokens {
   readonly machineName?: string
 }
 
-export async function scrubText(text: string, names: NameRedactor, maker: PseudonymMaker, tokens: ScrubTokens): Promise<string> {
+export function scrubText(text: string, names: NameRedactor, maker: PseudonymMaker, tokens: ScrubTokens): string {
   let out = text
   // Whole names seen in the archive, longest first so a path wins over its own folder.
   const known = [...names.names].filter(([original, redacted]) => original !== redacted && original.length >= 4 && out.includes(original))
@@ -24,12 +24,12 @@ export async function scrubText(text: string, names: NameRedactor, maker: Pseudo
   // Paths the archive did not otherwise hold: two separators at least (or a drive), so `read/write` stays.
   const paths = [...new Set(out.match(PATH_TOKEN) ?? [])].filter((p) => /^[A-Za-z]:/.test(p) || (p.match(/[\\/]/g) ?? []).length >= 2)
   const replacements = new Map<string, string>()
-  for (const p of paths) replacements.set(p, await names.redact(p))
+  for (const p of paths) replacements.set(p, names.redact(p))
   if (replacements.size) out = out.replace(PATH_TOKEN, (p) => replacements.get(p) ?? p)
   // Remaining user and machine names as words (case ignored), whatever their length.
   const words: [string, string][] = []
-  for (const user of tokens.users) words.push([user, `user-${await maker.hex('name', user)}`])
-  if (tokens.machineName) words.push([tokens.machineName, await names.host(tokens.machineName)])
+  for (const user of tokens.users) words.push([user, `user-${maker.hex('name', user)}`])
+  if (tokens.machineName) words.push([tokens.machineName, names.host(tokens.machineName)])
   words.sort((a, b) => b[0].length - a[0].length)
   for (const [word, pseudonym] of words) {
     if (word === '') continue

@@ -10,10 +10,12 @@ export interface NameTable {
   readonly values: Readonly<Record<string, number>>
   /** Flags are ORed bit sets; enums are single values. */
   readonly isFlags: boolean
+  /** Flags whose low bits under this mask are one enumerated value (open(2)'s access mode), always named. */
+  readonly modeMask?: number
 }
 
-function table(title: string, prefix: string, isFlags: boolean, values: Record<string, number>): NameTable {
-  return { title, prefix, isFlags, values }
+function table(title: string, prefix: string, isFlags: boolean, values: Record<string, number>, modeMask?: number): NameTable {
+  return { title, prefix, isFlags, values, ...(modeMask !== undefined ? { modeMask } : {}) }
 }
 
 export const PSS_HANDLE_FLAGS = table('PSS_HANDLE_FLAGS', 'PSS_HANDLE_', true, {
@@ -152,7 +154,7 @@ export const LINUX_OPEN_FLAGS = table('LINUX_OPEN_FLAGS', 'O_', true, {
   O_SYNC: 0o4010000,
   O_PATH: 0o10000000,
   O_TMPFILE: 0o20200000,
-})
+}, 0o3)
 
 /** The eight enums of processsnapshot.h (bound as uint32 by the capture binding). */
 export const PSS_ENUM_TABLES = {
@@ -185,23 +187,37 @@ export function enumName(t: NameTable, value: number, short = true): string {
   return String(value)
 }
 
-/** Names of the bits set in a flag value (`HANDLES|THREADS`), unknown leftover bits as hex, `0` as the zero name. */
+/**
+ * Names of the bits set in a flag value (`HANDLES|THREADS`, in ascending value after the access mode of a
+ * table with one), unknown leftover bits as hex, `0` as the zero name.
+ */
 export function flagNames(t: NameTable, value: number, short = true): string {
   const names: string[] = []
+  const hits: [string, number][] = []
   const full = value >>> 0
   let covered = 0
+  if (t.modeMask !== undefined) {
+    // The mode is a value, not bits: RDONLY (0) is named too, and first.
+    const mode = (full & t.modeMask) >>> 0
+    const hit = Object.entries(t.values).find(([, v]) => v === mode)
+    if (hit) {
+      names.push(short ? shortName(t, hit[0]) : hit[0])
+      covered = t.modeMask
+    }
+  }
   // Multi-bit members (CONTEXT_CONTROL = AMD64|1) are matched whole, largest first, before single bits.
   // Members may share bits (every CONTEXT_* has CONTEXT_AMD64), so each is matched against the whole
   // value and named when it adds a bit not already named.
   const members = Object.entries(t.values)
-    .filter(([, v]) => v !== 0)
+    .filter(([, v]) => v !== 0 && (t.modeMask === undefined || (v & ~t.modeMask) !== 0))
     .sort((a, b) => popcount(b[1]) - popcount(a[1]) || b[1] - a[1])
   for (const [name, v] of members) {
     if (((full & v) >>> 0) === v >>> 0 && ((v & ~covered) >>> 0) !== 0) {
-      names.push(short ? shortName(t, name) : name)
+      hits.push([name, v >>> 0])
       covered = (covered | v) >>> 0
     }
   }
+  for (const [name] of hits.sort((a, b) => a[1] - b[1])) names.push(short ? shortName(t, name) : name)
   const rest = (full & ~covered) >>> 0
   if (rest !== 0) names.push(`0x${rest.toString(16)}`)
   if (names.length === 0) {

@@ -3,7 +3,7 @@
 // flags by name. Also the default columns of each section's table and the `--columns` selection.
 // Platform-free.
 import type { FieldKind } from '../format/fields.js'
-import { NAME_TABLES, nameValue, type NameTable, type NameTableId } from '../format/names.js'
+import { NAME_TABLES, nameValue, type NameTableId } from '../format/names.js'
 import { fieldPaths, registerNames, resolveField, sectionId, storedFieldPaths, type AccessOptions, type FieldRef, type SectionId } from './access.js'
 import { filetimeToIso, toBase64 } from './json.js'
 
@@ -75,41 +75,7 @@ export function formatNamed(names: NameTableId | undefined, value: number | bigi
   const table = names ? NAME_TABLES[names] : undefined
   const n = typeof value === 'bigint' ? Number(value) : value
   if (!table || !Number.isInteger(n) || n < 0 || n > 0xffffffff) return String(value)
-  return table.isFlags ? flagList(table, n, short) : nameValue(table, n, short)
-}
-
-/**
- * Flag names in ascending bit order (`READWRITE|GUARD`), leftover bits in hex last, the zero name for 0.
- * Members of several bits (CONTEXT_CONTROL = CONTEXT_AMD64|1) are tested against the whole value, largest
- * first, and named only when they add bits not yet named, so `0x10000b` reads CONTROL|INTEGER|FLOATING_POINT.
- */
-function flagList(table: NameTable, value: number, short: boolean): string {
-  const v = value >>> 0
-  const members = Object.entries(table.values)
-    .filter(([, m]) => m !== 0)
-    .sort((a, b) => popcount(b[1]) - popcount(a[1]) || b[1] - a[1])
-  const hits: [string, number][] = []
-  let rest = v
-  for (const [name, m] of members) {
-    if (((v & m) >>> 0) === m >>> 0 && (rest & m) !== 0) {
-      hits.push([name, m])
-      rest = (rest & ~m) >>> 0
-    }
-  }
-  const label = (name: string) => (short && name.startsWith(table.prefix) ? name.slice(table.prefix.length) : name)
-  const names = hits.sort((a, b) => (a[1] >>> 0) - (b[1] >>> 0)).map(([name]) => label(name))
-  if (rest !== 0) names.push(`0x${rest.toString(16)}`)
-  if (names.length === 0) {
-    const zero = Object.entries(table.values).find(([, m]) => m === 0)
-    return zero ? label(zero[0]) : '0'
-  }
-  return names.join('|')
-}
-
-function popcount(v: number): number {
-  let n = 0
-  for (let x = v >>> 0; x !== 0; x &= x - 1) n++
-  return n
+  return nameValue(table, n, short)
 }
 
 /** One value as text. Absent values are '-' in tables and '' in CSV. */
@@ -160,9 +126,10 @@ export function isNumericKind(kind: FieldKind | undefined): boolean {
 
 /** The table's default columns per section (shown when present in the archive). */
 export const DEFAULT_COLUMNS: Readonly<Record<SectionId, readonly string[]>> = {
-  handles: ['handle', 'typeName', 'objectName', 'grantedAccess', 'handleCount', 'pointerCount'],
-  threads: ['threadId', 'priority', 'basePriority', 'suspendCount', 'win32StartAddress', 'registers.$pc', 'registers.$sp', 'createTime', 'flags', 'threadName'],
-  vaSpace: ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'mappedFileName'],
+  // Columns absent from an archive are not shown, so the Linux-only 1.1 fields appear only where captured.
+  handles: ['handle', 'typeName', 'objectName', 'grantedAccess', 'handleCount', 'pointerCount', 'openFlags', 'filePosition'],
+  threads: ['threadId', 'priority', 'basePriority', 'suspendCount', 'win32StartAddress', 'registers.$pc', 'registers.$sp', 'createTime', 'flags', 'schedulerState', 'threadName'],
+  vaSpace: ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'residentSize', 'swappedSize', 'mappedFileName'],
   auxiliaryPages: ['address', 'pageSize', 'captureTime'],
 }
 

@@ -22,8 +22,10 @@ function firstDifference(actual: string, expected: string): string | undefined {
 }
 
 describe('golden fixtures', () => {
-  it('include the format 1.0 fixtures, each with its JSON', () => {
-    expect(names).toEqual(expect.arrayContaining(['medium', 'minimal', 'small']))
+  it('include the format 1.0 and 1.1 fixtures, each with its JSON', async () => {
+    expect(names).toEqual(expect.arrayContaining(['linux-small', 'medium', 'minimal', 'small']))
+    for (const name of ['medium', 'minimal', 'small']) expect((await openArchiveFile(new URL(`${name}.pssnap`, DIR).pathname)).version).toEqual({ major: 1, minor: 0 })
+    expect((await openArchiveFile(new URL('linux-small.pssnap', DIR).pathname)).version).toEqual({ major: 1, minor: 1 })
     const jsons = files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort()
     expect(jsons).toEqual(names)
   })

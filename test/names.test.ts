@@ -67,9 +67,11 @@ describe('LINUX_OPEN_FLAGS (format 1.1)', () => {
     expect(compared).toBeGreaterThanOrEqual(12)
   })
   it('names what fdinfo shows, the access mode included', () => {
-    expect(flagNames(table, 0o2100002)).toBe('CLOEXEC|LARGEFILE|RDWR')
+    expect(flagNames(table, 0o2100002)).toBe('RDWR|LARGEFILE|CLOEXEC')
+    expect(flagNames(table, 0o100000)).toBe('RDONLY|LARGEFILE')
+    expect(flagNames(table, 0o3)).toBe('0x3')
     expect(flagNames(table, 0)).toBe('RDONLY')
-    expect(flagNames(table, 0o4010001)).toBe('SYNC|WRONLY')
+    expect(flagNames(table, 0o4010001)).toBe('WRONLY|SYNC')
     expect(parseFlags(table, 'O_RDWR|CLOEXEC')).toBe(0o2000002)
   })
 })

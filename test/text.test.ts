@@ -162,7 +162,7 @@ describe('tables', () => {
   ]
 
   it('aligns columns, numbers right, addresses padded to the widest in the column', () => {
-    const cols = selectColumns('regions', undefined)
+    const cols = selectColumns('regions', undefined, { present: ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'mappedFileName'] })
     expect(renderTable(cols, tableRows(cols, regions))).toBe(
       [
         'baseAddress     regionSize  state   protect       type     mappedFileName',

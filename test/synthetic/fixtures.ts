@@ -4,6 +4,7 @@
 import type { WriterOptions } from '../../format/index.js'
 import { minimalArchive } from '../helpers/build-archive.js'
 import { generateSnapshot, snapshotBytes, type SnapshotOptions } from './generate.js'
+import { linuxSnapshot } from './linux.js'
 
 export interface FixtureRecipe {
   name: string
@@ -32,5 +33,10 @@ export const FIXTURES: readonly FixtureRecipe[] = [
     name: 'medium',
     description: `generateSnapshot(${JSON.stringify(MEDIUM)}) written deflate-compressed with chunkEntries 4096`,
     make: synthetic(MEDIUM, { compression: 'deflate', chunkEntries: 4096 }),
+  },
+  {
+    name: 'linux-small',
+    description: 'format 1.1: the fixed Linux-shaped snapshot of test/synthetic/linux.ts (9 fds with open flags and positions, 4 threads with scheduler states, 8 regions with resident/proportional/swapped sizes, a soft error) written uncompressed with formatMinor 1',
+    make: async (hooks) => snapshotBytes(linuxSnapshot(), { compression: 'none', formatMinor: 1, ...(hooks ? { hooks } : {}) }),
   },
 ]

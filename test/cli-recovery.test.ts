@@ -90,7 +90,7 @@ describe.each([
       const read = info.stdout.split('\n').find((l) => l.includes('entries read:'))!
       for (const [section, total] of Object.entries(full.entries)) expect(read, `${what}: ${section}`).toContain(`${CLI_NAME[section]} ${n(want.entries[section] ?? 0)} of ${n(total)}`)
     }
-  })
+  }, 180_000)
 })
 
 describe('compatibility through the CLI (spec/STABILITY.md)', () => {

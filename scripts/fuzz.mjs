@@ -74,17 +74,15 @@ console.log(`fuzz: seed ${seed}, ${count} mutants (reproduce one with --seed <it
 const main = await phase('every fixture and opening corpus file', ['--seed', String(seed), '--count', String(count)])
 if (main) console.log(`peak RSS of the fuzz process: ${mib(main.rss.peak)} (${mib(main.rss.loaded)} with the inputs loaded, ${mib(main.rss.peakClean)} after decoding each once)`)
 
-// Peak memory on the largest input, in a fresh process: how far one clean decode raised the peak RSS above
-// the loaded process (first-use compilation included), and how much further decoding its mutants raised
-// it, against the input's size (the issue's 4× bound).
+// Memory on the largest input, in a fresh process, decoding only: the per-decode measurements (memory
+// kept, RSS rise during each decode) over many mutants of it, and the process's peak RSS for context.
 const rss = await phase(`memory: ${rssCount} mutants of the medium fixture alone`, ['--seed', String(seed), '--count', String(rssCount), '--only', 'medium'], 'medium')
 if (rss) {
   const { loaded, peakClean, peak } = rss.rss
   const extra = peak - peakClean
   console.log(`input ${mib(rss.inputBytes)}; RSS ${mib(loaded)} loaded, peak ${mib(peakClean)} after one clean decode (+${mib(peakClean - loaded)}), peak ${mib(peak)} after the mutants (+${mib(extra)} more, ${(extra / rss.inputBytes).toFixed(1)}× the input)`)
-  // Reported, not enforced: process RSS follows V8's heap sizing and the allocator as much as the decoder
-  // (it varies by ~10 MiB between clean decodes). The enforced bound is the memory each decode keeps
-  // (run.ts: within 4× of the bytes decoded, measured around forced collections).
-  if (extra > 4 * rss.inputBytes) console.log('note: the peak RSS rose by more than 4× the input above the clean decodes')
+  // Reported, not enforced: the process's peak includes the harness (mutating, forced collections) and
+  // V8's heap sizing. The enforced bounds are per decode (run.ts: the memory kept and, on Linux, the RSS
+  // rise during the decode alone, each within 4× of the bytes decoded), in the lines above.
 }
 process.exit(failed ? 1 : 0)

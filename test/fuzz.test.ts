@@ -38,10 +38,11 @@ describe('mutation fuzzing', () => {
     // The large fixture (medium, 400 KiB) is decoded ~20 times: enough for the memory measurement, while
     // the run stays short.
     const weights = inputs.map((i) => (i.bytes.length > 64 * 1024 ? 0.1 : 1))
-    const stats = await runFuzz({ seed: SEED, count: COUNT, inputs, weights, nodeHooks, hangMs: 10_000 })
+    const stats = await runFuzz({ seed: SEED, count: COUNT, inputs, weights, nodeHooks, hangMs: 10_000, peakRss: process.platform === 'linux' })
     console.log(formatStats(stats))
     expect(stats.tried).toBe(COUNT)
     expect(stats.memory.measured).toBeGreaterThan(5)
+    if (process.platform === 'linux') expect(stats.peak.measured).toBe(stats.memory.measured)
     // Both broken-checksum and repaired mutants reach deep: archives open with errors, and the payload
     // and schema layers refuse things, not just the checksum layer.
     expect(stats.outcomes['opened with errors']).toBeGreaterThan(COUNT / 10)

@@ -41,6 +41,7 @@ await runFuzz(
     inputs,
     weights,
     nodeHooks,
+    peakRss: process.platform === 'linux',
     // The memory phase decodes only (no validate or stream cross-checks), with a collection around every
     // decode (the kept-memory measurement), so the peak RSS is about one decode's garbage, not many.
     ...(values.only ? { crossCheckEvery: Number.MAX_SAFE_INTEGER } : {}),
@@ -65,6 +66,7 @@ process.stdout.write(
     diagnostics: stats.diagnostics,
     slowest: stats.slowest,
     memory: stats.memory,
+    peak: stats.peak,
     /** RSS with the inputs loaded; peak after decoding each unmutated input once; peak at the end. */
     rss: { loaded: rssLoaded, peakClean, peak: process.resourceUsage().maxRSS * 1024 },
     inputBytes: Math.max(...inputs.map((i) => i.bytes.length)),

@@ -6,8 +6,10 @@
 //   share of the mutants: a cheap oracle that catches decoders drifting apart);
 // - each decode finishes well within a generous time (a post-hoc guard: an in-thread infinite loop cannot be
 //   interrupted here, so `npm run fuzz` also runs this in a child process behind a watchdog);
-// - on the larger inputs, the memory a decode keeps (heap + array buffers, measured around a forced GC) is
-//   within 4× the bytes it decodes (stored bytes, or the declared decoded size of intact compressed frames).
+// - on the larger inputs, the memory a decode keeps (heap + array buffers, measured around a forced GC) and,
+//   on Linux, how far RSS rises during it (the kernel's high-water mark, reset just before) are within 4×
+//   the bytes it decodes (stored bytes, or the declared decoded size of intact compressed frames).
+import { readFileSync, writeFileSync } from 'node:fs'
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
 import { ARCHIVE_ERROR_CODES, ArchiveError, archiveInfoToJson, entryToJson, openArchive, validateArchive, type Archive, type FormatHooks } from '../../reader/index.js'
@@ -27,6 +29,12 @@ export interface FuzzOptions {
   hangMs?: number
   /** Inputs at least this large get the memory measurement (default 64 KiB). */
   memoryMinBytes?: number
+  /**
+   * Linux: also measure each measured decode's peak RSS, by resetting the kernel's high-water mark
+   * (/proc/self/clear_refs) just before it and reading it (VmHWM) just after: the decode's own transient
+   * peak, not the harness's (mutating, collecting) or an earlier decode's.
+   */
+  peakRss?: boolean
   /** Called before each decode, so a watchdog can name the seed that hung. */
   onStart?: (seed: number) => void
 }
@@ -44,6 +52,8 @@ export interface FuzzStats {
   diagnostics: Record<string, number>
   slowest: { ms: number; seed: number; base: string }
   memory: { measured: number; worstRatio: number; seed: number; base: string; keptBytes: number; basisBytes: number }
+  /** With `peakRss`: the largest rise of RSS during one decode, against that decode's basis. */
+  peak: { measured: number; worstRatio: number; seed: number; base: string; riseBytes: number; basisBytes: number }
   failures: FuzzFailure[]
 }
 
@@ -88,11 +98,15 @@ function render(archive: Archive): void {
   }
 }
 
-/** Bytes a decode may reasonably hold: the input, or the declared decoded size of intact frames if larger. */
+/**
+ * Bytes a decode may reasonably handle: the input, or if larger the frames it reached at their decoded
+ * size (a deflate frame is inflated to its declared size, at most 1032× its stored bytes, before its
+ * payload can be judged).
+ */
 function memoryBasis(archive: Archive | undefined, input: number): number {
   if (!archive) return input
   let decoded = 16
-  for (const f of archive.frames) if (f.ok) decoded += 20 + Math.max(f.storedLength, f.decodedLength)
+  for (const f of archive.frames) decoded += 20 + Math.max(f.storedLength, f.decodedLength)
   return Math.max(input, decoded)
 }
 
@@ -108,6 +122,7 @@ export async function checkMutant(mutant: Mutant, options: FuzzOptions, stats: F
     const m = process.memoryUsage()
     before = m.heapUsed + m.arrayBuffers
   }
+  const peak = measure && options.peakRss ? startPeak() : undefined
   options.onStart?.(mutant.seed)
   const start = performance.now()
   let result: Awaited<ReturnType<typeof decodeOutcome>>
@@ -117,6 +132,13 @@ export async function checkMutant(mutant: Mutant, options: FuzzOptions, stats: F
     return `threw a non-ArchiveError: ${(e as Error)?.stack ?? String(e)}`
   }
   const ms = performance.now() - start
+  if (peak !== undefined) {
+    const rise = vm('VmHWM') - peak
+    const basis = memoryBasis(result.archive, mutant.bytes.length)
+    stats.peak.measured++
+    if (rise / basis > stats.peak.worstRatio) stats.peak = { measured: stats.peak.measured, worstRatio: rise / basis, seed: mutant.seed, base: mutant.base, riseBytes: rise, basisBytes: basis }
+    if (rise > 4 * basis) return `RSS rose ${rise} bytes while decoding ${mutant.bytes.length} (basis ${basis}): ${(rise / basis).toFixed(1)}× > 4×`
+  }
   if (measure) {
     gc()
     gc()
@@ -163,7 +185,27 @@ export async function checkMutant(mutant: Mutant, options: FuzzOptions, stats: F
 }
 
 export function emptyStats(): FuzzStats {
-  return { tried: 0, outcomes: {}, diagnostics: {}, slowest: { ms: 0, seed: 0, base: '' }, memory: { measured: 0, worstRatio: 0, seed: 0, base: '', keptBytes: 0, basisBytes: 0 }, failures: [] }
+  return {
+    tried: 0,
+    outcomes: {},
+    diagnostics: {},
+    slowest: { ms: 0, seed: 0, base: '' },
+    memory: { measured: 0, worstRatio: 0, seed: 0, base: '', keptBytes: 0, basisBytes: 0 },
+    peak: { measured: 0, worstRatio: 0, seed: 0, base: '', riseBytes: 0, basisBytes: 0 },
+    failures: [],
+  }
+}
+
+/** A field of /proc/self/status in bytes (VmRSS, VmHWM). */
+function vm(field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))
+  return m ? Number(m[1]) * 1024 : 0
+}
+
+/** Resets the RSS high-water mark to the current RSS; returns that RSS. */
+function startPeak(): number {
+  writeFileSync('/proc/self/clear_refs', '5')
+  return vm('VmRSS')
 }
 
 /** Runs `count` mutants with seeds `seed`, `seed + 1`, …; collects every failure (never stops early). */
@@ -192,6 +234,9 @@ export function formatStats(stats: FuzzStats): string {
     `diagnostics on opened archives: ${sorted(stats.diagnostics)}`,
     `slowest decode: ${stats.slowest.ms.toFixed(1)} ms (seed ${stats.slowest.seed}, ${stats.slowest.base})`,
     `memory kept per decode: worst ${stats.memory.worstRatio.toFixed(2)}× of ${stats.memory.basisBytes} bytes (seed ${stats.memory.seed}, ${stats.memory.base}; ${stats.memory.measured} decodes measured)`,
+    ...(stats.peak.measured
+      ? [`peak RSS rise per decode: worst ${(stats.peak.riseBytes / 2 ** 20).toFixed(1)} MiB = ${stats.peak.worstRatio.toFixed(2)}× of ${stats.peak.basisBytes} bytes (seed ${stats.peak.seed}, ${stats.peak.base}; ${stats.peak.measured} decodes measured)`]
+      : []),
     `failures: ${stats.failures.length}`,
   ].join('\n')
 }

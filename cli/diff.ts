@@ -4,10 +4,10 @@ import { basename } from 'node:path'
 import type { FieldKind } from '../format/fields.js'
 import type { FieldRef } from '../reader/access.js'
 import { checkFailOn, parseFailOn, type Gate } from '../reader/diff-gates.js'
-import { diffToJson, trendToJson } from '../reader/diff-json.js'
+import { DIFF_CSV_COLUMNS, diffToCsvRows, diffToJson, trendToCsvRows, trendToJson } from '../reader/diff-json.js'
 import { diffArchives, type ArchiveDiff, type CounterDelta, type DiffWarning, type FieldChange, type ModuleInfo } from '../reader/diff.js'
 import type { Json } from '../reader/json.js'
-import { formatAddress, formatHex, formatSize, formatValue, renderTable, selectColumns, tableRows, type TableColumn } from '../reader/text.js'
+import { csvRecord, formatAddress, formatHex, formatSize, formatValue, renderTable, selectColumns, tableRows, type TableColumn } from '../reader/text.js'
 import { trendArchives, type TrendResult, type TrendSeries } from '../reader/trend.js'
 import { fieldSpecOf } from '../reader/section.js'
 import { count, plural, stdoutOutput, styleFor, type Style } from './io.js'
@@ -69,8 +69,9 @@ export async function diff(args: Args): Promise<number> {
   const limit = typeof args.limit === 'number' ? args.limit : undefined
   const err = styleFor(process.stderr, color)
   // Loud: JSON goes to a program, so the warnings go to stderr too; a table shows them at its top.
-  if (args.json) for (const line of warningLines(result.warnings, err)) process.stderr.write(`${line}\n`)
-  if (args.json) {
+  if (args.json || args.csv) for (const line of warningLines(result.warnings, err)) process.stderr.write(`${line}\n`)
+  if (args.csv) await write([DIFF_CSV_COLUMNS, ...diffToCsvRows(result, limit !== undefined ? { limit } : {})].map(csvRecord).join(''))
+  else if (args.json) {
     const ctx = b.contextArchitecture ?? a.contextArchitecture
     await write(pretty(diffToJson(result, { ...(limit !== undefined ? { limit } : {}), ...(gates.length ? { crossed } : {}), ...(ctx ? { contextArchitecture: ctx } : {}) })))
   } else {
@@ -185,7 +186,8 @@ export async function trend(args: Args): Promise<number> {
   const result = trendArchives(inputs)
   const err = styleFor(process.stderr, colorOf(args))
   for (const w of result.warnings) process.stderr.write(`${err.yellow(err.bold('warning'))} ${w.code} - ${result.points[w.point]?.label ?? w.point}: ${w.message}\n`)
-  if (args.json) await write(pretty(trendToJson(result)))
+  if (args.csv) await write(trendToCsvRows(result).map(csvRecord).join(''))
+  else if (args.json) await write(pretty(trendToJson(result)))
   else await write(renderTrend(result, styleFor(process.stdout, colorOf(args))))
   return 0
 }

@@ -98,3 +98,66 @@ export function trendToJson(trend: TrendResult): Obj {
     verdict: { verdict: trend.verdict.verdict, evidence: [...trend.verdict.evidence], growing: [...trend.verdict.growing], topNames: trend.verdict.topNames.map(seriesToJson) },
   }
 }
+
+// ---- CSV (spec/JSON.md "pssnap.diff/1 as CSV", "pssnap.trend/1 as CSV") ----
+
+/** A JSON value as a CSV cell: null empty, strings as they are, FILETIMEs by their ISO text. */
+function cell(v: Json): string {
+  if (v === null) return ''
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (!Array.isArray(v) && typeof v.iso === 'string') return v.iso
+  return JSON.stringify(v)
+}
+
+export const DIFF_CSV_COLUMNS = ['section', 'change', 'key', 'type', 'name', 'field', 'before', 'after', 'delta'] as const
+
+/**
+ * The diff as one flat table, one row per change: added and removed handles, threads, regions and
+ * modules, one row per changed field of a region or module, then every counter. Values as in the JSON.
+ */
+export function diffToCsvRows(diff: ArchiveDiff, options: { limit?: number } = {}): string[][] {
+  const { limit } = options
+  const rows: string[][] = []
+  const row = (section: string, change: string, key: Json, extra: { type?: Json; name?: Json; field?: string; before?: Json; after?: Json; delta?: Json } = {}) =>
+    rows.push([section, change, cell(key), cell(extra.type ?? null), cell(extra.name ?? null), extra.field ?? '', cell(extra.before ?? null), cell(extra.after ?? null), cell(extra.delta ?? null)])
+  for (const [change, list] of [['added', diff.handles.added], ['removed', diff.handles.removed]] as const) {
+    for (const h of cap(list, limit)) row('handles', change, h.handle === undefined ? null : hexAddress(h.handle), { type: h.typeName ?? null, name: h.objectName ?? null })
+  }
+  for (const [change, list] of [['added', diff.threads.added], ['removed', diff.threads.removed]] as const) {
+    for (const t of cap(list, limit)) row('threads', change, t.threadId ?? null, { name: t.threadName ?? null })
+  }
+  for (const [change, list] of [['added', diff.regions.added], ['removed', diff.regions.removed]] as const) {
+    for (const r of cap(list, limit)) row('regions', change, r.baseAddress === undefined ? null : hexAddress(r.baseAddress), { name: r.mappedFileName ?? null })
+  }
+  for (const c of cap(diff.regions.changed, limit)) {
+    for (const x of c.changes) {
+      const j = changeToJson('vaSpace', x)
+      row('regions', 'changed', hexAddress(c.baseAddress), { field: x.field, before: j.before!, after: j.after! })
+    }
+  }
+  for (const [change, list] of [['added', diff.modules.added], ['removed', diff.modules.removed]] as const) {
+    for (const m of cap(list, limit)) row('modules', change, m.path)
+  }
+  for (const c of cap(diff.modules.changed, limit)) {
+    for (const x of c.changes) {
+      const j = moduleChangeToJson(x)
+      row('modules', 'changed', c.path, { field: x.field, before: j.before!, after: j.after! })
+    }
+  }
+  for (const c of diff.counters) {
+    const j = counterToJson(c)
+    row('counters', 'counter', c.name, { type: c.unit, before: j.before!, after: j.after!, delta: j.delta! })
+  }
+  return rows
+}
+
+/** The trend as one flat table, one row per series (totals, byType, byName), one column per snapshot. */
+export function trendToCsvRows(trend: TrendResult): string[][] {
+  const header = ['group', 'metric', 'unit', 'first', 'last', 'net', 'slopePerHour', 'monotonicGrowth', ...trend.points.map((p, i) => p.label ?? `#${i + 1}`)]
+  const rows = [header]
+  for (const [group, list] of [['totals', trend.totals], ['byType', trend.byType], ['byName', trend.byName]] as const) {
+    for (const s of list) rows.push([group, s.metric, s.unit, cell(s.first), cell(s.last), String(s.net), cell(s.slopePerHour), String(s.monotonicGrowth), ...s.values.map(cell)])
+  }
+  return rows
+}

@@ -164,10 +164,12 @@ export async function main(argv: string[]): Promise<number> {
           .positional('b', { type: 'string', description: 'the later archive', demandOption: true })
           .options({
             json: { type: 'boolean', description: 'JSON document (schema pssnap.diff/1)' },
+            csv: { type: 'boolean', description: 'CSV with a header row: one row per change, then the counters (spec/JSON.md)' },
             'fail-on': { type: 'string', array: true, description: 'exit 3 when a metric grows by at least this: handles+100, handles.File+10, threads+5, private+50MB, committed+1GB, regions+20, modules+1', requiresArg: true },
             details: { type: 'boolean', description: 'list every changed entry (tables show 20 per list by default) and the performance counters' },
             limit: { type: 'number', alias: 'n', description: 'at most N entries per list (also in JSON)', requiresArg: true },
           })
+          .conflicts('json', 'csv')
           .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
           .example('$0 diff before.pssnap after.pssnap', 'summary per handle type and name, then the details')
           .example('$0 diff before.pssnap after.pssnap --fail-on handles+100 --fail-on private+50MB', 'CI gate: exit 3 when crossed')
@@ -180,8 +182,10 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('archives', { type: 'string', array: true, description: 'archives of one process, in any order (sorted by capture time)', demandOption: true })
-          .options({ json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/1)' } })
-          .example('$0 trend snap-*.pssnap', 'handles, threads and memory over time; leak verdict with its evidence'),
+          .options({ json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/1)' }, csv: { type: 'boolean', description: 'CSV with a header row: one row per series, one column per snapshot (spec/JSON.md)' } })
+          .conflicts('json', 'csv')
+          .example('$0 trend snap-*.pssnap', 'handles, threads and memory over time; leak verdict with its evidence')
+          .example('$0 trend snap-*.pssnap --csv > growth.csv', 'every series as a spreadsheet row'),
       (a) => run(async () => (await import('./diff.js')).trend(a)),
     )
     .command(

@@ -1,7 +1,8 @@
 // Growth over a series of snapshots of one process: counts per handle type and per object name, threads,
-// private and committed memory, and a leak verdict that names its evidence. Platform-free; one forEach
-// per section per archive, keeping only counts.
+// private and committed memory, and a leak verdict that names its evidence. Platform-free; counts are
+// read from the columns (reader/column-views.ts), as the diff reads them.
 import type { Archive } from './archive.js'
+import { chunkColumns, countStrings, IntSum, u32At } from './column-views.js'
 import { identityWarnings, snapshotIdentity, type DiffWarning } from './diff.js'
 
 const MEM_COMMIT = 0x1000
@@ -88,25 +89,22 @@ interface Counts {
 }
 
 function countsOf(archive: Archive): Counts {
-  const types = new Map<string, number>()
-  const names = new Map<string, number>()
-  archive.handles.forEach((h) => {
-    const t = h.typeName ?? ''
-    types.set(t, (types.get(t) ?? 0) + 1)
-    if (h.objectName !== undefined) names.set(h.objectName, (names.get(h.objectName) ?? 0) + 1)
-  })
-  let committed = 0n
-  archive.vaSpace.forEach((r) => {
-    if (r.state === MEM_COMMIT) committed += r.regionSize ?? 0n
-  })
+  // Counted from the columns (per dictionary entry, not per handle) as the diff reads them: no row objects.
+  const types = countStrings(archive.handles, 'typeName', '') as Map<string, number>
+  const names = countStrings(archive.handles, 'objectName', undefined)
+  names.delete(undefined)
+  const committed = new IntSum()
+  for (const c of chunkColumns(archive.vaSpace, ['state', 'regionSize'], [])) {
+    for (let o = 0; o < c.count; o++) if (u32At(c.int.state, o, -1) === MEM_COMMIT) committed.add(c.int.regionSize, o)
+  }
   const priv = archive.header.processInformation?.privateUsage
   return {
     handles: archive.handles.length,
     threads: archive.threads.length,
     privateUsage: priv === undefined ? null : Number(priv),
-    committed: archive.vaSpace.length ? Number(committed) : null,
+    committed: archive.vaSpace.length ? Number(committed.value) : null,
     types,
-    names,
+    names: names as Map<string, number>,
   }
 }
 

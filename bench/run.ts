@@ -11,6 +11,9 @@ import { generateSnapshot, type Snapshot } from '../test/synthetic/generate.js'
 import { gc, median, ratioLine, type Result } from './measure.js'
 
 const OUT = 'bench/out'
+/** `npm run bench -- diff`: only the diff benchmark (to repeat it and see its noise). */
+const only = process.argv[2]
+if (only !== undefined && only !== 'diff') throw new Error(`unknown benchmark '${only}' (known: diff)`)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const scale = Number(process.env.BENCH_SCALE ?? 1)
 mkdirSync(OUT, { recursive: true })
@@ -49,6 +52,23 @@ function later(base: Snapshot, drop: number, add: number, seed: number): Snapsho
 
 const results: Result[] = []
 const extra: string[] = []
+
+// Diff (issue 5): diffing two 1M-entry snapshots vs opening both and visiting every entry, in a fresh
+// process as `pssnap diff` runs (this one's heap of generated rows slows every allocation).
+async function benchDiff(before: string): Promise<Result> {
+  const afterFile = `${OUT}/1m-later.pssnap`
+  writeFileSync(afterFile, await writeOurs({}, later(snapshot, 2000, 5000, 9)))
+  const r = JSON.parse(execFileSync(process.execPath, ['--expose-gc', 'dist-bench/diff-files.js', before, afterFile, String(RUNS), '5000'], { encoding: 'utf8' })) as { visitAll: number; diffing: number }
+  return { id: 'diff', what: 'open both + diff two 1M-entry snapshots vs open both + visit every entry (fresh process)', ours: r.diffing, baseline: r.visitAll, unit: 'ms', target: 1.0 }
+}
+
+if (only === 'diff') {
+  const before = `${OUT}/1m.pssnap`
+  writeFileSync(before, await writeOurs())
+  const r = await benchDiff(before)
+  console.log(`\n${ratioLine(r)}`)
+  process.exit(r.ours / r.baseline > r.target ? 1 : 0)
+}
 
 // (c) write, checksums included, vs msgpackr records encoding of the same rows.
 const recordsPackr = new Packr({ useRecords: true })
@@ -96,14 +116,7 @@ const visit = await median(RUNS, async () => {
 if (visited !== counts.handles + counts.threads + counts.regions) throw new Error(`visited ${visited}`)
 results.push({ id: 'b', what: 'open + visit every entry as a typed object vs msgpackr useRecords unpack', ours: visit, baseline: baselineDecode, unit: 'ms', target: 0.6 })
 
-// Diff (issue 5): diffing two 1M-entry snapshots vs opening both and visiting every entry, in a fresh
-// process as `pssnap diff` runs (this one's heap of generated rows slows every allocation).
-{
-  const afterFile = `${OUT}/1m-later.pssnap`
-  writeFileSync(afterFile, await writeOurs({}, later(snapshot, 2000, 5000, 9)))
-  const r = JSON.parse(execFileSync(process.execPath, ['--expose-gc', 'dist-bench/diff-files.js', file, afterFile, String(RUNS), '5000'], { encoding: 'utf8' })) as { visitAll: number; diffing: number }
-  results.push({ id: 'diff', what: 'open both + diff two 1M-entry snapshots vs open both + visit every entry (fresh process)', ours: r.diffing, baseline: r.visitAll, unit: 'ms', target: 1.0 })
-}
+results.push(await benchDiff(file))
 
 // Trend (issue 5): 20 snapshots of 100k entries, trend vs loading them.
 {

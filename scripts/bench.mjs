@@ -16,4 +16,5 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 })
-execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', `dist-bench/${which}.js`, ...process.argv.slice(3)], { stdio: 'inherit' })
+// `npm run bench -- diff` passes `diff` on to bench/run.ts (only the diff benchmark).
+execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', `dist-bench/${which}.js`, ...process.argv.slice(which === 'run' ? 2 : 3)], { stdio: 'inherit' })

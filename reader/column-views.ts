@@ -38,11 +38,20 @@ export function hiAt(c: IntColumn, i: number): number {
   return -1
 }
 
-/** Low 32 bits of value i (0 when absent). */
+/**
+ * Low 32 bits of value i (0 when absent), as a signed 32-bit integer: an engine keeps those unboxed, while
+ * an unsigned value ≥ 2^31 returned from a call would be a heap number. Equality is unaffected; order
+ * with `unsignedLess`, sums after `>>> 0`.
+ */
 export function loAt(c: IntColumn, i: number): number {
-  if (c.words) return c.words[2 * i]!
-  if (c.narrow) return c.narrow[i]! >>> 0
+  if (c.words) return c.words[2 * i]! | 0
+  if (c.narrow) return c.narrow[i]! | 0
   return 0
+}
+
+/** a < b for two loAt values, as the unsigned numbers they stand for. */
+export function unsignedLess(a: number, b: number): boolean {
+  return (a ^ 0x80000000) < (b ^ 0x80000000)
 }
 
 /** Value i of a u32 field, or `absent`. */
@@ -112,42 +121,6 @@ export class ChunkCursor<C extends { readonly start: number; readonly count: num
   }
 }
 
-/** An integer field of a whole section as 32-bit halves; hi is -1 where absent. The diff's match keys. */
-export interface IntView {
-  readonly hi: Float64Array
-  readonly lo: Uint32Array
-}
-
-export function intView(section: Section<object>, field: string): IntView {
-  // Every entry is written below (absent chunks included), so the arrays need no initial fill.
-  const hi = new Float64Array(section.length)
-  const lo = new Uint32Array(section.length)
-  for (const { start, count, column } of section.spans(field)) {
-    const c = intColumn(column)
-    if (c.words) splitWords(c.words, start, hi, lo)
-    else if (c.narrow) narrowInto(c.narrow, start, hi, lo)
-    else hi.fill(-1, start, start + count)
-  }
-  return { hi, lo }
-}
-
-function splitWords(words: Uint32Array, start: number, hi: Float64Array, lo: Uint32Array): void {
-  const count = words.length >>> 1
-  for (let i = 0; i < count; i++) {
-    lo[start + i] = words[2 * i]!
-    hi[start + i] = words[2 * i + 1]!
-  }
-}
-
-/** Narrow storage: signed values sign-extend (hi stays 0 otherwise). */
-function narrowInto(values: IntArray, start: number, hi: Float64Array, lo: Uint32Array): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!
-    lo[start + i] = v
-    if (v < 0) hi[start + i] = TWO_32 - 1
-  }
-}
-
 /**
  * An exact sum of 64-bit values kept as two doubles (high and low 32-bit halves), so a million sizes add
  * up without a bigint each; the low half carries into the high one before it could lose precision.
@@ -160,7 +133,7 @@ export class IntSum {
     const hi = hiAt(c, i)
     if (hi < 0) return
     this.hi += hi
-    this.lo += loAt(c, i)
+    this.lo += loAt(c, i) >>> 0
     if (this.lo >= 2 ** 52) {
       const carry = Math.floor(this.lo / TWO_32)
       this.hi += carry

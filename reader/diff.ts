@@ -4,7 +4,7 @@
 // both archives; only what differs becomes entry objects.
 import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
-import { ChunkCursor, chunkColumns, countStrings, hiAt, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn } from './column-views.js'
+import { ChunkCursor, chunkColumns, countStrings, hiAt, IntSum, loAt, sameIntAt, strAt, u32At, unsignedLess, type ChunkColumns, type IntColumn } from './column-views.js'
 import type { Section } from './section.js'
 
 const MEM_COMMIT = 0x1000
@@ -139,6 +139,9 @@ class Matcher {
   private readonly order: Uint32Array | undefined
   private readonly cursor: ChunkCursor<KeyChunk>
   private hint = 0
+  /** Key of the last match (none yet: hi -2, which no key has). */
+  private lastHi = -2
+  private lastLo = 0
 
   constructor(section: Section<object>, field: string) {
     const chunks = chunkColumns(section, [field], []).map((c) => ({ start: c.start, count: c.count, key: c.int[field]! }))
@@ -152,7 +155,7 @@ class Matcher {
       for (let o = 0; o < count && ascending; o++) {
         const h = hiAt(key, o)
         const l = loAt(key, o)
-        if (h < ph || (h === ph && l < pl)) ascending = false
+        if (h < ph || (h === ph && unsignedLess(l, pl))) ascending = false
         ph = h
         pl = l
       }
@@ -163,7 +166,7 @@ class Matcher {
       for (const { start, count, key } of chunks) {
         for (let o = 0; o < count; o++) {
           his[start + o] = hiAt(key, o)
-          los[start + o] = loAt(key, o)
+          los[start + o] = loAt(key, o) >>> 0
         }
       }
       const order = new Uint32Array(n)
@@ -179,8 +182,9 @@ class Matcher {
     if (hi < 0) return -1
     const n = this.matched.length
     let s = this.hint
-    // The hint is right when it holds the key and is the first of its run.
-    if (!(s < n && this.compare(s, hi, lo) === 0 && (s === 0 || this.compare(s - 1, hi, lo) !== 0))) {
+    // The hint (just after the last match) is right when it holds the key and is the first of its run: the
+    // entry before it is the last match, so that is when the last match had another key.
+    if (!(s < n && (hi !== this.lastHi || lo !== this.lastLo) && this.compare(s, hi, lo) === 0)) {
       let low = 0
       let high = n
       while (low < high) {
@@ -196,6 +200,8 @@ class Matcher {
       if (same && !same(i)) continue
       this.matched[i] = 1
       this.hint = s + 1
+      this.lastHi = hi
+      this.lastLo = lo
       return i
     }
     return -1
@@ -208,7 +214,7 @@ class Matcher {
     const h = hiAt(c.key, i - c.start)
     if (h !== hi) return h < hi ? -1 : 1
     const l = loAt(c.key, i - c.start)
-    return l === lo ? 0 : l < lo ? -1 : 1
+    return l === lo ? 0 : unsignedLess(l, lo) ? -1 : 1
   }
 
   /** Indices never matched, ascending (archive order). */
@@ -394,7 +400,7 @@ class MemoryTally {
       const size = u32At(sizeOfImage, o, 0)
       const stamp = u32At(timeDateStamp, o, 0)
       const hi = Math.max(hiAt(baseAddress, o), 0)
-      const lo = loAt(baseAddress, o)
+      const lo = loAt(baseAddress, o) >>> 0
       let m = byIndex[k] ?? this.modules.get(file.dict[k - 1]!)
       if (!m) {
         const bytes = new IntSum()

@@ -58,7 +58,7 @@ function readOnly(pid: number): void {
       // exited meanwhile
     }
   }
-  readFileSync(`${root}/smaps`, 'latin1')
+  readFileSync(`${root}/maps`, 'latin1') // the default preset reads maps; smaps only for full/memory
 }
 
 /** Worker mode: one measurement in this fresh process, printed as JSON. */

@@ -218,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
           .options({
             self: { type: 'boolean', description: 'capture this pssnap process itself' },
             output: { type: 'string', alias: 'o', description: 'archive to write (default pid-<pid>.pssnap; temp file + rename)', requiresArg: true },
-            preset: { type: 'string', description: 'what to capture. Windows: default (no VA clone), full (+ VA clone), handles, threads, memory; Linux: default, handles, threads, regions, minimal', requiresArg: true },
+            preset: { type: 'string', description: 'what to capture. Windows: default (no VA clone), full (+ VA clone), handles, threads, memory; Linux: default, full (+ region sizes from smaps), handles, threads, regions, memory (regions with sizes), minimal', requiresArg: true },
             flags: { type: 'string', description: 'Windows: raw PSS_CAPTURE_FLAGS instead of a preset, a number or names (CAPTURE_HANDLES|CAPTURE_THREADS)', requiresArg: true },
             'debug-privilege': { type: 'boolean', description: 'Windows: enable SeDebugPrivilege first (other users\' processes; needs an elevated prompt)' },
           })

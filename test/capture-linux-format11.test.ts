@@ -85,14 +85,20 @@ describe.skipIf(process.platform !== 'linux')('a real capture fills the 1.1 fiel
     })
   })
 
+  const captured = async (preset: string) => {
+    const out = join(dir, `${preset}.pssnap`)
+    await captureToFile(child.pid!, out, { preset })
+    return out
+  }
+
   afterAll(async () => {
     child?.kill()
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('writes a 1.1 archive with the descriptors\' flags and offsets, thread states and region sizes', async () => {
+  it('writes a 1.1 archive with the descriptors\' flags and offsets, thread states and (preset full) region sizes', async () => {
     const out = join(dir, 'child.pssnap')
-    await captureToFile(child.pid!, out)
+    await captureToFile(child.pid!, out, { preset: 'full' })
     const archive = await openArchiveFile(out)
     expect(archive.version).toEqual({ major: 1, minor: 1 })
     expect(archive.diagnostics).toEqual([])
@@ -126,10 +132,15 @@ describe.skipIf(process.platform !== 'linux')('a real capture fills the 1.1 fiel
     }
   })
 
-  it('the regions preset alone still writes 1.1 (sizes), the minimal preset stays 1.0', async () => {
-    const regionsOnly = join(dir, 'regions.pssnap')
-    await captureToFile(child.pid!, regionsOnly, { preset: 'regions' })
-    expect((await openArchiveFile(regionsOnly)).version.minor).toBe(1)
+  it('default reads maps (no sizes) but fdinfo and states; memory adds sizes; regions and minimal stay 1.0', async () => {
+    const plain = await openArchiveFile(await captured('default'))
+    expect(plain.version.minor).toBe(1)
+    expect(plain.vaSpace.toArray().every((r) => r.residentSize === undefined)).toBe(true)
+    expect(plain.handles.toArray().every((h) => typeof h.openFlags === 'number')).toBe(true)
+    const memory = await openArchiveFile(await captured('memory'))
+    expect(memory.version.minor).toBe(1)
+    expect(memory.vaSpace.toArray().every((r) => typeof r.residentSize === 'bigint')).toBe(true)
+    expect((await openArchiveFile(await captured('regions'))).version.minor).toBe(0)
     const minimal = join(dir, 'minimal.pssnap')
     await captureToFile(child.pid!, minimal, { preset: 'minimal' })
     expect((await openArchiveFile(minimal)).version.minor).toBe(0)

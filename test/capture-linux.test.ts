@@ -311,7 +311,7 @@ describe.skipIf(process.platform !== 'linux')('Linux capture from /proc', () => 
       const unwritable = await runCli('capture', '--self', '-o', join(dir, 'no-such-dir', 'x.pssnap'))
       expect(unwritable.stderr).toBe(`ENOENT - cannot write '${join(dir, 'no-such-dir', 'x.pssnap')}': no such file or directory\n`)
       const preset = await runCli('capture', '--self', '--preset', 'bogus', '-o', join(dir, 'x.pssnap'))
-      expect(preset.stderr).toMatch(/^BAD_PRESET - unknown preset 'bogus'; presets: default, handles, threads, regions, minimal/)
+      expect(preset.stderr).toMatch(/^BAD_PRESET - unknown preset 'bogus'; presets: default, full, handles, threads, regions, memory, minimal/)
     })
 
     // Needs root to start a process as another user; then that user may not inspect ours.

@@ -9,7 +9,7 @@ import { CaptureFailedError } from '../errors.js'
 import { testOnlyPause } from '../test-pause.js'
 import { readHandles } from './handles.js'
 import { checkAccess, nodeArch, readProcess } from './process.js'
-import { captureFlagsOf, presetSections, type LinuxSection } from './presets.js'
+import { captureFlagsOf, presetReadsRegionSizes, presetSections, type LinuxSection } from './presets.js'
 import { isGone, parseStat, procRoot, readText } from './proc.js'
 import { pssnapVersion } from './producer.js'
 import { readRegions } from './regions.js'
@@ -18,7 +18,10 @@ import { readThreads } from './threads.js'
 import { bootTimeFiletime } from './time.js'
 
 export interface LinuxCaptureOptions {
-  /** default (handles, threads, regions), handles, threads, regions or minimal (process information only). */
+  /**
+   * default (handles, threads, regions), full (the same plus each region's resident, proportional and swapped
+   * size from smaps), handles, threads, regions, memory (regions with sizes) or minimal (process information).
+   */
   preset?: string
   /** Aborts the capture (the CLI's SIGINT/SIGTERM): nothing is left at the destination or beside it. */
   signal?: AbortSignal
@@ -82,7 +85,7 @@ export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {})
     })
   if (sections.includes('handles')) result.handles = walk('handles', 'fd', () => readHandles(pid, errors))
   if (sections.includes('threads')) result.threads = walk('threads', 'task', () => readThreads(pid, boot, errors))
-  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', 'smaps', () => readRegions(pid, errors))
+  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', presetReadsRegionSizes(preset) ? 'smaps' : 'maps', () => readRegions(pid, errors, { sizes: presetReadsRegionSizes(preset) }))
   noteExit(pid, errors)
   const h = result.header
   if (result.handles) h.handleInformation = { handlesCaptured: result.handles.length }

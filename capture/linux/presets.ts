@@ -12,11 +12,22 @@ const FLAGS: Record<LinuxSection, number> = {
 
 export const LINUX_PRESETS: Readonly<Record<string, readonly LinuxSection[]>> = {
   default: ['handles', 'threads', 'vaSpace'],
+  full: ['handles', 'threads', 'vaSpace'],
   handles: ['handles'],
   threads: ['threads'],
   regions: ['vaSpace'],
+  memory: ['vaSpace'],
   minimal: [],
 }
+
+/**
+ * Presets that read smaps for each region's resident, proportional and swapped sizes. Not the default: the
+ * kernel walks every page table for smaps, holding the target's mmap lock, which is 10-20× the cost of maps
+ * on a busy process (spec/LINUX.md §4) — too slow and too intrusive for a capture meant to be quick.
+ */
+const REGION_SIZE_PRESETS: ReadonlySet<string> = new Set(['full', 'memory'])
+
+export const presetReadsRegionSizes = (preset: string) => REGION_SIZE_PRESETS.has(preset)
 
 export function presetSections(preset: string): readonly LinuxSection[] {
   const sections = LINUX_PRESETS[preset]

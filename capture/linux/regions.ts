@@ -1,6 +1,6 @@
-// Memory regions from /proc/<pid>/smaps (or maps where smaps is missing) as PSS_VA_SPACE_ENTRY (spec/LINUX.md
-// §4): protection to PAGE_*, type image / mapped / private, the mapped file's path, and from smaps the
-// resident, proportional and swapped sizes (format 1.1). All listed mappings are MEM_COMMIT.
+// Memory regions from /proc/<pid>/maps as PSS_VA_SPACE_ENTRY (spec/LINUX.md §4): protection to PAGE_*, type
+// image / mapped / private, the mapped file's path; when asked, from smaps instead (the same lines, plus
+// each region's resident, proportional and swapped sizes: format 1.1). All listed mappings are MEM_COMMIT.
 import { closeSync, openSync, readSync } from 'node:fs'
 import type { VaSpaceEntry } from '../../format/index.js'
 import { isGone, procRoot, readText } from './proc.js'
@@ -67,10 +67,11 @@ export function parseSmaps(text: string): Mapping[] {
 }
 
 /**
- * smaps when the kernel has it (CONFIG_PROC_PAGE_MONITOR) and lets us read it, else maps: the same mappings
- * without sizes. Which file was used is returned for the soft error the caller records.
+ * With sizes: smaps when the kernel has it (CONFIG_PROC_PAGE_MONITOR) and lets us read it, else maps, the
+ * same mappings without sizes, and the error for the soft error the caller records. Without: maps.
  */
-function readMappings(pid: number): { mappings: Mapping[]; fromSmaps: boolean; smapsError?: unknown } {
+function readMappings(pid: number, sizes: boolean): { mappings: Mapping[]; fromSmaps: boolean; smapsError?: unknown } {
+  if (!sizes) return { mappings: parseMaps(readText(`${procRoot(pid)}/maps`)), fromSmaps: false }
   try {
     return { mappings: parseSmaps(readText(`${procRoot(pid)}/smaps`)), fromSmaps: true }
   } catch (error) {
@@ -106,8 +107,8 @@ export function protectOf(perms: string, fileBacked: boolean): number {
 /** A file path, as opposed to `[heap]`, `[stack]`, `[vdso]`, `[anon:name]` or nothing. */
 const isFilePath = (m: Mapping) => m.path !== undefined && m.path.startsWith('/')
 
-export function readRegions(pid: number, errors?: SoftErrors): VaSpaceEntry[] {
-  const { mappings: maps, smapsError } = readMappings(pid)
+export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?: boolean } = {}): VaSpaceEntry[] {
+  const { mappings: maps, smapsError } = readMappings(pid, options.sizes ?? false)
   if (smapsError !== undefined) errors?.add('vaSpace', 'readFile', `${procRoot(pid)}/smaps`, smapsError, 'regions read from maps instead: no resident, proportional or swapped sizes')
   // Image rule (spec/LINUX.md §4): every mapping of a file that is mapped executable somewhere in the
   // process and starts with the ELF magic is MEM_IMAGE, like every section of a loaded PE image.

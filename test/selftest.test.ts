@@ -28,7 +28,7 @@ describe.runIf(process.platform === 'linux')('on Linux, for real (/proc)', () =>
     const byPreset = (preset: string) => report.checks.filter((c) => c.preset === preset).map((c) => c.name)
     expect(byPreset('default')).toEqual(['capture', 'archive intact', 'own process id', 'threads of this process', 'file handle opened on purpose', 'executable code is an image of node'])
     expect(byPreset('minimal')).toEqual(['capture', 'archive intact', 'own process id'])
-    expect(new Set(report.checks.map((c) => c.preset))).toEqual(new Set(['default', 'handles', 'threads', 'regions', 'minimal']))
+    expect(new Set(report.checks.map((c) => c.preset))).toEqual(new Set(['default', 'full', 'handles', 'threads', 'regions', 'memory', 'minimal']))
     const handle = report.checks.find((c) => c.name === 'file handle opened on purpose')!
     expect(handle.detail).toMatch(new RegExp(`File /.*/pssnap-selftest-${process.pid}-\\w+\\.marker$`))
     expect(report.checks.find((c) => c.name === 'executable code is an image of node')!.detail).toMatch(/MEM_IMAGE \//)

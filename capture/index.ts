@@ -7,8 +7,10 @@
 // the `pssLibrary` option, or the environment variable PSSNAP_PSS_LIBRARY, read only when set and non-empty.
 // That one library then provides everything kernel32.dll and ntdll.dll would (test/fake-pss/ builds one).
 import type { CaptureError, WriteSummary } from '../format/index.js'
+import type { ProcessSummary } from './process-summary.js'
 
 export { CaptureFailedError, type CaptureFailureCode } from './errors.js'
+export type { ProcessSummary } from './process-summary.js'
 
 /** UNSUPPORTED_PLATFORM: no backend here; UNSUPPORTED_OPTION: an option of another backend; PSS_UNAVAILABLE: the
  * library lacks a PSS function (Windows before 8.1, Wine). NOT_IMPLEMENTED is no longer thrown (kept for callers). */
@@ -52,17 +54,6 @@ export interface CaptureResult {
   timings: Record<string, number>
 }
 
-export interface ProcessSummary {
-  processId: number
-  parentProcessId: number
-  /** Linux: the kernel's command name; Windows: the executable's file name. */
-  name: string
-  /** The executable's path, when known (Linux). */
-  imagePath?: string
-  threadCount: number
-  /** Open handles (Linux: descriptors); undefined when this user may not count them. */
-  handleCount?: number
-}
 
 export type BackendName = 'windows' | 'linux'
 

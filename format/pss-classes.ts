@@ -15,8 +15,23 @@ export const PSS_QUERY = {
   PERFORMANCE_COUNTERS: 7,
 } as const
 
+/** The archive header key holding each query class's result, indexed by PSS_QUERY value (spec §3). */
+export const PSS_QUERY_HEADER_KEYS = [
+  'processInformation',
+  'vaCloneInformation',
+  'auxiliaryPagesInformation',
+  'vaSpaceInformation',
+  'handleInformation',
+  'threadInformation',
+  'handleTraceInformation',
+  'performanceCounters',
+] as const
+
 /** PSS_WALK_INFORMATION_CLASS values that are decoded (PSS_WALK_THREAD_NAME is SDK-only and reported broken). */
 export const PSS_WALK = { AUXILIARY_PAGES: 0, VA_SPACE: 1, HANDLES: 2, THREADS: 3 } as const
+
+/** The archive section each walk class fills, indexed by PSS_WALK value (spec §6). */
+export const PSS_WALK_SECTIONS = ['auxiliaryPages', 'vaSpace', 'handles', 'threads'] as const
 
 /**
  * Query results by class. `Process` is the process information's type: complete from a live Windows

@@ -8,7 +8,7 @@
 import type { ArchiveHeader } from '../format/index.js'
 import type { Archive } from './archive.js'
 import type { Section } from './section.js'
-import { PSS_QUERY, PSS_WALK, type PssQueryResults, type PssWalkEntries } from '../format/pss-classes.js'
+import { PSS_QUERY, PSS_QUERY_HEADER_KEYS, PSS_WALK, PSS_WALK_SECTIONS, type PssQueryResults, type PssWalkEntries } from '../format/pss-classes.js'
 import { WIN32_ERROR_MESSAGES as MESSAGES, WIN32_ERROR_NAMES } from '../format/win32-errors.js'
 
 // ---- Errors ----
@@ -62,17 +62,8 @@ export type ArchiveWalkClass = keyof ArchiveWalkEntries
 /** An opaque marker handle, branded so a position cannot be passed for it. */
 export type ArchiveWalkMarker = bigint & { readonly __pss: 'archive-walk-marker' }
 
-const QUERY_KEYS = [
-  'processInformation',
-  'vaCloneInformation',
-  'auxiliaryPagesInformation',
-  'vaSpaceInformation',
-  'handleInformation',
-  'threadInformation',
-  'handleTraceInformation',
-  'performanceCounters',
-] as const satisfies readonly (keyof ArchiveHeader)[]
-const WALK_SECTIONS = ['auxiliaryPages', 'vaSpace', 'handles', 'threads'] as const
+const QUERY_KEYS = PSS_QUERY_HEADER_KEYS satisfies readonly (keyof ArchiveHeader)[]
+const WALK_SECTIONS = PSS_WALK_SECTIONS
 
 export interface PssArchiveOptions {
   /**

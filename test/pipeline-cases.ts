@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { release, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { CaptureFailedError } from '../capture/errors.js'
+import { PSS_QUERY_HEADER_KEYS } from '../format/pss-classes.js'
 import { captureProcess, WINDOWS_PRESETS, type WindowsPreset } from '../capture/windows/index.js'
 import { Win32Error, type PssQueryClass, type PssWalkClass } from '../capture/windows/pss.js'
 import { openArchiveFile } from '../reader/node.js'
@@ -110,16 +111,7 @@ const LARGE = { id: 2, pid: 31337, image: 'C:\\Users\\Zoë\\ドキュメント\\
 const CONTEXT_ALL_X64 = 0x0010001f
 const ACCESS = { VM_READ: 0x10, DUP_HANDLE: 0x40, CREATE_PROCESS: 0x80, QUERY_INFORMATION: 0x400 }
 
-const QUERY_KEYS = [
-  'processInformation',
-  'vaCloneInformation',
-  'auxiliaryPagesInformation',
-  'vaSpaceInformation',
-  'handleInformation',
-  'threadInformation',
-  'handleTraceInformation',
-  'performanceCounters',
-] as const
+const QUERY_KEYS = PSS_QUERY_HEADER_KEYS
 const SECTIONS = [
   ['auxiliaryPages', 0],
   ['vaSpace', 1],

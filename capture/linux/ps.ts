@@ -2,19 +2,10 @@
 import { readdirSync } from 'node:fs'
 import { basename } from 'node:path'
 import { CaptureFailedError } from '../errors.js'
+import type { ProcessSummary } from '../process-summary.js'
 import { parseStat, procRoot, readLink, readText } from './proc.js'
 
-export interface ProcessSummary {
-  processId: number
-  parentProcessId: number
-  /** The kernel's command name (comm, at most 15 bytes). */
-  name: string
-  /** The executable's path, when readable. */
-  imagePath?: string
-  threadCount: number
-  /** Open file descriptors; undefined when this user may not list them. */
-  handleCount?: number
-}
+export type { ProcessSummary }
 
 export function listProcesses(): ProcessSummary[] {
   const out: ProcessSummary[] = []

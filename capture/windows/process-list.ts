@@ -5,16 +5,10 @@ import { loadKoffi, type Koffi, type KoffiLibrary } from './koffi.js'
 import { windowsLibraries } from './libraries.js'
 import { processStructs } from './process-structs.js'
 import { Win32Error } from './pss.js'
+import type { ProcessSummary } from '../process-summary.js'
 
-export interface WindowsProcessSummary {
-  processId: number
-  parentProcessId: number
-  /** The executable's file name (PROCESSENTRY32W.szExeFile), e.g. `notepad.exe`. */
-  name: string
-  threadCount: number
-  /** Open handles; undefined when the process cannot be opened for PROCESS_QUERY_LIMITED_INFORMATION. */
-  handleCount?: number
-}
+/** A Windows process as listed: imagePath is not read (it would need opening every process). */
+export type WindowsProcessSummary = Omit<ProcessSummary, 'imagePath'>
 
 const TH32CS_SNAPPROCESS = 0x2
 const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000

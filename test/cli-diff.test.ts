@@ -99,6 +99,19 @@ describe('pssnap diff', () => {
     expect(table.stderr).toBe('')
   })
 
+  it('writes one CSV row per change, gates still apply; --csv with --json is a usage error (exit 2)', async () => {
+    const r = await run('diff', path('a.pssnap'), path('b.pssnap'), '--csv', '--fail-on', 'handles.File+5')
+    expect(r.code).toBe(3)
+    const lines = r.stdout.split('\r\n')
+    expect(lines[0]).toBe('section,change,key,type,name,field,before,after,delta')
+    expect(lines.filter((l) => /^handles,added,0x[0-9a-f]+,File,/.test(l))).toHaveLength(5)
+    expect(lines.filter((l) => l.startsWith('handles,removed,'))).toHaveLength(4)
+    expect(lines.filter((l) => l.startsWith('regions,changed,'))).toEqual([expect.stringMatching(/^regions,changed,0x[0-9a-f]+,,,protect,4,64,$/)])
+    expect(lines).toContain('counters,counter,handles,count,,,400,402,2')
+    const both = await run('diff', path('a.pssnap'), path('b.pssnap'), '--csv', '--json')
+    expect(both.code).toBe(2)
+  })
+
   it('fails on a missing archive (exit 1)', async () => {
     const r = await run('diff', path('a.pssnap'), path('missing.pssnap'))
     expect(r.code).toBe(1)
@@ -125,6 +138,15 @@ describe('pssnap trend', () => {
     const steady = await run('trend', path('steady0.pssnap'), path('steady1.pssnap'), path('steady2.pssnap'), '--json')
     expect(steady.code).toBe(0)
     expect(JSON.parse(steady.stdout).verdict).toMatchObject({ verdict: 'no-leak', growing: [] })
+  })
+
+  it('writes one CSV row per series with --csv, one column per snapshot in capture order', async () => {
+    const r = await run('trend', path('leak2.pssnap'), path('leak0.pssnap'), path('leak1.pssnap'), '--csv')
+    expect(r.code).toBe(0)
+    const lines = r.stdout.split('\r\n')
+    expect(lines[0]).toBe('group,metric,unit,first,last,net,slopePerHour,monotonicGrowth,leak0.pssnap,leak1.pssnap,leak2.pssnap')
+    expect(lines).toContain('totals,handles,count,400,408,8,4,true,400,404,408')
+    expect(lines.filter((l) => l.startsWith('byType,handles.File,'))).toEqual([expect.stringMatching(/,true,\d+,\d+,\d+$/)])
   })
 })
 

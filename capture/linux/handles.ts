@@ -48,14 +48,25 @@ export function typeNameOf(target: string, statTarget: () => { isDirectory(): bo
   return 'Other'
 }
 
-/** `fdinfo/<n>`: `pos:` in decimal, `flags:` in octal (proc(5)); other lines (mnt_id, ino, …) are ignored. */
-export function parseFdinfo(text: string): { openFlags?: number; filePosition?: bigint } {
-  const out: { openFlags?: number; filePosition?: bigint } = {}
-  const pos = /^pos:\s*(\d+)$/m.exec(text)
-  if (pos) out.filePosition = BigInt(pos[1]!)
-  const flags = /^flags:\s*([0-7]+)$/m.exec(text)
-  if (flags) out.openFlags = Number.parseInt(flags[1]!, 8) >>> 0
-  return out
+/**
+ * `fdinfo/<n>`: `pos:` in decimal, `flags:` in octal (proc(5)); other lines (mnt_id, ino, …) are ignored.
+ * Both come first, so parsing stops at `flags:` (a 10k-fd capture parses 10k of these).
+ */
+export function parseFdinfo(text: string, into: { openFlags?: number; filePosition?: bigint } = {}): { openFlags?: number; filePosition?: bigint } {
+  for (let at = 0; at < text.length; ) {
+    const end = text.indexOf('\n', at) >>> 0
+    const line = text.slice(at, Math.min(end, text.length))
+    const colon = line.indexOf(':')
+    const key = line.slice(0, colon)
+    const value = line.slice(colon + 1).trim()
+    if (key === 'pos' && /^\d+$/.test(value)) into.filePosition = BigInt(value)
+    else if (key === 'flags' && /^[0-7]+$/.test(value)) {
+      into.openFlags = Number.parseInt(value, 8) >>> 0
+      break
+    }
+    at = Math.min(end, text.length) + 1
+  }
+  return into
 }
 
 export function readHandles(pid: number, errors: SoftErrors): HandleEntry[] {
@@ -90,7 +101,7 @@ export function readHandles(pid: number, errors: SoftErrors): HandleEntry[] {
         objectName: target,
       }
       try {
-        Object.assign(entry, parseFdinfo(readText(`${infoDir}/${fd}`)))
+        parseFdinfo(readText(`${infoDir}/${fd}`), entry)
       } catch (error) {
         // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
         errors.add('handles', 'readFile', `${infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')

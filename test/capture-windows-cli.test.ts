@@ -155,6 +155,9 @@ describe('the built CLI with PSSNAP_PSS_LIBRARY', () => {
     expect(text.stdout).toMatch(/\n 4242 +8 +2 +notepad\.exe\n/)
     expect(text.stdout).toMatch(/\n 1000 +- +60 +explorer\.exe\n/)
     expect(text.stdout).toContain('app-😀.exe')
+    // The fake's table is fixed, so ps's whole output is a file snapshot like every other verb's (cli-output).
+    await expect(text.stdout).toMatchFileSnapshot('./__snapshots__/cli-output/ps-fake-table.txt')
+    await expect(json.stdout).toMatchFileSnapshot('./__snapshots__/cli-output/ps-fake.json')
   })
 
   it('capture by image name, preset, flags; ambiguous and missing names fail with exit 1', async () => {

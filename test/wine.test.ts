@@ -11,11 +11,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openArchiveFile } from '../reader/node.js'
 import { buildFakePssDll } from './fake-pss/build-dll.js'
 import { caseName, PIPELINE_CASES } from './pipeline-cases.js'
 import { buildWineApp } from './wine/app.js'
 import type { WineCaseResult, WineRunResult } from './wine/run-pipeline.js'
-import { runUnderWine, stopWineserver } from './wine/run-wine.js'
+import { runUnderWine, stopWineserver, type WineRun } from './wine/run-wine.js'
 import { findWineTools, windowsPath } from './wine/tools.js'
 import { fetchWindowsNode, koffiVersion, WINDOWS_NODE_VERSION } from './wine/windows-node.js'
 
@@ -33,6 +34,9 @@ describe.skipIf(skip)(`the pipeline cases in Windows Node ${WINDOWS_NODE_VERSION
   const timings: Record<string, number> = {}
   let result: WineRunResult | undefined
   let byName = new Map<string, WineCaseResult>()
+  /** The built CLI's own runs under Wine (Windows backend on the fake DLL through PSSNAP_PSS_LIBRARY). */
+  const cliRuns = new Map<string, WineRun>()
+  let capturedArchive: string | undefined
 
   beforeAll(async () => {
     if (!found.tools) throw new Error(`PSSNAP_REQUIRE_WINE=1 but ${found.missing.join(', ')} not found`)
@@ -62,6 +66,18 @@ describe.skipIf(skip)(`the pipeline cases in Windows Node ${WINDOWS_NODE_VERSION
     result = JSON.parse(readFileSync(resultFile, 'utf8')) as WineRunResult
     if (result.setupError) throw new Error(`the fake DLL could not be loaded under Wine: ${result.setupError}\n${tail}`)
     byName = new Map(result.cases.map((c) => [c.name, c]))
+    // The CLI as a Windows user runs it: `ps`, capture by image name, selftest, in the prefix made above.
+    const cli = (name: string, args: string[]) =>
+      runUnderWine({ tools, prefix: prefix!, exe: windowsNode.nodeExe, args: [windowsPath(app.cli), ...args], logFile: join(work!, `cli-${name}.log`), timeoutMs: 120_000, cwd: app.dir, env: { PSSNAP_PSS_LIBRARY: windowsPath(app.library) } }).then((r) => {
+        cliRuns.set(name, r)
+      })
+    t = performance.now()
+    capturedArchive = join(work, 'notepad.pssnap')
+    await cli('ps', ['ps', '--json'])
+    await cli('capture', ['capture', 'NOTEPAD', '-o', windowsPath(capturedArchive)])
+    await cli('selftest', ['selftest', '--json'])
+    timings.cliMs = Math.round(performance.now() - t)
+    console.log(`Wine CLI runs (ps, capture, selftest): ${timings.cliMs} ms`)
     console.log(`Wine run: setup ${timings.setupMs} ms (DLL, npm pack, bundle), wine ${timings.wineMs} ms (prefix creation included), cases ${result.cases.reduce((s, c) => s + c.ms, 0)} ms; ${JSON.stringify(result.runtime)}`)
   }, WINE_TIMEOUT_MS + 120_000)
 
@@ -76,6 +92,35 @@ describe.skipIf(skip)(`the pipeline cases in Windows Node ${WINDOWS_NODE_VERSION
 
   it('reported every case of test/pipeline-cases.ts, once, in order', () => {
     expect(result?.cases.map((c) => c.name)).toEqual(PIPELINE_CASES.map(caseName))
+  })
+
+  it('the built CLI lists the fake\'s processes through Toolhelp32 (ps --json)', () => {
+    const run = cliRuns.get('ps')
+    expect(run?.exitCode, run?.log).toBe(0)
+    const listing = JSON.parse(run!.log) as { schema: string; processes: { processId: number; name: string; handleCount?: number }[] }
+    expect(listing.schema).toBe('pssnap.ps/1')
+    expect(listing.processes.map((p) => p.name)).toEqual(expect.arrayContaining(['notepad.exe', 'SvcHost.EXE', 'ドキュメント.exe', 'app-😀.exe']))
+    expect(listing.processes.find((p) => p.processId === 4242)?.handleCount).toBe(8)
+  })
+
+  it('the built CLI captures by image name in any case; the archive written by Windows Node reads back here', async () => {
+    const run = cliRuns.get('capture')
+    expect(run?.exitCode, run?.log).toBe(0)
+    expect(run?.log).toMatch(/^captured pid 4242: 8 handles, 2 threads, 4 regions/)
+    const archive = await openArchiveFile(capturedArchive!)
+    expect(archive.diagnostics).toEqual([])
+    expect(archive.header.target.processId).toBe(4242)
+    expect(archive.header.host).toMatchObject({ platform: 'windows', osVersion: expect.stringMatching(/^\d+\.\d+/) })
+    expect([archive.handles.length, archive.threads.length, archive.vaSpace.length]).toEqual([8, 2, 4])
+  })
+
+  it('the built CLI\'s selftest runs on the win32 path and fails its checks about itself (the fake is not pssnap), exit 1', () => {
+    const run = cliRuns.get('selftest')
+    expect(run?.exitCode, run?.log).toBe(1)
+    const report = JSON.parse(run!.log) as { schema: string; ok: boolean; backend: string; os: { platform: string }; checks: { ok: boolean }[] }
+    expect(report).toMatchObject({ schema: 'pssnap.selftest/1', backend: 'windows', os: { platform: 'win32' } })
+    expect(report.ok).toBe(false)
+    expect(report.checks.some((c) => !c.ok)).toBe(true)
   })
 
   it.each(PIPELINE_CASES.map(caseName))('%s', (name) => {

@@ -15,6 +15,8 @@ export interface WineApp {
   dir: string
   script: string
   library: string
+  /** The built CLI (dist/cli.js, `npm run build` first), beside the same node_modules/koffi. */
+  cli: string
 }
 
 export async function buildWineApp(dir: string, koffiWin32Dir: string, fakeDll: string): Promise<WineApp> {
@@ -40,5 +42,7 @@ export async function buildWineApp(dir: string, koffiWin32Dir: string, fakeDll: 
   cpSync(koffiWin32Dir, join(dir, 'node_modules', '@koromix', 'koffi-win32-x64'), { recursive: true })
   const library = join(dir, 'fakepss.dll')
   cpSync(fakeDll, library)
-  return { dir, script, library }
+  const cli = join(dir, 'cli.js')
+  cpSync(join(PROJECT_DIR, 'dist', 'cli.js'), cli)
+  return { dir, script, library, cli }
 }

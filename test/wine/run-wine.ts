@@ -22,6 +22,8 @@ export interface WineRunOptions {
   logFile: string
   timeoutMs: number
   cwd: string
+  /** Added to the environment Wine passes on to the Windows program. */
+  env?: Record<string, string>
 }
 
 export async function runUnderWine(options: WineRunOptions): Promise<WineRun> {
@@ -33,6 +35,7 @@ export async function runUnderWine(options: WineRunOptions): Promise<WineRun> {
     WINEDLLOVERRIDES: 'mscoree,mshtml=',
     // Node refuses to start on Windows versions it does not support; Wine reports an old one.
     NODE_SKIP_PLATFORM_CHECK: '1',
+    ...options.env,
   }
   // Options meant for the Linux node running the tests (paths, loaders) must not reach the Windows one.
   delete env.NODE_OPTIONS

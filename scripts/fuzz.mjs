@@ -4,11 +4,14 @@
 // that makes no progress for 30 s is a hang, reported with its seed and kept as a regression input.
 // Prints mutations tried, outcomes by error code, the slowest decode (with its seed) and peak memory;
 // exits 1 if anything failed (failing inputs are written to test/fuzz/regressions/ with their seed).
+// `--summary FILE` also writes both phases' summaries as JSON (test/fuzz.test.ts runs CI's 10k this way, so a
+// hang there is caught by this watchdog rather than stalling the test runner).
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, count: { type: 'string' }, 'rss-count': { type: 'string' } } })
+const { values } = parseArgs({ options: { seed: { type: 'string' }, count: { type: 'string' }, 'rss-count': { type: 'string' }, summary: { type: 'string' } } })
 const seed = Number(values.seed ?? Math.floor(Math.random() * 2 ** 31))
 const count = Number(values.count ?? 100_000)
 const rssCount = Number(values['rss-count'] ?? 200)
@@ -85,4 +88,5 @@ if (rss) {
   // V8's heap sizing. The enforced bounds are per decode (run.ts: the memory kept and, on Linux, the RSS
   // rise during the decode alone, each within 4× of the bytes decoded), in the lines above.
 }
+if (values.summary) writeFileSync(values.summary, `${JSON.stringify({ failed, main, rss })}\n`)
 process.exit(failed ? 1 : 0)

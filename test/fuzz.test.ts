@@ -3,12 +3,28 @@
 // ArchiveError with a known code, renderable, the same through validate and a stream, within a generous
 // time, memory kept within 4× the bytes decoded on the large inputs). `npm run fuzz` runs 100,000 and keeps
 // failing inputs under test/fuzz/regressions/, which are replayed here on every run.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { nodeHooks } from '../reader/node.js'
 import { fuzzInputs } from './fuzz/inputs.js'
 import { mutate, repairChecksums } from './fuzz/mutate.js'
 import { loadRegressions } from './fuzz/regressions.js'
-import { checkMutant, decodeOutcome, emptyStats, formatStats, runFuzz } from './fuzz/run.js'
+import { checkMutant, decodeOutcome, emptyStats } from './fuzz/run.js'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+/** What the fuzz child reports per phase (test/fuzz/main.ts), as far as these tests read it. */
+interface FuzzSummary {
+  tried: number
+  outcomes: Record<string, number>
+  diagnostics: Record<string, number>
+  memory: { measured: number }
+  peak: { measured: number }
+  failures: unknown[]
+}
 
 const SEED = 20261125
 const COUNT = 10_000
@@ -34,23 +50,40 @@ describe('mutation fuzzing', () => {
     expect('diagnostics' in repaired.outcome && repaired.outcome.diagnostics.includes('CHECKSUM')).toBe(false)
   })
 
-  it(`${COUNT} mutants: every outcome is an archive or an ArchiveError with a known code`, async () => {
-    // The large fixture (medium, 400 KiB) is decoded ~20 times: enough for the memory measurement, while
-    // the run stays short.
-    const weights = inputs.map((i) => (i.bytes.length > 64 * 1024 ? 0.1 : 1))
-    const stats = await runFuzz({ seed: SEED, count: COUNT, inputs, weights, nodeHooks, hangMs: 10_000, peakRss: process.platform === 'linux' })
-    console.log(formatStats(stats))
-    expect(stats.tried).toBe(COUNT)
-    expect(stats.memory.measured).toBeGreaterThan(5)
-    if (process.platform === 'linux') expect(stats.peak.measured).toBe(stats.memory.measured)
-    // Both broken-checksum and repaired mutants reach deep: archives open with errors, and the payload
-    // and schema layers refuse things, not just the checksum layer.
-    expect(stats.outcomes['opened with errors']).toBeGreaterThan(COUNT / 10)
-    for (const code of ['CHECKSUM', 'BAD_PAYLOAD', 'SCHEMA', 'TRUNCATED', 'BAD_LENGTH']) expect(stats.outcomes[code], code).toBeGreaterThan(0)
-    for (const code of ['DECOMPRESS', 'DEPTH', 'GAP', 'UNKNOWN']) expect(stats.diagnostics[code], code).toBeGreaterThan(0)
-    expect(stats.failures.map((f) => `seed ${f.mutant.seed} (${f.mutant.base}; ${f.mutant.ops.join('; ')}${f.mutant.repaired ? '; CRCs repaired' : ''}): ${f.problem}`)).toEqual([])
-    // ~20 s of CPU on one core; generous for a loaded machine. Not a speed assertion (bench/ has those).
-  }, 300_000)
+  it(`${COUNT} mutants, in a child process behind a watchdog: every outcome is an archive or an ArchiveError with a known code`, async () => {
+    // The same machinery as `npm run fuzz` (scripts/fuzz.mjs), so a decode that never returns is killed after
+    // 30 s and reported with its seed instead of stalling this runner; then the memory phase on medium alone.
+    const dir = mkdtempSync(join(tmpdir(), 'pssnap-fuzz-'))
+    const summaryFile = join(dir, 'summary.json')
+    try {
+      const run = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['scripts/fuzz.mjs', '--seed', String(SEED), '--count', String(COUNT), '--rss-count', '50', '--summary', summaryFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+        let output = ''
+        child.stdout.on('data', (d: Buffer) => (output += d))
+        child.stderr.on('data', (d: Buffer) => (output += d))
+        child.on('error', reject)
+        child.on('close', (code) => resolve({ code, output }))
+      })
+      console.log(run.output)
+      expect(run.code, run.output).toBe(0)
+      const { failed, main, rss } = JSON.parse(readFileSync(summaryFile, 'utf8')) as { failed: boolean; main: FuzzSummary; rss: FuzzSummary }
+      expect(failed).toBe(false)
+      expect(main.tried).toBe(COUNT)
+      expect(main.failures).toEqual([])
+      expect(rss.failures).toEqual([])
+      expect(main.memory.measured).toBeGreaterThan(5)
+      expect(rss.memory.measured).toBeGreaterThan(5)
+      if (process.platform === 'linux') expect(main.peak.measured).toBe(main.memory.measured)
+      // Both broken-checksum and repaired mutants reach deep: archives open with errors, and the payload
+      // and schema layers refuse things, not just the checksum layer.
+      expect(main.outcomes['opened with errors']).toBeGreaterThan(COUNT / 10)
+      for (const code of ['CHECKSUM', 'BAD_PAYLOAD', 'SCHEMA', 'TRUNCATED', 'BAD_LENGTH']) expect(main.outcomes[code], code).toBeGreaterThan(0)
+      for (const code of ['DECOMPRESS', 'DEPTH', 'GAP', 'UNKNOWN']) expect(main.diagnostics[code], code).toBeGreaterThan(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    // ~15 s of CPU on one core; generous for a loaded machine. Not a speed assertion (bench/ has those).
+  }, 600_000)
 })
 
 describe('kept regression inputs (test/fuzz/regressions/)', () => {

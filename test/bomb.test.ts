@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ArchiveError, openArchive, validateArchive } from '../reader/index.js'
 import { nodeHooks, openArchiveFile, validateArchiveFile } from '../reader/node.js'
 import { ArchiveBuilder, Kind, concatBytes, minimalArchiveExpected as X } from './helpers/build-archive.js'
+import { canMeasurePeakRss, peakRise, startPeak } from './helpers/peak-rss.js'
 
 const GIB = 2 ** 30
 const DECLARED = 1024
@@ -42,16 +43,18 @@ setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
 /**
- * Runs `read` and returns how far it raised the process's peak RSS above the RSS before it, and the array
- * buffers still allocated right after it (before any forced collection, so a large temporary shows).
+ * Runs `read` and returns how far it raised RSS at its highest above the RSS before it (Linux; 0 elsewhere),
+ * and the array buffers still allocated right after it (before any forced collection, so a large temporary
+ * shows).
  */
 async function peakGrowth(read: () => Promise<unknown>): Promise<{ rss: number; arrayBuffers: number; result: unknown }> {
   gc()
   const before = process.memoryUsage()
+  const start = canMeasurePeakRss ? startPeak() : 0
   const result = await read().catch((e: unknown) => e)
+  const rss = canMeasurePeakRss ? peakRise(start) : 0
   const after = process.memoryUsage()
-  const peakRss = process.resourceUsage().maxRSS * 1024
-  return { rss: Math.max(0, peakRss - before.rss), arrayBuffers: after.arrayBuffers - before.arrayBuffers, result }
+  return { rss, arrayBuffers: after.arrayBuffers - before.arrayBuffers, result }
 }
 
 const MIB = 1 << 20

@@ -9,7 +9,7 @@
 // - on the larger inputs, the memory a decode keeps (heap + array buffers, measured around a forced GC) and,
 //   on Linux, how far RSS rises during it (the kernel's high-water mark, reset just before) are within 4×
 //   the bytes it decodes (stored bytes, or the declared decoded size of intact compressed frames).
-import { readFileSync, writeFileSync } from 'node:fs'
+import { peakRise, startPeak } from '../helpers/peak-rss.js'
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
 import { ARCHIVE_ERROR_CODES, ArchiveError, archiveInfoToJson, entryToJson, openArchive, validateArchive, type Archive, type FormatHooks } from '../../reader/index.js'
@@ -133,7 +133,7 @@ export async function checkMutant(mutant: Mutant, options: FuzzOptions, stats: F
   }
   const ms = performance.now() - start
   if (peak !== undefined) {
-    const rise = vm('VmHWM') - peak
+    const rise = peakRise(peak)
     const basis = memoryBasis(result.archive, mutant.bytes.length)
     stats.peak.measured++
     if (rise / basis > stats.peak.worstRatio) stats.peak = { measured: stats.peak.measured, worstRatio: rise / basis, seed: mutant.seed, base: mutant.base, riseBytes: rise, basisBytes: basis }
@@ -196,17 +196,6 @@ export function emptyStats(): FuzzStats {
   }
 }
 
-/** A field of /proc/self/status in bytes (VmRSS, VmHWM). */
-function vm(field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))
-  return m ? Number(m[1]) * 1024 : 0
-}
-
-/** Resets the RSS high-water mark to the current RSS; returns that RSS. */
-function startPeak(): number {
-  writeFileSync('/proc/self/clear_refs', '5')
-  return vm('VmRSS')
-}
 
 /** Runs `count` mutants with seeds `seed`, `seed + 1`, …; collects every failure (never stops early). */
 export async function runFuzz(options: FuzzOptions, stats: FuzzStats = emptyStats()): Promise<FuzzStats> {

@@ -1,5 +1,6 @@
-// Typed failures of a capture that could not start, shared by every platform backend. The CLI prints them
-// as `CODE - message` (exit 1); library callers switch on `code`.
+// Typed failures of a capture, shared by every platform backend: a capture that could not start on this
+// process (CaptureFailedError), or no backend able to capture here (CaptureUnavailableError). The CLI prints
+// them as `CODE - message` (exit 1); library callers switch on `code`.
 
 export type CaptureFailureCode = 'NO_SUCH_PROCESS' | 'ACCESS_DENIED' | 'AMBIGUOUS_NAME' | 'BAD_PRESET'
 
@@ -13,4 +14,29 @@ export class CaptureFailedError extends Error {
   ) {
     super(message)
   }
+}
+
+/** UNSUPPORTED_PLATFORM: no backend here; UNSUPPORTED_OPTION: an option of another backend; PSS_UNAVAILABLE: the
+ * library lacks a PSS function (Windows before 8.1, Wine). */
+export type CaptureErrorCode = 'UNSUPPORTED_PLATFORM' | 'UNSUPPORTED_OPTION' | 'PSS_UNAVAILABLE'
+
+export class CaptureUnavailableError extends Error {
+  override name = 'CaptureUnavailableError'
+  constructor(
+    readonly code: CaptureErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Why the Process Snapshotting capture cannot run on this platform (also thrown by the Windows binding when
+ * asked for kernel32 elsewhere). Linux does not use it: captureToFile reads /proc there.
+ */
+export function captureUnavailableReason(platform: string = globalThis.process?.platform ?? 'unknown'): CaptureUnavailableError {
+  if (platform === 'linux') {
+    return new CaptureUnavailableError('UNSUPPORTED_PLATFORM', 'the Process Snapshotting API needs Windows; this is linux, where pssnap captures from /proc instead')
+  }
+  return new CaptureUnavailableError('UNSUPPORTED_PLATFORM', `capture needs Windows (the Process Snapshotting API) or Linux (/proc); this is ${platform}. Archives captured elsewhere can be read here with info, handles, threads, regions, aux, validate and export.`)
 }

@@ -9,22 +9,10 @@
 import type { CaptureError, WriteSummary } from '../format/index.js'
 import type { ProcessSummary } from './process-summary.js'
 
-export { CaptureFailedError, type CaptureFailureCode } from './errors.js'
+import { CaptureUnavailableError, captureUnavailableReason } from './errors.js'
+
+export { CaptureFailedError, CaptureUnavailableError, captureUnavailableReason, type CaptureErrorCode, type CaptureFailureCode } from './errors.js'
 export type { ProcessSummary } from './process-summary.js'
-
-/** UNSUPPORTED_PLATFORM: no backend here; UNSUPPORTED_OPTION: an option of another backend; PSS_UNAVAILABLE: the
- * library lacks a PSS function (Windows before 8.1, Wine). NOT_IMPLEMENTED is no longer thrown (kept for callers). */
-export type CaptureErrorCode = 'UNSUPPORTED_PLATFORM' | 'NOT_IMPLEMENTED' | 'UNSUPPORTED_OPTION' | 'PSS_UNAVAILABLE'
-
-export class CaptureUnavailableError extends Error {
-  override name = 'CaptureUnavailableError'
-  constructor(
-    readonly code: CaptureErrorCode,
-    message: string,
-  ) {
-    super(message)
-  }
-}
 
 /** Which backend runs: by default the one of this platform. */
 export interface BackendSelection {
@@ -56,17 +44,6 @@ export interface CaptureResult {
 
 
 export type BackendName = 'windows' | 'linux'
-
-/**
- * Why the Process Snapshotting capture cannot run on this platform in this build (also thrown by the Windows
- * binding when asked for kernel32 elsewhere). Linux does not use it: captureToFile reads /proc there.
- */
-export function captureUnavailableReason(platform: string = globalThis.process?.platform ?? 'unknown'): CaptureUnavailableError {
-  if (platform === 'linux') {
-    return new CaptureUnavailableError('UNSUPPORTED_PLATFORM', 'the Process Snapshotting API needs Windows; this is linux, where pssnap captures from /proc instead')
-  }
-  return new CaptureUnavailableError('UNSUPPORTED_PLATFORM', `capture needs Windows (the Process Snapshotting API) or Linux (/proc); this is ${platform}. Archives captured elsewhere can be read here with info, handles, threads, regions, aux, validate and export.`)
-}
 
 /** The backend a selection designates, and the PSS library for Windows (undefined: kernel32/ntdll). */
 export function selectBackend(selection: BackendSelection = {}): { name: BackendName; library?: string } {

@@ -5,7 +5,7 @@
 // passes pointers as BigInt, so a typed opaque pointer would add no checking), enums and DWORDs are uint32,
 // ULONG_PTR is `uintptr_t`, and the `HPSS *`, `HPSSWALK *`, `ULONG_PTR *` results are `_Out_` parameters: pass a
 // one-element array and read element 0 after the call.
-import { captureUnavailableReason, CaptureUnavailableError } from '../index.js'
+import { captureUnavailableReason, CaptureUnavailableError } from '../errors.js'
 import type { Koffi, KoffiLibrary, KoffiTypeSpec } from './koffi.js'
 
 /** The DLL the API is bound from unless a test passes another library. */

@@ -1,7 +1,7 @@
 // Which DLLs the Windows backend binds: kernel32.dll and ntdll.dll on Windows, or one explicit library that
 // exports everything (the tests' fake, test/fake-pss/). The defaults are refused off Windows with the same
 // typed error capture gives there.
-import { captureUnavailableReason } from '../index.js'
+import { captureUnavailableReason } from '../errors.js'
 
 export interface WindowsLibraries {
   kernel32: string

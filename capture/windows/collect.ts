@@ -102,8 +102,7 @@ export async function walkAll(pss: Pss, snapshot: PssSnapshot, captureFlags: num
         if (flushed) await flushed
       }
     } finally {
-      const failure = retryRelease(() => pss.walkMarkerFree(marker))
-      if (failure) errors.push(softError(section, failure.error, failure.released ? 'released on the second attempt' : 'the marker stays allocated until pssnap exits'))
+      releaseOrRecord(() => pss.walkMarkerFree(marker), errors, section, 'released on the second attempt', 'the marker stays allocated until pssnap exits')
     }
   }
   return walkMs
@@ -111,19 +110,19 @@ export async function walkAll(pss: Pss, snapshot: PssSnapshot, captureFlags: num
 
 /**
  * Calls a release function (PssFreeSnapshot, PssWalkMarkerFree, CloseHandle) and, when it fails, once more:
- * a release that fails is retried rather than leaked, and the failure is reported either way. Returns
- * undefined when the first call succeeded.
+ * a release that fails is retried rather than leaked, and the failure is recorded either way as a soft error
+ * of `section`, noting `retried` (it worked the second time) or `leaked` (it did not).
  */
-export function retryRelease(free: () => void): { error: unknown; released: boolean } | undefined {
+export function releaseOrRecord(free: () => void, errors: CaptureError[], section: string, retried: string, leaked: string): void {
   try {
     free()
-    return undefined
   } catch (error) {
+    let released = true
     try {
       free()
-      return { error, released: true }
     } catch {
-      return { error, released: false }
+      released = false
     }
+    errors.push(softError(section, error, released ? retried : leaked))
   }
 }

@@ -21,7 +21,7 @@ import { writeArchiveFile } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { pssnapVersion } from '../linux/producer.js'
 import { testOnlyPause } from '../test-pause.js'
-import { queryAll, retryRelease, softError, walkAll, type QueryKey } from './collect.js'
+import { queryAll, releaseOrRecord, walkAll, type QueryKey } from './collect.js'
 import { accessMaskFor, defaultThreadContextFlags, presetFlags, type WindowsPreset } from './flags.js'
 import { loadKoffi } from './koffi.js'
 import { bindProcessCalls, enableDebugPrivilege, type ProcessCalls } from './process.js'
@@ -143,16 +143,15 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
   } finally {
     // The snapshot does not need the process handle: closed now, no later failure can leak it. The pseudo
     // handle of `self` is not closed (closing it does nothing anyway).
-    const failure = target.owned ? retryRelease(() => calls.close(target.handle)) : undefined
-    if (failure) plan.errors.push(softError('process', failure.error, failure.released ? 'closed on the second attempt' : 'the process handle stays open until pssnap exits'))
+    if (target.owned) releaseOrRecord(() => calls.close(target.handle), plan.errors, 'process', 'closed on the second attempt', 'the process handle stays open until pssnap exits')
   }
   timings.captureMs = performance.now() - t
   // Snapshots captured here live in this process: freed through GetCurrentProcess's handle (§2.8).
   // The VA clone handle (if any) is left to PssFreeSnapshot: who owns it is undocumented (§5.6).
   let freed = false
-  const freeSnapshot = () => {
+  const freeSnapshot = (errors: CaptureError[]) => {
     freed = true
-    return retryRelease(() => pss.freeSnapshot(pss.currentProcess, snapshot))
+    releaseOrRecord(() => pss.freeSnapshot(pss.currentProcess, snapshot), errors, 'capture', 'freed on the second attempt', 'the snapshot stays allocated until pssnap exits')
   }
   try {
     t = performance.now()
@@ -169,8 +168,7 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
       async (writer) => {
         walkMs = await walkAll(pss, snapshot, plan.captureFlags, writer, plan.errors, plan.signal)
         // Freed before the epilogue is written, so that a failure to free is recorded in it.
-        const failure = freeSnapshot()
-        if (failure) plan.errors.push(softError('capture', failure.error, failure.released ? 'freed on the second attempt' : 'the snapshot stays allocated until pssnap exits'))
+        freeSnapshot(plan.errors)
         await testOnlyPause('write', plan.signal)
       },
       () => {
@@ -193,8 +191,8 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
       timings: rounded(timings),
     }
   } finally {
-    // A capture that failed or was aborted: the error that stopped it is the one reported.
-    if (!freed) freeSnapshot()
+    // A capture that failed or was aborted: the error that stopped it is the one reported, not a failed free.
+    if (!freed) freeSnapshot([])
   }
 }
 

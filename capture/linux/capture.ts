@@ -85,7 +85,8 @@ export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {})
     })
   if (sections.includes('handles')) result.handles = walk('handles', 'fd', () => readHandles(pid, errors))
   if (sections.includes('threads')) result.threads = walk('threads', 'task', () => readThreads(pid, boot, errors))
-  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', presetReadsRegionSizes(preset) ? 'smaps' : 'maps', () => readRegions(pid, errors, { sizes: presetReadsRegionSizes(preset) }))
+  const sizes = presetReadsRegionSizes(preset)
+  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', sizes ? 'smaps' : 'maps', () => readRegions(pid, errors, { sizes }))
   noteExit(pid, errors)
   const h = result.header
   if (result.handles) h.handleInformation = { handlesCaptured: result.handles.length }

@@ -245,8 +245,8 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
   const writerOptions: WriterOptions = {
     compression: options.compression ?? (chunkCodecs.includes(1) ? 'deflate' : 'none'),
     ...(contextArchitecture ? { contextArchitecture } : {}),
-    // The input's minor: a 1.1 archive keeps its 1.1 columns (a writer that knows only 1.0 ignores this).
-    ...({ formatMinor: Math.min(archive.version.minor, FORMAT_MINOR) } as object),
+    // The input's minor: a 1.1 archive keeps its 1.1 columns (a newer minor's unknowns are dropped above).
+    formatMinor: Math.min(archive.version.minor, FORMAT_MINOR),
   }
 
   const summary: RedactionSummary = {

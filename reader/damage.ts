@@ -1,0 +1,120 @@
+// What an opened archive is missing: one answer for every verb (info, validate, the list verbs, export,
+// redact, diff, trend), so none of them can present a truncated or damaged archive as if it were whole.
+// Platform-free.
+import type { Archive } from './archive.js'
+
+/** The sections of format 1.x this reader knows, in the spec's order. */
+export const KNOWN_SECTIONS = ['handles', 'threads', 'vaSpace', 'auxiliaryPages'] as const
+export type KnownSection = (typeof KNOWN_SECTIONS)[number]
+
+/** What one section holds compared with what the archive says it should. */
+export interface SectionDamage {
+  /** Every entry the archive promised was read, and no error names this section. */
+  complete: boolean
+  entriesRead: number
+  /**
+   * What should be there: the trailer's count, or without a trailer the header's query result
+   * (`handlesCaptured`, `threadsCaptured`, `regionCount`, `auxPagesCaptured`); null when neither says.
+   */
+  entriesExpected: number | null
+  /** Errors naming this section other than the count checks (a chunk skipped for its schema or overlap). */
+  chunksLost: number
+}
+
+/**
+ * `archiveDamage(archive)`: a JSON-able summary of what is missing (spec/JSON.md, "damage").
+ * - `complete`: the trailer is present and consistent, no error diagnostic, every section complete.
+ * - `trailer`: `present` (read and agreeing), `missing` (truncated or its frame lost), `mismatch` (read but
+ *   disagreeing with what was read: counts, frame checksum, offset).
+ * - `sections`: every section the archive captured (listed by the trailer, holding chunks, or with a
+ *   header query result). A section that was not captured is absent: absence is not damage.
+ * - `chunksLost`: chunk frames that failed (checksum, length, payload, schema), whatever their section:
+ *   a frame whose checksum fails cannot say which section it held.
+ * - `diagnostics`: how many error and warning diagnostics were found.
+ */
+export interface ArchiveDamage {
+  complete: boolean
+  trailer: 'present' | 'missing' | 'mismatch'
+  sections: Record<string, SectionDamage>
+  chunksLost: number
+  diagnostics: { errors: number; warnings: number }
+}
+
+const CHUNK_FRAME = 2
+
+/** What the header's query result says a section holds (the count when the trailer is not usable). */
+export function headerExpected(archive: Archive, section: KnownSection): number | undefined {
+  const h = archive.header
+  switch (section) {
+    case 'handles':
+      return h.handleInformation?.handlesCaptured
+    case 'threads':
+      return h.threadInformation?.threadsCaptured
+    case 'vaSpace':
+      return h.vaSpaceInformation?.regionCount
+    case 'auxiliaryPages':
+      return h.auxiliaryPagesInformation?.auxPagesCaptured
+  }
+}
+
+/** The trailer's count for a section, by own property only (section names come from the archive). */
+function trailerCount(archive: Archive, section: string): number | undefined {
+  const counts = archive.trailer?.entryCounts
+  return counts && Object.hasOwn(counts, section) ? counts[section] : undefined
+}
+
+export function archiveDamage(archive: Archive): ArchiveDamage {
+  let errors = 0
+  let warnings = 0
+  let trailerMismatch = false
+  const sectionErrors = new Map<string, number>()
+  for (const d of archive.diagnostics) {
+    if (d.severity === 'warning') warnings++
+    if (d.severity !== 'error') continue
+    errors++
+    if (d.code === 'TRAILER_MISMATCH') trailerMismatch = true
+    if (d.section !== undefined) sectionErrors.set(d.section, (sectionErrors.get(d.section) ?? 0) + 1)
+  }
+  const trailer = !archive.trailer ? 'missing' : trailerMismatch ? 'mismatch' : 'present'
+  let chunksLost = 0
+  for (const f of archive.frames) if (!f.ok && f.kind === CHUNK_FRAME) chunksLost++
+
+  const sections: Record<string, SectionDamage> = {}
+  let allComplete = true
+  const listed = new Set(archive.sectionNames)
+  for (const name of KNOWN_SECTIONS) {
+    const fromHeader = headerExpected(archive, name)
+    if (!listed.has(name) && fromHeader === undefined) continue
+    const entriesRead = archive.section(name)!.length
+    // A section's own errors (GAP, SCHEMA, DUPLICATE) are counted once each; GAP is not a lost chunk.
+    const own = archive.diagnostics.filter((d) => d.severity === 'error' && d.section === name && d.code !== 'GAP' && d.code !== 'TRAILER_MISMATCH').length
+    const expected = archive.trailer ? (trailerCount(archive, name) ?? null) : (fromHeader ?? null)
+    const complete = expected !== null && expected === entriesRead && !sectionErrors.has(name)
+    if (!complete) allComplete = false
+    sections[name] = { complete, entriesRead, entriesExpected: expected, chunksLost: own }
+  }
+  return { complete: allComplete && trailer === 'present' && errors === 0, trailer, sections, chunksLost, diagnostics: { errors, warnings } }
+}
+
+const SECTION_WORDS: Readonly<Record<KnownSection, string>> = { handles: 'handles', threads: 'threads', vaSpace: 'regions', auxiliaryPages: 'aux pages' }
+
+/**
+ * The one human line saying what is missing, or undefined when the archive is complete. `fileLabel` is
+ * shown as given: the caller passes it through the display sanitiser (it may come from a user's path).
+ * Example: `warning: trunc.pssnap is damaged: regions incomplete (185 of 200 entries), trailer missing; results below are partial`.
+ */
+export function damageLine(damage: ArchiveDamage, fileLabel: string): string | undefined {
+  if (damage.complete) return undefined
+  const parts: string[] = []
+  for (const name of KNOWN_SECTIONS) {
+    if (!Object.hasOwn(damage.sections, name)) continue
+    const s = damage.sections[name]!
+    if (s.complete) continue
+    const what = s.entriesExpected === null ? `${s.entriesRead} entries read, count unknown` : `${s.entriesRead} of ${s.entriesExpected} entries`
+    parts.push(`${SECTION_WORDS[name]} incomplete (${what})`)
+  }
+  if (damage.chunksLost) parts.push(`${damage.chunksLost} chunk${damage.chunksLost === 1 ? '' : 's'} lost`)
+  if (damage.trailer !== 'present') parts.push(`trailer ${damage.trailer}`)
+  if (parts.length === 0) parts.push(`${damage.diagnostics.errors} error${damage.diagnostics.errors === 1 ? '' : 's'} (see 'pssnap validate')`)
+  return `warning: ${fileLabel} is damaged: ${parts.join(', ')}; results below are partial`
+}

@@ -17,6 +17,7 @@
 import type { FieldKind } from '../format/fields.js'
 import { NAME_TABLES, parseFlags, type NameTable } from '../format/names.js'
 import { FieldError, resolveField, type AccessOptions, type FieldRef } from './access.js'
+import { compileLinearRegex, RegexRefusal } from './linear-regex.js'
 import { matchText } from './text.js'
 
 export class QueryError extends Error {
@@ -541,14 +542,23 @@ export function compileQuery<T extends object = object>(query: string | QueryNod
         const v = n.value
         let test: (s: string) => boolean
         if (v.type === 'regex') {
-          let re: RegExp
+          // Linear-time matching (reader/linear-regex.ts): a hostile name cannot make a pattern backtrack.
+          let linear: (s: string) => boolean
           try {
-            // g and y make test() stateful; they mean nothing for a match anyway.
-            re = new RegExp(v.source, v.flags.replace(/[gy]/g, ''))
+            linear = compileLinearRegex(v.source, v.flags)
           } catch (err) {
-            throw new QueryError(`expected a valid regular expression (${(err as Error).message})`, v.column, text)
+            if (err instanceof RegexRefusal) throw new QueryError(err.message, v.column, text)
+            throw err
           }
-          test = (s) => re.test(s)
+          const column = v.column
+          test = (s) => {
+            try {
+              return linear(s)
+            } catch (err) {
+              if (err instanceof RegexRefusal) throw new QueryError(err.message, column, text)
+              throw err
+            }
+          }
         } else if (v.type === 'null') {
           throw new QueryError(`expected text or /regex/ after '~'`, v.column, text)
         } else {

@@ -4,7 +4,8 @@
 // both archives; only what differs becomes entry objects.
 import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
-import { ChunkCursor, chunkColumns, countStrings, hiAt, IntSum, loAt, sameIntAt, strAt, u32At, unsignedLess, type ChunkColumns, type IntColumn } from './column-views.js'
+import { ChunkCursor, chunkColumns, countStrings, hiAt, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn, type StrColumn } from './column-views.js'
+import { Matcher } from './diff-matcher.js'
 import type { Section } from './section.js'
 
 const MEM_COMMIT = 0x1000
@@ -124,113 +125,6 @@ export interface DiffOptions {
   nameLimit?: number
 }
 
-/**
- * The earlier snapshot's entries by a primary key (handle value, thread id, base address), each matched at
- * most once, read from the key's column in place. Lookups are binary searches over the key's 32-bit
- * halves in ascending order, starting from where the last match was: archives list handles and regions by
- * ascending key, so a lookup is usually one comparison, and neither a Map of a million entries (its
- * inserts alone cost more than reading every entry) nor a copy of the keys is built. Only an archive whose
- * keys are out of order gets a sorted permutation. A key seen several times (a reused thread id, a damaged
- * archive) keeps every index; `same` picks among them. An absent key never matches.
- */
-class Matcher {
-  private readonly matched: Uint8Array
-  /** Indices in key order; undefined when the archive order already is. */
-  private readonly order: Uint32Array | undefined
-  private readonly cursor: ChunkCursor<KeyChunk>
-  private hint = 0
-  /** Key of the last match (none yet: hi -2, which no key has). */
-  private lastHi = -2
-  private lastLo = 0
-
-  constructor(section: Section<object>, field: string) {
-    const chunks = chunkColumns(section, [field], []).map((c) => ({ start: c.start, count: c.count, key: c.int[field]! }))
-    this.cursor = new ChunkCursor(chunks)
-    const n = section.length
-    this.matched = new Uint8Array(n)
-    let ascending = true
-    let ph = -1
-    let pl = 0
-    for (const { count, key } of chunks) {
-      for (let o = 0; o < count && ascending; o++) {
-        const h = hiAt(key, o)
-        const l = loAt(key, o)
-        if (h < ph || (h === ph && unsignedLess(l, pl))) ascending = false
-        ph = h
-        pl = l
-      }
-    }
-    if (!ascending) {
-      const his = new Float64Array(n)
-      const los = new Float64Array(n)
-      for (const { start, count, key } of chunks) {
-        for (let o = 0; o < count; o++) {
-          his[start + o] = hiAt(key, o)
-          los[start + o] = loAt(key, o) >>> 0
-        }
-      }
-      const order = new Uint32Array(n)
-      for (let i = 0; i < n; i++) order[i] = i
-      // Absent keys (hi -1) first, where no search lands; equal keys in archive order.
-      order.sort((x, y) => his[x]! - his[y]! || los[x]! - los[y]! || x - y)
-      this.order = order
-    }
-  }
-
-  /** The first unmatched index with key (hi, lo) that `same` accepts, now matched; -1 when none (hi -1: no key). */
-  take(hi: number, lo: number, same?: (i: number) => boolean): number {
-    if (hi < 0) return -1
-    const n = this.matched.length
-    let s = this.hint
-    // The hint (just after the last match) is right when it holds the key and is the first of its run: the
-    // entry before it is the last match, so that is when the last match had another key.
-    if (!(s < n && (hi !== this.lastHi || lo !== this.lastLo) && this.compare(s, hi, lo) === 0)) {
-      let low = 0
-      let high = n
-      while (low < high) {
-        const mid = (low + high) >>> 1
-        if (this.compare(mid, hi, lo) < 0) low = mid + 1
-        else high = mid
-      }
-      s = low
-    }
-    for (; s < n && this.compare(s, hi, lo) === 0; s++) {
-      const i = this.order === undefined ? s : this.order[s]!
-      if (this.matched[i]) continue
-      if (same && !same(i)) continue
-      this.matched[i] = 1
-      this.hint = s + 1
-      this.lastHi = hi
-      this.lastLo = lo
-      return i
-    }
-    return -1
-  }
-
-  /** Sign of (key at sorted position s) − (hi, lo). */
-  private compare(s: number, hi: number, lo: number): number {
-    const i = this.order === undefined ? s : this.order[s]!
-    const c = this.cursor.at(i)
-    const h = hiAt(c.key, i - c.start)
-    if (h !== hi) return h < hi ? -1 : 1
-    const l = loAt(c.key, i - c.start)
-    return l === lo ? 0 : unsignedLess(l, lo) ? -1 : 1
-  }
-
-  /** Indices never matched, ascending (archive order). */
-  unmatched(): number[] {
-    const out: number[] = []
-    for (let i = 0; i < this.matched.length; i++) if (!this.matched[i]) out.push(i)
-    return out
-  }
-}
-
-interface KeyChunk {
-  readonly start: number
-  readonly count: number
-  readonly key: IntColumn
-}
-
 /** Who was captured when, from the header. */
 export function snapshotIdentity(archive: Archive): SnapshotIdentity {
   const h = archive.header
@@ -267,8 +161,12 @@ function diffHandles(a: Archive, b: Archive) {
   // Identity is value + type + name. The earlier side's values are the matcher's keys; the later side is
   // read chunk by chunk, and a candidate's type and name are compared in the columns (strings by value,
   // since the two archives' dictionaries differ). Only added and removed handles become objects.
-  const matcher = new Matcher(a.handles, 'handle')
   const earlier = new ChunkCursor(chunkColumns(a.handles, HANDLE_INTS, HANDLE_STRS))
+  const earlierIdentity = (i: number) => {
+    const e = earlier.at(i)
+    return handleIdentity(e.int.objectType, e.str.typeName, e.str.objectName, i - e.start)
+  }
+  const matcher = new Matcher(a.handles, 'handle', earlierIdentity)
   const addedAt: number[] = []
   let unchanged = 0
   for (const c of chunkColumns(b.handles, HANDLE_INTS, HANDLE_STRS)) {
@@ -281,8 +179,9 @@ function diffHandles(a: Archive, b: Archive) {
       const p = i - e.start
       return sameIntAt(e.int.objectType, p, objectType, o) && strAt(e.str.typeName, p) === strAt(typeName, o) && strAt(e.str.objectName, p) === strAt(objectName, o)
     }
+    const identity = () => handleIdentity(objectType, typeName, objectName, o)
     for (; o < c.count; o++) {
-      if (matcher.take(hiAt(handle, o), loAt(handle, o), same) < 0) addedAt.push(c.start + o)
+      if (matcher.take(hiAt(handle, o), loAt(handle, o), same, identity) < 0) addedAt.push(c.start + o)
       else unchanged++
     }
   }
@@ -322,6 +221,11 @@ function diffHandles(a: Archive, b: Archive) {
   return { changes: { added, removed, unchanged }, byType, byName }
 }
 
+/** A handle's identity besides its value, as one string (what `same` compares), for runs of equal values. */
+function handleIdentity(objectType: IntColumn, typeName: StrColumn, objectName: StrColumn, o: number): string {
+  return JSON.stringify([hiAt(objectType, o), loAt(objectType, o), strAt(typeName, o) ?? null, strAt(objectName, o) ?? null])
+}
+
 interface TypeCounts {
   before: number
   after: number
@@ -341,8 +245,12 @@ function compareText(x: string | null, y: string | null): number {
 
 function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
   // A thread id is reused once its thread is gone: the create time tells the two apart.
-  const matcher = new Matcher(a.threads, 'threadId')
   const earlier = new ChunkCursor(chunkColumns(a.threads, ['createTime'], []))
+  const timeIdentity = (c: IntColumn, o: number) => `${hiAt(c, o)}:${loAt(c, o)}`
+  const matcher = new Matcher(a.threads, 'threadId', (i) => {
+    const e = earlier.at(i)
+    return timeIdentity(e.int.createTime, i - e.start)
+  })
   const addedAt: number[] = []
   let unchanged = 0
   for (const c of chunkColumns(b.threads, ['threadId', 'createTime'], [])) {
@@ -352,8 +260,9 @@ function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
       const e = earlier.at(i)
       return sameIntAt(e.int.createTime, i - e.start, createTime, o)
     }
+    const identity = () => timeIdentity(createTime, o)
     for (; o < c.count; o++) {
-      if (matcher.take(hiAt(threadId, o), loAt(threadId, o), same) < 0) addedAt.push(c.start + o)
+      if (matcher.take(hiAt(threadId, o), loAt(threadId, o), same, identity) < 0) addedAt.push(c.start + o)
       else unchanged++
     }
   }

@@ -1,4 +1,4 @@
-// The platform-free HMAC-SHA-256 of reader/redact/hmac.ts against node:crypto and WebCrypto: every message
+// The HMAC-SHA-256 of reader/redact/hmac.ts (@noble/hashes) against node:crypto and WebCrypto: every message
 // length around the 55/56/64-byte padding boundaries, empty, long, and keys shorter and longer than a block.
 import { createHash, createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'

@@ -4,8 +4,10 @@ import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { archiveInfoToJson, entryToJson, genericToJson, kindToJson, validateArchiveFile, type Archive, type Diagnostic, type Json } from '../reader/node.js'
 import { resolveField, sectionId, type FieldRef, type SectionId } from '../reader/access.js'
+import { archiveDamage, damageLine, KNOWN_SECTIONS, sectionCaptured, type ArchiveDamage } from '../reader/damage.js'
+import { safeText } from '../reader/display.js'
 import { compileQuery, filterSection, groupEntries, parseQuery, parseSortKeys, sortEntries, type Predicate } from '../reader/query.js'
-import { csvCells, csvRecord, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
+import { csvCells, csvRecord, displayCell, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
 import { BufferedWriter, CliError, count, fileOutput, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
 import { openForCli } from './open.js'
 
@@ -20,7 +22,44 @@ const LABEL: Readonly<Record<SectionId, [string, string]>> = {
   vaSpace: ['region', 'regions'],
   auxiliaryPages: ['auxiliary page', 'auxiliary pages'],
 }
-const CLI_NAME: Readonly<Record<SectionId, string>> = { handles: 'handles', threads: 'threads', vaSpace: 'regions', auxiliaryPages: 'aux' }
+/** The CLI's name of each archive section; a Map, because the names looked up come from archives (`constructor`). */
+const CLI_NAME = new Map<string, string>([
+  ['handles', 'handles'],
+  ['threads', 'threads'],
+  ['vaSpace', 'regions'],
+  ['auxiliaryPages', 'aux'],
+])
+/** A section name from an archive as the CLI shows it: its CLI name when known, else escaped and cut. */
+const cliName = (section: string): string => CLI_NAME.get(section) ?? safeText(section, { max: NAME_DISPLAY_LENGTH })
+
+/** Code points of an archive-supplied name (section, field, key) shown in a list before it is cut. */
+const NAME_DISPLAY_LENGTH = 128
+/** Items of an archive-supplied list (unknown names, capture errors, diagnostics) shown by `info` before `… and n more`. */
+const LIST_DISPLAY_ITEMS = 50
+
+/** An archive string for a person: escaped and cut (reader/display.ts). Undefined stays undefined. */
+const shown = (text: string | undefined, max?: number): string | undefined => (text === undefined ? undefined : safeText(text, max === undefined ? {} : { max }))
+
+/** At most LIST_DISPLAY_ITEMS archive names, each escaped and cut, then how many were left out. */
+function shownList(names: readonly string[], separator = ', '): string {
+  const head = names.slice(0, LIST_DISPLAY_ITEMS).map((n) => safeText(n, { max: NAME_DISPLAY_LENGTH }))
+  return head.join(separator) + (names.length > head.length ? `${separator}… and ${count(names.length - head.length)} more` : '')
+}
+
+/**
+ * Opens an archive for a reading verb and says on stderr, before any result, when it is damaged or
+ * incomplete (reader/damage.ts), so partial output is never taken for the whole capture.
+ */
+async function openReporting(path: string): Promise<{ archive: Archive; damage: ArchiveDamage }> {
+  const archive = await openForCli(path)
+  const damage = archiveDamage(archive)
+  const line = damageLine(damage, safeText(path))
+  if (line) process.stderr.write(`${styleFor(process.stderr, colorArg).yellow(line)}\n`)
+  return { archive, damage }
+}
+
+/** The exit status of a reading verb that succeeded: 1 with --strict when its input was damaged. */
+const exitFor = (args: Args, damage: ArchiveDamage): number => (args.strict === true && !damage.complete ? 1 : 0)
 
 function out(): Style {
   return styleFor(process.stdout, colorArg)
@@ -40,29 +79,14 @@ const pretty = (value: Json) => `${JSON.stringify(value, null, 2)}\n`
 // ---------------------------------------------------------------- info
 
 /** PROCESS_INFORMATION.PriorityClass values (winbase.h), for display. */
-const PRIORITY_CLASSES: Readonly<Record<number, string>> = {
-  0x20: 'NORMAL',
-  0x40: 'IDLE',
-  0x80: 'HIGH',
-  0x100: 'REALTIME',
-  0x4000: 'BELOW_NORMAL',
-  0x8000: 'ABOVE_NORMAL',
-}
-
-/** What the header's query results say each section should hold, when the trailer is lost. */
-function headerExpected(archive: Archive, section: SectionId): number | undefined {
-  const h = archive.header
-  switch (section) {
-    case 'handles':
-      return h.handleInformation?.handlesCaptured
-    case 'threads':
-      return h.threadInformation?.threadsCaptured
-    case 'vaSpace':
-      return h.vaSpaceInformation?.regionCount
-    case 'auxiliaryPages':
-      return h.auxiliaryPagesInformation?.auxPagesCaptured
-  }
-}
+const PRIORITY_CLASSES = new Map<number, string>([
+  [0x20, 'NORMAL'],
+  [0x40, 'IDLE'],
+  [0x80, 'HIGH'],
+  [0x100, 'REALTIME'],
+  [0x4000, 'BELOW_NORMAL'],
+  [0x8000, 'ABOVE_NORMAL'],
+])
 
 /** Bytes covered by the preamble and every intact frame. */
 function recoveredBytes(archive: Archive): number {
@@ -83,7 +107,8 @@ function block(rows: readonly (readonly [string, string | undefined])[], indent 
 function diagnosticLine(d: Diagnostic, s: Style): string {
   const where = [d.offset !== undefined ? `offset ${d.offset}` : '', d.frame !== undefined ? `frame ${d.frame}` : ''].filter(Boolean).join(', ')
   const sev = d.severity === 'error' ? s.red(d.severity) : d.severity === 'warning' ? s.yellow(d.severity) : s.dim(d.severity)
-  return `${sev} ${d.code} - ${d.message}${where ? ` (${where})` : ''}`
+  // Messages quote names from the archive (unknown keys, columns, sections): escaped when shown.
+  return `${sev} ${safeText(d.code, { max: NAME_DISPLAY_LENGTH })} - ${safeText(d.message)}${where ? ` (${where})` : ''}`
 }
 
 /** Wraps `A|B|C` names into lines of at most `width` characters. */
@@ -105,56 +130,57 @@ function contextFlags(flags: number, arch: string | undefined, s: Style): string
   if (!flags) return 'none'
   const hex = `0x${flags.toString(16)}`
   const names = arch === 'x64' || arch === undefined ? `${formatNamed('CONTEXT_FLAGS_X64', flags).replace(/\|/g, ' ')} ${s.dim(`(${hex})`)}` : hex
-  return `${names}${arch ? `, ${arch} context records` : ''}`
+  return `${names}${arch ? `, ${safeText(arch, { max: NAME_DISPLAY_LENGTH })} context records` : ''}`
 }
 
 export async function info(args: Args): Promise<number> {
   setCommon(args)
   const path = str(args.archive)!
-  const archive = await openForCli(path)
+  const { archive, damage } = await openReporting(path)
   if (args.json) {
-    await write(pretty(archiveInfoToJson(archive)))
-    return 0
+    await write(pretty({ ...archiveInfoToJson(archive), damage }))
+    return exitFor(args, damage)
   }
   const s = out()
   const h = archive.header
   const p = h.processInformation
-  const damaged = !archive.ok || !archive.trailer
+  const damaged = !damage.complete
   const lines: string[] = []
 
   const state = !archive.trailer ? s.red('incomplete (no trailer)') : !archive.ok ? s.red('damaged') : s.green('complete')
-  lines.push(`${s.bold(basename(path))}: pssnap archive, format ${archive.version.major}.${archive.version.minor}, ${formatSize(archive.byteLength)}, ${state}`)
+  lines.push(`${s.bold(safeText(basename(path)))}: pssnap archive, format ${archive.version.major}.${archive.version.minor}, ${formatSize(archive.byteLength)}, ${state}`)
   lines.push('')
 
-  const image = h.target.imagePath ?? p?.imageFileName
+  const image = shown(h.target.imagePath ?? p?.imageFileName)
   const compressed = archive.frames.filter((f) => f.codec !== 0).length
   lines.push(
     block([
-      ['Target', `pid ${h.target.processId}${image ? `  ${image}` : ''}${h.target.architecture ? `  (${h.target.architecture})` : ''}`],
-      ['Producer', `${h.producer.tool} ${h.producer.version}`],
-      ['Host', [h.host.platform, h.host.architecture, h.host.osVersion, h.host.osBuild ? `build ${h.host.osBuild}` : undefined, h.host.machineName].filter(Boolean).join(', ')],
-      ['Started', h.capture.startedAt],
-      ['Finished', archive.epilogue?.finishedAt],
-      ['Preset', h.capture.preset],
+      ['Target', `pid ${h.target.processId}${image ? `  ${image}` : ''}${h.target.architecture ? `  (${shown(h.target.architecture, NAME_DISPLAY_LENGTH)})` : ''}`],
+      ['Producer', `${shown(h.producer.tool, NAME_DISPLAY_LENGTH)} ${shown(h.producer.version, NAME_DISPLAY_LENGTH)}`],
+      ['Host', [h.host.platform, h.host.architecture, h.host.osVersion, h.host.osBuild ? `build ${h.host.osBuild}` : undefined, h.host.machineName].filter(Boolean).map((v) => safeText(v!, { max: NAME_DISPLAY_LENGTH })).join(', ')],
+      ['Started', shown(h.capture.startedAt, NAME_DISPLAY_LENGTH)],
+      ['Finished', shown(archive.epilogue?.finishedAt, NAME_DISPLAY_LENGTH)],
+      ['Preset', shown(h.capture.preset, NAME_DISPLAY_LENGTH)],
       ['Capture flags', `${wrapNames(formatNamed('PSS_CAPTURE_FLAGS', h.capture.captureFlags).replace(/(^|\|)CAPTURE_/g, '$1'))} ${s.dim(`(0x${h.capture.captureFlags.toString(16)})`)}`],
       ['Context flags', contextFlags(h.capture.threadContextFlags, archive.contextArchitecture, s)],
-      ['Redacted', h.redaction ? `${h.redaction.method} at ${h.redaction.redactedAt}: ${h.redaction.fields.join(', ')}${h.redaction.contextsDropped ? ' (thread contexts dropped)' : ''}` : undefined],
+      ['Redacted', h.redaction ? `${shown(h.redaction.method, NAME_DISPLAY_LENGTH)} at ${shown(h.redaction.redactedAt, NAME_DISPLAY_LENGTH)}: ${shownList(h.redaction.fields)}${h.redaction.contextsDropped ? ' (thread contexts dropped)' : ''}` : undefined],
     ]).trimEnd(),
   )
 
   if (p) {
     const size = (v: bigint | undefined, peak?: bigint) => (v === undefined ? undefined : `${formatSize(v)}${peak !== undefined ? ` ${s.dim(`(peak ${formatSize(peak)})`)}` : ''}`)
-    const priority = p.priorityClass === undefined ? undefined : `${PRIORITY_CLASSES[p.priorityClass] ?? `0x${p.priorityClass.toString(16)}`}${p.basePriority !== undefined ? `, base priority ${p.basePriority}` : ''}`
+    const priority = p.priorityClass === undefined ? undefined : `${PRIORITY_CLASSES.get(p.priorityClass) ?? `0x${p.priorityClass.toString(16)}`}${p.basePriority !== undefined ? `, base priority ${p.basePriority}` : ''}`
     lines.push('', s.bold('Process'))
     lines.push(
       block(
         [
-          ['image', p.imageFileName],
+          ['image', shown(p.imageFileName)],
           ['process id', p.processId?.toString()],
           ['parent pid', p.parentProcessId?.toString()],
           ['created', p.createTime !== undefined ? formatTime(p.createTime) || 'not set' : undefined],
           ['exited', p.exitTime ? formatTime(p.exitTime) : undefined],
-          ['handles / threads', `${count(archive.handles.length)} / ${count(archive.threads.length)}`],
+          // Absent is not zero: a section the capture did not ask for is "not captured".
+          ['handles / threads', `${sectionCaptured(archive, 'handles') ? count(archive.handles.length) : 'not captured'} / ${sectionCaptured(archive, 'threads') ? count(archive.threads.length) : 'not captured'}`],
           ['priority class', priority],
           ['base priority', p.priorityClass === undefined ? p.basePriority?.toString() : undefined], // Linux: nice, no class
           ['private usage', size(p.privateUsage)],
@@ -173,19 +199,15 @@ export async function info(args: Args): Promise<number> {
   }
 
   // Sections: entries read, and what the trailer (or, without one, the header) says there should be.
-  const names = archive.sectionNames.length ? archive.sectionNames : []
-  const rows = (['handles', 'threads', 'vaSpace', 'auxiliaryPages'] as const)
-    .filter((n) => names.includes(n) || headerExpected(archive, n) !== undefined)
-    .map((n) => {
-      const got = archive.section(n)!.length
-      const expected = archive.trailer?.entryCounts[n] ?? (damaged ? headerExpected(archive, n) : undefined)
-      return { n, got, expected }
-    })
+  const rows = KNOWN_SECTIONS.filter((n) => Object.hasOwn(damage.sections, n)).map((n) => {
+    const { entriesRead: got, entriesExpected } = damage.sections[n]!
+    return { n, got, expected: entriesExpected ?? undefined }
+  })
   lines.push('', s.bold('Sections'))
   if (rows.length === 0) lines.push('  none')
-  const nameWidth = Math.max(...rows.map((r) => `${CLI_NAME[r.n]} (${r.n})`.length), 0)
+  const nameWidth = Math.max(...rows.map((r) => `${cliName(r.n)} (${r.n})`.length), 0)
   for (const r of rows) {
-    const label = CLI_NAME[r.n] === r.n ? r.n : `${CLI_NAME[r.n]} (${r.n})`
+    const label = cliName(r.n) === r.n ? r.n : `${cliName(r.n)} (${r.n})`
     const missing = r.expected !== undefined && r.expected !== r.got
     lines.push(`  ${label.padEnd(nameWidth)}  ${count(r.got).padStart(7)}${missing ? s.red(` of ${count(r.expected!)} expected`) : ''}`)
   }
@@ -196,39 +218,42 @@ export async function info(args: Args): Promise<number> {
     block([
       ['Integrity', archive.ok && archive.trailer ? s.green('every checksum verified, nothing missing') : s.red(`${plural(archive.diagnostics.filter((d) => d.severity === 'error').length, 'error')}: see Diagnostics and Recovery below`)],
       ['Storage', `${plural(archive.frames.length, 'frame')}, ${compressed === 0 ? 'uncompressed' : compressed === archive.frames.length ? 'deflate' : `deflate (${compressed} of ${archive.frames.length} frames)`}`],
-      ['Timings', timings && Object.keys(timings).length ? Object.entries(timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${Number(v.toFixed(3))} ms`).join(', ') : undefined],
+      ['Timings', timings && Object.keys(timings).length ? shownList(Object.entries(timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${Number(v.toFixed(3))} ms`)) : undefined],
       ['Performance', h.performanceCounters ? `total ${count(h.performanceCounters.totalCycleCount)} cycles, wall clock ${count(h.performanceCounters.totalWallClockPeriod)} (µs or 100 ns: the unit is documented inconsistently)` : undefined],
     ]).trimEnd(),
   )
 
   const errors = archive.captureErrors
+  const more = (total: number, what: string) => (total > LIST_DISPLAY_ITEMS ? [s.dim(`  … and ${count(total - LIST_DISPLAY_ITEMS)} more ${what} (see --json)`)] : [])
   if (errors.length) {
     lines.push('', s.bold(`Capture errors (${errors.length})`))
-    for (const e of errors) lines.push(`  ${CLI_NAME[e.section as SectionId] ?? e.section}: ${e.operation} failed with ${e.name ? `${e.name} (${e.code})` : `error ${e.code}`}: ${e.message}`)
+    for (const e of errors.slice(0, LIST_DISPLAY_ITEMS)) lines.push(`  ${cliName(e.section)}: ${safeText(e.operation, { max: NAME_DISPLAY_LENGTH })} failed with ${e.name ? `${safeText(e.name, { max: NAME_DISPLAY_LENGTH })} (${e.code})` : `error ${e.code}`}: ${safeText(e.message)}`)
+    lines.push(...more(errors.length, 'capture errors'))
   }
   if (archive.diagnostics.length) {
     lines.push('', s.bold(`Diagnostics (${archive.diagnostics.length})`))
-    for (const d of archive.diagnostics) lines.push(`  ${diagnosticLine(d, s)}`)
+    for (const d of archive.diagnostics.slice(0, LIST_DISPLAY_ITEMS)) lines.push(`  ${diagnosticLine(d, s)}`)
+    lines.push(...more(archive.diagnostics.length, 'diagnostics'))
   }
   const u = archive.unknown
   const unknownKinds = Object.entries(u.frameKinds)
   if (u.fields.length || u.sections.length || unknownKinds.length) {
     lines.push('', s.bold('Unknown content') + s.dim(' (from a newer writer; kept, not interpreted)'))
-    if (u.sections.length) lines.push(`  sections: ${u.sections.join(', ')}`)
-    if (unknownKinds.length) lines.push(`  frame kinds: ${unknownKinds.map(([k, n]) => `${k} (${n})`).join(', ')}`)
-    if (u.fields.length) lines.push(`  fields: ${u.fields.join(', ')}`)
+    if (u.sections.length) lines.push(`  sections: ${shownList(u.sections)}`)
+    if (unknownKinds.length) lines.push(`  frame kinds: ${shownList(unknownKinds.map(([k, n]) => `${k} (${n})`))}`)
+    if (u.fields.length) lines.push(`  fields: ${shownList(u.fields)}`)
   }
   if (damaged) {
     const rec = recoveredBytes(archive)
     const lost = rows.filter((r) => r.expected !== undefined && r.expected !== r.got)
     lines.push('', s.bold('Recovery'))
     lines.push(`  recovered ${count(rec)} of ${count(archive.byteLength)} bytes (${percent(rec, archive.byteLength)}) in ${plural(archive.frames.filter((f) => f.ok).length, 'intact frame')}`)
-    lines.push(`  entries read: ${rows.map((r) => `${CLI_NAME[r.n]} ${count(r.got)}${r.expected !== undefined ? ` of ${count(r.expected)}` : ''}`).join(', ') || 'none'}`)
+    lines.push(`  entries read: ${rows.map((r) => `${cliName(r.n)} ${count(r.got)}${r.expected !== undefined ? ` of ${count(r.expected)}` : ''}`).join(', ') || 'none'}`)
     if (!archive.trailer) lines.push(s.dim(`  the trailer is missing: expected counts come from the header's query results${lost.length ? '' : ''}`))
-    lines.push(s.dim(`  run 'pssnap validate ${path}' for the full report`))
+    lines.push(s.dim(`  run 'pssnap validate ${safeText(path)}' for the full report`))
   }
   await write(lines.join('\n') + '\n')
-  return 0
+  return exitFor(args, damage)
 }
 
 // ---------------------------------------------------------------- handles, threads, regions, aux
@@ -244,7 +269,10 @@ export async function list(cliSection: string, args: Args): Promise<number> {
   // Syntax errors first: instant, before a large archive is read.
   const tree = where === undefined ? undefined : parseQuery(where)
   const limit = typeof args.limit === 'number' ? args.limit : undefined
-  const archive = await openForCli(str(args.archive)!)
+  const path = str(args.archive)!
+  const { archive, damage } = await openReporting(path)
+  const captured = sectionCaptured(archive, id)
+  const csv = { raw: args['csv-raw'] === true }
   const options = { section: id, ...(archive.contextArchitecture ? { contextArchitecture: archive.contextArchitecture } : {}) }
   const predicate: Predicate | undefined = tree && where !== undefined ? compileQuery(where, options) : undefined
   const sortKeys = str(args.sort) === undefined ? [] : parseSortKeys(str(args.sort)!)
@@ -253,6 +281,9 @@ export async function list(cliSection: string, args: Args): Promise<number> {
   const groupBy = str(args['group-by'])
   const mode = args.json ? 'json' : args.ndjson ? 'ndjson' : args.csv ? 'csv' : 'table'
   const [one, many] = LABEL[id]
+  // Absent is not zero: a section the capture did not ask for is said so, not listed as empty.
+  if (!captured && mode !== 'table') process.stderr.write(`note: ${safeText(path)} holds no ${many}: they were not captured\n`)
+  const incomplete = captured && Object.hasOwn(damage.sections, id) && !damage.sections[id]!.complete ? damage.sections[id]! : undefined
   const columns = groupBy === undefined && (mode === 'table' || mode === 'csv') ? selectColumns(id, str(args.columns), { ...options, present: sec.fields }) : []
 
   if (groupBy !== undefined) {
@@ -262,8 +293,8 @@ export async function list(cliSection: string, args: Args): Promise<number> {
     let groups = groupEntries(matches, keyField.path, { ...options, ...(sumField ? { sumPath: sumField.path } : {}) })
     const total = groups.length
     if (limit !== undefined) groups = groups.slice(0, limit)
-    await renderGroups(id, keyField, sumField, groups, mode, { total, matched: matches.length, sectionLength: sec.length, where, one, many })
-    return 0
+    await renderGroups(id, keyField, sumField, groups, mode, { total, matched: matches.length, sectionLength: sec.length, where, one, many, captured, damage, csvRaw: csv.raw })
+    return exitFor(args, damage)
   }
 
   // Every match is counted (for the footer); only the first `limit` are kept unless sorting needs all.
@@ -282,27 +313,31 @@ export async function list(cliSection: string, args: Args): Promise<number> {
   switch (mode) {
     case 'json': {
       const w = new BufferedWriter(stdoutOutput())
-      await w.write(`{"schema":"pssnap.entries/1","section":${JSON.stringify(id)},"count":${entries.length},"entries":[`)
+      await w.write(`{"schema":"pssnap.entries/1","section":${JSON.stringify(id)},"captured":${captured},"damage":${JSON.stringify(damage)},"count":${entries.length},"entries":[`)
       for (let i = 0; i < entries.length; i++) await w.write(`${i ? ',' : ''}\n${JSON.stringify(entryToJson(id, entries[i]!, ctx ? { contextArchitecture: ctx } : {}))}`)
       await w.write(`${entries.length ? '\n' : ''}]}\n`)
       await w.flush()
-      return 0
+      return exitFor(args, damage)
     }
     case 'ndjson': {
       const w = new BufferedWriter(stdoutOutput())
       for (const e of entries) await w.write(`${JSON.stringify(entryToJson(id, e, ctx ? { contextArchitecture: ctx } : {}))}\n`)
       await w.flush()
-      return 0
+      return exitFor(args, damage)
     }
     case 'csv': {
       const w = new BufferedWriter(stdoutOutput())
-      await w.write(csvRecord(columns.map((c) => c.label)))
-      for (const e of entries) await w.write(csvRecord(csvCells(columns, e)))
+      await w.write(csvRecord(columns.map((c) => c.label), csv))
+      for (const e of entries) await w.write(csvRecord(csvCells(columns, e), csv))
       await w.flush()
-      return 0
+      return exitFor(args, damage)
     }
     default: {
       const s = out()
+      if (!captured) {
+        await write(`${s.dim(`${many} not captured in this archive (capture flags 0x${archive.header.capture.captureFlags.toString(16)})`)}\n`)
+        return 0
+      }
       const layout = tableLayout(columns, entries)
       const w = new BufferedWriter(stdoutOutput())
       await w.write(`${s.bold(tableHeader(columns, layout))}\n`)
@@ -313,11 +348,16 @@ export async function list(cliSection: string, args: Args): Promise<number> {
           : where !== undefined
             ? `${count(matched)} of ${plural(sec.length, one, many)} match`
             : plural(sec.length, one, many)
-      await w.write(`${s.dim(summary)}\n`)
+      await w.write(`${s.dim(summary)}${incomplete ? s.red(` ${incompleteNote(incomplete)}`) : ''}\n`)
       await w.flush()
-      return 0
+      return exitFor(args, damage)
     }
   }
+}
+
+/** `(incomplete: 185 of 200 entries read)`: what a table's footer adds when its section is damaged. */
+function incompleteNote(section: { entriesRead: number; entriesExpected: number | null }): string {
+  return section.entriesExpected === null ? '(incomplete: the archive is damaged, the full count is unknown)' : `(incomplete: ${count(section.entriesRead)} of ${count(section.entriesExpected)} entries read)`
 }
 
 interface GroupContext {
@@ -327,6 +367,9 @@ interface GroupContext {
   where: string | undefined
   one: string
   many: string
+  captured: boolean
+  damage: ArchiveDamage
+  csvRaw: boolean
 }
 
 async function renderGroups(id: SectionId, key: FieldRef, sum: FieldRef | undefined, groups: ReturnType<typeof groupEntries>, mode: string, ctx: GroupContext): Promise<void> {
@@ -336,16 +379,21 @@ async function renderGroups(id: SectionId, key: FieldRef, sum: FieldRef | undefi
   const groupJson = (g: (typeof groups)[number]) => ({ key: keyJson(g.key), count: g.count, ...(sum ? { sum: sumJson(g.sum) } : {}) })
   switch (mode) {
     case 'json':
-      await write(pretty({ schema: 'pssnap.groups/1', section: id, groupBy: key.path, sum: sum?.path ?? null, count: groups.length, groups: groups.map(groupJson) }))
+      await write(pretty({ schema: 'pssnap.groups/1', section: id, captured: ctx.captured, damage: ctx.damage, groupBy: key.path, sum: sum?.path ?? null, count: groups.length, groups: groups.map(groupJson) }))
       return
     case 'ndjson':
       await write(groups.map((g) => `${JSON.stringify(groupJson(g))}\n`).join(''))
       return
     case 'csv':
-      await write(csvRecord([key.path, 'count', ...(sumLabel ? [sumLabel] : [])]) + groups.map((g) => csvRecord([formatValue(key, g.key, { mode: 'csv' }), String(g.count), ...(sum ? [formatValue(sum, g.sum, { mode: 'csv' })] : [])])).join(''))
+      const csv = { raw: ctx.csvRaw }
+      await write(csvRecord([key.path, 'count', ...(sumLabel ? [sumLabel] : [])], csv) + groups.map((g) => csvRecord([formatValue(key, g.key, { mode: 'csv' }), String(g.count), ...(sum ? [formatValue(sum, g.sum, { mode: 'csv' })] : [])], csv)).join(''))
       return
     default: {
       const s = out()
+      if (!ctx.captured) {
+        await write(`${s.dim(`${ctx.many} not captured in this archive`)}\n`)
+        return
+      }
       const countRef: FieldRef = { path: 'count', dtype: 'u32', kind: 'int', get: (g) => (g as { count: number }).count }
       const columns: TableColumn[] = [
         { label: key.path, field: { ...key, get: (g) => (g as { key: unknown }).key } },
@@ -355,7 +403,8 @@ async function renderGroups(id: SectionId, key: FieldRef, sum: FieldRef | undefi
       const table = renderTable(columns, tableRows(columns, groups), { header: s.bold })
       const shown = groups.length < ctx.total ? `showing ${count(groups.length)} of ${count(ctx.total)} groups` : plural(ctx.total, 'group')
       const of = ctx.where !== undefined ? `${count(ctx.matched)} matching ${ctx.many} (of ${count(ctx.sectionLength)})` : plural(ctx.sectionLength, ctx.one, ctx.many)
-      await write(`${table}${s.dim(`${shown}, ${of}`)}\n`)
+      const section = Object.hasOwn(ctx.damage.sections, id) ? ctx.damage.sections[id]! : undefined
+      await write(`${table}${s.dim(`${shown}, ${of}`)}${section && !section.complete ? s.red(` ${incompleteNote(section)}`) : ''}\n`)
     }
   }
 }
@@ -374,9 +423,9 @@ function inSectionOrder<T>(entries: [string, T][]): [string, T][] {
 function unknownSummary(u: { frameKinds: Record<number, number>; sections: string[]; fields: string[] }): string {
   const kinds = Object.entries(u.frameKinds)
   return [
-    u.sections.length ? `sections ${u.sections.join(', ')}` : '',
-    kinds.length ? `frame kinds ${kinds.map(([k, n]) => `${k} (${plural(n, 'frame')})`).join(', ')}` : '',
-    u.fields.length ? `fields ${u.fields.join(', ')}` : '',
+    u.sections.length ? `sections ${shownList(u.sections)}` : '',
+    kinds.length ? `frame kinds ${shownList(kinds.map(([k, n]) => `${k} (${plural(n, 'frame')})`))}` : '',
+    u.fields.length ? `fields ${shownList(u.fields)}` : '',
   ]
     .filter(Boolean)
     .join('; ')
@@ -386,7 +435,7 @@ export async function validate(args: Args): Promise<number> {
   setCommon(args)
   const path = str(args.archive)!
   const st = await stat(path)
-  if (st.isDirectory()) throw new CliError('EISDIR', `'${path}' is a directory, not an archive`)
+  if (st.isDirectory()) throw new CliError('EISDIR', `'${safeText(path)}' is a directory, not an archive`)
   const size = st.size
   const report = await validateArchiveFile(path)
   // A fatal problem (not an archive, damaged header) ends reading before the byte count is known.
@@ -417,12 +466,12 @@ export async function validate(args: Args): Promise<number> {
   // Sections of a newer minor are listed as unknown, not as recoverable with 0 entries.
   const known = Object.entries(report.entries).filter(([k]) => !report.unknown.sections.includes(k))
   const verdict = report.ok ? s.green('OK') : report.version ? s.red('DAMAGED') : s.red('NOT READABLE')
-  lines.push(`${s.bold(basename(path))}: ${verdict}${version ? `, format ${version}` : ''}`)
+  lines.push(`${s.bold(safeText(basename(path)))}: ${verdict}${version ? `, format ${version}` : ''}`)
   lines.push(
     block(
       [
         ['frames checked', `${count(report.frames.length)}${bad ? s.red(` (${bad} bad)`) : ''}${report.hasTrailer ? ', trailer present' : s.red(', no trailer')}`],
-        ['recoverable', known.length ? inSectionOrder(known).map(([k, n]) => `${CLI_NAME[k as SectionId] ?? k} ${count(n)}`).join(', ') : 'no entries'],
+        ['recoverable', known.length ? inSectionOrder(known).map(([k, n]) => `${cliName(k)} ${count(n)}`).join(', ') : 'no entries'],
         ['recovered bytes', `${count(report.recoveredBytes)} of ${count(report.byteLength)} (${percent(report.recoveredBytes, report.byteLength)})`],
         ['unknown', unknownSummary(report.unknown)],
         ['diagnostics', report.diagnostics.length ? ['error', 'warning', 'info'].map((sev) => [sev, report.diagnostics.filter((d) => d.severity === sev).length] as const).filter(([, n]) => n).map(([sev, n]) => plural(n, sev)).join(', ') : 'none'],
@@ -453,7 +502,8 @@ export async function exportArchive(args: Args): Promise<number> {
   if (where !== undefined) parseQuery(where)
   const includeBlobs = Boolean(args['include-blobs'])
 
-  const archive = await openForCli(str(args.archive)!)
+  const { archive, damage } = await openReporting(str(args.archive)!)
+  const csv = { raw: args['csv-raw'] === true }
   const ctx = archive.contextArchitecture
   const sections = ids ?? (archive.sectionNames as SectionId[])
   const options = { ...(ctx ? { contextArchitecture: ctx } : {}) }
@@ -469,7 +519,7 @@ export async function exportArchive(args: Args): Promise<number> {
   try {
     switch (format) {
       case 'json': {
-        await w.write(`{"schema":"pssnap.export/1",\n"info":${JSON.stringify(archiveInfoToJson(archive))},\n"sections":{`)
+        await w.write(`{"schema":"pssnap.export/1",\n"damage":${JSON.stringify(damage)},\n"info":${JSON.stringify(archiveInfoToJson(archive))},\n"sections":{`)
         let firstSection = true
         for (const id of sections) {
           await w.write(`${firstSection ? '' : ','}\n${JSON.stringify(id)}:[`)
@@ -488,8 +538,8 @@ export async function exportArchive(args: Args): Promise<number> {
         for (const id of sections) await each(id, (e) => w.write(`${JSON.stringify({ section: id, ...entryToJson(id, e, jsonOptions) })}\n`))
         break
       case 'csv':
-        await w.write(csvRecord(columns.map((c) => c.label)))
-        await each(sections[0]!, (e) => w.write(csvRecord(csvCells(columns, e, { includeBlobs }))))
+        await w.write(csvRecord(columns.map((c) => c.label), csv))
+        await each(sections[0]!, (e) => w.write(csvRecord(csvCells(columns, e, { includeBlobs }), csv)))
         break
     }
     await w.flush()
@@ -499,8 +549,8 @@ export async function exportArchive(args: Args): Promise<number> {
     throw error
   }
   if (str(args.output) !== undefined && process.stderr.isTTY) {
-    const n = sections.map((id) => `${CLI_NAME[id]} ${count(section(archive, id).length)}`).join(', ')
-    process.stderr.write(`${styleFor(process.stderr, colorArg).dim(`wrote ${str(args.output)} (${format}${n ? `: ${n}` : ''})`)}\n`)
+    const n = sections.map((id) => `${cliName(id)} ${count(section(archive, id).length)}`).join(', ')
+    process.stderr.write(`${styleFor(process.stderr, colorArg).dim(`wrote ${safeText(str(args.output)!)} (${format}${n ? `: ${n}` : ''})`)}\n`)
   }
-  return 0
+  return exitFor(args, damage)
 }

@@ -70,7 +70,7 @@ export async function diff(args: Args): Promise<number> {
   const err = styleFor(process.stderr, color)
   // Loud: JSON goes to a program, so the warnings go to stderr too; a table shows them at its top.
   if (args.json || args.csv) for (const line of warningLines(result.warnings, err)) process.stderr.write(`${line}\n`)
-  if (args.csv) await write([DIFF_CSV_COLUMNS, ...diffToCsvRows(result, limit !== undefined ? { limit } : {})].map(csvRecord).join(''))
+  if (args.csv) await write([DIFF_CSV_COLUMNS, ...diffToCsvRows(result, limit !== undefined ? { limit } : {})].map((r) => csvRecord(r, { raw: args['csv-raw'] === true })).join(''))
   else if (args.json) {
     const ctx = b.contextArchitecture ?? a.contextArchitecture
     await write(pretty(diffToJson(result, { ...(limit !== undefined ? { limit } : {}), ...(gates.length ? { crossed } : {}), ...(ctx ? { contextArchitecture: ctx } : {}) })))
@@ -186,7 +186,7 @@ export async function trend(args: Args): Promise<number> {
   const result = trendArchives(inputs)
   const err = styleFor(process.stderr, colorOf(args))
   for (const w of result.warnings) process.stderr.write(`${err.yellow(err.bold('warning'))} ${w.code} - ${result.points[w.point]?.label ?? w.point}: ${w.message}\n`)
-  if (args.csv) await write(trendToCsvRows(result).map(csvRecord).join(''))
+  if (args.csv) await write(trendToCsvRows(result).map((r) => csvRecord(r, { raw: args['csv-raw'] === true })).join(''))
   else if (args.json) await write(pretty(trendToJson(result)))
   else await write(renderTrend(result, styleFor(process.stdout, colorOf(args))))
   return 0

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import yargs, { type Argv } from 'yargs'
 import { hideBin } from 'yargs/helpers'
+import { safeText } from '../reader/display.js'
 import { styleFor } from './io.js'
 
 class UsageError extends Error {
@@ -38,6 +39,9 @@ const OUTPUT_OPTIONS = {
   csv: { type: 'boolean', description: 'CSV (RFC 4180) with a header row' },
 } as const
 
+/** CSV cells that a spreadsheet would run as formulas get a leading ' unless this is given (spec/JSON.md, CSV). */
+const CSV_RAW_OPTION = { 'csv-raw': { type: 'boolean', description: "CSV cells exactly as stored: no ' before cells starting with = + - @ TAB CR (for pipelines, not spreadsheets)" } } as const
+
 const WHERE_HELP = `--where: comparisons on any field, combined with and / or / not and parentheses:
   field = value   != < <= > >=      field ~ text   field ~ /regex/i   field !~ …
   field in (a, b, c)   field not in (…)   field has FLAG   field = null
@@ -58,6 +62,7 @@ function listCommand(y: Argv, what: string): Argv {
       'group-by': { type: 'string', alias: 'g', description: 'count entries per value of a field', requiresArg: true },
       sum: { type: 'string', description: 'with --group-by: also sum this field per group', requiresArg: true },
       ...OUTPUT_OPTIONS,
+      ...CSV_RAW_OPTION,
     })
     .conflicts({ json: ['ndjson', 'csv'], ndjson: 'csv' })
     .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
@@ -82,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     .options({
       verbose: { type: 'boolean', description: 'show stack traces of failures', global: true },
       color: { type: 'boolean', description: 'colour output on a terminal (--no-color to disable)', global: true },
+      strict: { type: 'boolean', description: 'exit 1 when an archive read is damaged or incomplete (its output is still written, and a warning says what is missing)', global: true },
     })
     .command(
       'info <archive>',
@@ -142,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
             columns: { type: 'string', alias: 'c', description: "CSV columns: a,b,c (default: all)", requiresArg: true },
             output: { type: 'string', alias: 'o', description: 'write to a file (atomically: temp file + rename) instead of stdout', requiresArg: true },
             'include-blobs': { type: 'boolean', description: 'include thread contexts and page contents as base64' },
+            ...CSV_RAW_OPTION,
           })
           .check((a) => {
             const sections = typeof a.section === 'string' ? a.section.split(',').filter((x) => x.trim()) : []
@@ -168,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
             'fail-on': { type: 'string', array: true, description: 'exit 3 when a metric grows by at least this: handles+100, handles.File+10, threads+5, private+50MB, committed+1GB, regions+20, modules+1', requiresArg: true },
             details: { type: 'boolean', description: 'list every changed entry (tables show 20 per list by default) and the performance counters' },
             limit: { type: 'number', alias: 'n', description: 'at most N entries per list (also in JSON)', requiresArg: true },
+            ...CSV_RAW_OPTION,
           })
           .conflicts('json', 'csv')
           .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
@@ -182,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('archives', { type: 'string', array: true, description: 'archives of one process, in any order (sorted by capture time)', demandOption: true })
-          .options({ json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/1)' }, csv: { type: 'boolean', description: 'CSV with a header row: one row per series, one column per snapshot (spec/JSON.md)' } })
+          .options({ json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/1)' }, csv: { type: 'boolean', description: 'CSV with a header row: one row per series, one column per snapshot (spec/JSON.md)' }, ...CSV_RAW_OPTION })
           .conflicts('json', 'csv')
           .example('$0 trend snap-*.pssnap', 'handles, threads and memory over time; leak verdict with its evidence')
           .example('$0 trend snap-*.pssnap --csv > growth.csv', 'every series as a spreadsheet row'),
@@ -267,7 +275,7 @@ export async function main(argv: string[]): Promise<number> {
     colorWanted = args.color as boolean | undefined
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`${error.usage}\n\n${error.message}\n`)
+      process.stderr.write(`${error.usage}\n\n${safeText(error.message)}\n`)
       return 2
     }
     return report(error, verbose, colorWanted)
@@ -298,8 +306,9 @@ function report(error: unknown, verbose: boolean, color: boolean | undefined): n
     const q = e as Error & { query: string; column: number }
     if (q.query) message += `\n  ${q.query}\n  ${' '.repeat(Math.max(0, q.column - 1))}^`
   }
-  process.stderr.write(`${head} - ${message}\n`)
-  if (verbose) process.stderr.write(`${e.stack ?? ''}\n`)
+  // Messages quote archive strings (a QueryError's value, an unknown name): one line, escaped and cut.
+  process.stderr.write(`${head} - ${message.split('\n').map((line) => safeText(line)).join('\n')}\n`)
+  if (verbose) process.stderr.write(`${(e.stack ?? '').split('\n').map((line) => safeText(line, { max: 4096 })).join('\n')}\n`)
   else if (code === 'INTERNAL') process.stderr.write('(this is a bug in pssnap; run again with --verbose for the stack trace)\n')
   // An InterruptedError (cli/interrupt.ts) carries 130 / 143.
   const exitCode = (e as { exitCode?: unknown }).exitCode

@@ -62,10 +62,15 @@ export const CONTEXT_LAYOUTS: Readonly<Record<string, ContextLayout>> = {
   },
 }
 
+/** The CONTEXT layout of an architecture; own properties only, since the name comes from an archive (`constructor`, `__proto__`). */
+export function contextLayout(architecture: string | undefined): ContextLayout | undefined {
+  return architecture !== undefined && Object.hasOwn(CONTEXT_LAYOUTS, architecture) ? CONTEXT_LAYOUTS[architecture] : undefined
+}
+
 /** Decoded registers (bigint), or undefined for an unknown architecture or a blob too short for it. */
 export function decodeRegisters(context: Uint8Array | undefined, architecture: string | undefined): Record<string, bigint> | undefined {
   if (!context || !architecture) return undefined
-  const layout = CONTEXT_LAYOUTS[architecture]
+  const layout = contextLayout(architecture)
   if (!layout || context.length < layout.size) return undefined
   const view = new DataView(context.buffer, context.byteOffset, context.byteLength)
   const out: Record<string, bigint> = {}

@@ -242,7 +242,8 @@ export function parseFlags(t: NameTable, text: string): number {
       continue
     }
     const upper = part.toUpperCase()
-    const hit = t.values[upper] ?? t.values[t.prefix + upper]
+    // Own properties only: `--flags constructor` must be an unknown name, not Object's constructor.
+    const hit = Object.hasOwn(t.values, upper) ? t.values[upper] : Object.hasOwn(t.values, t.prefix + upper) ? t.values[t.prefix + upper] : undefined
     if (hit === undefined) throw new RangeError(`unknown ${t.title} name '${part}'`)
     value = (value | hit) >>> 0
   }

@@ -2,7 +2,7 @@
 // and the text renderers share. A path resolves to the field's spec (dtype, display kind, name table) and a
 // getter. Thread registers decoded from `contextRecord` are fields too (`registers.Rip`), so they can be
 // shown, filtered and sorted like stored ones. Platform-free.
-import { CONTEXT_LAYOUTS, decodeRegisters } from '../format/context.js'
+import { contextLayout, decodeRegisters } from '../format/context.js'
 import { SECTIONS, type DType, type FieldKind, type FieldSpec } from '../format/fields.js'
 import type { NameTableId } from '../format/names.js'
 
@@ -67,7 +67,7 @@ export function storedFieldPaths(section: SectionId): string[] {
 
 /** Register names decodable for an architecture (none for an unknown one). */
 export function registerNames(architecture: string | undefined): string[] {
-  const layout = architecture ? CONTEXT_LAYOUTS[architecture] : undefined
+  const layout = contextLayout(architecture)
   if (!layout) return []
   // Instruction, stack and frame pointer first: what a person looks at.
   const rest = Object.keys(layout.registers).filter((r) => r !== layout.pc && r !== layout.sp && r !== layout.fp)

@@ -8,7 +8,8 @@ export const KNOWN_SECTIONS = ['handles', 'threads', 'vaSpace', 'auxiliaryPages'
 export type KnownSection = (typeof KNOWN_SECTIONS)[number]
 
 /** What one section holds compared with what the archive says it should. */
-export interface SectionDamage {
+// Type aliases, not interfaces: they are plain JSON (assignable to a JSON value type).
+export type SectionDamage = {
   /** Every entry the archive promised was read, and no error names this section. */
   complete: boolean
   entriesRead: number
@@ -26,13 +27,13 @@ export interface SectionDamage {
  * - `complete`: the trailer is present and consistent, no error diagnostic, every section complete.
  * - `trailer`: `present` (read and agreeing), `missing` (truncated or its frame lost), `mismatch` (read but
  *   disagreeing with what was read: counts, frame checksum, offset).
- * - `sections`: every section the archive captured (listed by the trailer, holding chunks, or with a
- *   header query result). A section that was not captured is absent: absence is not damage.
+ * - `sections`: every section the archive captured (`sectionCaptured`). A section that was not captured is
+ *   absent: absence is not damage.
  * - `chunksLost`: chunk frames that failed (checksum, length, payload, schema), whatever their section:
  *   a frame whose checksum fails cannot say which section it held.
  * - `diagnostics`: how many error and warning diagnostics were found.
  */
-export interface ArchiveDamage {
+export type ArchiveDamage = {
   complete: boolean
   trailer: 'present' | 'missing' | 'mismatch'
   sections: Record<string, SectionDamage>
@@ -55,6 +56,20 @@ export function headerExpected(archive: Archive, section: KnownSection): number 
     case 'auxiliaryPages':
       return h.auxiliaryPagesInformation?.auxPagesCaptured
   }
+}
+
+/** PSS_CAPTURE_FLAGS bit asking for each walked section (aux pages have none: they come with the VA clone). */
+const CAPTURE_FLAG: Readonly<Partial<Record<KnownSection, number>>> = { handles: 0x4, threads: 0x80, vaSpace: 0x800 }
+
+/**
+ * Whether a section was captured: listed by the trailer or holding chunks, with a header query result, or,
+ * when the trailer is lost, asked for by the capture flags. A section that was not captured is shown as
+ * "not captured" (null in JSON), never as 0 entries, and is not damage.
+ */
+export function sectionCaptured(archive: Archive, section: KnownSection): boolean {
+  if (archive.sectionNames.includes(section) || headerExpected(archive, section) !== undefined) return true
+  const flag = CAPTURE_FLAG[section]
+  return !archive.trailer && flag !== undefined && (archive.header.capture.captureFlags & flag) !== 0
 }
 
 /** The trailer's count for a section, by own property only (section names come from the archive). */
@@ -81,10 +96,9 @@ export function archiveDamage(archive: Archive): ArchiveDamage {
 
   const sections: Record<string, SectionDamage> = {}
   let allComplete = true
-  const listed = new Set(archive.sectionNames)
   for (const name of KNOWN_SECTIONS) {
+    if (!sectionCaptured(archive, name)) continue
     const fromHeader = headerExpected(archive, name)
-    if (!listed.has(name) && fromHeader === undefined) continue
     const entriesRead = archive.section(name)!.length
     // A section's own errors (GAP, SCHEMA, DUPLICATE) are counted once each; GAP is not a lost chunk.
     const own = archive.diagnostics.filter((d) => d.severity === 'error' && d.section === name && d.code !== 'GAP' && d.code !== 'TRAILER_MISMATCH').length

@@ -5,6 +5,7 @@
 import type { FieldKind } from '../format/fields.js'
 import { NAME_TABLES, nameValue, type NameTableId } from '../format/names.js'
 import { fieldPaths, registerNames, resolveField, sectionId, storedFieldPaths, type AccessOptions, type FieldRef, type SectionId } from './access.js'
+import { safeText } from './display.js'
 import { filetimeToIso, toBase64 } from './json.js'
 
 /** `table`: for people (human sizes, '-' for absent). `csv`: exact (sizes in bytes, '' for absent). */
@@ -202,7 +203,7 @@ export function tableLayout(columns: readonly TableColumn[], entries: Iterable<o
         if (d > digits[i]!) digits[i] = d
         if (d + 2 > widths[i]!) widths[i] = d + 2
       } else {
-        const w = sanitizeCell(formatValue(c.field, v, { mode: 'table' })).length
+        const w = displayCell(formatValue(c.field, v, { mode: 'table' })).length
         if (w > widths[i]!) widths[i] = w
       }
     }
@@ -212,7 +213,7 @@ export function tableLayout(columns: readonly TableColumn[], entries: Iterable<o
 
 /** Table cells of one entry, for a layout. */
 export function tableCells(columns: readonly TableColumn[], layout: TableLayout, entry: object): string[] {
-  return columns.map((c, i) => sanitizeCell(formatValue(c.field, c.field.get(entry), { mode: 'table', addrDigits: layout.digits[i]! })))
+  return columns.map((c, i) => displayCell(formatValue(c.field, c.field.get(entry), { mode: 'table', addrDigits: layout.digits[i]! })))
 }
 
 /** One table line: two spaces between columns, numeric kinds right-aligned, no trailing spaces. */
@@ -246,15 +247,53 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly (rea
   return [options.header ? options.header(head) : head, ...rows.map((r) => tableLine(layout, r))].join('\n') + '\n'
 }
 
-/** Control characters (a newline in an object name) would break a table's lines: shown escaped. */
-function sanitizeCell(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f]/.test(text) ? text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)) : text
+/**
+ * Code points a table cell shows before it is cut (`…(+n more)`): a long Windows path or command line
+ * still fits, while a hostile 100M-character name costs no more than this to lay out.
+ */
+export const CELL_DISPLAY_LENGTH = 256
+
+/** A table cell as a person may see it: controls, bidi and format characters escaped, long text cut (reader/display.ts). */
+export function displayCell(text: string): string {
+  return safeText(text, { max: CELL_DISPLAY_LENGTH })
 }
 
-/** One RFC 4180 record (with its CRLF): fields quoted when they hold a quote, comma, CR or LF. */
-export function csvRecord(cells: readonly string[]): string {
-  return cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',') + '\r\n'
+export interface CsvOptions {
+  /**
+   * Keep cells exactly as they are (`--csv-raw`, for pipelines). By default a cell a spreadsheet would
+   * evaluate as a formula gets a leading `'` (see `neutralizeCsvCell`).
+   */
+  raw?: boolean
+}
+
+/** A decimal number as CSV writes them (`-12`, `+3.5`, `-1e3`, `0.250`): safe to leave as it is. */
+const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+
+/**
+ * A cell made inert for spreadsheets (CSV formula injection): Excel, LibreOffice and Google Sheets evaluate a
+ * cell starting with `=`, `+`, `-`, `@`, TAB or CR as a formula, so an object name such as
+ * `=HYPERLINK("http://…")` or `+cmd|' /C calc'!A0` from a hostile archive would run when the CSV is opened.
+ * Such a cell gets a leading `'` (the common rule, which spreadsheets show as text); plain numbers stay.
+ */
+export function neutralizeCsvCell(cell: string): string {
+  const first = cell.charCodeAt(0)
+  // = + - @ TAB CR
+  if (first !== 0x3d && first !== 0x2b && first !== 0x2d && first !== 0x40 && first !== 0x09 && first !== 0x0d) return cell
+  return PLAIN_NUMBER.test(cell) ? cell : `'${cell}`
+}
+
+/**
+ * One RFC 4180 record (with its CRLF): fields quoted when they hold a quote, comma, CR or LF; formula-looking
+ * cells neutralised unless `raw` (spec/JSON.md, CSV).
+ */
+export function csvRecord(cells: readonly string[], options: CsvOptions = {}): string {
+  const raw = options.raw === true
+  let record = ''
+  for (let i = 0; i < cells.length; i++) {
+    const c = raw ? cells[i]! : neutralizeCsvCell(cells[i]!)
+    record += (i ? ',' : '') + (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)
+  }
+  return `${record}\r\n`
 }
 
 /** CSV record of one entry: exact values (sizes in bytes, addresses as 16 hex digits). */

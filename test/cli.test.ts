@@ -337,6 +337,8 @@ describe.concurrent('handles, threads, regions, aux', () => {
     expect(json).toEqual({
       schema: 'pssnap.groups/1',
       section: 'vaSpace',
+      captured: true,
+      damage: expect.objectContaining({ complete: true }),
       groupBy: 'state',
       sum: 'regionSize',
       count: 2,
@@ -376,7 +378,7 @@ describe.concurrent('handles, threads, regions, aux', () => {
       ['0x7ff612341000', '106496'],
     ])
     const empty = JSON.parse((await run('handles', small, '--json', '--where', 'objectType = SEMAPHORE')).stdout)
-    expect(empty).toEqual({ schema: 'pssnap.entries/1', section: 'handles', count: 0, entries: [] })
+    expect(empty).toEqual({ schema: 'pssnap.entries/1', section: 'handles', captured: true, damage: expect.objectContaining({ complete: true }), count: 0, entries: [] })
   })
 
   it('--ndjson: one entry per line', async ({ expect }) => {

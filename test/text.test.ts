@@ -177,7 +177,7 @@ describe('tables', () => {
   it('escapes control characters in cells and styles the header', () => {
     const cols = selectColumns('handles', 'typeName')
     const out = renderTable(cols, tableRows(cols, [{ typeName: 'a\nb\tc\u0001' }]), { header: (s) => `<${s}>` })
-    expect(out).toBe('<typeName>\na\\nb\\tc\\x01\n')
+    expect(out).toBe('<typeName>\na\\x0ab\\x09c\\x01\n')
   })
 
   it('lays out a large table in one pass, then renders it row by row', () => {

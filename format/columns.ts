@@ -95,6 +95,23 @@ export function decodeColumn(c: ColumnPayload, count: number): Column | string {
   }
 }
 
+/**
+ * Checks only that an unknown column's stored values are `count` values of its type (spec §5.1–5.3),
+ * without decoding them: the chunk's row count is then backed by its bytes. A message when not.
+ */
+export function checkColumnLength(c: { type: string; data: Uint8Array; offsets?: Uint8Array | undefined }, count: number): string | undefined {
+  switch (c.type as DType) {
+    case 'u8': case 'u16': case 'u32': case 'i32': case 'u64': case 'i64': case 'str': {
+      const width = storedWidth(c.data.length, count, c.type === 'str' ? 4 : DTYPE_WIDTH[c.type as DType], `${c.type} column`)
+      return typeof width === 'string' ? width : undefined
+    }
+    case 'bytes':
+      return c.offsets && c.offsets.length === (count + 1) * 4 ? undefined : `bytes column offsets do not hold ${count + 1} × 4 bytes`
+    default:
+      return `unknown column type '${String(c.type)}'`
+  }
+}
+
 /** Checks a sparse group's row list: strictly increasing, each < count. */
 export function decodeRows(bin: Uint8Array, count: number): Uint32Array | string {
   if (bin.length % 4 !== 0) return `sparse rows hold ${bin.length} bytes, not a multiple of 4`

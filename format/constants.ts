@@ -19,6 +19,12 @@ export type CodecId = (typeof Codec)[keyof typeof Codec]
 /** Readers refuse frames declaring more than this (stored or decoded), before allocating anything. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024
 export const MAX_CHUNK_ENTRIES = 1 << 20
+/**
+ * Default limit on an archive's total decoded payload (spec §2.4): ten times the largest capture measured
+ * (a 1M-entry archive decodes to ~110 MB), and within the reading budget (150 MB + 4 × decoded bytes ≈
+ * 4.4 GB at the limit) of an ordinary 8 GB machine.
+ */
+export const DEFAULT_MAX_DECODED_BYTES = 1024 * 1024 * 1024
 export const MAX_NESTING = 16
 /** Resync after damage tries at most this many candidate frame starts, so hostile files stay linear. */
 export const MAX_RESYNC_CANDIDATES = 64

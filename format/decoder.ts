@@ -1,13 +1,14 @@
 // The archive decoder (spec/ARCHIVE.md §2–9): walks frames from bytes or an async byte stream, checks
 // every CRC, length, payload shape and column before use, salvages every whole frame before damage, and
 // reports each problem as a diagnostic with a stable code. Fatal problems throw ArchiveError.
-import { Unpackr } from 'msgpackr'
-import { decodeColumn, decodeRows, type Column } from './columns.js'
+import { checkColumnLength, decodeColumn, decodeRows, type Column } from './columns.js'
 import {
+  DEFAULT_MAX_DECODED_BYTES,
   FORMAT_MAJOR,
   FORMAT_MINOR,
   FRAME_HEADER_LENGTH,
   FrameKind,
+  MAX_CHUNK_ENTRIES,
   MAX_FRAME_BYTES,
   MAX_RESYNC_CANDIDATES,
   PREAMBLE_LENGTH,
@@ -16,15 +17,15 @@ import {
 } from './constants.js'
 import { ArchiveError, type ArchiveErrorCode, type Diagnostic, type Severity } from './errors.js'
 import { SECTIONS, type FieldSpec } from './fields.js'
+import type { Crc32 } from './crc32.js'
 import { frameCrc, hasMagic, isSyncAt, readFrameHeader, sniffFormat, type FrameHeader } from './frames.js'
 import { resolveHooks, type FormatHooks, type ResolvedHooks } from './hooks.js'
 import { scanMessagePack } from './msgpack-scan.js'
+import { PayloadReader, ShapeError, shapeOf, type Shape } from './payload.js'
 import {
-  ChunkSchema,
   EpilogueSchema,
   HeaderSchema,
   TrailerSchema,
-  unknownKeys,
   type ArchiveHeader,
   type ColumnPayload,
   type Epilogue,
@@ -61,7 +62,12 @@ export interface UnknownContent {
   /** Frame kinds this reader does not know, with how many frames of each. */
   frameKinds: Record<number, number>
   sections: string[]
-  /** Dotted paths: `header.foo`, `chunk.handles.columns.bar`, `epilogue.baz`. */
+  /**
+   * Unknown keys, each once, as dotted paths of where they sit (spec §9 UNKNOWN): `header.foo`,
+   * `header.target.foo`, `chunk.handles.foo`, `chunk.handles.columns.bar`, `chunk.handles.sparse.<group>`,
+   * `chunk.handles.sparse.<group>.columns.bar`, `epilogue.captureErrors[].foo`, `trailer.foo`. What an unknown
+   * key holds is skipped, so keys nested inside it are not listed.
+   */
   fields: string[]
 }
 
@@ -83,13 +89,42 @@ export interface DecodeOptions {
    * size, but a chunk's columns are valid only until the next event. Ignored for Uint8Array input.
    */
   transient?: boolean
+  /**
+   * Limit on the total decoded payload bytes (the frames' decodedLength, summed in file order); reading
+   * past it throws ArchiveError `TOO_LARGE` before that frame is decoded (spec §2.4). Default 1 GiB.
+   */
+  maxDecodedBytes?: number
 }
 
-// int64AsType 'auto': a small value written in a uint64/int64 format (valid per spec §2.2) must still pass
-// the u32 schemas as a number; the u64 schemas widen every value to bigint themselves. ('auto' is in
-// msgpackr's runtime and README but not in its 2.1 type declarations.)
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'bigint', moreTypes: false })
-const EMPTY_MAP = Uint8Array.of(0x80)
+const HEADER_SHAPE = shapeOf(HeaderSchema)
+const EPILOGUE_SHAPE = shapeOf(EpilogueSchema)
+const knownSection = (name: string): boolean => (SECTION_NAMES as readonly string[]).includes(name)
+/** entryCounts of sections this reader does not know are listed as unknown sections, not kept. */
+const TRAILER_SHAPE: Shape = (() => {
+  const base = shapeOf(TrailerSchema) as { map: Record<string, Shape>; extra: 'report' }
+  return { ...base, map: { ...base.map, entryCounts: { record: (name: string) => (knownSection(name) ? 'int' : undefined) } } }
+})()
+/** A column map: other keys (padding `_…` among them) are ignored, not listed (spec §5). */
+const COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', dict: { array: 'str' }, offsets: 'bin', architecture: 'str' }, extra: 'ignore' }
+/** An unknown column: only what checks its length is read; its dictionary is never decoded. */
+const UNKNOWN_COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', offsets: 'bin' }, extra: 'ignore' }
+
+/** The shape of a chunk of a known section: its columns and sparse groups by the spec's tables. */
+function chunkShape(layout: SectionLayout): Shape {
+  const columnsOf = (known: Readonly<Record<string, FieldSpec>>): Shape => ({ record: (name) => (Object.hasOwn(known, name) ? COLUMN_SHAPE : UNKNOWN_COLUMN_SHAPE) })
+  return {
+    map: {
+      section: 'str',
+      first: 'int',
+      count: 'int',
+      columns: columnsOf(layout.columns),
+      sparse: { record: (group) => (Object.hasOwn(layout.sparse, group) ? { map: { rows: 'bin', columns: columnsOf(layout.sparse[group]!) }, extra: 'report' } : undefined) },
+    },
+    extra: 'report',
+  }
+}
+type SectionLayout = { columns: Readonly<Record<string, FieldSpec>>; sparse: Readonly<Record<string, Readonly<Record<string, FieldSpec>>>> }
+const CHUNK_SHAPES = new Map<string, Shape>(SECTION_NAMES.map((name) => [name, chunkShape(SECTIONS[name] as SectionLayout)]))
 /** Deflate's largest expansion: 258 bytes from one length/distance pair of at least 2 bits. */
 const MAX_DEFLATE_RATIO = 1032
 
@@ -208,6 +243,10 @@ function sourceOf(input: ByteInput, transient: boolean): ByteSource {
 class Walk {
   readonly diagnostics: Diagnostic[] = []
   readonly unknown: UnknownContent = { frameKinds: {}, sections: [], fields: [] }
+  /** Names already in unknown.fields / unknown.sections: a Set, so many unknown names stay linear. */
+  private readonly unknownSeen = new Set<string>()
+  private readonly unknownSections = new Set<string>()
+  decodedBytes = 0
   readonly frameCrcs: number[] = []
   readonly sectionCounts = new Map<string, number>()
   readonly sectionNext = new Map<string, number>()
@@ -230,8 +269,24 @@ class Walk {
     throw new ArchiveError(code, message, { ...(d.offset === undefined ? {} : { offset: d.offset }), diagnostics: this.diagnostics })
   }
 
-  noteUnknown(paths: string[]): void {
-    for (const p of paths) if (!this.unknown.fields.includes(p)) this.unknown.fields.push(p)
+  /** Adds unknown field paths; returns those not listed before. */
+  noteUnknown(paths: readonly string[]): string[] {
+    const fresh: string[] = []
+    for (const p of paths) {
+      if (this.unknownSeen.has(p)) continue
+      this.unknownSeen.add(p)
+      this.unknown.fields.push(p)
+      fresh.push(p)
+    }
+    return fresh
+  }
+
+  /** Adds an unknown section name; true when it was not listed before. */
+  noteUnknownSection(name: string): boolean {
+    if (this.unknownSections.has(name)) return false
+    this.unknownSections.add(name)
+    this.unknown.sections.push(name)
+    return true
   }
 }
 
@@ -242,6 +297,7 @@ class Walk {
  */
 export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOptions = {}): AsyncGenerator<ArchiveEvent> {
   const walk = new Walk(resolveHooks(options.hooks))
+  const maxDecoded = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES
   const src = sourceOf(input, options.transient ?? false)
   const version = await readPreamble(src, walk)
   if (version.minor > FORMAT_MINOR) {
@@ -267,7 +323,7 @@ export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOpti
     if (!isSyncAt(head, 0)) {
       if (!walk.sawHeader) walk.fatal('BAD_FRAME', `no frame starts at offset ${offset} (expected the header frame)`, offset)
       yield diag(walk.report('BAD_FRAME', 'error', `no frame starts at offset ${offset}: skipping to the next frame marker`, { offset, frame: walk.frameIndex }))
-      const found = await resync(src, resyncBudget)
+      const found = await resync(src, resyncBudget, walk.hooks.crc32)
       resyncBudget = found.budget
       if (!found.ok) {
         yield diag(walk.report('TRUNCATED', 'error', `no further intact frame after offset ${offset}; the archive has no trailer`, { offset }))
@@ -283,7 +339,7 @@ export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOpti
       if (!walk.sawHeader) walk.fatal('BAD_LENGTH', msg, offset)
       yield diag(walk.report('BAD_LENGTH', 'error', msg, { offset, frame: index }))
       src.advance(1)
-      const found = await resync(src, resyncBudget)
+      const found = await resync(src, resyncBudget, walk.hooks.crc32)
       resyncBudget = found.budget
       if (!found.ok) {
         yield diag(walk.report('TRUNCATED', 'error', `no further intact frame after offset ${offset}; the archive has no trailer`, { offset }))
@@ -315,7 +371,7 @@ export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOpti
         yield { type: 'frame', frame: info }
       } else {
         src.advance(1)
-        const found = await resync(src, resyncBudget)
+        const found = await resync(src, resyncBudget, walk.hooks.crc32)
         resyncBudget = found.budget
         if (!found.ok) {
           yield diag(walk.report('TRUNCATED', 'error', `no further intact frame after offset ${offset}; the archive has no trailer`, { offset }))
@@ -323,6 +379,11 @@ export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOpti
         }
       }
       continue
+    }
+    // The budget on decoded bytes is checked before the payload is inflated or decoded (spec §2.4).
+    walk.decodedBytes += fh.decodedLength
+    if (walk.decodedBytes > maxDecoded) {
+      walk.fatal('TOO_LARGE', `frame ${index} at offset ${offset} brings the decoded payload to ${walk.decodedBytes} bytes, above the limit of ${maxDecoded} (raise it with the maxDecodedBytes option, or --max-decoded in the CLI)`, offset)
     }
     src.advance(total)
     if (fh.kind !== FrameKind.TRAILER) walk.frameCrcs.push(fh.crc)
@@ -332,8 +393,6 @@ export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOpti
     yield { type: 'frame', frame: info }
     for (const e of events) yield e
   }
-  // Release msgpackr's reference to the last source buffer (it keeps one in module state).
-  unpackr.unpack(EMPTY_MAP)
   for (const d of finalChecks(walk)) yield diag(d)
   yield { type: 'end', unknown: walk.unknown, byteLength: src.position + src.buffered() }
 }
@@ -375,8 +434,12 @@ async function landsOnFrame(src: ByteSource, length: number): Promise<boolean> {
   return src.buffered() === length
 }
 
-/** Scans forward for the next frame marker; bounded by a budget of candidates so damage stays linear. */
-async function resync(src: ByteSource, budget: number): Promise<{ ok: boolean; budget: number }> {
+/**
+ * Scans forward for the next frame that checks out (spec §2.3): a `PSFR` marker whose lengths are within
+ * the limits, whose stored bytes are all present and whose CRC matches. Each marker tried costs one
+ * candidate of the budget, so damage (or a file full of markers) stays linear.
+ */
+async function resync(src: ByteSource, budget: number, crc32: Crc32): Promise<{ ok: boolean; budget: number }> {
   while (budget > 0) {
     if (!(await src.fill(4))) return { ok: false, budget }
     const window = src.view(src.buffered())
@@ -393,9 +456,22 @@ async function resync(src: ByteSource, budget: number): Promise<{ ok: boolean; b
       continue
     }
     src.advance(found)
-    return { ok: true, budget: budget - 1 }
+    budget--
+    if (await checksOut(src, crc32)) return { ok: true, budget }
+    src.advance(1)
   }
   return { ok: false, budget }
+}
+
+/** Whether a whole, intact frame starts at the current position (a resync candidate). */
+async function checksOut(src: ByteSource, crc32: Crc32): Promise<boolean> {
+  if (!(await src.fill(FRAME_HEADER_LENGTH))) return false
+  const fh = readFrameHeader(src.view(FRAME_HEADER_LENGTH), 0)
+  if (fh.storedLength > MAX_FRAME_BYTES || fh.decodedLength > MAX_FRAME_BYTES) return false
+  const total = FRAME_HEADER_LENGTH + fh.storedLength
+  if (!(await src.fill(total))) return false
+  const bytes = src.view(total)
+  return frameCrc(bytes, bytes.subarray(FRAME_HEADER_LENGTH), crc32) === fh.crc
 }
 
 async function decodeFrame(walk: Walk, fh: FrameHeader, info: FrameInfo, stored: Uint8Array, version: { major: number; minor: number }, out: ArchiveEvent[]): Promise<void> {
@@ -405,6 +481,15 @@ async function decodeFrame(walk: Walk, fh: FrameHeader, info: FrameInfo, stored:
     out.push(diag(walk.report(code, 'error', message, where)))
   }
   if (info.index === 0 && fh.kind !== FrameKind.HEADER) walk.fatal('MISSING_HEADER', `the first frame is a ${kindName(fh.kind)} frame, not the header`, info.offset)
+  const known = fh.kind >= FrameKind.HEADER && fh.kind <= FrameKind.TRAILER
+  if (!known) {
+    // Skipped whatever its codec: a later minor's frame kind may use a later minor's codec (STABILITY.md:
+    // unknown content is never damage). Its CRC was checked; its payload is not looked at.
+    walk.unknown.frameKinds[fh.kind] = (walk.unknown.frameKinds[fh.kind] ?? 0) + 1
+    info.ok = true
+    out.push(diag(walk.report('UNKNOWN', 'info', `frame ${info.index} has kind ${fh.kind}, unknown to this reader: skipped`, where)))
+    return
+  }
   let payload: Uint8Array
   if (fh.codec === 0) {
     if (fh.decodedLength !== fh.storedLength) return fail('BAD_FRAME', `frame ${info.index}: uncompressed but declares ${fh.decodedLength} decoded bytes for ${fh.storedLength} stored`)
@@ -422,34 +507,23 @@ async function decodeFrame(walk: Walk, fh: FrameHeader, info: FrameInfo, stored:
   } else {
     return fail('BAD_FRAME', `frame ${info.index}: unknown codec ${fh.codec}`)
   }
-  const known = fh.kind >= FrameKind.HEADER && fh.kind <= FrameKind.TRAILER
-  if (!known) {
-    walk.unknown.frameKinds[fh.kind] = (walk.unknown.frameKinds[fh.kind] ?? 0) + 1
-    info.ok = true
-    out.push(diag(walk.report('UNKNOWN', 'info', `frame ${info.index} has kind ${fh.kind}, unknown to this reader: skipped`, where)))
-    return
-  }
   const problem = scanMessagePack(payload)
   if (problem) return fail(problem.code, `frame ${info.index} (${kindName(fh.kind)}): ${problem.message}`)
-  let value: unknown
-  try {
-    value = unpackr.unpack(payload)
-  } catch (e) {
-    return fail('BAD_PAYLOAD', `frame ${info.index} (${kindName(fh.kind)}): MessagePack does not decode (${(e as Error).message})`)
-  }
   switch (fh.kind) {
     case FrameKind.HEADER: {
       if (walk.sawHeader) return void out.push(diag(walk.report('DUPLICATE', 'error', `frame ${info.index} is a second header: ignored`, where)))
-      const parsed = HeaderSchema.safeParse(value)
+      const read = readShaped(payload, HEADER_SHAPE)
+      if (read instanceof ShapeError) walk.fatal('SCHEMA', `the header frame does not match the format: ${read.message}`, info.offset)
+      const parsed = HeaderSchema.safeParse(read.value)
       if (!parsed.success) walk.fatal('SCHEMA', `the header frame does not match the format: ${zodMessage(parsed.error)}`, info.offset)
       walk.sawHeader = true
       info.ok = true
-      reportUnknown(walk, unknownKeys(value, HeaderSchema, 'header.'), out, where)
+      reportUnknown(walk, read.unknown.map((p) => `header.${p}`), out, where)
       out.push({ type: 'header', header: parsed.data, version })
       return
     }
     case FrameKind.CHUNK: {
-      const chunk = decodeChunk(walk, value, info, out)
+      const chunk = decodeChunk(walk, payload, info, out)
       if (chunk) {
         info.ok = true
         out.push({ type: 'chunk', chunk })
@@ -458,134 +532,154 @@ async function decodeFrame(walk: Walk, fh: FrameHeader, info: FrameInfo, stored:
     }
     case FrameKind.EPILOGUE: {
       if (walk.sawEpilogue) return void out.push(diag(walk.report('DUPLICATE', 'error', `frame ${info.index} is a second epilogue: ignored`, where)))
-      const parsed = EpilogueSchema.safeParse(value)
+      const read = readShaped(payload, EPILOGUE_SHAPE)
+      if (read instanceof ShapeError) return fail('SCHEMA', `epilogue frame ${info.index}: ${read.message}`)
+      const parsed = EpilogueSchema.safeParse(read.value)
       if (!parsed.success) return fail('SCHEMA', `epilogue frame ${info.index}: ${zodMessage(parsed.error)}`)
       walk.sawEpilogue = true
       info.ok = true
-      reportUnknown(walk, unknownKeys(value, EpilogueSchema, 'epilogue.'), out, where)
+      reportUnknown(walk, read.unknown.map((p) => `epilogue.${p}`), out, where)
       out.push({ type: 'epilogue', epilogue: parsed.data })
       return
     }
     case FrameKind.TRAILER: {
-      const parsed = TrailerSchema.safeParse(value)
+      const read = readShaped(payload, TRAILER_SHAPE)
+      if (read instanceof ShapeError) return fail('SCHEMA', `trailer frame ${info.index}: ${read.message}`)
+      const parsed = TrailerSchema.safeParse(read.value)
       if (!parsed.success) return fail('SCHEMA', `trailer frame ${info.index}: ${zodMessage(parsed.error)}`)
       info.ok = true
       walk.trailer = parsed.data
       walk.trailerOffset = info.offset
       walk.trailerFrameIndex = info.index
-      reportUnknown(walk, unknownKeys(value, TrailerSchema, 'trailer.'), out, where)
+      // Sections the trailer counts that this reader does not know are unknown sections, not fields.
+      const fields = read.unknown.filter((p) => !p.startsWith('entryCounts.'))
+      const sections = read.unknown.filter((p) => p.startsWith('entryCounts.')).map((p) => p.slice('entryCounts.'.length))
+      const freshSections = sections.filter((name) => walk.noteUnknownSection(name))
+      if (freshSections.length) out.push(diag(walk.report('UNKNOWN', 'info', `the trailer counts sections unknown to this reader: ${freshSections.join(', ')}`, where)))
+      reportUnknown(walk, fields.map((p) => `trailer.${p}`), out, where)
       out.push({ type: 'trailer', trailer: parsed.data })
       return
     }
   }
 }
 
+/** Decodes a scanned payload by its shape: the value and the unknown keys met, or why it does not fit. */
+function readShaped(payload: Uint8Array, shape: Shape): { value: unknown; unknown: string[] } | ShapeError {
+  const reader = new PayloadReader(payload)
+  try {
+    return { value: reader.read(shape, ''), unknown: reader.unknown }
+  } catch (e) {
+    if (e instanceof ShapeError) return e
+    throw e
+  }
+}
+
+/** At most one UNKNOWN diagnostic per frame, naming what it holds that was not listed before. */
 function reportUnknown(walk: Walk, paths: string[], out: ArchiveEvent[], where: Partial<Diagnostic>): void {
-  const fresh = paths.filter((p) => !walk.unknown.fields.includes(p))
+  const fresh = walk.noteUnknown(paths)
   if (fresh.length === 0) return
-  walk.noteUnknown(fresh)
   out.push(diag(walk.report('UNKNOWN', 'info', `unknown fields ignored: ${fresh.join(', ')}`, where)))
 }
 
-function decodeChunk(walk: Walk, value: unknown, info: FrameInfo, out: ArchiveEvent[]): DecodedChunk | undefined {
+interface ChunkPayload {
+  section: string
+  first: number
+  count: number
+  columns: Record<string, ColumnPayload>
+  sparse?: Record<string, { rows: Uint8Array; columns: Record<string, ColumnPayload> }>
+}
+
+function decodeChunk(walk: Walk, payload: Uint8Array, info: FrameInfo, out: ArchiveEvent[]): DecodedChunk | undefined {
   const where = { offset: info.offset, frame: info.index }
-  const parsed = ChunkSchema.safeParse(value)
-  if (!parsed.success) {
-    out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${info.index}: ${zodMessage(parsed.error)}`, where)))
+  const schemaError = (message: string, section?: string): undefined => {
+    out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${info.index}${section ? ` of ${section}` : ''}: ${message}`, section === undefined ? where : { ...where, section })))
     return undefined
   }
-  const c = parsed.data
-  const section = c.section
-  const layout = (SECTIONS as Record<string, { columns: Record<string, FieldSpec>; sparse: Record<string, Record<string, FieldSpec>> } | undefined>)[section]
-  if (!layout || !Object.prototype.hasOwnProperty.call(SECTIONS, section)) {
+  // The section decides the shape of everything else, and a map's keys come in any order: look it up first.
+  const section = new PayloadReader(payload).peekString('section')
+  if (section === undefined) return schemaError('section: expected a string')
+  const shape = Object.hasOwn(SECTIONS, section) ? CHUNK_SHAPES.get(section) : undefined
+  if (!shape) {
     // A newer minor's section: the frame is intact and skipped by design, not damaged.
     info.ok = true
-    if (!walk.unknown.sections.includes(section)) {
-      walk.unknown.sections.push(section)
-      out.push(diag(walk.report('UNKNOWN', 'info', `section '${section}' is unknown to this reader: its chunks are skipped`, { ...where, section })))
-    }
+    if (walk.noteUnknownSection(section)) out.push(diag(walk.report('UNKNOWN', 'info', `section '${section}' is unknown to this reader: its chunks are skipped`, { ...where, section })))
     return undefined
   }
+  const layout = SECTIONS[section as SectionName] as SectionLayout
+  const read = readShaped(payload, shape)
+  if (read instanceof ShapeError) return schemaError(read.message, section)
+  const c = read.value as Partial<ChunkPayload>
+  if (typeof c.first !== 'number' || c.first > 0xffffffff || c.first < 0) return schemaError(`first: expected a uint32, found ${String(c.first)}`, section)
+  if (typeof c.count !== 'number' || c.count > MAX_CHUNK_ENTRIES || c.count < 0) return schemaError(`count: expected an integer from 0 to ${MAX_CHUNK_ENTRIES}, found ${String(c.count)}`, section)
+  if (!c.columns) return schemaError('columns: required', section)
+  const { first, count } = c as ChunkPayload
   const expectedFirst = walk.sectionNext.get(section) ?? 0
-  if (c.first < expectedFirst) {
-    out.push(diag(walk.report('DUPLICATE', 'error', `chunk frame ${info.index} of ${section} starts at entry ${c.first}, overlapping entries already read (next expected ${expectedFirst}): skipped`, { ...where, section })))
+  if (first < expectedFirst) {
+    out.push(diag(walk.report('DUPLICATE', 'error', `chunk frame ${info.index} of ${section} starts at entry ${first}, overlapping entries already read (next expected ${expectedFirst}): skipped`, { ...where, section })))
     return undefined
   }
-  if (c.first > expectedFirst) {
-    out.push(diag(walk.report('GAP', 'error', `${section}: entries ${expectedFirst}..${c.first - 1} are missing (a chunk was lost)`, { ...where, section })))
-  }
-  if (c.count > 0 && Object.keys(c.columns).length === 0) {
-    // Every entry must cost bytes in some column, so a file cannot claim more entries than it has bytes.
-    out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${info.index} of ${section} claims ${c.count} entries but has no column: skipped`, { ...where, section })))
-    return undefined
-  }
-  const columns = decodeColumns(walk, section, 'columns', c.columns, layout.columns, c.count, out, where)
-  if (!columns) return undefined
-  const sparse: Record<string, DecodedSparseGroup> = {}
+  const unknownPaths = read.unknown.map((p) => `chunk.${section}.${p}`)
+  const decoded = decodeColumns(section, 'columns', c.columns, layout.columns, count, out, where, walk, unknownPaths)
+  if (!decoded) return undefined
+  // Sparse groups hold at most `count` rows each, so they never back entries on their own.
+  const backed = decoded.backed
+  const sparse: Record<string, DecodedSparseGroup> = Object.create(null)
   for (const [group, g] of Object.entries(c.sparse ?? {})) {
-    const fields = Object.prototype.hasOwnProperty.call(layout.sparse, group) ? layout.sparse[group] : undefined
-    const rows = decodeRows(g.rows, c.count)
-    if (typeof rows === 'string') {
-      out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${info.index}, ${section}.${group}: ${rows}`, { ...where, section })))
-      return undefined
-    }
-    if (!fields) {
-      // A sparse group this reader does not know: reported once as a whole, its columns not decoded.
-      const path = `chunk.${section}.sparse.${group}`
-      if (!walk.unknown.fields.includes(path)) reportUnknown(walk, [path], out, where)
-      continue
-    }
-    const groupColumns = decodeColumns(walk, section, `sparse.${group}`, g.columns, fields, rows.length, out, where)
+    const rows = decodeRows(g.rows, count)
+    if (typeof rows === 'string') return schemaError(`${section}.${group}: ${rows}`, section)
+    const groupColumns = decodeColumns(section, `sparse.${group}.columns`, g.columns, layout.sparse[group]!, rows.length, out, where, walk, unknownPaths)
     if (!groupColumns) return undefined
-    sparse[group] = { rows, columns: groupColumns }
+    sparse[group] = { rows, columns: groupColumns.columns }
   }
-  reportUnknown(walk, unknownKeys(value, ChunkSchema, `chunk.${section}.`).filter((p) => !p.includes('.columns.') && !p.includes('.sparse.')), out, where)
-  walk.sectionNext.set(section, c.first + c.count)
-  walk.sectionCounts.set(section, (walk.sectionCounts.get(section) ?? 0) + c.count)
-  return { section, first: c.first, count: c.count, columns, sparse, frame: info.index }
+  if (count > 0 && !backed) {
+    // Every entry must cost bytes in a column whose length was checked, so a file cannot claim more
+    // entries than it has bytes (spec §4).
+    return schemaError(`claims ${count} entries but has no column whose values back them: skipped`, section)
+  }
+  if (first > expectedFirst) {
+    out.push(diag(walk.report('GAP', 'error', `${section}: entries ${expectedFirst}..${first - 1} are missing (a chunk was lost)`, { ...where, section })))
+  }
+  reportUnknown(walk, unknownPaths, out, where)
+  walk.sectionNext.set(section, first + count)
+  walk.sectionCounts.set(section, (walk.sectionCounts.get(section) ?? 0) + count)
+  return { section, first, count, columns: decoded.columns, sparse, frame: info.index }
 }
 
 function decodeColumns(
-  walk: Walk,
   section: string,
   label: string,
   payloads: Record<string, ColumnPayload>,
   known: Readonly<Record<string, FieldSpec>>,
   count: number,
   out: ArchiveEvent[],
-  where: Partial<Diagnostic>,
-): Record<string, Column> | undefined {
+  where: { offset: number; frame: number },
+  walk: Walk,
+  unknownPaths: string[],
+): { columns: Record<string, Column>; backed: boolean } | undefined {
   // Null-prototype map: column names come from the file and must never reach Object.prototype.
   const columns: Record<string, Column> = Object.create(null)
+  let backed = false
   for (const [name, payload] of Object.entries(payloads)) {
-    const spec = Object.prototype.hasOwnProperty.call(known, name) ? known[name] : undefined
+    if (!Object.hasOwn(known, name)) {
+      // A newer minor's column: listed, its length checked (so it may back the row count), never decoded.
+      unknownPaths.push(`chunk.${section}.${label}.${name}`)
+      if (checkColumnLength(payload, count) === undefined) backed = true
+      continue
+    }
+    const spec = known[name]!
     const decoded = decodeColumn(payload, count)
     if (typeof decoded === 'string') {
-      if (!spec) {
-        // A newer minor's column this reader cannot even decode (an unknown type): drop just that column.
-        const path = `chunk.${section}.${label}.${name}`
-        if (!walk.unknown.fields.includes(path)) {
-          walk.noteUnknown([path])
-          out.push(diag(walk.report('UNKNOWN', 'info', `unknown column ${section}.${label}.${name} ignored (${decoded})`, where)))
-        }
-        continue
-      }
       out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${where.frame}, ${section}.${label}.${name}: ${decoded}: chunk skipped`, { ...where, section })))
       return undefined
     }
-    if (!spec) {
-      const path = `chunk.${section}.${label}.${name}`
-      if (!walk.unknown.fields.includes(path)) reportUnknown(walk, [path], out, where)
-      columns[name] = decoded
-      continue
-    }
+    backed = true
     if (spec.dtype !== decoded.dtype) {
       out.push(diag(walk.report('SCHEMA', 'error', `${section}.${name} is stored as ${decoded.dtype}, the format says ${spec.dtype}: column dropped`, { ...where, section })))
       continue
     }
     columns[name] = decoded
   }
-  return columns
+  return { columns, backed }
 }
 
 function finalChecks(walk: Walk): Diagnostic[] {
@@ -600,14 +694,17 @@ function finalChecks(walk: Walk): Diagnostic[] {
   const view = new DataView(crcBytes.buffer)
   walk.frameCrcs.forEach((c, i) => view.setUint32(i * 4, c, true))
   const sum = walk.hooks.crc32(crcBytes)
-  if (sum !== t.frameChecksum) mismatch(`trailer frame checksum ${hex(t.frameChecksum)} differs from the frames' ${hex(sum)}: a frame was added, removed or reordered`)
+  if (sum !== t.frameChecksum) mismatch(`trailer frame checksum ${hex(sum)} expected, the trailer says ${hex(t.frameChecksum)}: a frame was added, removed, reordered or skipped`)
+  // The trailer's entryCounts holds only known sections (others were listed as unknown when it was read).
   for (const [section, expected] of Object.entries(t.entryCounts)) {
-    if (!(SECTION_NAMES as readonly string[]).includes(section)) continue
-    const got = walk.sectionCounts.get(section) ?? 0
-    if (got !== expected) out.push(walk.report(got < expected ? 'GAP' : 'TRAILER_MISMATCH', 'error', `${section}: trailer counts ${expected} entries, ${got} were read`, { ...where, section }))
+    const read = walk.sectionCounts.get(section) ?? 0
+    const next = walk.sectionNext.get(section) ?? 0
+    // Each lost range is reported once: ranges between chunks at the chunk after them, the tail here.
+    if (read > expected || next > expected) out.push(walk.report('TRAILER_MISMATCH', 'error', `${section}: trailer counts ${expected} entries, ${read} were read (up to index ${next - 1})`, { ...where, section }))
+    else if (next < expected) out.push(walk.report('GAP', 'error', `${section}: entries ${next}..${expected - 1} are missing (the trailer counts ${expected}, ${read} were read)`, { ...where, section }))
   }
   for (const [section, got] of walk.sectionCounts) {
-    if (!(section in t.entryCounts)) mismatch(`${section}: ${got} entries read but the trailer does not list the section`)
+    if (!Object.hasOwn(t.entryCounts, section)) mismatch(`${section}: ${got} entries read but the trailer does not list the section`)
   }
   return out
 }

@@ -19,6 +19,7 @@ export const ARCHIVE_ERROR_CODES = [
   'TRAILER_MISMATCH',
   'TRAILING_DATA',
   'UNKNOWN',
+  'TOO_LARGE',
 ] as const
 
 export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[number]

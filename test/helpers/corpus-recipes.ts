@@ -186,7 +186,7 @@ export const CORPUS: readonly CorpusRecipe[] = [
   },
   {
     file: 'damaged-length-resync.pssnap',
-    expect: opens(['CHECKSUM', 'GAP', 'GAP', 'TRAILER_MISMATCH', 'TRAILER_MISMATCH'], 'a chunk\'s storedLength is 10 too small (CRC fails, the length does not land on a frame): resync finds the next frame; entries 2..3 are missing, and the trailer counts a frame and entries that were not read', { handles: 4 }),
+    expect: opens(['CHECKSUM', 'GAP', 'TRAILER_MISMATCH', 'TRAILER_MISMATCH'], 'a chunk\'s storedLength is 10 too small (CRC fails, the length does not land on a frame): resync finds the next frame that checks out; entries 2..3 are reported missing once (at the next chunk), and the skipped frame makes the trailer\'s frameCount and frameChecksum disagree (§2.3)', { handles: 4 }),
     build: () => {
       const b = new ArchiveBuilder().header(HEADER).chunk(handles(0, 2))
       const damaged = b.frames.length
@@ -310,7 +310,7 @@ export const CORPUS: readonly CorpusRecipe[] = [
   },
   {
     file: 'gap.pssnap',
-    expect: opens(['GAP', 'GAP'], 'handles 2..2 are missing between two chunks, and the trailer counts 4 handles', { handles: 3 }),
+    expect: opens(['GAP'], 'handles 2..2 are missing between two chunks: reported once, at the chunk after the gap; the trailer counts 4 handles, which the last chunk reaches, so it adds nothing (§4)', { handles: 3 }),
     build: simple((b) => b.chunk(handles(0, 2)).chunk(handles(3, 1)), { trailer: { entryCounts: { handles: 4 } } }),
   },
   { file: 'zero-count-chunk.pssnap', expect: ok('a chunk with count 0 (writers do not write them, readers accept them)', { handles: 2 }), build: simple((b) => b.chunk(handles(0, 2)).chunk(handles(2, 0))) },
@@ -417,8 +417,8 @@ export const CORPUS: readonly CorpusRecipe[] = [
   {
     file: 'newer-minor.pssnap',
     expect: opens(
-      ['NEWER_MINOR', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN'],
-      `format 1.${FAR_FUTURE_MINOR} with an unknown header key, an unknown column, an unknown sparse group, an unknown section and an unknown frame kind (5): read, each listed`,
+      ['NEWER_MINOR', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN'],
+      `format 1.${FAR_FUTURE_MINOR} with an unknown header key, an unknown column, an unknown sparse group, an unknown section and an unknown frame kind (5): read, each listed (one UNKNOWN per frame: the column and the group share their chunk's)`,
       { handles: 3 },
     ),
     build: () =>
@@ -432,8 +432,8 @@ export const CORPUS: readonly CorpusRecipe[] = [
   {
     file: 'proto-keys.pssnap',
     expect: opens(
-      ['UNKNOWN', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN'],
-      '`__proto__`, `constructor` and `prototype` keys in the header, the chunk map, its columns map and a column map: plain unknown keys (header, 2 unknown columns, chunk), never object machinery; keys inside a column map are ignored',
+      ['UNKNOWN', 'UNKNOWN'],
+      '`__proto__`, `constructor` and `prototype` keys in the header, the chunk map, its columns map and a column map: plain unknown keys (one UNKNOWN for the header, one for the chunk: its own keys and 2 columns), never object machinery; keys inside a column map are ignored',
       { handles: 2 },
     ),
     build: protoKeys,

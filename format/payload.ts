@@ -1,0 +1,303 @@
+// Decoding a frame payload by the shape the format gives it (spec/ARCHIVE.md §1–2.2, §3–8): known keys are
+// decoded and type-checked as they are read, unknown keys are skipped without building anything and their
+// paths listed. A whole-payload decoder (msgpackr's unpack) would materialise every unknown value first: a
+// few KiB of deflate holding millions of tiny maps under an unknown key cost gigabytes that way.
+// Callers run scanMessagePack over the payload first, so every length here is known to lie inside it and
+// nesting is bounded: this code does not re-check structure, only types.
+import type { ZodMiniType } from 'zod/mini'
+
+/** What a position in a payload must hold. `num` takes an integer or a float, `int` only an integer. */
+export type Shape =
+  | 'str'
+  | 'int'
+  | 'num'
+  | 'bool'
+  | 'bin'
+  /** A map with named members; `extra` says whether other keys are listed as unknown or ignored. */
+  | { readonly map: Readonly<Record<string, Shape>>; readonly extra: 'report' | 'ignore' }
+  /**
+   * A map whose keys are names from the file, each value of the shape `record` gives for its key (a
+   * function: undefined means the key is unknown, listed and skipped).
+   */
+  | { readonly record: Shape | ((key: string) => Shape | undefined) }
+  | { readonly array: Shape }
+
+/** A payload that does not have the shape the format gives it (spec §9 SCHEMA). */
+export class ShapeError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(`${path || '(root)'}: ${message}`)
+  }
+}
+
+/** Keys that have no meaning anywhere in the format (spec §1): always unknown, never object machinery. */
+const MEANINGLESS_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+const TYPE_NAMES: Readonly<Record<string, string>> = { str: 'a string', int: 'an integer', num: 'a number', bool: 'a boolean', bin: 'a bin' }
+
+const utf8 = new TextDecoder('utf-8')
+
+export class PayloadReader {
+  pos = 0
+  private readonly view: DataView
+  constructor(
+    private readonly bytes: Uint8Array,
+    /** Unknown keys found, as dotted paths from the payload's root. */
+    readonly unknown: string[] = [],
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  /** Decodes the value at `pos` as `shape`; throws ShapeError naming `path` when it does not fit. */
+  read(shape: Shape, path: string): unknown {
+    if (typeof shape === 'string') return this.leaf(shape, path)
+    if ('array' in shape) {
+      const n = this.containerLength(false, path, 'an array')
+      const out = new Array<unknown>(n)
+      // Elements share one path (`list[]`), so an unknown key is listed once however many elements hold it.
+      for (let i = 0; i < n; i++) out[i] = this.read(shape.array, `${path}[]`)
+      return out
+    }
+    const n = this.containerLength(true, path, 'a map')
+    if ('map' in shape) {
+      const out: Record<string, unknown> = {}
+      for (let i = 0; i < n; i++) {
+        const key = this.key(path)
+        const child = Object.hasOwn(shape.map, key) ? shape.map[key] : undefined
+        if (child === undefined) {
+          if (shape.extra === 'report') this.unknown.push(join(path, key))
+          this.skip()
+        } else out[key] = this.read(child, join(path, key))
+      }
+      return out
+    }
+    // Null prototype: keys come from the file.
+    const out: Record<string, unknown> = Object.create(null)
+    const valueShape = shape.record
+    for (let i = 0; i < n; i++) {
+      const key = this.key(path)
+      const child = MEANINGLESS_KEYS.has(key) ? undefined : typeof valueShape === 'function' ? valueShape(key) : valueShape
+      if (child === undefined) {
+        this.unknown.push(join(path, key))
+        this.skip()
+      } else out[key] = this.read(child, join(path, key))
+    }
+    return out
+  }
+
+  /** Finds the string value of `key` in the map at `pos` without moving; undefined if absent or not a string. */
+  peekString(key: string): string | undefined {
+    const start = this.pos
+    try {
+      const b = this.bytes[this.pos]!
+      if (!(b >= 0x80 && b <= 0x8f) && b !== 0xde && b !== 0xdf) return undefined
+      const n = this.containerLength(true, '', 'a map')
+      let found: string | undefined
+      for (let i = 0; i < n; i++) {
+        const k = this.isString() ? this.string() : (this.skip(), undefined)
+        if (k === key && this.isString()) found = this.string()
+        else this.skip()
+      }
+      return found
+    } finally {
+      this.pos = start
+    }
+  }
+
+  /** Skips one value (structure already checked by scanMessagePack). */
+  skip(): void {
+    let pending = 1
+    while (pending > 0) {
+      pending--
+      const b = this.bytes[this.pos++]!
+      if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) continue
+      if (b <= 0x8f) pending += (b & 0x0f) * 2
+      else if (b <= 0x9f) pending += b & 0x0f
+      else if (b <= 0xbf) this.pos += b & 0x1f
+      else {
+        switch (b) {
+          case 0xcc: case 0xd0: this.pos += 1; break
+          case 0xcd: case 0xd1: this.pos += 2; break
+          case 0xce: case 0xd2: case 0xca: this.pos += 4; break
+          case 0xcf: case 0xd3: case 0xcb: this.pos += 8; break
+          case 0xc4: case 0xd9: this.pos += 1 + this.bytes[this.pos]!; break
+          case 0xc5: case 0xda: this.pos += 2 + this.view.getUint16(this.pos); break
+          case 0xc6: case 0xdb: this.pos += 4 + this.view.getUint32(this.pos); break
+          case 0xdc: pending += this.view.getUint16(this.pos); this.pos += 2; break
+          case 0xdd: pending += this.view.getUint32(this.pos); this.pos += 4; break
+          case 0xde: pending += this.view.getUint16(this.pos) * 2; this.pos += 2; break
+          case 0xdf: pending += this.view.getUint32(this.pos) * 2; this.pos += 4; break
+          default: throw new ShapeError('', `MessagePack type byte 0x${b.toString(16)} is not allowed`)
+        }
+      }
+    }
+  }
+
+  private leaf(shape: 'str' | 'int' | 'num' | 'bool' | 'bin', path: string): unknown {
+    const b = this.bytes[this.pos]!
+    switch (shape) {
+      case 'str':
+        if (this.isString()) return this.string()
+        break
+      case 'bool':
+        if (b === 0xc2 || b === 0xc3) {
+          this.pos++
+          return b === 0xc3
+        }
+        break
+      case 'bin': {
+        let n = -1
+        if (b === 0xc4) n = this.bytes[this.pos + 1]!, this.pos += 2
+        else if (b === 0xc5) n = this.view.getUint16(this.pos + 1), this.pos += 3
+        else if (b === 0xc6) n = this.view.getUint32(this.pos + 1), this.pos += 5
+        if (n < 0) break
+        const out = this.bytes.subarray(this.pos, this.pos + n)
+        this.pos += n
+        return out
+      }
+      case 'num': {
+        if (b === 0xca) return (this.pos += 5), this.view.getFloat32(this.pos - 4)
+        if (b === 0xcb) return (this.pos += 9), this.view.getFloat64(this.pos - 8)
+        // An integer is a valid number (spec §2.2).
+        const v = this.integer()
+        if (v !== undefined) return v
+        break
+      }
+      case 'int': {
+        // A float is not, even an integral one (spec §2.2): `3.0` where a count belongs is SCHEMA.
+        const v = this.integer()
+        if (v !== undefined) return v
+        break
+      }
+    }
+    throw new ShapeError(path, `expected ${TYPE_NAMES[shape]}, found ${typeName(b)}`)
+  }
+
+  private integer(): number | bigint | undefined {
+    const b = this.bytes[this.pos]!
+    const v = this.view
+    const p = this.pos + 1
+    let out: number | bigint
+    if (b <= 0x7f) out = b
+    else if (b >= 0xe0) out = b - 0x100
+    else {
+      switch (b) {
+        case 0xcc: out = v.getUint8(p); this.pos += 1; break
+        case 0xcd: out = v.getUint16(p); this.pos += 2; break
+        case 0xce: out = v.getUint32(p); this.pos += 4; break
+        case 0xcf: out = safe(v.getBigUint64(p)); this.pos += 8; break
+        case 0xd0: out = v.getInt8(p); this.pos += 1; break
+        case 0xd1: out = v.getInt16(p); this.pos += 2; break
+        case 0xd2: out = v.getInt32(p); this.pos += 4; break
+        case 0xd3: out = safe(v.getBigInt64(p)); this.pos += 8; break
+        default: return undefined
+      }
+    }
+    this.pos++
+    return out
+  }
+
+  private isString(): boolean {
+    const b = this.bytes[this.pos]!
+    return (b >= 0xa0 && b <= 0xbf) || b === 0xd9 || b === 0xda || b === 0xdb
+  }
+
+  private string(): string {
+    const b = this.bytes[this.pos]!
+    let n: number
+    if (b <= 0xbf) n = b & 0x1f, this.pos += 1
+    else if (b === 0xd9) n = this.bytes[this.pos + 1]!, this.pos += 2
+    else if (b === 0xda) n = this.view.getUint16(this.pos + 1), this.pos += 3
+    else n = this.view.getUint32(this.pos + 1), this.pos += 5
+    const start = this.pos
+    this.pos += n
+    return decodeUtf8(this.bytes, start, this.pos)
+  }
+
+  private key(path: string): string {
+    if (!this.isString()) throw new ShapeError(path, `map key is ${typeName(this.bytes[this.pos]!)}, not a string`)
+    return this.string()
+  }
+
+  private containerLength(map: boolean, path: string, what: string): number {
+    const b = this.bytes[this.pos]!
+    if (map) {
+      if (b >= 0x80 && b <= 0x8f) return this.pos++, b & 0x0f
+      if (b === 0xde) return (this.pos += 3), this.view.getUint16(this.pos - 2)
+      if (b === 0xdf) return (this.pos += 5), this.view.getUint32(this.pos - 4)
+    } else {
+      if (b >= 0x90 && b <= 0x9f) return this.pos++, b & 0x0f
+      if (b === 0xdc) return (this.pos += 3), this.view.getUint16(this.pos - 2)
+      if (b === 0xdd) return (this.pos += 5), this.view.getUint32(this.pos - 4)
+    }
+    throw new ShapeError(path, `expected ${what}, found ${typeName(b)}`)
+  }
+}
+
+/** 64-bit integers: a number when it is exact as one, else a bigint. */
+function safe(v: bigint): number | bigint {
+  return v <= 9007199254740991n && v >= -9007199254740991n ? Number(v) : v
+}
+
+/** UTF-8 with U+FFFD for invalid sequences (spec §2.2); short ASCII strings without a TextDecoder call. */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start < 24) {
+    let s = ''
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!
+      if (c >= 0x80) return utf8.decode(bytes.subarray(start, end))
+      s += String.fromCharCode(c)
+    }
+    return s
+  }
+  return utf8.decode(bytes.subarray(start, end))
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key
+}
+
+function typeName(b: number): string {
+  if (b <= 0x7f || b >= 0xe0 || (b >= 0xcc && b <= 0xd3)) return 'an integer'
+  if (b <= 0x8f || b === 0xde || b === 0xdf) return 'a map'
+  if (b <= 0x9f || b === 0xdc || b === 0xdd) return 'an array'
+  if (b <= 0xbf || (b >= 0xd9 && b <= 0xdb)) return 'a string'
+  if (b === 0xc0) return 'nil'
+  if (b === 0xc2 || b === 0xc3) return 'a boolean'
+  if (b === 0xca || b === 0xcb) return 'a float'
+  if (b >= 0xc4 && b <= 0xc6) return 'a bin'
+  return `type byte 0x${b.toString(16)}`
+}
+
+type Def = { type: string; shape?: Record<string, ZodMiniType>; innerType?: ZodMiniType; in?: ZodMiniType; options?: ZodMiniType[]; valueType?: ZodMiniType; element?: ZodMiniType; format?: string }
+
+/**
+ * The shape of a zod schema of spec/schemas.ts, so the schema stays the one description of each map.
+ * `custom` leaves (a bin, a list of strings) are given by the caller in `customs`.
+ */
+export function shapeOf(schema: ZodMiniType, customs: ReadonlyMap<ZodMiniType, Shape> = new Map()): Shape {
+  const custom = customs.get(schema)
+  if (custom) return custom
+  const def = (schema as unknown as { _zod: { def: Def } })._zod.def
+  switch (def.type) {
+    case 'object': {
+      const map: Record<string, Shape> = {}
+      for (const [k, v] of Object.entries(def.shape!)) map[k] = shapeOf(v, customs)
+      return { map, extra: 'report' }
+    }
+    case 'optional': return shapeOf(def.innerType!, customs)
+    case 'pipe': return shapeOf(def.in!, customs)
+    // The format's unions are "a u64 as bigint or as a safe integer": an integer either way.
+    case 'union': return def.options!.every((o) => ['int', 'str'].includes(shapeOf(o, customs) as string)) ? shapeOf(def.options![0]!, customs) : fail(def.type)
+    case 'record': return { record: shapeOf(def.valueType!, customs) }
+    case 'array': return { array: shapeOf(def.element!, customs) }
+    case 'string': return 'str'
+    case 'boolean': return 'bool'
+    case 'bigint': return 'int'
+    case 'number': return def.format === 'safeint' || def.format === 'int32' || def.format === 'uint32' ? 'int' : 'num'
+    default: return fail(def.type)
+  }
+}
+
+function fail(type: string): never {
+  throw new Error(`format/payload: no payload shape for a zod '${type}' schema`)
+}

@@ -1,7 +1,8 @@
 // `pssnap capture` and `pssnap ps`: thin wrappers over pssnap/capture, which picks the platform backend
 // (and refuses, typed, where there is none). Loaded only when one of these commands runs.
 import { basename } from 'node:path'
-import { formatSize } from '../reader/text.js'
+import { safeText } from '../reader/display.js'
+import { displayCell, formatSize } from '../reader/text.js'
 import { interruptSignal, interruption } from './interrupt.js'
 import { CliError, count, stdoutOutput, styleFor } from './io.js'
 
@@ -38,7 +39,7 @@ export async function capture(args: Args): Promise<number> {
   const s = styleFor(process.stdout, typeof args.color === 'boolean' ? args.color : undefined)
   const errors = result.captureErrors ? s.yellow(`, ${count(result.captureErrors)} capture errors (see pssnap info)`) : ''
   await stdoutOutput().write(
-    `captured pid ${result.processId}${parts.length ? `: ${parts.join(', ')}` : ''}${errors} in ${Number((result.timings.captureMs ?? 0).toFixed(1))} ms → ${output} (${formatSize(result.summary.bytes)})\n`,
+    `captured pid ${result.processId}${parts.length ? `: ${parts.join(', ')}` : ''}${errors} in ${Number((result.timings.captureMs ?? 0).toFixed(1))} ms → ${safeText(output)} (${formatSize(result.summary.bytes)})\n`,
   )
   return 0
 }
@@ -51,7 +52,8 @@ export async function ps(args: Args): Promise<number> {
     await out.write(`${JSON.stringify({ schema: 'pssnap.ps/1', processes }, null, 2)}\n`)
     return 0
   }
-  const rows = processes.map((p) => [String(p.processId), p.handleCount === undefined ? '-' : String(p.handleCount), String(p.threadCount), p.name, p.imagePath && basename(p.imagePath) !== p.name ? p.imagePath : ''])
+  // Any local user picks their own process name (prctl PR_SET_NAME) and command line: escaped and cut like archive strings.
+  const rows = processes.map((p) => [String(p.processId), p.handleCount === undefined ? '-' : String(p.handleCount), String(p.threadCount), displayCell(p.name), p.imagePath && basename(p.imagePath) !== p.name ? displayCell(p.imagePath) : ''])
   const head = ['pid', 'handles', 'threads', 'name', 'image']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   // Numbers right-aligned, text left; '-': this user may not list that process's descriptors.

@@ -2,6 +2,8 @@
 // The CLI reads the key, opens the input, writes the output and the optional map through temporary files.
 import { readFile } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
+import { archiveDamage, damageLine } from '../reader/damage.js'
+import { safeText } from '../reader/display.js'
 import { planRedaction } from '../reader/redact/redact.js'
 import { writeArchiveFile } from '../reader/node.js'
 import { formatSize } from '../reader/text.js'
@@ -41,6 +43,10 @@ export async function redact(args: Args): Promise<number> {
   if (mapPath !== undefined && [resolve(input), resolve(output)].includes(resolve(mapPath))) throw new CliError('SAME_FILE', `the map '${mapPath}' must be a file of its own`)
   const key = await readKey(args)
   const archive = await openForCli(input)
+  const err = styleFor(process.stderr, typeof args.color === 'boolean' ? args.color : undefined)
+  // Redaction refuses a damaged input (REDACT_INPUT_DAMAGED); the line first says what is missing.
+  const damage = damageLine(archiveDamage(archive), safeText(input))
+  if (damage) process.stderr.write(`${err.yellow(damage)}\n`)
   const plan = await planRedaction(archive, {
     ...(key ? { key } : {}),
     keepContexts: args['keep-contexts'] === true,
@@ -66,16 +72,16 @@ export async function redact(args: Args): Promise<number> {
   }
 
   const s = plan.summary
-  const err = styleFor(process.stderr, typeof args.color === 'boolean' ? args.color : undefined)
   const notes: string[] = []
   if (s.randomKey) notes.push('no --key given: a random key was used, so these pseudonyms match no other redaction (give the same --key to redact archives you want to compare)')
-  if (s.dropped.length) notes.push(`not carried over (unknown to this pssnap): ${s.dropped.join(', ')}`)
+  // Dropped names come from the archive (a newer writer's keys): escaped, cut, and at most 50 listed.
+  if (s.dropped.length) notes.push(`not carried over (unknown to this pssnap): ${s.dropped.slice(0, 50).map((d) => safeText(d, { max: 128 })).join(', ')}${s.dropped.length > 50 ? `, … and ${count(s.dropped.length - 50)} more` : ''}`)
   if (s.collisions) notes.push(`${plural(s.collisions, 'pseudonym')} collided and were lengthened`)
-  if (mapPath !== undefined) notes.push(`'${mapPath}' maps every pseudonym back to its original: keep it private`)
+  if (mapPath !== undefined) notes.push(`'${safeText(mapPath)}' maps every pseudonym back to its original: keep it private`)
   for (const n of notes) process.stderr.write(`${err.yellow('note')}: ${n}\n`)
   const dropped = [s.contextsDropped ? `${plural(s.contextsDropped, 'thread context')} dropped` : undefined, s.pagesDropped ? `${plural(s.pagesDropped, 'page')} of memory dropped` : undefined].filter(Boolean)
   await stdoutOutput().write(
-    `redacted ${input} → ${output} (${formatSize(written.bytes)}): ${plural(s.names, 'name')} replaced by ${count(s.pseudonyms)} pseudonyms` +
+    `redacted ${safeText(input)} → ${safeText(output)} (${formatSize(written.bytes)}): ${plural(s.names, 'name')} replaced by ${count(s.pseudonyms)} pseudonyms` +
       `${s.users ? `, ${plural(s.users, 'user')} hidden` : ''}${dropped.length ? `, ${dropped.join(', ')}` : ''}\n`,
   )
   return 0

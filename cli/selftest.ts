@@ -1,5 +1,6 @@
 // `pssnap selftest`: renders capture/selftest.ts's report, for a person to read and attach to an issue, or as
 // JSON (schema pssnap.selftest/1). Exit 0 when every check passed, 1 when any failed.
+import { safeText } from '../reader/display.js'
 import { stdoutOutput, styleFor } from './io.js'
 
 type Args = Record<string, unknown>
@@ -15,16 +16,18 @@ export async function selftest(args: Args): Promise<number> {
   const s = styleFor(process.stdout, typeof args.color === 'boolean' ? args.color : undefined)
   const v = report.versions
   const os = report.os
+  // Details quote what the capture saw (image paths, names, OS strings): escaped like any process string.
+  const t = (text: string) => safeText(text)
   const lines = [
     'pssnap selftest: pssnap captures itself with every preset and checks what it knows about itself.',
-    `versions: pssnap ${v.pssnap}, node ${v.node}${v.koffi ? `, koffi ${v.koffi}` : ''}`,
-    `os: ${os.platform} ${os.release} ${os.architecture}${os.osVersion ? ` (Windows ${os.osVersion}${os.osBuild ? `, build ${os.osBuild}` : ''})` : ''}`,
-    `backend: ${report.backend}${report.pssLibrary ? ` bound to ${report.pssLibrary} (PSSNAP_PSS_LIBRARY)` : ''}; this process: ${report.processId}`,
+    t(`versions: pssnap ${v.pssnap}, node ${v.node}${v.koffi ? `, koffi ${v.koffi}` : ''}`),
+    t(`os: ${os.platform} ${os.release} ${os.architecture}${os.osVersion ? ` (Windows ${os.osVersion}${os.osBuild ? `, build ${os.osBuild}` : ''})` : ''}`),
+    t(`backend: ${report.backend}${report.pssLibrary ? ` bound to ${report.pssLibrary} (PSSNAP_PSS_LIBRARY)` : ''}; this process: ${report.processId}`),
   ]
   let preset: string | undefined
   for (const c of report.checks) {
-    if (c.preset !== preset) lines.push(`preset ${(preset = c.preset)}`)
-    lines.push(`  ${c.ok ? s.green('PASS') : s.red('FAIL')}  ${c.name}: ${c.detail}`)
+    if (c.preset !== preset) lines.push(`preset ${t((preset = c.preset))}`)
+    lines.push(`  ${c.ok ? s.green('PASS') : s.red('FAIL')}  ${t(c.name)}: ${t(c.detail)}`)
   }
   const failed = report.checks.filter((c) => !c.ok).length
   lines.push(`${report.checks.length} checks: ${report.checks.length - failed} passed, ${failed} failed`)

@@ -109,7 +109,10 @@ const COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', dict: { array: 's
 /** An unknown column: only what checks its length is read; its dictionary is never decoded. */
 const UNKNOWN_COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', offsets: 'bin' }, extra: 'ignore' }
 
-/** The shape of a chunk of a known section: its columns and sparse groups by the spec's tables. */
+/**
+ * The shape of a chunk of a known section: its columns and sparse groups by the spec's tables. Like column
+ * maps, a sparse group's map may hold `_` padding (before `rows`) and other keys, ignored (spec §5, §5.4).
+ */
 function chunkShape(layout: SectionLayout): Shape {
   const columnsOf = (known: Readonly<Record<string, FieldSpec>>): Shape => ({ record: (name) => (Object.hasOwn(known, name) ? COLUMN_SHAPE : UNKNOWN_COLUMN_SHAPE) })
   return {
@@ -118,7 +121,7 @@ function chunkShape(layout: SectionLayout): Shape {
       first: 'int',
       count: 'int',
       columns: columnsOf(layout.columns),
-      sparse: { record: (group) => (Object.hasOwn(layout.sparse, group) ? { map: { rows: 'bin', columns: columnsOf(layout.sparse[group]!) }, extra: 'report' } : undefined) },
+      sparse: { record: (group) => (Object.hasOwn(layout.sparse, group) ? { map: { rows: 'bin', columns: columnsOf(layout.sparse[group]!) }, extra: 'ignore' } : undefined) },
     },
     extra: 'report',
   }

@@ -32,7 +32,9 @@ vi.mock('node:fs', async (importOriginal) => {
     if (!state.pid || (path !== root && !path.startsWith(`${root}/`))) return undefined
     const rest = path.slice(root.length) || '/'
     // Numbered entries (fds, threads) are one kind; files opened through root/ are one kind.
-    return `${syscall} ${rest.startsWith('/root/') ? '/root/*' : rest.replace(/\/\d+(?=\/|$)/g, '/N')}`
+    if (rest.startsWith('/root/')) return `${syscall} /root/*`
+    if (rest.startsWith('/map_files/')) return `${syscall} /map_files/*`
+    return `${syscall} ${rest.replace(/\/\d+(?=\/|$)/g, '/N')}`
   }
   const wrap = <F extends (...args: never[]) => unknown>(fn: F, syscall: string): F =>
     ((...args: Parameters<F>) => {
@@ -115,12 +117,20 @@ function sectionOf(kind: string): 'handles' | 'threads' | 'vaSpace' | undefined 
 }
 
 /**
- * Reads that may fail without a soft error, and why: each only refines an optional field.
+ * Reads that may fail without a soft error, and why: each only refines an optional field or a choice.
  * - the executable's ELF header: target.architecture is omitted;
- * - a mapped image's header through root/: the path itself is tried next, then the fields stay absent;
- * - the exe link answering ENOENT while the process is there: a kernel thread, which has no image path.
+ * - a mapped image's header through map_files/ or root/: the next way is tried, then the fields stay absent;
+ * - the exe link answering ENOENT while the process is there: a kernel thread, which has no image path;
+ * - mountinfo: it only says which file systems answer from memory; without it every path target is stat'ed
+ *   in the bounded helper (spec/LINUX.md §5.1) and typed all the same, and ELF headers are not read.
  */
-const SILENT: readonly ((kind: string, code: string) => boolean)[] = [(k) => k === 'open /exe', (k) => k === 'open /root/*', (k, code) => k === 'readlink /exe' && code === 'ENOENT']
+const SILENT: readonly ((kind: string, code: string) => boolean)[] = [
+  (k) => k === 'open /exe',
+  (k) => k === 'open /root/*',
+  (k) => k === 'open /map_files/*',
+  (k) => k === 'open /mountinfo',
+  (k, code) => k === 'readlink /exe' && code === 'ENOENT',
+]
 
 let baseline: { kinds: string[]; archive: Archive }
 

@@ -44,8 +44,9 @@ describe('parsers', () => {
     expect(plain.map((x) => [x.start, x.end, x.path])).toEqual(m.map((x) => [x.start, x.end, x.path]))
   })
 
-  it('fdinfo: octal flags and decimal position; other lines ignored; nothing invented when absent', () => {
-    expect(parseFdinfo('pos:\t4096\nflags:\t02102002\nmnt_id:\t29\nino:\t1234\n')).toEqual({ filePosition: 4096n, openFlags: 0o2102002 })
+  it('fdinfo: octal flags, decimal position and mount id; other lines ignored; nothing invented when absent', () => {
+    expect(parseFdinfo('pos:\t4096\nflags:\t02102002\nmnt_id:\t29\nino:\t1234\n')).toEqual({ filePosition: 4096n, openFlags: 0o2102002, mountId: 29 })
+    expect(parseFdinfo('pos:\t0\nflags:\t02\n')).toEqual({ filePosition: 0n, openFlags: 0o2 })
     expect(parseFdinfo('eventfd-count: 0\n')).toEqual({})
   })
 

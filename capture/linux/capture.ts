@@ -10,6 +10,7 @@ import { testOnlyPause } from '../test-pause.js'
 import { readHandles } from './handles.js'
 import { checkAccess, nodeArch, readProcess } from './process.js'
 import { captureFlagsOf, presetReadsRegionSizes, presetSections, type LinuxSection } from './presets.js'
+import { lazyMounts } from './mounts.js'
 import { isGone, parseStat, procRoot, readText } from './proc.js'
 import { pssnapVersion } from './producer.js'
 import { readRegions } from './regions.js'
@@ -25,6 +26,13 @@ export interface LinuxCaptureOptions {
   preset?: string
   /** Aborts the capture (the CLI's SIGINT/SIGTERM): nothing is left at the destination or beside it. */
   signal?: AbortSignal
+  /**
+   * How long the descriptors on a file system that may never answer (FUSE, NFS, …) may take to be typed, per
+   * hung mount (default 5000 ms; spec/LINUX.md §5.1). Past it they are kept without a type, with a soft error.
+   */
+  statTimeoutMs?: number
+  /** Tests only: the source of the helper process that stats those descriptors (one whose stat blocks). */
+  statHelper?: string
 }
 
 export interface LinuxCapture {
@@ -45,6 +53,8 @@ export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {})
   checkAccess(pid)
   const boot = bootTimeFiletime()
   const errors = new SoftErrors()
+  // Read once, when something first needs to know whether a file system may block (spec/LINUX.md §5.1).
+  const mounts = lazyMounts(pid)
   const timings: Record<string, number> = {}
   const timed = <T>(key: string, fn: () => T): T => {
     const t = performance.now()
@@ -56,7 +66,7 @@ export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {})
   }
   const proc = timed('processMs', () => {
     try {
-      return readProcess(pid, boot)
+      return readProcess(pid, boot, mounts)
     } catch (error) {
       if (isGone(error)) throw new CaptureFailedError('NO_SUCH_PROCESS', `process ${pid} exited during the capture`, pid)
       throw error
@@ -83,10 +93,10 @@ export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {})
         return undefined
       }
     })
-  if (sections.includes('handles')) result.handles = walk('handles', 'fd', () => readHandles(pid, errors))
+  if (sections.includes('handles')) result.handles = walk('handles', 'fd', () => readHandles(pid, errors, { timeoutMs: options.statTimeoutMs, helper: options.statHelper }, mounts))
   if (sections.includes('threads')) result.threads = walk('threads', 'task', () => readThreads(pid, boot, errors))
   const sizes = presetReadsRegionSizes(preset)
-  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', sizes ? 'smaps' : 'maps', () => readRegions(pid, errors, { sizes }))
+  if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', sizes ? 'smaps' : 'maps', () => readRegions(pid, errors, { sizes }, mounts))
   noteExit(pid, errors)
   const h = result.header
   if (result.handles) h.handleInformation = { handlesCaptured: result.handles.length }

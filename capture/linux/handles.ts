@@ -4,6 +4,8 @@
 // counterpart: objectType is always UNKNOWN (0).
 import { closeSync, openSync, readdirSync, statSync } from 'node:fs'
 import type { HandleEntry } from '../../format/index.js'
+import { boundedStat, DEFAULT_STAT_TIMEOUT_MS, type BoundedStatOptions } from './bounded-stat.js'
+import { answersFromMemory, lazyMounts, type Mount, type MountTable } from './mounts.js'
 import { isGone, procRoot, readLink, readText } from './proc.js'
 import type { SoftErrors } from './soft-errors.js'
 import { nowFiletime } from './time.js'
@@ -12,7 +14,7 @@ const PSS_HANDLE_HAVE_TYPE = 0x1
 const PSS_HANDLE_HAVE_NAME = 0x2
 
 /** `anon_inode:[eventfd]` and friends, by the kernel's anon inode name. */
-const ANON_TYPES: Record<string, string> = {
+const ANON_TYPES: Readonly<Record<string, string>> = {
   eventfd: 'EventFd',
   timerfd: 'TimerFd',
   signalfd: 'SignalFd',
@@ -27,32 +29,49 @@ const ANON_TYPES: Record<string, string> = {
   bpf_prog: 'BpfProg',
 }
 
-/** The type name of a link target; `stat` (of the target) is consulted only for real paths. */
-export function typeNameOf(target: string, statTarget: () => { isDirectory(): boolean; isFile(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+/**
+ * The type name a link target says by itself (`socket:[…]`, `anon_inode:[eventfd]`, …), or undefined for a
+ * path: only the open object's mode tells a directory from a file or a device (typeNameOfMode).
+ */
+export function typeNameOfLink(target: string): string | undefined {
   if (target.startsWith('socket:[')) return 'Socket'
   if (target.startsWith('pipe:[')) return 'Pipe'
   if (target.startsWith('anon_inode:')) {
     const kind = target.slice('anon_inode:'.length).replace(/^\[|\]$/g, '')
-    return ANON_TYPES[kind] ?? 'AnonInode'
+    return Object.hasOwn(ANON_TYPES, kind) ? ANON_TYPES[kind] : 'AnonInode'
   }
   if (target.startsWith('/memfd:')) return 'Memfd'
   if (/^[a-z_]+:\[\d+\]$/.test(target)) return 'Namespace' // net:[…], mnt:[…], pid:[…] …
   if (!target.startsWith('/')) return 'Other'
-  const s = statTarget()
-  if (s.isDirectory()) return 'Directory'
-  if (s.isFile()) return 'File'
-  if (s.isFIFO()) return 'Pipe'
-  if (s.isSocket()) return 'Socket'
-  if (s.isCharacterDevice()) return 'CharacterDevice'
-  if (s.isBlockDevice()) return 'BlockDevice'
-  return 'Other'
+  return undefined
+}
+
+const S_IFMT = 0o170000
+const TYPE_OF_MODE: ReadonlyMap<number, string> = new Map([
+  [0o040000, 'Directory'],
+  [0o100000, 'File'],
+  [0o010000, 'Pipe'], // a FIFO
+  [0o140000, 'Socket'],
+  [0o020000, 'CharacterDevice'],
+  [0o060000, 'BlockDevice'],
+])
+
+/** The type name of an open object by its `st_mode`. */
+export const typeNameOfMode = (mode: number) => TYPE_OF_MODE.get(mode & S_IFMT) ?? 'Other'
+
+export interface Fdinfo {
+  openFlags?: number
+  filePosition?: bigint
+  /** The mount the open file is on (not stored: it tells whether a stat of the file may block). */
+  mountId?: number
 }
 
 /**
- * `fdinfo/<n>`: `pos:` in decimal, `flags:` in octal (proc(5)); other lines (mnt_id, ino, …) are ignored.
- * Both come first, so parsing stops at `flags:` (a 10k-fd capture parses 10k of these).
+ * `fdinfo/<n>`: `pos:` in decimal, `flags:` in octal, `mnt_id:` in decimal (proc(5)); other lines (ino, …)
+ * are ignored. The three come first, so parsing stops at `mnt_id:` (a 10k-fd capture parses 10k of these).
  */
-export function parseFdinfo(text: string, into: { openFlags?: number; filePosition?: bigint } = {}): { openFlags?: number; filePosition?: bigint } {
+export function parseFdinfo(text: string): Fdinfo {
+  const into: Fdinfo = {}
   for (let at = 0; at < text.length; ) {
     const end = text.indexOf('\n', at) >>> 0
     const line = text.slice(at, Math.min(end, text.length))
@@ -60,8 +79,9 @@ export function parseFdinfo(text: string, into: { openFlags?: number; filePositi
     const key = line.slice(0, colon)
     const value = line.slice(colon + 1).trim()
     if (key === 'pos' && /^\d+$/.test(value)) into.filePosition = BigInt(value)
-    else if (key === 'flags' && /^[0-7]+$/.test(value)) {
-      into.openFlags = Number.parseInt(value, 8) >>> 0
+    else if (key === 'flags' && /^[0-7]+$/.test(value)) into.openFlags = Number.parseInt(value, 8) >>> 0
+    else if (key === 'mnt_id') {
+      if (/^\d+$/.test(value)) into.mountId = Number(value)
       break
     }
     at = Math.min(end, text.length) + 1
@@ -69,7 +89,14 @@ export function parseFdinfo(text: string, into: { openFlags?: number; filePositi
   return into
 }
 
-export function readHandles(pid: number, errors: SoftErrors): HandleEntry[] {
+/** A path target on a file system that may not answer: typed after the walk, by boundedStat. */
+interface Deferred {
+  entry: HandleEntry
+  path: string
+  mount: Mount | undefined
+}
+
+export function readHandles(pid: number, errors: SoftErrors, options: BoundedStatOptions = {}, mounts: () => MountTable | undefined = lazyMounts(pid)): HandleEntry[] {
   const dir = `${procRoot(pid)}/fd`
   const infoDir = `${procRoot(pid)}/fdinfo`
   // Capturing ourselves, the listing includes the descriptor readdir itself held, closed by now. The kernel
@@ -84,27 +111,33 @@ export function readHandles(pid: number, errors: SoftErrors): HandleEntry[] {
     .filter((n) => Number.isInteger(n))
     .sort((a, b) => a - b)
   const handles: HandleEntry[] = []
+  const deferred: Deferred[] = []
   for (const fd of fds) {
     const path = `${dir}/${fd}`
     let operation = 'readlink'
     try {
       const target = readLink(path)
-      operation = 'stat'
-      // stat through the magic link reaches the open object even when its path is gone or elsewhere.
-      const typeName = typeNameOf(target, () => statSync(path))
-      const entry: HandleEntry = {
-        handle: BigInt(fd),
-        flags: PSS_HANDLE_HAVE_TYPE | PSS_HANDLE_HAVE_NAME,
-        objectType: 0,
-        captureTime: nowFiletime(),
-        typeName,
-        objectName: target,
-      }
+      const entry: HandleEntry = { handle: BigInt(fd), flags: PSS_HANDLE_HAVE_NAME, objectType: 0, captureTime: nowFiletime(), objectName: target }
+      let info: Fdinfo = {}
       try {
-        parseFdinfo(readText(`${infoDir}/${fd}`), entry)
+        info = parseFdinfo(readText(`${infoDir}/${fd}`))
       } catch (error) {
         // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
         errors.add('handles', 'readFile', `${infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
+      }
+      if (info.openFlags !== undefined) entry.openFlags = info.openFlags
+      if (info.filePosition !== undefined) entry.filePosition = info.filePosition
+      const linkType = typeNameOfLink(target)
+      if (linkType !== undefined) setType(entry, linkType)
+      else {
+        // The mount table is read once, when the first path target needs it.
+        const table = mounts()
+        const mount = table?.ofId(info.mountId) ?? table?.ofPath(target)
+        if (answersFromMemory(mount?.fsType)) {
+          operation = 'stat'
+          // stat through the magic link reaches the open object even when its path is gone or elsewhere.
+          setType(entry, typeNameOfMode(statSync(path).mode))
+        } else deferred.push({ entry, path, mount })
       }
       handles.push(entry)
     } catch (error) {
@@ -112,5 +145,42 @@ export function readHandles(pid: number, errors: SoftErrors): HandleEntry[] {
       errors.add('handles', operation, path, error, isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'skipped')
     }
   }
-  return handles
+  if (deferred.length === 0) return handles
+  const closed = typeDeferred(deferred, errors, options)
+  return closed.size === 0 ? handles : handles.filter((e) => !closed.has(e))
+}
+
+function setType(entry: HandleEntry, typeName: string): void {
+  entry.typeName = typeName
+  entry.flags = (entry.flags ?? 0) | PSS_HANDLE_HAVE_TYPE
+}
+
+/**
+ * Types the deferred targets with a deadline (spec/LINUX.md §5.1). A target that does not answer keeps its
+ * entry without a type (HAVE_TYPE clear) and gets a soft error; one whose stat fails (closed meanwhile) is
+ * skipped as a synchronous stat failure would be. Returns the entries to drop.
+ */
+function typeDeferred(deferred: readonly Deferred[], errors: SoftErrors, options: BoundedStatOptions): Set<HandleEntry> {
+  const byPath = new Map(deferred.map((d) => [d.path, d]))
+  const groupOf = (path: string) => {
+    const mount = byPath.get(path)!.mount
+    return mount ? `mount ${mount.id}` : 'unknown mount'
+  }
+  const answers = boundedStat([...byPath.keys()], groupOf, options)
+  const closed = new Set<HandleEntry>()
+  for (const { entry, path, mount } of deferred) {
+    const answer = answers.get(path)
+    if (answer && 'mode' in answer) setType(entry, typeNameOfMode(answer.mode))
+    else if (answer && 'errno' in answer) {
+      const error = Object.assign(new Error(`stat failed (${answer.code})`), { code: answer.code, errno: -answer.errno })
+      if (answer.code !== 'EINTR') closed.add(entry)
+      errors.add('handles', 'stat', path, error, answer.code === 'EINTR' ? 'interrupted; kept without a type' : isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'skipped')
+    } else {
+      const fs = mount ? `the ${mount.fsType} file system at ${mount.mountPoint}` : 'a file system not in the mount table'
+      const ms = options.timeoutMs ?? DEFAULT_STAT_TIMEOUT_MS
+      const error = Object.assign(new Error(`no answer within ${ms} ms from ${fs}`), { code: 'ETIMEDOUT', errno: -110 })
+      errors.add('handles', 'stat', path, error, 'kept without a type')
+    }
+  }
+  return closed
 }

@@ -1,16 +1,19 @@
 // Reading /proc: paths, the `stat` and `status` formats, and errno helpers. Synchronous on purpose: /proc
 // reads never block on disk, and a thread-pool round trip per file would dominate a 10k-fd capture.
+// Text is bytes to the kernel: comm, paths and link targets are decoded by the lossless rule of byte-text.ts.
 import { readFileSync, readlinkSync } from 'node:fs'
+import { textFromBytes } from './byte-text.js'
 
 export const procRoot = (pid: number) => `/proc/${pid}`
 
+/** A /proc text file: UTF-8, with bytes that are not (a cut comm, a Latin-1 file name) kept as escapes. */
 export function readText(path: string): string {
-  return readFileSync(path, 'latin1')
+  return textFromBytes(readFileSync(path))
 }
 
-/** readlink of a /proc magic link; link targets are bytes, read as UTF-8 like every path Node returns. */
+/** readlink of a /proc magic link, decoded the same way: two names that differ in any byte stay different. */
 export function readLink(path: string): string {
-  return readlinkSync(path, 'utf8')
+  return textFromBytes(readlinkSync(path, 'buffer'))
 }
 
 /** `/proc/<pid>/stat` or `task/<tid>/stat`: fields by their 1-based number in proc(5). */

@@ -1,8 +1,9 @@
 // The process as a whole: existence and access checks, `target`, and PSS_PROCESS_INFORMATION's fields that
 // have a true Linux equivalent (spec/LINUX.md §2). The others stay absent.
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, constants, openSync, readSync, statSync } from 'node:fs'
 import type { ArchiveHeaderInput, ProcessInformation } from '../../format/index.js'
 import { CaptureFailedError } from '../errors.js'
+import { answersFromMemory, lazyMounts, type MountTable } from './mounts.js'
 import { cpuMask, isDenied, isGone, parseStat, parseStatus, procRoot, readLink, readText, statusBytes } from './proc.js'
 import { startTimeFiletime, ticksToDuration } from './time.js'
 
@@ -56,7 +57,7 @@ export interface ProcessPart {
   comm: string
 }
 
-export function readProcess(pid: number, boot: bigint): ProcessPart {
+export function readProcess(pid: number, boot: bigint, mounts: () => MountTable | undefined = lazyMounts(pid)): ProcessPart {
   const root = procRoot(pid)
   const stat = parseStat(readText(`${root}/stat`))
   const status = parseStatus(readText(`${root}/status`))
@@ -92,7 +93,8 @@ export function readProcess(pid: number, boot: bigint): ProcessPart {
   const mask = cpuMask(status)
   if (mask !== undefined) info.affinityMask = mask
   if (imagePath !== undefined) info.imageFileName = imagePath
-  const architecture = imagePath !== undefined ? elfArchitecture(`${root}/exe`) : undefined
+  // Opening the executable asks its file system: only one that answers from memory (spec/LINUX.md §5.1).
+  const architecture = imagePath !== undefined && answersFromMemory(mounts()?.ofPath(imagePath)?.fsType) ? elfArchitecture(`${root}/exe`) : undefined
   return {
     target: { processId: pid, ...(imagePath !== undefined ? { imagePath } : {}), ...(architecture ? { architecture } : {}) },
     processInformation: info,
@@ -104,7 +106,7 @@ export function readProcess(pid: number, boot: bigint): ProcessPart {
 function elfArchitecture(path: string): string | undefined {
   let fd: number | undefined
   try {
-    fd = openSync(path, 'r')
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
     const head = Buffer.alloc(20)
     if (readSync(fd, head, 0, 20, 0) < 20 || head.readUInt32BE(0) !== 0x7f454c46) return undefined
     const machine = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18)

@@ -1,8 +1,10 @@
 // Memory regions from /proc/<pid>/maps as PSS_VA_SPACE_ENTRY (spec/LINUX.md §4): protection to PAGE_*, type
 // image / mapped / private, the mapped file's path; when asked, from smaps instead (the same lines, plus
 // each region's resident, proportional and swapped sizes: format 1.1). All listed mappings are MEM_COMMIT.
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import type { VaSpaceEntry } from '../../format/index.js'
+import { bytesFromText } from './byte-text.js'
+import { answersFromMemory, deviceOfMaps, lazyMounts, type MountTable } from './mounts.js'
 import { isGone, procRoot, readText } from './proc.js'
 import type { SoftErrors } from './soft-errors.js'
 
@@ -16,6 +18,8 @@ interface Mapping {
   start: bigint
   end: bigint
   perms: string
+  /** `major:minor` in hex, as maps writes it. */
+  device: string
   inode: string
   path: string | undefined
   /** From smaps only: `Rss:`, `Pss:`, `Swap:` in bytes. */
@@ -24,10 +28,10 @@ interface Mapping {
   swappedSize?: bigint
 }
 
-const MAPPING_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ (\d+)\s*(.*)$/
+const MAPPING_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ (\S+) (\d+)\s*(.*)$/
 
 function mappingOf(m: RegExpExecArray): Mapping {
-  return { start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), perms: m[3]!, inode: m[4]!, path: m[5] ? m[5] : undefined }
+  return { start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), perms: m[3]!, device: m[4]!, inode: m[5]!, path: m[6] ? m[6] : undefined }
 }
 
 /** `start-end perms offset dev inode [path]`; the path may contain spaces. */
@@ -107,13 +111,14 @@ export function protectOf(perms: string, fileBacked: boolean): number {
 /** A file path, as opposed to `[heap]`, `[stack]`, `[vdso]`, `[anon:name]` or nothing. */
 const isFilePath = (m: Mapping) => m.path !== undefined && m.path.startsWith('/')
 
-export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?: boolean } = {}): VaSpaceEntry[] {
+export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?: boolean } = {}, mounts: () => MountTable | undefined = lazyMounts(pid)): VaSpaceEntry[] {
   const { mappings: maps, smapsError } = readMappings(pid, options.sizes ?? false)
   if (smapsError !== undefined) errors?.add('vaSpace', 'readFile', `${procRoot(pid)}/smaps`, smapsError, 'regions read from maps instead: no resident, proportional or swapped sizes')
   // Image rule (spec/LINUX.md §4): every mapping of a file that is mapped executable somewhere in the
   // process and starts with the ELF magic is MEM_IMAGE, like every section of a loaded PE image.
-  const executable = new Set(maps.filter((m) => isFilePath(m) && m.perms[2] === 'x').map((m) => m.path!))
-  const images = new Set([...executable].filter((p) => isElf(pid, p)))
+  const executable = new Map<string, Mapping>()
+  for (const m of maps) if (isFilePath(m) && m.perms[2] === 'x' && !executable.has(m.path!)) executable.set(m.path!, m)
+  const images = new Set([...executable].filter(([, m]) => isElf(pid, m, mounts)).map(([path]) => path))
   return maps.map((m) => {
     const file = isFilePath(m)
     const entry: VaSpaceEntry = {
@@ -131,15 +136,30 @@ export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?:
   })
 }
 
+const O_PATH_READ = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY
+
 /**
- * Whether the file begins with \x7fELF, read through the process's own root so containers resolve their
- * paths. A file that cannot be read (deleted, no permission) is judged by its executable mapping alone.
+ * Whether the mapped file begins with \x7fELF. Asked only of a file system that answers from memory (a FUSE or
+ * NFS file could block the open: spec/LINUX.md §5.1), first through `map_files/` (the mapped file itself, no
+ * path lookup; root or CAP_CHECKPOINT_RESTORE only), then by its path through the process's own root (so
+ * containers resolve) and as it is. Opened non-blocking and without following a last symlink (a FIFO or
+ * device put where a deleted file was cannot block or be triggered), and read only when it is the mapped
+ * inode. Otherwise the file is judged by its executable mapping alone.
  */
-function isElf(pid: number, path: string): boolean {
-  for (const candidate of [`${procRoot(pid)}/root${path}`, path]) {
+function isElf(pid: number, mapping: Mapping, mounts: () => MountTable | undefined): boolean {
+  if (!answersFromMemory(mounts()?.ofDevice(deviceOfMaps(mapping.device))?.fsType)) return true
+  const path = Buffer.from(bytesFromText(mapping.path!))
+  const candidates: [string | Buffer, number][] = [
+    [`${procRoot(pid)}/map_files/${mapping.start.toString(16)}-${mapping.end.toString(16)}`, O_PATH_READ],
+    [Buffer.concat([Buffer.from(`${procRoot(pid)}/root`), path]), O_PATH_READ | constants.O_NOFOLLOW],
+    [path, O_PATH_READ | constants.O_NOFOLLOW],
+  ]
+  for (const [candidate, flags] of candidates) {
     let fd: number | undefined
     try {
-      fd = openSync(candidate, 'r')
+      fd = openSync(candidate, flags)
+      const stat = fstatSync(fd, { bigint: true })
+      if (!stat.isFile() || stat.ino.toString() !== mapping.inode) continue
       const head = Buffer.alloc(4)
       return readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32BE(0) === 0x7f454c46
     } catch {

@@ -1,0 +1,82 @@
+// stat with a deadline, for descriptors on file systems that may never answer (FUSE, NFS: mounts.ts).
+// Not in this process: a stat stuck in the kernel cannot be cancelled, and neither of Node's ways to wait
+// would get it back. A synchronous stat blocks the one JS thread, so Ctrl-C is never handled; an async one
+// holds a libuv pool thread for good, and libuv joins its pool threads at exit, so the process cannot even
+// exit (measured: fs.open of a FIFO, then process.exit(0), hangs). A helper process can be killed: FUSE and
+// NFS wait killably. It stats each path in turn and writes each answer at once, so the answers given before
+// a hang are kept; SIGKILL at the deadline ends it. A terminal's Ctrl-C reaches it too (same process group).
+import { spawnSync } from 'node:child_process'
+
+export type StatAnswer = { mode: number } | { errno: number; code: string } | { timedOut: true }
+
+/** Reads one path per line on stdin; answers `<index> <mode>` or `<index> ! <errno> <code>` per line. */
+export const STAT_HELPER = `
+const fs = require('node:fs')
+const paths = fs.readFileSync(0, 'latin1').split('\\n').filter(Boolean)
+paths.forEach((path, i) => {
+  let line
+  try { line = i + ' ' + fs.statSync(path).mode } catch (e) { line = i + ' ! ' + Math.abs(e.errno || 5) + ' ' + (e.code || 'EIO') }
+  fs.writeSync(1, line + '\\n')
+})
+`
+
+export interface BoundedStatOptions {
+  /** Milliseconds one helper run may take, its start-up included (default 5000: Node starts slowly on a loaded machine). */
+  timeoutMs?: number
+  /** The helper's source (tests substitute one whose stat blocks). */
+  helper?: string
+}
+
+export const DEFAULT_STAT_TIMEOUT_MS = 5000
+
+/**
+ * The stat of each path, in a helper killed at the deadline. Paths are grouped by `groupOf` (their mount):
+ * when one path does not answer, the rest of its group is not asked (one hung mount costs one deadline), and
+ * the other groups are asked again in a fresh helper.
+ */
+export function boundedStat(paths: readonly string[], groupOf: (path: string) => string, options: BoundedStatOptions = {}): Map<string, StatAnswer> {
+  const answers = new Map<string, StatAnswer>()
+  let pending = [...paths]
+  while (pending.length > 0) {
+    const { answered, complete } = runHelper(pending, options)
+    for (const [i, answer] of answered) answers.set(pending[i]!, answer)
+    const unanswered = pending.filter((_, i) => !answered.has(i))
+    if (complete || unanswered.length === 0) break
+    // The first unanswered path is the one the helper was stuck on: its mount is given up.
+    const stuck = groupOf(unanswered[0]!)
+    pending = []
+    for (const path of unanswered) {
+      if (groupOf(path) === stuck) answers.set(path, { timedOut: true })
+      else pending.push(path)
+    }
+  }
+  return answers
+}
+
+function runHelper(paths: readonly string[], options: BoundedStatOptions): { answered: Map<number, StatAnswer>; complete: boolean } {
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS // a preloaded hook would only slow the helper's start
+  const run = spawnSync(process.execPath, ['-e', options.helper ?? STAT_HELPER], {
+    input: `${paths.join('\n')}\n`,
+    timeout: options.timeoutMs ?? DEFAULT_STAT_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    encoding: 'latin1',
+    env,
+    maxBuffer: 64 * paths.length + 4096,
+    stdio: ['pipe', 'pipe', 'ignore'],
+  })
+  const answered = new Map<number, StatAnswer>()
+  for (const line of (run.stdout ?? '').split('\n')) {
+    const m = /^(\d+) (?:(\d+)|! (\d+) ([A-Z0-9_]+))$/.exec(line)
+    const i = m ? Number(m[1]) : -1
+    if (!m || i >= paths.length) continue
+    answered.set(i, m[2] !== undefined ? { mode: Number(m[2]) } : { errno: Number(m[3]), code: m[4]! })
+  }
+  const failure = run.error as NodeJS.ErrnoException | undefined
+  if (failure?.code === 'ETIMEDOUT') return { answered, complete: false }
+  // Ended otherwise without answering everything (could not start, crashed, or a Ctrl-C reached it): the
+  // rest is not asked again.
+  const unanswered: StatAnswer = failure ? { errno: Math.abs(failure.errno ?? 5), code: failure.code ?? 'EIO' } : run.signal ? { errno: 4, code: 'EINTR' } : { errno: 5, code: 'EIO' }
+  for (let i = 0; i < paths.length; i++) if (!answered.has(i)) answered.set(i, unanswered)
+  return { answered, complete: true }
+}

@@ -71,6 +71,7 @@ export function hostileArchive(o: HostileOptions = {}): Uint8Array {
     columns: {
       threadId: col.u32([5001, 5002]),
       processId: col.u32([4242, 4242]),
+      priority: col.i32([-2, 10]),
       createTime: col.u64([CAPTURED, CAPTURED]),
       contextRecord: col.bytes([context, null], o.contextArchitecture ?? t('contextArchitecture')),
       threadName: col.str([t('threadName'), null]),

@@ -21,9 +21,11 @@ export interface SafeTextOptions {
 // string is shown raw unless it holds an unsafe character or something that reads like one of our escapes;
 // then every backslash in it is doubled too. `C:\Windows\System32\ntdll.dll` stays as it is, while a name
 // spelling a literal `\x1b` shows as `\\x1b`, never as an escaped ESC.
-const UNSAFE_CHAR = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
+// Also U+F780–U+F7FF: in a Linux capture, bytes of a name that are not UTF-8 (ARCHIVE.md §1.1), shown as
+// `\uf7ff` (the byte in the last two digits) rather than as private-use glyphs that look alike or blank.
+const UNSAFE_CHAR = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u{f780}-\u{f7ff}]/u
 const LOOKS_ESCAPED = /\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\})/
-const TO_ESCAPE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\\]/gu
+const TO_ESCAPE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u{f780}-\u{f7ff}\\]/gu
 
 function escapeOne(c: string): string {
   if (c === '\\') return '\\\\'

@@ -4,7 +4,7 @@ import { basename } from 'node:path'
 import { safeText } from '../reader/display.js'
 import { displayCell, formatSize } from '../reader/text.js'
 import { interruptSignal, interruption } from './interrupt.js'
-import { CliError, count, stdoutOutput, styleFor } from './io.js'
+import { captureFileName, checkOutput, CliError, count, stdoutOutput, styleFor } from './io.js'
 
 type Args = Record<string, unknown>
 
@@ -12,7 +12,11 @@ export async function capture(args: Args): Promise<number> {
   const lib = await import('../capture/index.js')
   const target = args.target === undefined ? undefined : String(args.target)
   const pid = args.self ? 'self' : await lib.resolveTarget(target!)
-  const output = typeof args.output === 'string' ? args.output : `pid-${pid === 'self' ? process.pid : pid}.pssnap`
+  // Default `<image>_<pid>_<YYYYMMDD_HHMMSS>.pssnap`: a series of captures never overwrites itself.
+  const processId = pid === 'self' ? process.pid : pid
+  const image = typeof args.output === 'string' ? undefined : (await lib.listProcesses().catch(() => [])).find((p) => p.processId === processId)
+  const output = typeof args.output === 'string' ? args.output : await captureFileName(image?.imagePath ?? image?.name, processId)
+  await checkOutput(output, { force: args.force === true })
   const preset = typeof args.preset === 'string' ? args.preset : undefined
   const flags = typeof args.flags === 'string' ? (await import('./capture-flags.js')).parseCaptureFlags(args.flags) : undefined
   const signal = interruptSignal()

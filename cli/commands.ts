@@ -8,7 +8,7 @@ import { archiveDamage, damageLine, KNOWN_SECTIONS, sectionCaptured, type Archiv
 import { safeText } from '../reader/display.js'
 import { compileQuery, filterSection, groupEntries, parseQuery, parseSortKeys, sortEntries, type Predicate } from '../reader/query.js'
 import { csvCells, csvRecord, displayCell, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
-import { BufferedWriter, CliError, count, fileOutput, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
+import { BufferedWriter, CliError, count, outputTarget, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
 import { openForCli } from './open.js'
 
 type Args = Record<string, unknown>
@@ -511,7 +511,7 @@ export async function exportArchive(args: Args): Promise<number> {
   const jsonOptions = { ...options, ...(includeBlobs ? { includeBlobs: true } : {}) }
   const columns = format === 'csv' ? selectColumns(sections[0]!, str(args.columns) ?? 'all', { ...options, present: section(archive, sections[0]!).fields }) : []
 
-  const target: Output = str(args.output) !== undefined ? fileOutput(str(args.output)!) : stdoutOutput()
+  const target: Output = await outputTarget(str(args.output), { force: args.force === true, inputs: [str(args.archive)!] })
   const w = new BufferedWriter(target)
   const each = async (id: SectionId, visit: (e: object) => Promise<void>) => {
     for (const e of section(archive, id)) if (!predicate || predicate(e)) await visit(e)
@@ -548,7 +548,7 @@ export async function exportArchive(args: Args): Promise<number> {
     await target.abort()
     throw error
   }
-  if (str(args.output) !== undefined && process.stderr.isTTY) {
+  if (str(args.output) !== undefined && str(args.output) !== '-' && process.stderr.isTTY) {
     const n = sections.map((id) => `${cliName(id)} ${count(section(archive, id).length)}`).join(', ')
     process.stderr.write(`${styleFor(process.stderr, colorArg).dim(`wrote ${safeText(str(args.output)!)} (${format}${n ? `: ${n}` : ''})`)}\n`)
   }

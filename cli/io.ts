@@ -1,8 +1,9 @@
 // Terminal plumbing for the commands: output targets (stdout with backpressure, or a file written through
-// a temporary name and renamed into place), progress on stderr, colour. Light: node: modules only.
+// a temporary name and renamed into place), progress on stderr, colour.
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { lstat, rm } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { checkDestination, commitFile, OUTPUT_FILE_MODE, OutputPathError, temporaryName } from '../reader/node.js'
 import { interruptSignal, interruption } from './interrupt.js'
 
 /** An error the CLI reports as `code - message`, exit 1. */
@@ -56,10 +57,67 @@ export function stdoutOutput(): Output {
   }
 }
 
-/** A file written as `.name.<pid>.tmp` beside it and renamed over `path` on close: never a partial file. */
-export function fileOutput(path: string): Output {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`)
-  const stream: WriteStream = createWriteStream(temp, { flags: 'wx' })
+export interface OutputFileOptions {
+  /** Replace an existing regular file (--force). */
+  force?: boolean
+  /** The command's input files: never the output, --force or not. */
+  inputs?: readonly string[]
+}
+
+/** Adds the --force hint to the library's FILE_EXISTS; its other refusals pass as they are. */
+function hinted<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (error instanceof OutputPathError && error.code === 'FILE_EXISTS') throw new CliError('FILE_EXISTS', `'${error.path}' already exists: add --force to replace it`)
+    throw error
+  })
+}
+
+/**
+ * Refuses, before any work, a destination the command may not write (reader/node.ts checkDestination: not a
+ * regular file, an input, or existing without --force). Returns where the file really goes.
+ */
+export async function checkOutput(path: string, options: OutputFileOptions = {}): Promise<string> {
+  if (path === '-') throw new CliError('NOT_A_REGULAR_FILE', `'-' (stdout) is not a place for an archive or a map: give a file name`)
+  return hinted(checkDestination(path, { overwrite: options.force === true, ...(options.inputs ? { inputs: options.inputs } : {}) }))
+}
+
+/** `-o FILE` (checked, written atomically, 0600), `-o -` or no `-o`: stdout. */
+export async function outputTarget(path: string | undefined, options: OutputFileOptions = {}): Promise<Output> {
+  if (path === undefined || path === '-') return stdoutOutput()
+  await checkOutput(path, options)
+  return fileOutput(path, options)
+}
+
+/**
+ * `<image>_<pid>_<YYYYMMDD_HHMMSS>.pssnap` in local time (as ProcDump names dumps), from the image's base
+ * name made safe for a file name. An existing file of that name gets `_2`, `_3`… rather than being replaced.
+ */
+export async function captureFileName(image: string | undefined, pid: number, at = new Date()): Promise<string> {
+  const base = (image ?? '').split(/[\\/]/).pop()!.replace(/\.exe$/i, '')
+  const safe = base.replace(/[^A-Za-z0-9._+-]+/g, '_').slice(0, 64).replace(/^[._]+|_+$/g, '') || 'process'
+  const two = (n: number) => String(n).padStart(2, '0')
+  const stamp = `${at.getFullYear()}${two(at.getMonth() + 1)}${two(at.getDate())}_${two(at.getHours())}${two(at.getMinutes())}${two(at.getSeconds())}`
+  const stem = `${safe}_${pid}_${stamp}`
+  for (let n = 1; n < 1000; n++) {
+    const name = `${stem}${n === 1 ? '' : `_${n}`}.pssnap`
+    const taken = await lstat(name).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? false : Promise.reject(e)),
+    )
+    if (!taken) return name
+  }
+  throw new CliError('FILE_EXISTS', `'${stem}.pssnap' and 998 numbered variants exist: give -o`)
+}
+
+/**
+ * A file written as `.name.<pid>.tmp` beside it (mode 0600) and moved to `path` on close: never a partial
+ * file, never a replaced device or input, never an existing file without `force`.
+ */
+export function fileOutput(path: string, options: OutputFileOptions = {}): Output {
+  const overwrite = options.force === true
+  const destination = hinted(checkDestination(path, { overwrite, ...(options.inputs ? { inputs: options.inputs } : {}) }))
+  let stream: WriteStream | undefined
+  let temp: string | undefined
   // SIGINT / SIGTERM during a long export: the next write or the close fails, the command aborts this output
   // (removing the temporary file) and exits 130 / 143 (cli/interrupt.ts).
   const signal = interruptSignal()
@@ -68,19 +126,25 @@ export function fileOutput(path: string): Output {
     if (stopped) throw stopped
   }
   let failure: Error | undefined
-  stream.on('error', (e) => (failure = e))
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve())
-    stream.once('error', (e: NodeJS.ErrnoException) => {
-      // Name the file asked for, not the temporary one.
-      const what = /^[A-Z]+: (.*?), \w+/.exec(e.message)?.[1] ?? e.message
-      reject(new CliError(e.code ?? 'EIO', `cannot write '${path}': ${what}`))
-    })
-  })
+  const opened = destination.then(
+    (real) =>
+      new Promise<WriteStream>((resolve, reject) => {
+        temp = temporaryName(real)
+        const s = createWriteStream(temp, { flags: 'wx', mode: OUTPUT_FILE_MODE })
+        stream = s
+        s.on('error', (e) => (failure = e))
+        s.once('open', () => resolve(s))
+        s.once('error', (e: NodeJS.ErrnoException) => {
+          // Name the file asked for, not the temporary one.
+          const what = /^[A-Z]+: (.*?), \w+/.exec(e.message)?.[1] ?? e.message
+          reject(new CliError(e.code ?? 'EIO', `cannot write '${path}': ${what}`))
+        })
+      }),
+  )
   opened.catch(() => {}) // observed by write/close; avoid an unhandled rejection before then
   return {
     async write(text) {
-      await opened
+      const stream = await opened
       if (failure) throw failure
       stopIfInterrupted()
       if (!stream.write(text)) {
@@ -97,15 +161,15 @@ export function fileOutput(path: string): Output {
       }
     },
     async close() {
-      await opened
+      const stream = await opened
       await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())))
       if (failure) throw failure
       stopIfInterrupted()
-      await rename(temp, path)
+      await hinted(commitFile(temp!, await destination, path, overwrite))
     },
     async abort() {
-      stream.destroy()
-      await rm(temp, { force: true })
+      stream?.destroy()
+      if (temp !== undefined) await rm(temp, { force: true })
     },
   }
 }

@@ -146,7 +146,8 @@ export async function main(argv: string[]): Promise<number> {
             section: { type: 'string', description: 'sections to export: handles, threads, regions, aux (comma-separated; one for csv)', requiresArg: true },
             where: { type: 'string', alias: 'w', description: 'keep entries matching an expression (one --section only)', requiresArg: true },
             columns: { type: 'string', alias: 'c', description: "CSV columns: a,b,c (default: all)", requiresArg: true },
-            output: { type: 'string', alias: 'o', description: 'write to a file (atomically: temp file + rename) instead of stdout', requiresArg: true },
+            output: { type: 'string', alias: 'o', description: "write to a file (atomically, mode 0600; '-': stdout) instead of stdout", requiresArg: true },
+            force: { type: 'boolean', description: 'replace an existing output file (never a device, FIFO, directory or the input)' },
             'include-blobs': { type: 'boolean', description: 'include thread contexts and page contents as base64' },
             ...CSV_RAW_OPTION,
           })
@@ -203,7 +204,8 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true })
           .options({
-            output: { type: 'string', alias: 'o', description: 'the redacted archive to write (temp file + rename)', demandOption: true, requiresArg: true },
+            output: { type: 'string', alias: 'o', description: 'the redacted archive to write (atomically, mode 0600)', demandOption: true, requiresArg: true },
+            force: { type: 'boolean', description: 'replace an existing output or map file' },
             key: { type: 'string', description: 'key of the pseudonyms: the same key gives the same pseudonyms, so redacted archives still diff (default: random)', requiresArg: true },
             'key-file': { type: 'string', description: 'read the key from a file (keeps it out of shell history)', requiresArg: true },
             map: { type: 'string', description: 'also write pseudonym → original as JSON (it undoes the redaction: keep it private)', requiresArg: true },
@@ -225,7 +227,8 @@ export async function main(argv: string[]): Promise<number> {
           .positional('target', { type: 'string', description: 'process id or name (a name must match one process; Windows: image name, any case, .exe optional)' })
           .options({
             self: { type: 'boolean', description: 'capture this pssnap process itself' },
-            output: { type: 'string', alias: 'o', description: 'archive to write (default pid-<pid>.pssnap; temp file + rename)', requiresArg: true },
+            output: { type: 'string', alias: 'o', description: 'archive to write (default <image>_<pid>_<YYYYMMDD_HHMMSS>.pssnap; atomically, mode 0600)', requiresArg: true },
+            force: { type: 'boolean', description: 'replace an existing archive file' },
             preset: { type: 'string', description: 'what to capture. Windows: default (no VA clone), full (+ VA clone), handles, threads, memory; Linux: default, full (+ region sizes from smaps), handles, threads, regions, memory (regions with sizes), minimal', requiresArg: true },
             flags: { type: 'string', description: 'Windows: raw PSS_CAPTURE_FLAGS instead of a preset, a number or names (CAPTURE_HANDLES|CAPTURE_THREADS)', requiresArg: true },
             'debug-privilege': { type: 'boolean', description: 'Windows: enable SeDebugPrivilege first (other users\' processes; needs an elevated prompt)' },

@@ -8,7 +8,7 @@ import { planRedaction } from '../reader/redact/redact.js'
 import { writeArchiveFile } from '../reader/node.js'
 import { formatSize } from '../reader/text.js'
 import { interruptSignal, interruption } from './interrupt.js'
-import { CliError, count, fileOutput, plural, stdoutOutput, styleFor } from './io.js'
+import { checkOutput, CliError, count, fileOutput, plural, stdoutOutput, styleFor } from './io.js'
 import { openForCli } from './open.js'
 
 type Args = Record<string, unknown>
@@ -41,6 +41,10 @@ export async function redact(args: Args): Promise<number> {
   const mapPath = typeof args.map === 'string' ? args.map : undefined
   if (resolve(input) === resolve(output)) throw new CliError('SAME_FILE', `the output '${output}' is the input: write the redacted copy elsewhere`)
   if (mapPath !== undefined && [resolve(input), resolve(output)].includes(resolve(mapPath))) throw new CliError('SAME_FILE', `the map '${mapPath}' must be a file of its own`)
+  // Refused before any work: a destination that is not a regular file, an input (also by a link), or exists without --force.
+  const force = args.force === true
+  await checkOutput(output, { force, inputs: [input] })
+  if (mapPath !== undefined) await checkOutput(mapPath, { force, inputs: [input, output] })
   const key = await readKey(args)
   const archive = await openForCli(input)
   const err = styleFor(process.stderr, typeof args.color === 'boolean' ? args.color : undefined)
@@ -55,13 +59,13 @@ export async function redact(args: Args): Promise<number> {
   })
   // SIGINT / SIGTERM while writing: the temporary file goes, `output` stays as it was, exit 130 / 143.
   const signal = interruptSignal()
-  const written = await writeArchiveFile(output, plan.header, (w) => plan.fill(w), plan.epilogue, { ...plan.writerOptions, signal }).catch((e: unknown) => {
+  const written = await writeArchiveFile(output, plan.header, (w) => plan.fill(w), plan.epilogue, { ...plan.writerOptions, signal, overwrite: force, inputs: [input] }).catch((e: unknown) => {
     const stopped = interruption(signal, `redaction stopped; nothing written to '${output}'`)
     if (stopped) throw stopped
     return nameTarget(output, e)
   })
   if (mapPath !== undefined) {
-    const out = fileOutput(mapPath)
+    const out = fileOutput(mapPath, { force, inputs: [input, output] })
     try {
       await out.write(`${JSON.stringify(plan.map(), null, 2)}\n`)
       await out.close()

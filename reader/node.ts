@@ -1,6 +1,7 @@
 // The Node entry (`pssnap/node`): file helpers and zlib-backed hooks. The only reader file that may use
 // node: modules; everything else in reader/ and format/ runs in any JavaScript runtime.
-import { open, rename, rm } from 'node:fs/promises'
+import { link, lstat, open, realpath, rename, rm, stat } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import * as zlib from 'node:zlib'
 import { ArchiveWriter, type ArchiveHeaderInput, type ByteSink, type Epilogue, type FormatHooks, type WriteSummary, type WriterOptions } from '../format/index.js'
@@ -76,14 +77,129 @@ export async function* archiveFileStream(path: string, chunkSize = 1 << 20): Asy
   }
 }
 
-export interface WriteFileOptions extends WriterOptions {
+export interface WriteFileOptions extends WriterOptions, DestinationOptions {
   /** Aborts the write (the CLI's SIGINT/SIGTERM): the temporary file is removed and `path` is left as it was. */
   signal?: AbortSignal
+}
+
+// ---- destinations: what a written file may replace ----
+//
+// A file is written under a temporary name beside its destination and renamed over it when complete. A rename
+// replaces whatever has the name, so the destination is checked first: only a regular file is replaced, or a
+// missing name created. A device, FIFO, socket or directory is refused (as root, `-o /dev/null` would otherwise
+// replace the system's /dev/null with a file). A symbolic link is followed: a link to a regular file is
+// written through (the file it names is replaced and the link stays a link, as a shell's `>` would), a link to
+// anything else, or to nothing, is refused. Files are created 0600, as Linux creates core files: an archive
+// or an export holds another process's file names, a redaction map undoes the redaction.
+
+export type OutputPathErrorCode = 'NOT_A_REGULAR_FILE' | 'FILE_EXISTS' | 'SAME_FILE'
+
+/** A destination that may not be written: not a regular file, existing (without overwrite), or an input. */
+export class OutputPathError extends Error {
+  override name = 'OutputPathError'
+  constructor(
+    readonly code: OutputPathErrorCode,
+    message: string,
+    /** The path as given. */
+    readonly path: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface DestinationOptions {
+  /** Replace an existing regular file (default true here; the CLI passes its --force). */
+  overwrite?: boolean
+  /** Files being read: the destination may not be one of them (same device and inode), overwrite or not. */
+  inputs?: readonly string[]
+}
+
+/** Mode of every file written here (before the umask, which can only remove bits). */
+export const OUTPUT_FILE_MODE = 0o600
+
+function kindOf(s: Stats): string {
+  if (s.isDirectory()) return 'a directory'
+  if (s.isCharacterDevice()) return 'a character device'
+  if (s.isBlockDevice()) return 'a block device'
+  if (s.isFIFO()) return 'a FIFO (named pipe)'
+  if (s.isSocket()) return 'a socket'
+  if (s.isSymbolicLink()) return 'a symbolic link'
+  return 'not a regular file'
+}
+
+const missing = (e: unknown) => (e as NodeJS.ErrnoException)?.code === 'ENOENT'
+
+/**
+ * Checks that `path` may be written and returns where the file really goes: `path` itself, or for a symbolic
+ * link to a regular file the file it names. Throws OutputPathError when it may not.
+ */
+export async function checkDestination(path: string, options: DestinationOptions = {}): Promise<string> {
+  let own: Stats
+  try {
+    own = await lstat(path)
+  } catch (e) {
+    if (missing(e)) return path
+    throw e
+  }
+  let target = own
+  let real = path
+  if (own.isSymbolicLink()) {
+    try {
+      target = await stat(path)
+    } catch (e) {
+      if (missing(e)) throw new OutputPathError('NOT_A_REGULAR_FILE', `'${path}' is a symbolic link to a missing file: not written through (remove the link or write elsewhere)`, path)
+      throw e
+    }
+    if (target.isFile()) real = await realpath(path)
+  }
+  if (!target.isFile()) {
+    const through = own.isSymbolicLink() ? ' through a symbolic link' : ''
+    throw new OutputPathError('NOT_A_REGULAR_FILE', `'${path}' is ${kindOf(target)}${through}: only a regular file is replaced`, path)
+  }
+  for (const input of options.inputs ?? []) {
+    const read = await stat(input).catch(() => undefined)
+    if (read && read.dev === target.dev && read.ino === target.ino) {
+      throw new OutputPathError('SAME_FILE', `'${path}' is the input '${input}'${input === path ? '' : ' (the same file)'}: write elsewhere`, path)
+    }
+  }
+  if (options.overwrite === false) throw new OutputPathError('FILE_EXISTS', `'${path}' already exists: not replaced`, path)
+  return real
+}
+
+/**
+ * Moves the complete temporary file `temp` to `destination` (from checkDestination). Without overwrite, a
+ * hard link creates the name only if it is still free (atomic: a file that appeared meanwhile is never
+ * replaced); with it, the destination is checked once more, then replaced by a rename.
+ */
+export async function commitFile(temp: string, destination: string, path: string, overwrite: boolean): Promise<void> {
+  if (!overwrite) {
+    try {
+      await link(temp, destination)
+      await rm(temp, { force: true })
+      return
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException)?.code
+      if (code === 'EEXIST') throw new OutputPathError('FILE_EXISTS', `'${path}' already exists: not replaced`, path)
+      // A file system without hard links (EPERM, ENOTSUP, ENOSYS…): check, then rename.
+      const now = await lstat(destination).catch((err: unknown) => (missing(err) ? undefined : Promise.reject(err)))
+      if (now) throw new OutputPathError('FILE_EXISTS', `'${path}' already exists: not replaced`, path)
+    }
+  } else {
+    const now = await lstat(destination).catch((err: unknown) => (missing(err) ? undefined : Promise.reject(err)))
+    if (now && !now.isFile()) throw new OutputPathError('NOT_A_REGULAR_FILE', `'${path}' is ${kindOf(now)}: only a regular file is replaced`, path)
+  }
+  await rename(temp, destination)
+}
+
+/** The temporary name beside `destination`: hidden, unique to this process and moment. */
+export function temporaryName(destination: string): string {
+  return join(dirname(destination), `.${basename(destination)}.${process.pid}.${Date.now().toString(36)}.tmp`)
 }
 
 /**
  * Writes an archive to `path` through a temporary file in the same folder, renamed into place only when
  * `fill` and `finish` complete: a crash, an error or a signal never leaves a partial file at `path`.
+ * `path` must be a regular file, a symbolic link to one, or missing (checkDestination); the file is 0600.
  * An abort (`options.signal`) is noticed at every block written and before the rename; it rejects with the
  * signal's reason after the temporary file is removed.
  */
@@ -94,10 +210,11 @@ export async function writeArchiveFile(
   epilogue?: Epilogue | (() => Epilogue),
   options: WriteFileOptions = {},
 ): Promise<WriteSummary> {
-  const { signal, ...writerOptions } = options
+  const { signal, overwrite = true, inputs, ...writerOptions } = options
   signal?.throwIfAborted()
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`)
-  const handle = await open(temp, 'wx')
+  const destination = await checkDestination(path, { overwrite, ...(inputs ? { inputs } : {}) })
+  const temp = temporaryName(destination)
+  const handle = await open(temp, 'wx', OUTPUT_FILE_MODE)
   let done = false
   try {
     const sink = new FileSink(handle, signal)
@@ -110,7 +227,7 @@ export async function writeArchiveFile(
     await handle.sync()
     await handle.close()
     signal?.throwIfAborted()
-    await rename(temp, path)
+    await commitFile(temp, destination, path, overwrite)
     done = true
     return summary
   } finally {

@@ -41,7 +41,8 @@ function captureWithSignal(output: string, stage: 'capture' | 'write', signal: N
   delete env.PSSNAP_PSS_LIBRARY
   if (backend === 'windows') env.PSSNAP_PSS_LIBRARY = fakePss
   const target = backend === 'windows' ? ['31337'] : ['--self']
-  const child = spawn(process.execPath, [cli, 'capture', ...target, '-o', output], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // --force: some destinations exist beforehand (and must survive the interrupt).
+  const child = spawn(process.execPath, [cli, 'capture', ...target, '-o', output, '--force'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   let stdout = ''
   let duringPause: string[] = []
@@ -123,7 +124,7 @@ describe.each([
     const output = join(dir, `${signal}-${name}`)
     writeFileSync(output, SENTINEL)
     const fixture = fileURLToPath(new URL('../spec/fixtures/medium.pssnap', import.meta.url))
-    const child = spawn(process.execPath, [cli, verb, fixture, ...args, '-o', output], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [cli, verb, fixture, ...args, '-o', output, '--force'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += String(d)))
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))

@@ -17,8 +17,9 @@ export class CaptureFailedError extends Error {
 }
 
 /** UNSUPPORTED_PLATFORM: no backend here; UNSUPPORTED_OPTION: an option of another backend; PSS_UNAVAILABLE: the
- * library lacks a PSS function (Windows before 8.1, Wine). */
-export type CaptureErrorCode = 'UNSUPPORTED_PLATFORM' | 'UNSUPPORTED_OPTION' | 'PSS_UNAVAILABLE'
+ * library lacks a PSS function (Windows before 8.1, Wine); CAPTURE_DEPENDENCY_MISSING: the optional koffi package
+ * (Windows capture's FFI) is not installed. */
+export type CaptureErrorCode = 'UNSUPPORTED_PLATFORM' | 'UNSUPPORTED_OPTION' | 'PSS_UNAVAILABLE' | 'CAPTURE_DEPENDENCY_MISSING'
 
 export class CaptureUnavailableError extends Error {
   override name = 'CaptureUnavailableError'

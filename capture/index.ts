@@ -29,6 +29,10 @@ export interface CaptureOptions extends BackendSelection {
   flags?: number
   /** Windows only: enable SeDebugPrivilege first (failures become capture errors in the archive). */
   debugPrivilege?: boolean
+  /** Windows only: CONTEXT_* flags for thread contexts, a number or names (`ALL|XSTATE`). */
+  threadContextFlags?: number | string
+  /** Windows only: the longest wait for one PSS call (the capture, a walk step), in ms; default 60 000. */
+  timeoutMs?: number
   /** Aborts the capture; nothing is left at the destination. */
   signal?: AbortSignal
 }
@@ -63,12 +67,20 @@ export async function captureToFile(target: number | 'self', path: string, optio
     const r = await (await import('./windows/backend.js')).captureWindowsToFile(target, path, options, library)
     return { path: r.path, processId: r.processId, summary: r.summary, captureErrors: r.captureErrors.length, timings: r.timings }
   }
-  if (options.flags !== undefined || options.debugPrivilege) {
-    throw new CaptureUnavailableError('UNSUPPORTED_OPTION', 'PSS capture flags and SeDebugPrivilege are Windows options; on linux choose what to capture with a preset')
+  if (options.flags !== undefined || options.debugPrivilege || options.threadContextFlags !== undefined || options.timeoutMs !== undefined) {
+    throw new CaptureUnavailableError('UNSUPPORTED_OPTION', 'PSS capture flags, thread context flags, the PSS call timeout and SeDebugPrivilege are Windows options; on linux choose what to capture with a preset')
   }
   const linux = await import('./linux/index.js')
   const pid = target === 'self' ? process.pid : target
   return linux.captureLinuxToFile(pid, path, { ...(options.preset ? { preset: options.preset } : {}), ...(options.signal ? { write: { signal: options.signal } } : {}) })
+}
+
+/**
+ * Native calls still running on a worker thread (a Windows capture given up on at its deadline or by an abort).
+ * While there is one, Node's event loop stays alive: a command that is done exits explicitly.
+ */
+export async function pendingNativeCalls(): Promise<number> {
+  return (await import('./windows/native-call.js')).nativeCallsInFlight()
 }
 
 /** The processes of this machine (pid, name, thread and handle counts). */

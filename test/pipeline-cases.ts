@@ -4,8 +4,8 @@
 // the DLL. Each fixture with each preset is captured into a temporary archive, read back with openArchiveFile
 // and compared field by field with what the typed wrappers return for the same fixture and flags (the wrappers
 // are themselves checked against the fixture's formulas in pss-fake.test.ts). Fault cases inject failures in
-// the fake. After every case (runPipelineCase) no snapshot, marker or process handle may be left alive and no
-// temporary file may remain.
+// the fake. After every case (runPipelineCase) no snapshot, marker, process handle or VA clone may be left
+// alive, nothing may have been released twice, and no temporary file may remain.
 import { strict as assert } from 'node:assert'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { release, tmpdir } from 'node:os'
@@ -13,9 +13,11 @@ import { basename, join } from 'node:path'
 import { CaptureFailedError } from '../capture/errors.js'
 import { PSS_QUERY_HEADER_KEYS } from '../format/pss-classes.js'
 import { captureProcess, WINDOWS_PRESETS, type WindowsPreset } from '../capture/windows/index.js'
+import { NativeCallTimeoutError } from '../capture/windows/native-call.js'
 import { Win32Error, type PssQueryClass, type PssWalkClass } from '../capture/windows/pss.js'
+import { decodeRegisters } from '../format/context.js'
 import { openArchiveFile } from '../reader/node.js'
-import { openFakePss, type FakePss } from './fake-pss/control.js'
+import { FAKE_CALLER_ARCH, fakeLeftovers, openFakePss, type FakePss } from './fake-pss/control.js'
 
 export interface PipelineContext extends FakePss {
   /** A fresh temporary folder for the archives of this run. */
@@ -30,11 +32,8 @@ export interface PipelineCase {
   run(ctx: PipelineContext): void | Promise<void>
 }
 
-export interface LiveCounts {
-  snapshots: number
-  markers: number
-  processHandles: number
-}
+/** What the fake still held: live snapshots, markers, process handles and VA clones, and double releases. */
+export type LiveCounts = ReturnType<typeof fakeLeftovers>
 
 export interface CaseOutcome {
   /** `group › name`: unique over PIPELINE_CASES. */
@@ -70,12 +69,12 @@ export async function runPipelineCase(ctx: PipelineContext, c: PipelineCase): Pr
   } catch (caught) {
     error = caught ?? new Error('the case threw a nullish value')
   }
-  const liveAfter = { snapshots: ctx.fake.liveSnapshots(), markers: ctx.fake.liveMarkers(), processHandles: ctx.fake.liveProcessHandles() }
+  const liveAfter = fakeLeftovers(ctx.fake)
   ctx.fake.reset()
   const temporary = readdirSync(ctx.dir).filter((f) => f.endsWith('.tmp'))
   if (error === undefined) {
     try {
-      assert.deepEqual(liveAfter, { snapshots: 0, markers: 0, processHandles: 0 }, 'the case left PSS objects alive')
+      assert.deepEqual(liveAfter, { snapshots: 0, markers: 0, processHandles: 0, clones: 0, doubleReleases: 0 }, 'the case left PSS objects alive or released one twice')
       // No temporary file survives a capture, finished or failed.
       assert.deepEqual(temporary, [], 'the case left temporary files')
     } catch (leak) {
@@ -132,6 +131,7 @@ function reference(ctx: PipelineContext, fixtureId: number, flags: number, conte
   const { pss, fake } = ctx
   assert.equal(fake.setFixture(fixtureId), 0)
   const snapshot = pss.captureSnapshot(pss.currentProcess, flags, contextFlags)
+  const { TerminateProcess, CloseHandle } = processCalls(ctx)
   try {
     const queries: Partial<Record<(typeof QUERY_KEYS)[number], unknown>> = {}
     QUERY_KEYS.forEach((key, cls) => {
@@ -151,6 +151,8 @@ function reference(ctx: PipelineContext, fixtureId: number, flags: number, conte
     }
     return { queries, sections }
   } finally {
+    const clone = (flags & 0x1) !== 0 ? pss.querySnapshot(snapshot, 1).vaCloneHandle : undefined
+    if (clone !== undefined) assert.deepEqual([TerminateProcess(clone, 0), CloseHandle(clone)], [1, 1])
     pss.freeSnapshot(pss.currentProcess, snapshot)
   }
 }
@@ -225,9 +227,13 @@ const fixtureCases: PipelineCase[] = [SMALL, LARGE].flatMap((fx) =>
         assertSame(h.capture, { captureFlags: flags, threadContextFlags: contextFlags, startedAt: h.capture.startedAt, preset })
 
         const ref = reference(ctx, fx.id, flags, contextFlags)
-        for (const key of QUERY_KEYS) assert.deepStrictEqual(h[key], ref.queries[key], key)
+        // The clone's handle differs between two captures; every other query is the same.
+        const sameHandle = (q: unknown) => (q && typeof q === 'object' && 'vaCloneHandle' in q ? { vaCloneHandle: 'some handle' } : q)
+        // Auxiliary pages are asked for only when the flags can produce them (the VA clone).
+        const auxAsked = (flags & 0x1) !== 0
+        for (const key of QUERY_KEYS) assert.deepStrictEqual(sameHandle(h[key]), key === 'auxiliaryPagesInformation' && !auxAsked ? undefined : sameHandle(ref.queries[key]), key)
         assert.equal(h.processInformation?.processId, fx.pid)
-        assert.deepEqual([...archive.sectionNames].sort(), (Object.keys(ref.sections) as string[]).sort())
+        assert.deepEqual([...archive.sectionNames].sort(), (Object.keys(ref.sections) as string[]).filter((n) => n !== 'auxiliaryPages' || auxAsked).sort())
         for (const [name] of SECTIONS) {
           const expected = ref.sections[name]
           if (!expected) continue
@@ -240,12 +246,12 @@ const fixtureCases: PipelineCase[] = [SMALL, LARGE].flatMap((fx) =>
         assert.equal(archive.handles.length, flags & 0x4 ? fx.handles : 0)
         assert.equal(archive.threads.length, flags & 0x80 ? fx.threads : 0)
         assert.equal(archive.vaSpace.length, flags & 0x800 ? fx.regions : 0)
-        assert.equal(archive.auxiliaryPages.length, flags & 0x800 ? fx.auxPages : 0)
+        assert.equal(archive.auxiliaryPages.length, flags & 0x1 ? fx.auxPages : 0)
         if (flags & 0x100) assert.equal(archive.contextArchitecture, 'x64') // the caller's format, also for WOW64
 
         const e = archive.epilogue
         assert.equal(e?.captureErrors, undefined)
-        for (const key of ['captureMs', 'queryMs', 'walkMs', 'writeMs']) {
+        for (const key of ['captureMs', 'queryMs', 'walkMs', 'writeMs', ...(flags & 0x1 ? ['vaCloneTerminatedMs'] : [])]) {
           const ms = e?.timings?.[key]
           assert.ok(typeof ms === 'number' && ms >= 0, `${key}: ${String(ms)}`)
         }
@@ -361,9 +367,12 @@ const kernel32: PipelineCase[] = [
       assert.equal(CloseHandle(handle), 1)
       assert.equal(CloseHandle(handle), 0)
       assert.equal(GetLastError(), 6)
+      // That second close was a double release: counted by the fake (runPipelineCase would fail the case).
+      assert.equal(ctx.fake.doubleReleases(), 1)
       assert.equal(GetCurrentProcess(), ctx.pss.currentProcess)
       assert.equal(CloseHandle(GetCurrentProcess()), 1)
       assert.equal(ctx.fake.liveProcessHandles(), 0)
+      ctx.fake.reset()
     },
   },
 ]
@@ -372,6 +381,7 @@ const kernel32: PipelineCase[] = [
 function processCalls({ control }: PipelineContext) {
   return {
     OpenProcess: control.func('__stdcall', 'OpenProcess', 'void *', ['uint32_t', 'int32_t', 'uint32_t']) as (a: number, i: number, p: number) => bigint | null,
+    TerminateProcess: control.func('__stdcall', 'TerminateProcess', 'int32_t', ['void *', 'uint32_t']) as (h: bigint, code: number) => number,
     CloseHandle: control.func('__stdcall', 'CloseHandle', 'int32_t', ['void *']) as (h: bigint) => number,
     GetCurrentProcess: control.func('__stdcall', 'GetCurrentProcess', 'void *', []) as () => bigint,
     GetLastError: control.func('__stdcall', 'GetLastError', 'uint32_t', []) as () => number,
@@ -473,8 +483,8 @@ const faults: PipelineCase[] = [
       await captureProcess({ pid: SMALL.pid, output, library: ctx.library })
       const archive = await openArchiveFile(output)
       // handle 0 needs a type name and thread 0 a context (both allocated): nothing read; region 0 is private
-      // (no name), region 1 an image with a name: one region read.
-      assert.deepEqual(archive.sectionNames, ['vaSpace', 'auxiliaryPages'])
+      // (no name), region 1 an image with a name: one region read. No auxiliary pages: not asked for without a clone.
+      assert.deepEqual(archive.sectionNames, ['vaSpace'])
       assert.equal(archive.vaSpace.length, 1)
       assert.deepEqual(
         archive.captureErrors.map((e) => [e.section, e.operation, e.code]),
@@ -502,7 +512,6 @@ const faults: PipelineCase[] = [
           ['handles', 'PssWalkMarkerCreate', 8],
           ['threads', 'PssWalkMarkerCreate', 8],
           ['vaSpace', 'PssWalkMarkerCreate', 8],
-          ['auxiliaryPages', 'PssWalkMarkerCreate', 8],
         ],
       )
     },
@@ -530,5 +539,175 @@ const faults: PipelineCase[] = [
   },
 ]
 
+/** Waits until the fake reports a call blocked by FakePssHangCall (it runs on a worker thread). */
+async function untilHanging(ctx: PipelineContext): Promise<void> {
+  for (let i = 0; i < 2000 && !ctx.fake.hanging(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  assert.equal(ctx.fake.hanging(), 1, 'the call never started')
+}
+
+/** The timeout behind a TIMEOUT CaptureFailedError: lets the hung call go and waits until it has released everything. */
+async function releaseTimedOut(ctx: PipelineContext, error: unknown): Promise<void> {
+  assert.ok(error instanceof CaptureFailedError && error.code === 'TIMEOUT', `expected a TIMEOUT, got ${String(error)}`)
+  assert.ok(error.cause instanceof NativeCallTimeoutError)
+  ctx.fake.releaseHangs()
+  await error.cause.settled
+}
+
+const strict: PipelineCase[] = [
+  {
+    group: 'release exactly once',
+    name: 'PssFreeSnapshot failing (after part of the free): recorded, never retried, nothing released twice',
+    async run(ctx) {
+      assert.equal(ctx.fake.failCalls('PssFreeSnapshot', 1, 1, 5), 0)
+      const output = ctx.outPath()
+      await captureProcess({ pid: SMALL.pid, output, library: ctx.library })
+      assert.equal(ctx.fake.callCount('PssFreeSnapshot'), 1)
+      const archive = await openArchiveFile(output)
+      assert.deepEqual(archive.captureErrors.map((e) => [e.section, e.operation, e.code]), [['capture', 'PssFreeSnapshot', 5]])
+      assert.match(archive.captureErrors[0]!.message, /not retried/)
+      // runPipelineCase checks that nothing was released twice and nothing is left.
+    },
+  },
+  {
+    group: 'the VA clone',
+    name: 'ended with TerminateProcess and its handle closed before the snapshot is freed; the archive says when',
+    async run(ctx) {
+      const output = ctx.outPath()
+      await captureProcess({ pid: SMALL.pid, preset: 'full', output, library: ctx.library })
+      assert.equal(ctx.fake.liveClones(), 0)
+      assert.equal(ctx.fake.callCount('TerminateProcess'), 1)
+      const archive = await openArchiveFile(output)
+      const ms = archive.epilogue?.timings?.vaCloneTerminatedMs
+      assert.ok(typeof ms === 'number' && ms >= 0 && ms <= (archive.epilogue?.timings?.captureMs ?? 0) + (archive.epilogue?.timings?.queryMs ?? 0) + 5_000, String(ms))
+      assert.deepEqual(archive.captureErrors, [])
+    },
+  },
+  {
+    group: 'the VA clone',
+    name: 'TerminateProcess failing: a soft error of vaClone, the handle still closed, the clone left running',
+    async run(ctx) {
+      ctx.fake.failCalls('TerminateProcess', 1, 1, 5)
+      const output = ctx.outPath()
+      await captureProcess({ pid: SMALL.pid, preset: 'full', output, library: ctx.library })
+      const archive = await openArchiveFile(output)
+      assert.deepEqual(archive.captureErrors.map((e) => [e.section, e.operation, e.code]), [['vaClone', 'TerminateProcess', 5]])
+      assert.equal(archive.epilogue?.timings?.vaCloneTerminatedMs, undefined)
+      assert.deepEqual([ctx.fake.liveClones(), ctx.fake.liveProcessHandles()], [1, 0])
+      ctx.fake.reset() // the clone this case leaves on purpose
+    },
+  },
+  {
+    group: 'auxiliary pages',
+    name: 'queried and walked only when the flags can produce them (the default preset asks for none)',
+    async run(ctx) {
+      const output = ctx.outPath()
+      await captureProcess({ pid: LARGE.pid, output, library: ctx.library })
+      // Every class but auxiliary pages; those the flags did not ask for answer ERROR_NOT_FOUND, silently.
+      assert.equal(ctx.fake.callCount('PssQuerySnapshot'), 7)
+      const archive = await openArchiveFile(output)
+      assert.equal(archive.header.auxiliaryPagesInformation, undefined)
+      assert.ok(!archive.sectionNames.includes('auxiliaryPages'))
+      assert.equal(ctx.fake.callCount('PssWalkMarkerCreate'), 3)
+    },
+  },
+  {
+    group: 'architectures',
+    name: 'host and target machines from IsWow64Process2: x64 OS, the WOW64 fixture is x86, the other x64',
+    async run(ctx) {
+      for (const [fx, target] of [[LARGE, 'x86'], [SMALL, 'x64']] as const) {
+        const output = ctx.outPath()
+        await captureProcess({ pid: fx.pid, preset: 'threads', output, library: ctx.library })
+        const h = (await openArchiveFile(output)).header
+        assert.deepEqual([h.host.architecture, h.target.architecture], ['x64', target])
+      }
+      // An ARM64 OS: the host is arm64, whatever pssnap runs as.
+      ctx.fake.setNativeMachine(0xaa64)
+      const output = ctx.outPath()
+      await captureProcess({ pid: SMALL.pid, preset: 'threads', output, library: ctx.library })
+      const h = (await openArchiveFile(output)).header
+      assert.deepEqual([h.host.architecture, h.target.architecture], ['arm64', 'arm64'])
+    },
+  },
+  {
+    group: 'architectures',
+    name: 'a 32-bit pssnap refuses a 64-bit target (ARCHITECTURE_MISMATCH), and captures a WOW64 one with x86 contexts',
+    async run(ctx) {
+      ctx.fake.setCallerArchitecture(FAKE_CALLER_ARCH.x86)
+      const error = await failingCapture(ctx, { pid: SMALL.pid, callerArchitecture: 'x86' })
+      assert.ok(error instanceof CaptureFailedError && error.code === 'ARCHITECTURE_MISMATCH', String(error))
+      assert.match(error.message, /32-bit x86 .* 64-bit x64/)
+      assert.equal(ctx.fake.callCount('PssCaptureSnapshot'), 0)
+      const output = ctx.outPath()
+      await captureProcess({ pid: LARGE.pid, preset: 'threads', output, library: ctx.library, callerArchitecture: 'x86' })
+      const archive = await openArchiveFile(output)
+      assert.equal(archive.header.capture.threadContextFlags, 0x0001003f) // x86 CONTEXT_ALL
+      assert.equal(archive.contextArchitecture, 'x86')
+      assert.deepEqual([archive.header.host.architecture, archive.header.target.architecture], ['x64', 'x86'])
+      const thread = archive.threads.get(0)!
+      assert.equal(thread.contextRecord?.length, 716)
+      const registers = decodeRegisters(thread.contextRecord, archive.contextArchitecture)
+      assert.deepEqual([registers?.Eip, registers?.Esp], [0x401000n, 0x100000n])
+    },
+  },
+  {
+    group: 'thread context flags',
+    name: 'names of the caller\'s architecture; THREAD_CONTEXT_EXTENDED adds XSTATE: longer records, copied whole',
+    async run(ctx) {
+      const EXTENDED = 0x200
+      const output = ctx.outPath()
+      await captureProcess({ pid: SMALL.pid, flags: 0x80 | EXTENDED, output, library: ctx.library })
+      let archive = await openArchiveFile(output)
+      assert.equal(archive.header.capture.threadContextFlags, 0x0010005f) // CONTEXT_ALL | CONTEXT_XSTATE
+      assert.deepEqual(archive.header.threadInformation, { threadsCaptured: 2, contextLength: 2112 })
+      assert.equal(archive.threads.get(0)?.contextRecord?.length, 2112)
+      assert.equal(decodeRegisters(archive.threads.get(0)?.contextRecord, 'x64')?.Rip, 0x7ff700002000n)
+      const named = ctx.outPath()
+      await captureProcess({ pid: SMALL.pid, preset: 'threads', threadContextFlags: 'control|CONTEXT_INTEGER', output: named, library: ctx.library })
+      archive = await openArchiveFile(named)
+      assert.equal(archive.header.capture.threadContextFlags, 0x00100003)
+      await assert.rejects(captureProcess({ pid: SMALL.pid, preset: 'threads', threadContextFlags: 'ALL|NEON', output: ctx.outPath(), library: ctx.library }), { code: 'BAD_CONTEXT_FLAGS' })
+    },
+  },
+  {
+    group: 'never hang',
+    name: 'PssCaptureSnapshot hanging: TIMEOUT after the deadline, nothing written; released when the call returns',
+    async run(ctx) {
+      ctx.fake.hangCall('PssCaptureSnapshot', 1)
+      const started = performance.now()
+      const error = await failingCapture(ctx, { timeoutMs: 300 })
+      assert.ok(performance.now() - started < 10_000)
+      assert.match((error as Error).message, /PssCaptureSnapshot did not return within 0\.3 s/)
+      assert.equal(ctx.fake.liveProcessHandles(), 1) // the hung call still uses it
+      await releaseTimedOut(ctx, error)
+      assert.deepEqual([ctx.fake.liveSnapshots(), ctx.fake.liveProcessHandles()], [0, 0])
+    },
+  },
+  {
+    group: 'never hang',
+    name: 'a walk step hanging: TIMEOUT, nothing written; marker and snapshot freed when the step returns',
+    async run(ctx) {
+      ctx.fake.hangCall('PssWalkSnapshot', 3)
+      const error = await failingCapture(ctx, { timeoutMs: 300 })
+      assert.equal(ctx.fake.liveSnapshots(), 1)
+      await releaseTimedOut(ctx, error)
+      assert.deepEqual([ctx.fake.liveSnapshots(), ctx.fake.liveMarkers()], [0, 0])
+    },
+  },
+  {
+    group: 'never hang',
+    name: 'an abort (Ctrl-C) during a hung capture rejects with its reason at once',
+    async run(ctx) {
+      ctx.fake.hangCall('PssCaptureSnapshot', 1)
+      const controller = new AbortController()
+      const reason = new Error('interrupted')
+      void untilHanging(ctx).then(() => controller.abort(reason))
+      const error = await failingCapture(ctx, { signal: controller.signal })
+      assert.equal(error, reason)
+      ctx.fake.releaseHangs()
+      await (reason as unknown as { abandoned: { settled: Promise<void> } }).abandoned.settled
+    },
+  },
+]
+
 /** Every case, in a fixed order; names (group › name) are unique. */
-export const PIPELINE_CASES: readonly PipelineCase[] = [...presets, ...fixtureCases, ...options, ...kernel32, ...faults]
+export const PIPELINE_CASES: readonly PipelineCase[] = [...presets, ...fixtureCases, ...options, ...kernel32, ...faults, ...strict]

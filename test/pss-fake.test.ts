@@ -4,17 +4,20 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { openPss, PSS_QUERY, PSS_WALK, Win32Error, type PssAllocator, type PssSnapshot, type QueryResults } from '../capture/windows/pss.js'
 import type { AuxiliaryPageEntry, HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/fields.js'
+import { fakeLeftovers } from './fake-pss/control.js'
 import { loadFakePss } from './helpers/fake-pss.js'
 
-const { library: libraryPath, koffi, pss, fake } = await loadFakePss()
+const { library: libraryPath, koffi, pss, fake, control } = await loadFakePss()
 const ALLOC = { capture: 1, duplicate: 2, marker: 4, walk: 8 }
+const TerminateProcess = control.func('__stdcall', 'TerminateProcess', 'int32_t', ['void *', 'uint32_t']) as (h: bigint, code: number) => number
+const CloseHandle = control.func('__stdcall', 'CloseHandle', 'int32_t', ['void *']) as (h: bigint) => number
 
-// Every test leaves no snapshot and no marker behind; the fake is reset afterwards so one leak fails one test.
+// Every test leaves no snapshot, marker, process handle or VA clone behind and releases nothing twice; the fake is
+// reset afterwards so one leak fails one test.
 afterEach(() => {
-  const snapshots = fake.liveSnapshots()
-  const markers = fake.liveMarkers()
+  const left = fakeLeftovers(fake)
   fake.reset()
-  expect({ snapshots, markers }).toEqual({ snapshots: 0, markers: 0 })
+  expect(left).toEqual({ snapshots: 0, markers: 0, processHandles: 0, clones: 0, doubleReleases: 0 })
 })
 
 // ---- Capture flags (PSS_CAPTURE_*) ----
@@ -115,8 +118,10 @@ function expectedProcessInformation(fx: Fixture): QueryResults[0] {
 function expectedQueries(fx: Fixture, flags: number): Partial<QueryResults> {
   const counter = (k: number) => BigInt((k + 1) * 1000 + k)
   const q: Partial<QueryResults> = { 0: expectedProcessInformation(fx) }
-  if (flags & C.VA_CLONE) q[1] = { vaCloneHandle: 0x2c4n }
-  if (flags & C.VA_SPACE) q[2] = { auxPagesCaptured: fx.auxPages }
+  // The clone's handle is a live process handle of the fake: any value but NULL.
+  if (flags & C.VA_CLONE) q[1] = { vaCloneHandle: expect.toSatisfy((h: unknown) => typeof h === 'bigint' && h !== 0n) }
+  // The fake ties auxiliary pages to the VA clone (no public flag is documented to produce them).
+  if (flags & C.VA_CLONE) q[2] = { auxPagesCaptured: fx.auxPages }
   if (flags & C.VA_SPACE) q[3] = { regionCount: fx.regions }
   if (flags & C.HANDLES) q[4] = { handlesCaptured: fx.handles }
   if (flags & C.THREADS) q[5] = { threadsCaptured: fx.threads, contextLength: flags & C.THREAD_CONTEXT ? 1232 : 0 }
@@ -301,12 +306,20 @@ function capture(fx: Fixture, flags: number, contextFlags = CONTEXT_ALL_X64): Ps
   return pss.captureSnapshot(PROCESS, flags, contextFlags)
 }
 
-/** Runs `body` with a snapshot and frees it exactly once, whatever happens. */
+/** Ends a snapshot's VA clone (the fake, like Windows, never ends it for the caller) and closes its handle. */
+function endClone(snapshot: PssSnapshot): void {
+  const { vaCloneHandle } = pss.querySnapshot(snapshot, PSS_QUERY.VA_CLONE_INFORMATION)
+  expect(TerminateProcess(vaCloneHandle, 0)).toBe(1)
+  expect(CloseHandle(vaCloneHandle)).toBe(1)
+}
+
+/** Runs `body` with a snapshot and frees it exactly once, whatever happens (its VA clone ended first). */
 function withSnapshot<T>(fx: Fixture, flags: number, body: (snapshot: PssSnapshot) => T, contextFlags = CONTEXT_ALL_X64): T {
   const snapshot = capture(fx, flags, contextFlags)
   try {
     return body(snapshot)
   } finally {
+    if (flags & C.VA_CLONE) endClone(snapshot)
     pss.freeSnapshot(PROCESS, snapshot)
   }
 }
@@ -591,6 +604,9 @@ describe('documented error codes', () => {
       expectWin32Error(() => pss.walkSnapshot(live, PSS_WALK.HANDLES, marker), 6, 'ERROR_INVALID_HANDLE', 'PssWalkSnapshot')
     })
     expectWin32Error(() => pss.captureSnapshot(0n, ALL), 6, 'ERROR_INVALID_HANDLE', 'PssCaptureSnapshot')
+    // The second PssFreeSnapshot and PssWalkMarkerFree above were double releases: the fake counts them.
+    expect(fake.doubleReleases()).toBe(2)
+    fake.reset()
   })
 
   it('ERROR_INVALID_PARAMETER for reserved capture flags and for section information without VA space', () => {
@@ -629,21 +645,27 @@ describe('duplicate', () => {
     })
   })
 
-  it('PSS_DUPLICATE_CLOSE_SOURCE frees the source of a USE_VM_ALLOCATIONS snapshot, and is refused otherwise', () => {
+  it('PSS_DUPLICATE_CLOSE_SOURCE frees the source of a USE_VM_ALLOCATIONS snapshot; without it, is refused and still frees the source', () => {
     const source = capture(SMALL, C.HANDLES | C.USE_VM_ALLOCATIONS)
     const copy = pss.duplicateSnapshot(PROCESS, source, PROCESS, 1)
     expect(fake.liveSnapshots()).toBe(1)
     expectWin32Error(() => pss.querySnapshot(source, 0), 6, 'ERROR_INVALID_HANDLE', 'PssQuerySnapshot')
     pss.freeSnapshot(PROCESS, copy)
-    withSnapshot(SMALL, C.HANDLES, (snapshot) => {
-      expectWin32Error(() => pss.duplicateSnapshot(PROCESS, snapshot, PROCESS, 1), 50, 'ERROR_NOT_SUPPORTED', 'PssDuplicateSnapshot')
-    })
+    // "frees the source snapshot ... even if duplication fails": the refusal too, so it must not be freed again.
+    const plain = capture(SMALL, C.HANDLES)
+    expectWin32Error(() => pss.duplicateSnapshot(PROCESS, plain, PROCESS, 1), 50, 'ERROR_NOT_SUPPORTED', 'PssDuplicateSnapshot')
+    expect(fake.liveSnapshots()).toBe(0)
   })
 
-  it('PSS_DUPLICATE_CLOSE_SOURCE frees the source even when the duplication fails', () => {
+  it('PSS_DUPLICATE_CLOSE_SOURCE frees the source even when the duplication fails (out of memory, or any injected error)', () => {
     const source = capture(SMALL, C.USE_VM_ALLOCATIONS)
     fake.setAllocFailure(ALLOC.duplicate)
     expectWin32Error(() => pss.duplicateSnapshot(PROCESS, source, PROCESS, 1), 8, 'ERROR_NOT_ENOUGH_MEMORY', 'PssDuplicateSnapshot')
+    expect(fake.liveSnapshots()).toBe(0)
+    fake.setAllocFailure(0)
+    const again = capture(SMALL, C.USE_VM_ALLOCATIONS)
+    expect(fake.failCalls('PssDuplicateSnapshot', fake.callCount('PssDuplicateSnapshot') + 1, 1, 299)).toBe(0)
+    expectWin32Error(() => pss.duplicateSnapshot(PROCESS, again, PROCESS, 1), 299, 'ERROR_PARTIAL_COPY', 'PssDuplicateSnapshot')
     expect(fake.liveSnapshots()).toBe(0)
   })
 })
@@ -711,6 +733,246 @@ describe('fault injection', () => {
     pss.freeSnapshot(PROCESS, snapshot)
   })
 })
+
+describe('as strict as Windows', () => {
+  it('walk data lives until the next walk call on its marker: a pointer kept past it reads poison', () => {
+    withSnapshot(SMALL, C.HANDLES | C.HANDLE_NAME | C.THREADS | C.THREAD_CONTEXT, (snapshot) => {
+      const marker = pss.walkMarkerCreate()
+      try {
+        // The raw entry, as a binding that decoded lazily would keep it.
+        const type = pss.types.structs.PSS_HANDLE_ENTRY
+        const raw = Buffer.alloc(koffi.sizeof(type))
+        expect(pss.binding.PssWalkSnapshot(snapshot, PSS_WALK.HANDLES, marker, raw, raw.length)).toBe(0)
+        const entry = koffi.decode(raw, type) as { TypeName: unknown; TypeNameLength: number }
+        const typeName = () => koffi.decode.string16(entry.TypeName, entry.TypeNameLength / 2)
+        expect(typeName()).toBe('Process')
+        // Any walk call on the marker ends that memory, a failing one too.
+        expect(pss.binding.PssWalkSnapshot(snapshot, PSS_WALK.HANDLES, marker, null, 0)).toBe(234) // ERROR_MORE_DATA
+        expect(typeName()).toBe('\uDDDD'.repeat(7)) // 0xDD bytes
+        // The wrappers copy every entry out at once, so what they return is intact.
+        const next = pss.walkSnapshot(snapshot, PSS_WALK.HANDLES, marker)
+        expect(next).toStrictEqual(expectedHandle(SMALL, 1, C.HANDLES | C.HANDLE_NAME))
+        pss.walkSnapshot(snapshot, PSS_WALK.HANDLES, marker)
+        expect(next?.objectName).toBe('\\BaseNamedObjects\\obj-1')
+      } finally {
+        pss.walkMarkerFree(marker)
+      }
+    })
+  })
+
+  it('a release failing part way has released: a retry is a double release, counted', () => {
+    const snapshot = capture(SMALL, 0)
+    expect(fake.failCalls('PssFreeSnapshot', 1, 1, 5)).toBe(0)
+    expectWin32Error(() => pss.freeSnapshot(PROCESS, snapshot), 5, 'ERROR_ACCESS_DENIED', 'PssFreeSnapshot')
+    expect(fake.liveSnapshots()).toBe(0)
+    expect(fake.doubleReleases()).toBe(0)
+    expectWin32Error(() => pss.freeSnapshot(PROCESS, snapshot), 6, 'ERROR_INVALID_HANDLE', 'PssFreeSnapshot')
+    expect(fake.doubleReleases()).toBe(1)
+    const marker = pss.walkMarkerCreate()
+    expect(fake.failCalls('PssWalkMarkerFree', 1, 1, 8)).toBe(0)
+    expectWin32Error(() => pss.walkMarkerFree(marker), 8, 'ERROR_NOT_ENOUGH_MEMORY', 'PssWalkMarkerFree')
+    expectWin32Error(() => pss.walkMarkerFree(marker), 6, 'ERROR_INVALID_HANDLE', 'PssWalkMarkerFree')
+    expect(fake.doubleReleases()).toBe(2)
+    fake.reset()
+  })
+
+  it('PssFreeSnapshot through a handle to another process: ERROR_NOT_SUPPORTED, the snapshot stays', () => {
+    const other = OpenProcess(0x1fffff, 0, LARGE.processId)!
+    try {
+      withSnapshot(SMALL, C.HANDLES, (snapshot) => {
+        // @ts-expect-error a snapshot of this process is freed through currentProcess only
+        expectWin32Error(() => pss.freeSnapshot(other, snapshot), 50, 'ERROR_NOT_SUPPORTED', 'PssFreeSnapshot')
+        expect(fake.liveSnapshots()).toBe(1)
+      })
+    } finally {
+      CloseHandle(other)
+    }
+  })
+
+  it('a snapshot duplicated into another process is a RemotePssSnapshot, freed through that process only', () => {
+    const full = OpenProcess(0x1fffff, 0, LARGE.processId)!
+    const weak = OpenProcess(0x400 | 0x40, 0, LARGE.processId)!
+    try {
+      withSnapshot(SMALL, C.HANDLES, (snapshot) => {
+        // The target needs VM_OPERATION | VM_WRITE | DUP_HANDLE (documented): a weaker handle is refused.
+        expectWin32Error(() => pss.duplicateSnapshot(PROCESS, snapshot, weak), 5, 'ERROR_ACCESS_DENIED', 'PssDuplicateSnapshot')
+        const remote = pss.duplicateSnapshot(PROCESS, snapshot, full)
+        // Type level (checked by tsc): a snapshot living in another process is not one of this process's.
+        // @ts-expect-error a RemotePssSnapshot cannot be queried, walked or freed as a local snapshot
+        const local: PssSnapshot = remote
+        void local
+        // Its value means nothing here: freeing it through currentProcess is refused.
+        expectWin32Error(() => pss.freeSnapshot(PROCESS, remote), 6, 'ERROR_INVALID_HANDLE', 'PssFreeSnapshot')
+        // Freeing it there needs VM_READ | VM_OPERATION | DUP_HANDLE on that process (documented).
+        expectWin32Error(() => pss.freeSnapshot(weak, remote), 5, 'ERROR_ACCESS_DENIED', 'PssFreeSnapshot')
+        pss.freeSnapshot(full, remote)
+        expect(fake.liveSnapshots()).toBe(1)
+      })
+    } finally {
+      CloseHandle(full)
+      CloseHandle(weak)
+    }
+  })
+
+  it('auxiliary pages exist only under the flag that produces them in the fake (the VA clone)', () => {
+    withSnapshot(LARGE, C.VA_SPACE, (snapshot) => {
+      expectWin32Error(() => pss.querySnapshot(snapshot, PSS_QUERY.AUXILIARY_PAGES_INFORMATION), 1168, 'ERROR_NOT_FOUND', 'PssQuerySnapshot')
+      expectWin32Error(() => [...pss.walk(snapshot, PSS_WALK.AUXILIARY_PAGES)], 1168, 'ERROR_NOT_FOUND', 'PssWalkSnapshot')
+    })
+    withSnapshot(LARGE, C.VA_CLONE, (snapshot) => {
+      expect(pss.querySnapshot(snapshot, PSS_QUERY.AUXILIARY_PAGES_INFORMATION)).toStrictEqual({ auxPagesCaptured: LARGE.auxPages })
+      expect([...pss.walk(snapshot, PSS_WALK.AUXILIARY_PAGES)]).toHaveLength(LARGE.auxPages)
+    })
+  })
+
+  it('the VA clone is a process of its own: it outlives PssFreeSnapshot and its handle, until TerminateProcess', () => {
+    const snapshot = capture(SMALL, C.VA_CLONE)
+    const { vaCloneHandle } = pss.querySnapshot(snapshot, PSS_QUERY.VA_CLONE_INFORMATION)
+    expect(fake.liveClones()).toBe(1)
+    pss.freeSnapshot(PROCESS, snapshot)
+    expect([fake.liveClones(), fake.liveProcessHandles()]).toEqual([1, 1])
+    expect(WaitForSingleObject(vaCloneHandle, 0)).toBe(258) // WAIT_TIMEOUT: still running
+    expect(TerminateProcess(vaCloneHandle, 1)).toBe(1)
+    expect(WaitForSingleObject(vaCloneHandle, 0)).toBe(0)
+    expect(fake.liveClones()).toBe(0)
+    expect(CloseHandle(vaCloneHandle)).toBe(1)
+    // A clone whose handle was closed first can no longer be ended: the leak the tests' checks see.
+    const leaking = capture(SMALL, C.VA_CLONE)
+    expect(CloseHandle(pss.querySnapshot(leaking, PSS_QUERY.VA_CLONE_INFORMATION).vaCloneHandle)).toBe(1)
+    pss.freeSnapshot(PROCESS, leaking)
+    expect(fake.liveClones()).toBe(1)
+    fake.reset()
+  })
+
+  it('the access each call needs comes from the fake\'s own table of the documentation', () => {
+    const rows: [number, number, number][] = [
+      // [access, capture flags, expected code]
+      [0x400, C.HANDLES, 5], // handles: PROCESS_DUP_HANDLE
+      [0x400 | 0x40, C.HANDLES, 0],
+      [0x400, C.VA_CLONE, 5], // the clone: PROCESS_CREATE_PROCESS
+      [0x400 | 0x800 * 0 | 0x10, C.VA_SPACE | C.VA_SPACE_SECTION, 0], // section information: PROCESS_VM_READ
+      [0x400, C.VA_SPACE | C.VA_SPACE_SECTION, 5],
+      [0x10, C.VA_SPACE, 5], // every capture: PROCESS_QUERY_INFORMATION
+    ]
+    for (const [access, flags, code] of rows) {
+      const handle = OpenProcess(access, 0, SMALL.processId)!
+      try {
+        if (code) expectWin32Error(() => pss.captureSnapshot(handle, flags), code, 'ERROR_ACCESS_DENIED', 'PssCaptureSnapshot')
+        else pss.freeSnapshot(PROCESS, pss.captureSnapshot(handle, flags))
+      } finally {
+        CloseHandle(handle)
+      }
+    }
+  })
+})
+
+describe('thread contexts of every caller architecture', () => {
+  const CONTEXT_EXTENDED = 0x200
+  it.each([
+    ['x64', 0, C.THREAD_CONTEXT, 0x0010001f, 1232, { pc: 'Rip', sp: 'Rsp', pcValue: 0x7ff700002000n, spValue: 0xc000100000n }],
+    ['x64 with XSTATE', 0, C.THREAD_CONTEXT | CONTEXT_EXTENDED, 0x0010005f, 2112, { pc: 'Rip', sp: 'Rsp', pcValue: 0x7ff700002000n, spValue: 0xc000100000n }],
+    ['x86', 1, C.THREAD_CONTEXT, 0x0001003f, 716, { pc: 'Eip', sp: 'Esp', pcValue: 0x401000n, spValue: 0x100000n }],
+    ['arm64', 2, C.THREAD_CONTEXT, 0x0040001f, 912, { pc: 'Pc', sp: 'Sp', pcValue: 0x7ff700002000n, spValue: 0xc000100000n }],
+  ] as const)('%s: SizeOfContextRecord bytes from where ContextRecord points, decoded by the reader', async (name, arch, contextFlag, contextFlags, size, regs) => {
+    const { decodeRegisters } = await import('../format/context.js')
+    expect(fake.setCallerArchitecture(arch)).toBe(0)
+    withSnapshot(SMALL, C.THREADS | contextFlag, (snapshot) => {
+      expect(pss.querySnapshot(snapshot, PSS_QUERY.THREAD_INFORMATION)).toStrictEqual({ threadsCaptured: 2, contextLength: size })
+      const [t0] = [...pss.walk(snapshot, PSS_WALK.THREADS)]
+      expect(t0?.sizeOfContextRecord).toBe(size)
+      const ctx = t0!.contextRecord!
+      expect(ctx.length).toBe(size)
+      // Not the 0xCC bytes before the record: the copy starts at ContextRecord (byte k of thread 0 is k * 7).
+      expect([ctx[100], ctx[size - 1]]).toEqual([(100 * 7) & 0xff, ((size - 1) * 7) & 0xff])
+      const registers = decodeRegisters(ctx, name.split(' ')[0])!
+      expect(registers.ContextFlags).toBe(BigInt(contextFlags))
+      expect(registers[regs.pc]).toBe(regs.pcValue)
+      expect(registers[regs.sp]).toBe(regs.spValue)
+      if (size === 2112) {
+        const view = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength)
+        // CONTEXT_EX after the CONTEXT: XState at +48 from it, 832 bytes; XSTATE_BV says x87, SSE, AVX.
+        expect([view.getInt32(1232, true), view.getUint32(1236, true), view.getInt32(1248, true), view.getUint32(1252, true)]).toEqual([-1232, 2112, 48, 832])
+        expect(view.getBigUint64(1280 + 512, true)).toBe(7n)
+      }
+    }, contextFlags)
+  })
+
+  it('context flags of another architecture than the caller\'s are refused', () => {
+    expectWin32Error(() => pss.captureSnapshot(PROCESS, C.THREADS | C.THREAD_CONTEXT, 0x0001003f), 87, 'ERROR_INVALID_PARAMETER', 'PssCaptureSnapshot')
+    fake.setCallerArchitecture(2)
+    expectWin32Error(() => pss.captureSnapshot(PROCESS, C.THREADS | C.THREAD_CONTEXT, 0x0010001f), 87, 'ERROR_INVALID_PARAMETER', 'PssCaptureSnapshot')
+  })
+})
+
+describe('machines (IsWow64Process2, IsWow64Process)', () => {
+  it('the WOW64 fixture runs as I386 on an AMD64 OS; the other fixture and an x64 caller are not WOW64', () => {
+    const [wow, native] = [OpenProcess(0x1000, 0, LARGE.processId)!, OpenProcess(0x1000, 0, SMALL.processId)!]
+    try {
+      expect(machinesOf(wow)).toEqual({ processMachine: 0x14c, nativeMachine: 0x8664, wow64: 1 })
+      expect(machinesOf(native)).toEqual({ processMachine: 0, nativeMachine: 0x8664, wow64: 0 })
+      expect(machinesOf(PROCESS)).toEqual({ processMachine: 0, nativeMachine: 0x8664, wow64: 0 })
+      fake.setCallerArchitecture(1)
+      expect(machinesOf(PROCESS)).toEqual({ processMachine: 0x14c, nativeMachine: 0x8664, wow64: 1 })
+      fake.setNativeMachine(0xaa64)
+      expect(machinesOf(native).nativeMachine).toBe(0xaa64)
+    } finally {
+      CloseHandle(wow)
+      CloseHandle(native)
+    }
+    // Both need PROCESS_QUERY_(LIMITED_)INFORMATION.
+    const blind = OpenProcess(0x40, 0, SMALL.processId)!
+    expect(IsWow64Process2(blind, [0], [0])).toBe(0)
+    expect(GetLastError()).toBe(5)
+    CloseHandle(blind)
+  })
+})
+
+describe('asynchronous calls with a deadline (a capture that hangs)', () => {
+  it('PssCaptureSnapshot hanging: NativeCallTimeoutError; once it returns, its snapshot is freed', async () => {
+    const { NativeCallTimeoutError, nativeCallsInFlight } = await import('../capture/windows/native-call.js')
+    expect(fake.hangCall('PssCaptureSnapshot', 1)).toBe(0)
+    const error = await pss.captureSnapshotAsync(PROCESS, C.HANDLES, 0, { timeoutMs: 50 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NativeCallTimeoutError)
+    expect(fake.hanging()).toBe(1)
+    expect(nativeCallsInFlight()).toBe(1)
+    fake.releaseHangs()
+    await (error as InstanceType<typeof NativeCallTimeoutError>).settled
+    expect(nativeCallsInFlight()).toBe(0)
+    expect([fake.liveSnapshots(), fake.callCount('PssFreeSnapshot')]).toEqual([0, 1])
+  })
+
+  it('an abort during the call rejects with its reason at once; without a hang the call just returns', async () => {
+    fake.hangCall('PssCaptureSnapshot', 1)
+    const controller = new AbortController()
+    const pending = pss.captureSnapshotAsync(PROCESS, 0, 0, { signal: controller.signal })
+    const reason = new Error('stop')
+    setTimeout(() => controller.abort(reason), 20)
+    await expect(pending).rejects.toBe(reason)
+    fake.releaseHangs()
+    const { abandonedBy } = await import('../capture/windows/native-call.js')
+    await abandonedBy(reason)!.settled
+    expect(fake.liveSnapshots()).toBe(0)
+    const snapshot = await pss.captureSnapshotAsync(PROCESS, C.THREADS, 0, { timeoutMs: 5000 })
+    const marker = pss.walkMarkerCreate()
+    expect((await pss.walkSnapshotAsync(snapshot, PSS_WALK.THREADS, marker, {}))?.threadId).toBe(7000)
+    pss.walkMarkerFree(marker)
+    pss.freeSnapshot(PROCESS, snapshot)
+  })
+})
+
+const OpenProcess = control.func('__stdcall', 'OpenProcess', 'void *', ['uint32_t', 'int32_t', 'uint32_t']) as (a: number, i: number, p: number) => bigint | null
+const WaitForSingleObject = control.func('__stdcall', 'WaitForSingleObject', 'uint32_t', ['void *', 'uint32_t']) as (h: bigint, ms: number) => number
+const GetLastError = control.func('__stdcall', 'GetLastError', 'uint32_t', []) as () => number
+const IsWow64Process = control.func('__stdcall', 'IsWow64Process', 'int32_t', ['void *', '_Out_ int32_t *']) as (h: bigint, out: [number]) => number
+const IsWow64Process2 = control.func('__stdcall', 'IsWow64Process2', 'int32_t', ['void *', '_Out_ uint16_t *', '_Out_ uint16_t *']) as (h: bigint, p: [number], n: [number]) => number
+function machinesOf(handle: bigint) {
+  const p: [number] = [0]
+  const n: [number] = [0]
+  const w: [number] = [0]
+  expect(IsWow64Process2(handle, p, n)).toBe(1)
+  expect(IsWow64Process(handle, w)).toBe(1)
+  return { processMachine: p[0], nativeMachine: n[0], wow64: w[0] }
+}
 
 describe('custom allocator (PSS_ALLOCATOR with two registered callbacks)', () => {
   function trackingAllocator(failAfter = Infinity) {

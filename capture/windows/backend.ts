@@ -12,6 +12,10 @@ export interface WindowsBackendCaptureOptions {
   /** Raw PSS_CAPTURE_FLAGS; overrides the preset. */
   flags?: number
   debugPrivilege?: boolean
+  /** CONTEXT_* flags, a number or names of this architecture (`ALL|XSTATE`). */
+  threadContextFlags?: number | string
+  /** The longest wait for one PSS call, in milliseconds (default DEFAULT_TIMEOUT_MS). */
+  timeoutMs?: number
   signal?: AbortSignal
 }
 
@@ -26,6 +30,8 @@ export async function captureWindowsToFile(target: number | 'self', output: stri
     ...(target === 'self' ? { self: true } : { pid: target }),
     ...(options.flags !== undefined ? { flags: options.flags } : { preset: (options.preset ?? 'default') as WindowsPreset }),
     ...(options.debugPrivilege ? { debugPrivilege: true } : {}),
+    ...(options.threadContextFlags !== undefined ? { threadContextFlags: options.threadContextFlags } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(library !== undefined ? { library } : {}),
     ...(windowsVersion ? { windowsVersion } : {}),

@@ -17,6 +17,7 @@ export const CAPTURE = {
   THREADS: flag('PSS_CAPTURE_THREADS'),
   THREAD_CONTEXT: flag('PSS_CAPTURE_THREAD_CONTEXT'),
   THREAD_CONTEXT_EXTENDED: flag('PSS_CAPTURE_THREAD_CONTEXT_EXTENDED'),
+  RESERVED_00000002: flag('PSS_CAPTURE_RESERVED_00000002'),
   VA_SPACE: flag('PSS_CAPTURE_VA_SPACE'),
   VA_SPACE_SECTION_INFORMATION: flag('PSS_CAPTURE_VA_SPACE_SECTION_INFORMATION'),
   MEASURE_PERFORMANCE: flag('PSS_CREATE_MEASURE_PERFORMANCE'),
@@ -66,10 +67,55 @@ export function accessMaskFor(captureFlags: number): number {
   return access
 }
 
-/** CONTEXT_ALL of the caller's architecture: contexts come in the caller's format (§2.1, §5.7). */
-export const CONTEXT_ALL: Readonly<Record<PssArch, number>> = { x64: 0x0010001f, x86: 0x0001003f, arm64: 0x0040001f }
+/**
+ * Auxiliary pages: no public flag is documented to produce them (pss-reference §3.4). They are queried and
+ * walked only when the flags could: with a VA clone, or the reserved bit 0x2, which sits where the order of the
+ * query classes puts auxiliary pages [inf]. Asking otherwise only invites a spurious error from real Windows.
+ */
+export function auxiliaryPagesPossible(captureFlags: number): boolean {
+  return (captureFlags & (CAPTURE.VA_CLONE | CAPTURE.RESERVED_00000002)) !== 0
+}
 
-/** The ThreadContextFlags to pass: CONTEXT_ALL when contexts are captured, else 0 (the argument is unused). */
+/**
+ * CONTEXT_* flags of each architecture (winnt.h): every value carries its architecture's bit (CONTEXT_AMD64,
+ * CONTEXT_i386, CONTEXT_ARM64). Contexts come in the caller's format (pss-reference §2.1, §5.7), so the flags
+ * are those of the architecture pssnap runs as. XSTATE asks for the extended state (AVX…): with
+ * PSS_CAPTURE_THREAD_CONTEXT_EXTENDED the records grow past sizeof(CONTEXT).
+ */
+export const CONTEXT_FLAGS: Readonly<Record<PssArch, Readonly<Record<string, number>>>> = {
+  x64: { CONTROL: 0x00100001, INTEGER: 0x00100002, SEGMENTS: 0x00100004, FLOATING_POINT: 0x00100008, DEBUG_REGISTERS: 0x00100010, FULL: 0x0010000b, ALL: 0x0010001f, XSTATE: 0x00100040 },
+  x86: { CONTROL: 0x00010001, INTEGER: 0x00010002, SEGMENTS: 0x00010004, FLOATING_POINT: 0x00010008, DEBUG_REGISTERS: 0x00010010, EXTENDED_REGISTERS: 0x00010020, FULL: 0x00010007, ALL: 0x0001003f, XSTATE: 0x00010040 },
+  arm64: { CONTROL: 0x00400001, INTEGER: 0x00400002, FLOATING_POINT: 0x00400004, DEBUG: 0x00400008, X18: 0x00400010, FULL: 0x00400007, ALL: 0x0040001f },
+}
+
+/** CONTEXT_ALL of the caller's architecture: contexts come in the caller's format (§2.1, §5.7). */
+export const CONTEXT_ALL: Readonly<Record<PssArch, number>> = { x64: CONTEXT_FLAGS.x64.ALL!, x86: CONTEXT_FLAGS.x86.ALL!, arm64: CONTEXT_FLAGS.arm64.ALL! }
+
+/**
+ * The ThreadContextFlags to pass: CONTEXT_ALL when contexts are captured, plus CONTEXT_XSTATE with
+ * PSS_CAPTURE_THREAD_CONTEXT_EXTENDED where the architecture has it; else 0 (the argument is unused).
+ */
 export function defaultThreadContextFlags(captureFlags: number, arch: PssArch): number {
-  return captureFlags & (CAPTURE.THREAD_CONTEXT | CAPTURE.THREAD_CONTEXT_EXTENDED) ? CONTEXT_ALL[arch] : 0
+  if (!(captureFlags & (CAPTURE.THREAD_CONTEXT | CAPTURE.THREAD_CONTEXT_EXTENDED))) return 0
+  const xstate = captureFlags & CAPTURE.THREAD_CONTEXT_EXTENDED ? (CONTEXT_FLAGS[arch].XSTATE ?? 0) : 0
+  return (CONTEXT_ALL[arch] | xstate) >>> 0
+}
+
+/**
+ * `--context-flags`: a 32-bit number (`0x10001f`), or names of `arch` joined by `|` or `,`, with or without the
+ * `CONTEXT_` prefix, any case (`ALL|XSTATE`, `CONTEXT_CONTROL,CONTEXT_INTEGER`). Throws BAD_CONTEXT_FLAGS.
+ */
+export function parseContextFlags(text: string, arch: PssArch): number {
+  const t = text.trim()
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(t) && Number(t) <= 0xffffffff) return Number(t) >>> 0
+  const table = CONTEXT_FLAGS[arch]
+  let flags = 0
+  for (const part of t.split(/[|,]/)) {
+    const name = part.trim().toUpperCase().replace(/^CONTEXT_/, '')
+    if (name === '' || !Object.hasOwn(table, name)) {
+      throw new CaptureFailedError('BAD_CONTEXT_FLAGS', `'${part.trim()}' is not a CONTEXT_* flag of ${arch} or a 32-bit number; names: ${Object.keys(table).join(', ')}`)
+    }
+    flags |= table[name]!
+  }
+  return flags >>> 0
 }

@@ -1,16 +1,22 @@
 // One Windows capture, end to end: open the process with only the rights the flags need → (SeDebugPrivilege
-// when asked) → PssCaptureSnapshot → close the process handle → query every class → walk every class straight
-// into the archive writer (temp file) → free the snapshot → rename the file into place.
-// Every resource is released on every path, success, failure or abort (options.signal).
+// when asked) → the host's and target's machines (a 32-bit pssnap refuses a 64-bit target) → PssCaptureSnapshot
+// on a worker thread, with a deadline → close the process handle → query every class the flags can produce →
+// end the VA clone → walk every class straight into the archive writer (temp file), each step on a worker
+// thread with the same deadline → free the snapshot → rename the file into place.
+// Every resource is released on every path, success, failure or abort (options.signal); a call given up on
+// (deadline or abort) keeps what it uses until it returns, and releases it then.
 //
-// Which failures end the capture and which are soft errors recorded in the archive (spec/ARCHIVE.md §8):
-// - OpenProcess, PssCaptureSnapshot, the archive file: thrown (CaptureFailedError for "cannot capture this
-//   process", else Win32Error naming the call and code, or the file error); nothing at the destination.
+// Which failures end the capture and which are soft errors recorded in the archive (spec/ARCHIVE.md §8, §12):
+// - OpenProcess, PssCaptureSnapshot, the archive file, a PSS call past its deadline: thrown (CaptureFailedError
+//   for "cannot capture this process" and TIMEOUT, else Win32Error naming the call and code, or the file
+//   error); nothing at the destination.
 // - PssQuerySnapshot of one class: soft error, that header key absent, the other classes kept.
 // - PssWalkMarkerCreate or any PssWalkSnapshot step of one class: soft error, the entries read before kept,
 //   the other classes walked.
-// - CloseHandle, PssWalkMarkerFree, PssFreeSnapshot: retried once (never leaked silently), and recorded as a
-//   soft error of `process`, the section, or `capture`: the archive is complete, the call still failed.
+// - CloseHandle, PssWalkMarkerFree, PssFreeSnapshot: called exactly once, never retried (a second release is
+//   undefined behaviour); a failure is a soft error of `process`, the section, or `capture`.
+// - Ending the VA clone (TerminateProcess, WaitForSingleObject, CloseHandle on its handle): soft errors of
+//   `vaClone`.
 //
 // The target is never held suspended by pssnap: PssCaptureSnapshot itself suspends it only for the duration
 // of the call (pss-reference §5.1), and this module calls no suspend API.
@@ -21,13 +27,15 @@ import { writeArchiveFile } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { pssnapVersion } from '../linux/producer.js'
 import { testOnlyPause } from '../test-pause.js'
-import { queryAll, releaseOrRecord, walkAll, type QueryKey } from './collect.js'
-import { accessMaskFor, defaultThreadContextFlags, presetFlags, type WindowsPreset } from './flags.js'
+import { readMachines, refuseNarrowerCaller, type Machines } from './architecture.js'
+import { queryAll, releaseOnce, RELEASE_FAILED, softError, walkAll, type Busy, type QueryKey } from './collect.js'
+import { accessMaskFor, defaultThreadContextFlags, parseContextFlags, presetFlags, type WindowsPreset } from './flags.js'
 import { loadKoffi } from './koffi.js'
+import { abandonedBy, NativeCallTimeoutError } from './native-call.js'
 import { bindProcessCalls, enableDebugPrivilege, type ProcessCalls } from './process.js'
 import { openPss, Win32Error, type Pss, type PssSnapshot, type ProcessHandle, type ProcessInformation } from './pss.js'
 import type { WindowsVersion } from './os-version.js'
-import { pssArchOf, type PssArch } from './types.js'
+import { PSS_ARCHES, pssArchOf, type PssArch } from './types.js'
 
 export interface WindowsCaptureOptions {
   /** The process to capture; or `self: true` for this process (GetCurrentProcess, no OpenProcess). */
@@ -37,8 +45,19 @@ export interface WindowsCaptureOptions {
   preset?: WindowsPreset
   /** Raw PSS_CAPTURE_FLAGS, any combination; overrides the preset. */
   flags?: number
-  /** CONTEXT_* flags for thread contexts; default CONTEXT_ALL of this architecture when contexts are captured. */
-  threadContextFlags?: number
+  /**
+   * CONTEXT_* flags for thread contexts, a number or names of this architecture (`ALL|XSTATE`, see
+   * parseContextFlags); default CONTEXT_ALL when contexts are captured, plus CONTEXT_XSTATE with
+   * PSS_CAPTURE_THREAD_CONTEXT_EXTENDED.
+   */
+  threadContextFlags?: number | string
+  /** The longest wait for one PSS call (the capture, a walk step), in milliseconds; default 60 000. */
+  timeoutMs?: number
+  /**
+   * The architecture pssnap runs as, which decides the CONTEXT format and the default context flags; default
+   * Node's. Tests set it to play an x86 or arm64 pssnap against the fake library (which answers in that format).
+   */
+  callerArchitecture?: PssArch
   /** Enable SeDebugPrivilege first (failures are soft errors). */
   debugPrivilege?: boolean
   /** The archive file to write. */
@@ -64,6 +83,13 @@ export interface WindowsCaptureResult {
   timings: Record<string, number>
 }
 
+/** The default of `timeoutMs`: a capture of a large process takes seconds; a minute means it is stuck. */
+export const DEFAULT_TIMEOUT_MS = 60_000
+/** How long pssnap waits for the VA clone to end after TerminateProcess. */
+const CLONE_EXIT_WAIT_MS = 5_000
+/** The clone's exit code: STATUS_SUCCESS would suggest it finished work of its own; this says who ended it. */
+const CLONE_EXIT_CODE = 0xc000013a // STATUS_CONTROL_C_EXIT, as a console process ended by its owner
+
 const ERROR_ACCESS_DENIED = 5
 const ERROR_INVALID_PARAMETER = 87
 const PSS_PROCESS_FLAGS_WOW64 = 0x2
@@ -77,21 +103,39 @@ export async function captureProcess(options: WindowsCaptureOptions): Promise<Wi
   if (options.self !== true && (options.pid === undefined || !Number.isInteger(options.pid) || options.pid < 0)) {
     throw new TypeError('captureProcess: pid must be a non-negative integer (or self: true)')
   }
-  const arch = pssArchOf()
-  if (!arch) throw new Error(`the PSS binding has no layout for Node's architecture '${process.arch}'`)
-  const threadContextFlags = (options.threadContextFlags ?? defaultThreadContextFlags(captureFlags, arch)) >>> 0
+  const arch = options.callerArchitecture ?? pssArchOf()
+  if (!arch || !PSS_ARCHES.includes(arch)) throw new Error(`the PSS binding has no layout for the architecture '${arch ?? process.arch}'`)
+  const given = options.threadContextFlags
+  const threadContextFlags = (given === undefined ? defaultThreadContextFlags(captureFlags, arch) : typeof given === 'string' ? parseContextFlags(given, arch) : given) >>> 0
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  if (!(timeoutMs > 0)) throw new TypeError('captureProcess: timeoutMs must be a positive number of milliseconds')
 
   const koffi = await loadKoffi()
   const pss = await openPss(options.library === undefined ? {} : { library: options.library })
+  const busy: Busy = { settled: undefined }
   try {
     const calls = bindProcessCalls(pss.binding.library)
     const errors: CaptureError[] = options.debugPrivilege ? enableDebugPrivilege(koffi, calls, pss.binding.library) : []
     const accessMask = options.self ? undefined : accessMaskFor(captureFlags)
     options.signal?.throwIfAborted()
     const target = openTarget(calls, options.pid, accessMask)
-    return await captureOpened(pss, target, calls, { ...options, arch, captureFlags, threadContextFlags, preset, accessMask, errors })
+    let machines: Machines | undefined
+    try {
+      machines = readMachines(calls, target.handle, arch)
+      refuseNarrowerCaller(arch, machines, target.processId)
+    } catch (error) {
+      if (!(error instanceof Win32Error)) {
+        if (target.owned) releaseOnce(() => calls.close(target.handle), [], 'process', RELEASE_FAILED)
+        throw error
+      }
+      // The machines are for the header: without them the capture still runs, said as a soft error.
+      errors.push(softError('process', error, 'host and target machines not recorded'))
+    }
+    return await captureOpened(pss, target, calls, { ...options, arch, machines, captureFlags, threadContextFlags, timeoutMs, preset, accessMask, errors, busy })
   } finally {
-    pss.close()
+    // A call still running on a worker thread uses the library: unloaded once it returns.
+    if (busy.settled) void busy.settled.then(() => pss.close())
+    else pss.close()
   }
 }
 
@@ -110,8 +154,14 @@ function openTarget(calls: ProcessCalls, pid: number | undefined, accessMask: nu
   }
 }
 
-/** Win32 failures that mean "this process cannot be captured" become CaptureFailedError (cause kept). */
+/** Win32 failures that mean "this process cannot be captured", and a call past its deadline, become
+ * CaptureFailedError (cause kept). */
 function typed(error: unknown, pid: number, step: string): unknown {
+  if (error instanceof NativeCallTimeoutError) {
+    const failure = new CaptureFailedError('TIMEOUT', `cannot ${step} process ${pid}: ${error.message} (--timeout); it may still be running, and what it holds is released when it returns`, pid)
+    failure.cause = error
+    return failure
+  }
   if (!(error instanceof Win32Error)) return error
   let failure: CaptureFailedError | undefined
   const why = `${error.call}: ${error.symbolicName ?? 'Win32 error'} ${error.code}`
@@ -122,13 +172,17 @@ function typed(error: unknown, pid: number, step: string): unknown {
   return failure
 }
 
-interface Plan extends Omit<WindowsCaptureOptions, 'preset'> {
+interface Plan extends Omit<WindowsCaptureOptions, 'preset' | 'threadContextFlags'> {
   arch: PssArch
+  machines: Machines | undefined
   captureFlags: number
   threadContextFlags: number
+  timeoutMs: number
   preset: string | undefined
   accessMask: number | undefined
   errors: CaptureError[]
+  /** Set when a call was given up on while it still runs: releases wait for it. */
+  busy: Busy
 }
 
 async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan: Plan): Promise<WindowsCaptureResult> {
@@ -136,27 +190,44 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
   const startedAt = new Date().toISOString()
   let t = performance.now()
   let snapshot: PssSnapshot
-  try {
-    snapshot = pss.captureSnapshot(target.handle, plan.captureFlags, plan.threadContextFlags)
-  } catch (error) {
-    throw typed(error, target.processId, 'capture')
-  } finally {
-    // The snapshot does not need the process handle: closed now, no later failure can leak it. The pseudo
-    // handle of `self` is not closed (closing it does nothing anyway).
-    if (target.owned) releaseOrRecord(() => calls.close(target.handle), plan.errors, 'process', 'closed on the second attempt', 'the process handle stays open until pssnap exits')
+  const closeTarget = (errors: CaptureError[]) => {
+    // The pseudo handle of `self` is not closed (closing it does nothing anyway).
+    if (target.owned) releaseOnce(() => calls.close(target.handle), errors, 'process', RELEASE_FAILED)
   }
+  try {
+    snapshot = await pss.captureSnapshotAsync(target.handle, plan.captureFlags, plan.threadContextFlags, { timeoutMs: plan.timeoutMs, ...(plan.signal ? { signal: plan.signal } : {}) })
+  } catch (error) {
+    // A capture still running uses the process handle: closed when it returns (its snapshot is freed then too).
+    const abandoned = abandonedBy(error)
+    if (abandoned) {
+      plan.busy.settled = abandoned.settled
+      void abandoned.settled.then(() => closeTarget([]))
+    } else closeTarget(plan.errors)
+    throw typed(error, target.processId, 'capture')
+  }
+  // The snapshot does not need the process handle: closed now, no later failure can leak it.
+  closeTarget(plan.errors)
   timings.captureMs = performance.now() - t
-  // Snapshots captured here live in this process: freed through GetCurrentProcess's handle (§2.8).
-  // The VA clone handle (if any) is left to PssFreeSnapshot: who owns it is undocumented (§5.6).
+  const capturedAt = performance.now()
+  // Snapshots captured here live in this process: freed through GetCurrentProcess's handle (§2.8), once.
   let freed = false
   const freeSnapshot = (errors: CaptureError[]) => {
     freed = true
-    releaseOrRecord(() => pss.freeSnapshot(pss.currentProcess, snapshot), errors, 'capture', 'freed on the second attempt', 'the snapshot stays allocated until pssnap exits')
+    const free = (into: CaptureError[]) => releaseOnce(() => pss.freeSnapshot(pss.currentProcess, snapshot), into, 'capture', RELEASE_FAILED)
+    // A walk step still running uses the snapshot: freed when it returns (too late for the archive).
+    if (plan.busy.settled) void plan.busy.settled.then(() => free([]))
+    else free(errors)
   }
   try {
     t = performance.now()
     const queries = queryAll(pss, snapshot, plan.captureFlags, plan.errors)
     timings.queryMs = performance.now() - t
+    // The archive reads nothing from the clone (PSS gathered the walks' data in the capture call): it ends now.
+    const clone = queries.vaCloneInformation as { vaCloneHandle: bigint } | undefined
+    if (clone && clone.vaCloneHandle !== 0n) {
+      const ended = await endVaClone(calls, clone.vaCloneHandle, plan.errors)
+      if (ended) timings.vaCloneTerminatedMs = performance.now() - capturedAt
+    }
     const header = buildHeader(target, plan, startedAt, queries)
     await testOnlyPause('capture', plan.signal)
     plan.signal?.throwIfAborted()
@@ -166,7 +237,7 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
       plan.output,
       header,
       async (writer) => {
-        walkMs = await walkAll(pss, snapshot, plan.captureFlags, writer, plan.errors, plan.signal)
+        walkMs = await walkAll(pss, snapshot, plan.captureFlags, writer, plan.errors, { timeoutMs: plan.timeoutMs, ...(plan.signal ? { signal: plan.signal } : {}) }, plan.busy)
         // Freed before the epilogue is written, so that a failure to free is recorded in it.
         freeSnapshot(plan.errors)
         await testOnlyPause('write', plan.signal)
@@ -190,15 +261,38 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
       captureErrors: plan.errors,
       timings: rounded(timings),
     }
+  } catch (error) {
+    throw typed(error, target.processId, 'walk')
   } finally {
     // A capture that failed or was aborted: the error that stopped it is the one reported, not a failed free.
     if (!freed) freeSnapshot([])
   }
 }
 
+/**
+ * Ends the VA clone before the snapshot is freed (Microsoft's crash-dump code does so, to avoid a race with the
+ * OS; who owns the clone is undocumented, pss-reference §5.6): TerminateProcess, a bounded wait for it to end,
+ * then its handle closed. True when it ended; failures are soft errors of `vaClone`.
+ */
+async function endVaClone(calls: ProcessCalls, handle: ProcessHandle, errors: CaptureError[]): Promise<boolean> {
+  let ended = false
+  try {
+    calls.terminate(handle, CLONE_EXIT_CODE)
+    const state = await calls.waitFor(handle, CLONE_EXIT_WAIT_MS)
+    if (state === 'signaled') ended = true
+    else errors.push({ section: 'vaClone', operation: 'WaitForSingleObject', code: 258, name: 'WAIT_TIMEOUT', message: `the VA clone had not ended ${CLONE_EXIT_WAIT_MS} ms after TerminateProcess` })
+  } catch (error) {
+    errors.push(softError('vaClone', error, 'the VA clone may outlive the snapshot'))
+  }
+  releaseOnce(() => calls.close(handle), errors, 'vaClone', RELEASE_FAILED)
+  return ended
+}
+
 function buildHeader(target: Target, plan: Plan, startedAt: string, queries: Partial<Record<QueryKey, unknown>>): ArchiveHeaderInput {
   const info = queries.processInformation as ProcessInformation | undefined
-  const targetArch = info ? ((info.flags & PSS_PROCESS_FLAGS_WOW64) === 0 ? plan.arch : plan.arch === 'x64' ? 'x86' : undefined) : undefined
+  // From IsWow64Process2 (./architecture.ts); when that failed, PSS's WOW64 flag says at least "32-bit on x64".
+  const fromFlags = info && plan.arch === 'x64' ? ((info.flags & PSS_PROCESS_FLAGS_WOW64) === 0 ? 'x64' : 'x86') : undefined
+  const targetArch = plan.machines ? plan.machines.target : fromFlags
   // The OS version: RtlGetVersion's when the caller read it (./os-version.ts), else os.release() on Windows
   // ("10.0.<build>"); against the fake library on another OS without one both stay absent.
   const onWindows = process.platform === 'win32'
@@ -206,7 +300,7 @@ function buildHeader(target: Target, plan: Plan, startedAt: string, queries: Par
   const build = plan.windowsVersion?.osBuild ?? (onWindows ? release().split('.')[2] : undefined)
   return {
     producer: { tool: 'pssnap', version: pssnapVersion() },
-    host: { platform: 'windows', architecture: plan.arch, ...(osVersion ? { osVersion } : {}), ...(build ? { osBuild: build } : {}), machineName: hostname() },
+    host: { platform: 'windows', architecture: plan.machines?.host ?? plan.arch, ...(osVersion ? { osVersion } : {}), ...(build ? { osBuild: build } : {}), machineName: hostname() },
     target: {
       processId: info?.processId ?? target.processId,
       ...(info?.imageFileName ? { imagePath: info.imageFileName } : {}),

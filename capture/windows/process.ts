@@ -1,5 +1,6 @@
 // The kernel32 process-handle calls around a PSS capture (OpenProcess, CloseHandle, GetCurrentProcess,
-// GetCurrentProcessId, GetLastError), declared from the same library as the PSS functions so tests get them
+// GetCurrentProcessId, GetLastError, IsWow64Process2 or IsWow64Process, and TerminateProcess and
+// WaitForSingleObject for the VA clone), declared from the same library as the PSS functions so tests get them
 // from the fake; and the optional SeDebugPrivilege step (advapi32), declared and called only when asked.
 // koffi keeps GetLastError's value intact between a call and the next (it protects it from Node and V8).
 import type { CaptureError } from '../../format/index.js'
@@ -13,7 +14,19 @@ export interface ProcessCalls {
   close(handle: ProcessHandle): void
   currentProcess(): ProcessHandle
   currentProcessId(): number
+  /** IsWow64Process2 (Windows 10 1511+): the process's WOW64 guest machine (0 when not WOW64) and the OS's native
+   * machine, IMAGE_FILE_MACHINE_* values. Undefined where kernel32 lacks it. Throws Win32Error. */
+  isWow64Process2: ((process: ProcessHandle) => { processMachine: number; nativeMachine: number }) | undefined
+  /** IsWow64Process: whether the process runs under WOW64. Throws Win32Error. */
+  isWow64Process(process: ProcessHandle): boolean
+  /** TerminateProcess; throws Win32Error when it fails. */
+  terminate(process: ProcessHandle, exitCode: number): void
+  /** WaitForSingleObject on a worker thread: 'signaled', 'timeout', or throws Win32Error (WAIT_FAILED). */
+  waitFor(handle: ProcessHandle, milliseconds: number): Promise<'signaled' | 'timeout'>
 }
+
+const WAIT_OBJECT_0 = 0
+const WAIT_TIMEOUT = 258
 
 export function bindProcessCalls(library: KoffiLibrary): ProcessCalls {
   const OpenProcess = library.func('__stdcall', 'OpenProcess', 'void *', ['uint32_t', 'int32_t', 'uint32_t']) as (a: number, i: number, p: number) => bigint | null
@@ -21,6 +34,17 @@ export function bindProcessCalls(library: KoffiLibrary): ProcessCalls {
   const GetCurrentProcess = library.func('__stdcall', 'GetCurrentProcess', 'void *', []) as () => bigint
   const GetCurrentProcessId = library.func('__stdcall', 'GetCurrentProcessId', 'uint32_t', []) as () => number
   const GetLastError = library.func('__stdcall', 'GetLastError', 'uint32_t', []) as () => number
+  const IsWow64Process = library.func('__stdcall', 'IsWow64Process', 'int32_t', ['void *', '_Out_ int32_t *']) as (h: bigint, out: [number]) => number
+  const TerminateProcess = library.func('__stdcall', 'TerminateProcess', 'int32_t', ['void *', 'uint32_t']) as (h: bigint, code: number) => number
+  const WaitForSingleObject = library.func('__stdcall', 'WaitForSingleObject', 'uint32_t', ['void *', 'uint32_t']) as ((h: bigint, ms: number) => number) & {
+    async: (h: bigint, ms: number, cb: (err: unknown, result: number) => void) => void
+  }
+  let IsWow64Process2: ((h: bigint, processMachine: [number], nativeMachine: [number]) => number) | undefined
+  try {
+    IsWow64Process2 = library.func('__stdcall', 'IsWow64Process2', 'int32_t', ['void *', '_Out_ uint16_t *', '_Out_ uint16_t *']) as typeof IsWow64Process2
+  } catch {
+    IsWow64Process2 = undefined // before Windows 10 1511: IsWow64Process only
+  }
   return {
     open(access, processId) {
       const handle = OpenProcess(access >>> 0, 0, processId >>> 0)
@@ -32,6 +56,33 @@ export function bindProcessCalls(library: KoffiLibrary): ProcessCalls {
     },
     currentProcess: () => GetCurrentProcess(),
     currentProcessId: () => GetCurrentProcessId(),
+    isWow64Process2: IsWow64Process2
+      ? (process) => {
+          const processMachine: [number] = [0]
+          const nativeMachine: [number] = [0]
+          if (!IsWow64Process2!(process, processMachine, nativeMachine)) throw new Win32Error(GetLastError(), 'IsWow64Process2')
+          return { processMachine: processMachine[0], nativeMachine: nativeMachine[0] }
+        }
+      : undefined,
+    isWow64Process(process) {
+      const wow64: [number] = [0]
+      if (!IsWow64Process(process, wow64)) throw new Win32Error(GetLastError(), 'IsWow64Process')
+      return wow64[0] !== 0
+    },
+    terminate(process, exitCode) {
+      if (!TerminateProcess(process, exitCode >>> 0)) throw new Win32Error(GetLastError(), 'TerminateProcess')
+    },
+    waitFor(handle, milliseconds) {
+      return new Promise((resolve, reject) =>
+        WaitForSingleObject.async(handle, milliseconds >>> 0, (error, result) => {
+          if (error) reject(error)
+          else if (result === WAIT_OBJECT_0) resolve('signaled')
+          else if (result === WAIT_TIMEOUT) resolve('timeout')
+          // GetLastError belongs to the worker thread that made the call: not readable from here.
+          else reject(new Win32Error(result >>> 0, 'WaitForSingleObject'))
+        }),
+      )
+    },
   }
 }
 

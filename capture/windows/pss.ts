@@ -8,6 +8,7 @@ import type { PerformanceCounters, ProcessInformation as ArchiveProcessInformati
 import { WIN32_ERROR_MESSAGES as MESSAGES, WIN32_ERROR_NAMES } from '../../format/win32-errors.js'
 import { bindPss, DEFAULT_PSS_LIBRARY, type OutSlot, type PssBinding, type PssFunctionName } from './functions.js'
 import { loadKoffi, type Koffi } from './koffi.js'
+import { callOffThread, type CallLimits } from './native-call.js'
 import { defineTypes, pssArchOf, type PssTypes } from './types.js'
 
 // ---- Errors ----
@@ -15,7 +16,7 @@ import { defineTypes, pssArchOf, type PssTypes } from './types.js'
 export { WIN32_ERROR_NAMES }
 
 /** The non-PSS calls the capture pipeline makes (kernel32 process handles, advapi32 token privileges, Toolhelp32 listing). */
-export type Win32CallName = 'OpenProcess' | 'CloseHandle' | 'OpenProcessToken' | 'LookupPrivilegeValueW' | 'AdjustTokenPrivileges' | 'CreateToolhelp32Snapshot' | 'Process32FirstW' | 'Process32NextW'
+export type Win32CallName = 'OpenProcess' | 'CloseHandle' | 'IsWow64Process2' | 'IsWow64Process' | 'TerminateProcess' | 'WaitForSingleObject' | 'OpenProcessToken' | 'LookupPrivilegeValueW' | 'AdjustTokenPrivileges' | 'CreateToolhelp32Snapshot' | 'Process32FirstW' | 'Process32NextW'
 
 /** A PSS call returned a Win32 error code other than ERROR_SUCCESS (or another Win32 call failed, per GetLastError). */
 export class Win32Error extends Error {
@@ -53,8 +54,16 @@ export type PssWalkClass = keyof WalkEntries
 /** HPSS and HPSSWALK: opaque pointer-sized values, branded so one cannot be passed for the other. */
 export type PssSnapshot = bigint & { readonly __pss: 'HPSS' }
 export type PssWalkMarker = bigint & { readonly __pss: 'HPSSWALK' }
+/**
+ * An HPSS that lives in another process (duplicated there): its value means nothing here, so it cannot be
+ * queried, walked or freed as a snapshot of this process; only freed through a handle to the process it lives in
+ * (freeSnapshot's remote form) or duplicated from there.
+ */
+export type RemotePssSnapshot = bigint & { readonly __pss: 'HPSS in another process' }
 /** A process handle (HANDLE): the value of `currentProcess` or one from OpenProcess. */
 export type ProcessHandle = bigint
+/** GetCurrentProcess()'s pseudo handle: where the snapshots this process captures live. */
+export type CurrentProcessHandle = bigint & { readonly __process: 'current' }
 
 /**
  * A custom allocator for a walk marker's internal memory (PSS_ALLOCATOR). Called synchronously on the calling
@@ -74,10 +83,28 @@ export interface Pss {
   readonly binding: PssBinding
   readonly types: PssTypes
   /** GetCurrentProcess()'s pseudo handle (-1 as a pointer): the process to pass to free/duplicate for own snapshots. */
-  readonly currentProcess: ProcessHandle
+  readonly currentProcess: CurrentProcessHandle
   captureSnapshot(processHandle: ProcessHandle, captureFlags: number, threadContextFlags?: number): PssSnapshot
-  duplicateSnapshot(sourceProcess: ProcessHandle, snapshot: PssSnapshot, targetProcess: ProcessHandle, flags?: number): PssSnapshot
-  freeSnapshot(processHandle: ProcessHandle, snapshot: PssSnapshot): void
+  /**
+   * PssCaptureSnapshot on a worker thread (./native-call.ts): rejects with NativeCallTimeoutError after
+   * `limits.timeoutMs`, or with the signal's reason; a snapshot the abandoned call still returns is freed then.
+   * The process handle stays in use until the call returns (see abandonedBy).
+   */
+  captureSnapshotAsync(processHandle: ProcessHandle, captureFlags: number, threadContextFlags: number, limits: CallLimits): Promise<PssSnapshot>
+  /**
+   * Copies a snapshot into another process. Into this process (`targetProcess` = currentProcess) the copy is a
+   * PssSnapshot; into any other it is a RemotePssSnapshot, usable only there. With PSS_DUPLICATE_CLOSE_SOURCE
+   * the source is freed whatever the outcome, failure included (documented): never free it again.
+   */
+  duplicateSnapshot(sourceProcess: ProcessHandle, snapshot: PssSnapshot | RemotePssSnapshot, targetProcess: CurrentProcessHandle, flags?: number): PssSnapshot
+  duplicateSnapshot(sourceProcess: ProcessHandle, snapshot: PssSnapshot | RemotePssSnapshot, targetProcess: ProcessHandle, flags?: number): RemotePssSnapshot
+  /**
+   * Frees a snapshot once (a second free is undefined behaviour: never retry, even after a failure). A snapshot
+   * of this process is freed through `currentProcess`; one in another process through a handle to that process
+   * (PROCESS_VM_READ | PROCESS_VM_OPERATION | PROCESS_DUP_HANDLE).
+   */
+  freeSnapshot(processHandle: CurrentProcessHandle, snapshot: PssSnapshot): void
+  freeSnapshot(processHandle: ProcessHandle, snapshot: RemotePssSnapshot): void
   querySnapshot<C extends PssQueryClass>(snapshot: PssSnapshot, infoClass: C): QueryResults[C]
   walkMarkerCreate(allocator?: PssAllocator): PssWalkMarker
   walkMarkerFree(marker: PssWalkMarker): void
@@ -86,6 +113,12 @@ export interface Pss {
   walkMarkerSeekToBeginning(marker: PssWalkMarker): void
   /** The entry at the marker (then advanced), or undefined at ERROR_NO_MORE_ITEMS. */
   walkSnapshot<C extends PssWalkClass>(snapshot: PssSnapshot, walkClass: C, marker: PssWalkMarker): WalkEntries[C] | undefined
+  /**
+   * walkSnapshot on a worker thread, with the limits of captureSnapshotAsync; the entry is copied out before the
+   * promise resolves. A step given up on still uses the snapshot and the marker until it returns. Markers with
+   * a custom allocator are walked with walkSnapshot only (their callbacks belong to the JavaScript thread).
+   */
+  walkSnapshotAsync<C extends PssWalkClass>(snapshot: PssSnapshot, walkClass: C, marker: PssWalkMarker, limits: CallLimits): Promise<WalkEntries[C] | undefined>
   /** Every entry of a class with its own marker, freed exactly once when the loop ends, breaks or throws. */
   walk<C extends PssWalkClass>(snapshot: PssSnapshot, walkClass: C): Generator<WalkEntries[C], void, undefined>
   /** Unloads the library. */
@@ -158,7 +191,7 @@ function createPss(koffi: Koffi, libraryPath: string): Pss {
     walk: [S.PSS_AUXILIARY_PAGE_ENTRY, S.PSS_VA_SPACE_ENTRY, S.PSS_HANDLE_ENTRY, S.PSS_THREAD_ENTRY],
   }
   const unionOffset = types.pointerSize === 8 ? UNION_OFFSET_64 : koffi.offsetof(S.PSS_HANDLE_ENTRY, 'TypeSpecificInformation')
-  const currentProcess = (1n << BigInt(8 * types.pointerSize)) - 1n
+  const currentProcess = ((1n << BigInt(8 * types.pointerSize)) - 1n) as CurrentProcessHandle
 
   const check = (call: PssFunctionName, code: number) => {
     if (code !== ERROR_SUCCESS) throw new Win32Error(code, call)
@@ -355,13 +388,28 @@ function createPss(koffi: Koffi, libraryPath: string): Pss {
       return outPointer(out) as PssSnapshot
     },
 
-    duplicateSnapshot(sourceProcess, snapshot, targetProcess, flags = 0) {
+    async captureSnapshotAsync(processHandle, captureFlags, threadContextFlags, limits) {
       const out: OutSlot = [null]
-      check('PssDuplicateSnapshot', binding.PssDuplicateSnapshot(sourceProcess, snapshot, targetProcess, out, flags >>> 0))
+      const code = await callOffThread<number>(
+        'PssCaptureSnapshot',
+        (done) => binding.PssCaptureSnapshot.async(processHandle, captureFlags >>> 0, threadContextFlags >>> 0, out, done),
+        limits,
+        // Nobody holds the late snapshot: freed here, once; a failure has nobody left to report to.
+        (code) => {
+          if (code === ERROR_SUCCESS && out[0]) binding.PssFreeSnapshot(currentProcess, out[0] as bigint)
+        },
+      )
+      check('PssCaptureSnapshot', code)
       return outPointer(out) as PssSnapshot
     },
 
-    freeSnapshot(processHandle, snapshot) {
+    duplicateSnapshot(sourceProcess: ProcessHandle, snapshot: PssSnapshot | RemotePssSnapshot, targetProcess: ProcessHandle, flags = 0) {
+      const out: OutSlot = [null]
+      check('PssDuplicateSnapshot', binding.PssDuplicateSnapshot(sourceProcess, snapshot, targetProcess, out, flags >>> 0))
+      return outPointer(out) as PssSnapshot & RemotePssSnapshot
+    },
+
+    freeSnapshot(processHandle: ProcessHandle, snapshot: PssSnapshot | RemotePssSnapshot) {
       check('PssFreeSnapshot', binding.PssFreeSnapshot(processHandle, snapshot))
     },
 
@@ -440,6 +488,20 @@ function createPss(koffi: Koffi, libraryPath: string): Pss {
       const size = type ? koffi.sizeof(type) : 0
       const buf = Buffer.alloc(size)
       const code = binding.PssWalkSnapshot(snapshot, walkClass, marker, size ? buf : null, size)
+      if (code === ERROR_NO_MORE_ITEMS) return undefined
+      check('PssWalkSnapshot', code)
+      if (!decode) throw new RangeError(`unknown PSS walk class ${String(walkClass)}`)
+      return decode(buf) as WalkEntries[C]
+    },
+
+    async walkSnapshotAsync<C extends PssWalkClass>(snapshot: PssSnapshot, walkClass: C, marker: PssWalkMarker, limits: CallLimits): Promise<WalkEntries[C] | undefined> {
+      if (allocators.has(marker)) throw new TypeError('walkSnapshotAsync: this marker has a custom allocator; walk it with walkSnapshot')
+      const type = sizes.walk[walkClass]
+      const decode = decoders[walkClass]
+      const size = type ? koffi.sizeof(type) : 0
+      const buf = Buffer.alloc(size)
+      // The entry's pointers are valid only until the next walk call on this marker: decoded (copied) at once.
+      const code = await callOffThread<number>('PssWalkSnapshot', (done) => binding.PssWalkSnapshot.async(snapshot, walkClass, marker, size ? buf : null, size, done), limits, () => {})
       if (code === ERROR_NO_MORE_ITEMS) return undefined
       check('PssWalkSnapshot', code)
       if (!decode) throw new RangeError(`unknown PSS walk class ${String(walkClass)}`)

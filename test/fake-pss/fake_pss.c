@@ -7,20 +7,40 @@
  *   pages with PSS_CAPTURE_VA_SPACE (no public flag produces aux pages, the fake ties them to VA space); handles,
  *   threads, handle trace with their flags; performance counters with PSS_CREATE_MEASURE_PERFORMANCE.
  * - A marker is one position index shared by every class it walks. A NULL-buffer probe does not advance it.
- * - Strings, contexts and page contents live in memory owned by the marker (through its allocator) and stay
- *   valid until PssWalkMarkerFree, as documented.
+ * - Strings, contexts and page contents live in memory owned by the marker (through its allocator) only until the
+ *   next PssWalkSnapshot call on that marker (any call, failed ones included): then they are overwritten with
+ *   0xDD and freed. Windows documents them valid until PssWalkMarkerFree; the fake is stricter on purpose, so a
+ *   reader that keeps a pointer past the next step reads poison and fails its test.
  * - Snapshot and marker handles are looked up in lists of live objects, so a bad or freed handle returns
- *   ERROR_INVALID_HANDLE instead of crashing (Windows: undefined behaviour on double free).
+ *   ERROR_INVALID_HANDLE instead of crashing (Windows: undefined behaviour on double free); a release of an
+ *   object already released is also counted (FakePssDoubleReleases), and tests require zero.
+ * - A release that fails (injected with FakePssFailCalls) fails after part of its work: the object is gone.
+ * - Auxiliary pages exist only with PSS_CAPTURE_VA_CLONE: no public flag is documented to produce them, the fake
+ *   ties them to the clone (its choice), so a caller that queries or walks them without that flag gets
+ *   ERROR_NOT_FOUND.
+ * - A VA clone is a tracked process: PSS_QUERY_VA_CLONE_INFORMATION gives a handle to it; it lives until
+ *   TerminateProcess, even after PssFreeSnapshot and CloseHandle (FakePssLiveClones).
+ * - PssFreeSnapshot through a handle to another process than the one the snapshot lives in: ERROR_NOT_SUPPORTED
+ *   (the documented answer for a remote free of a snapshot without PSS_CREATE_USE_VM_ALLOCATIONS); a snapshot
+ *   duplicated into another process is freed through a handle to that process only.
+ * - PSS_DUPLICATE_CLOSE_SOURCE frees the source whatever the outcome, as documented ("even if duplication fails").
  * - Position tokens encode the marker's id; a token of another marker is ERROR_INVALID_PARAMETER.
  * - Process handles come from the fake's OpenProcess (or are GetCurrentProcess's pseudo handle -1). A capture
- *   through a handle uses the fixture of the handle's pid and needs the rights pss-reference §5.2 gives for
- *   the flags (QUERY_INFORMATION always, DUP_HANDLE for handles, VM_READ for section information,
- *   CREATE_PROCESS for a VA clone); missing rights are ERROR_ACCESS_DENIED, as an under-privileged handle
- *   would get on Windows [inf]. */
+ *   through a handle uses the fixture of the handle's pid. Every call that takes a process handle checks it
+ *   against REQUIRED_RIGHTS below, a table written from Microsoft's documentation of each function (not from
+ *   pssnap's code); missing rights are ERROR_ACCESS_DENIED, as an under-privileged handle gets on Windows. */
+#ifndef _WIN32
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#endif
 #include "fake_pss.h"
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+__declspec(dllimport) void __stdcall Sleep(unsigned long Milliseconds);
+#else
+#include <time.h>
+#endif
 
 /* ---- Layout proof: Windows x64 numbers from spec/abi/abi-x64.json ---- */
 _Static_assert(sizeof(void *) == 8, "the fake implements the 64-bit (x64) layouts only");
@@ -96,6 +116,7 @@ _Static_assert(sizeof(FAKE_PSS_ALLOCATOR) == 24, "allocator size");
 #define CAPTURE_HANDLE_TRACE 0x40u
 #define CAPTURE_THREADS 0x80u
 #define CAPTURE_THREAD_CONTEXT 0x100u
+#define CAPTURE_THREAD_CONTEXT_EXTENDED 0x200u
 #define CAPTURE_RESERVED_400 0x400u
 #define CAPTURE_VA_SPACE 0x800u
 #define CAPTURE_VA_SPACE_SECTION 0x1000u
@@ -103,17 +124,49 @@ _Static_assert(sizeof(FAKE_PSS_ALLOCATOR) == 24, "allocator size");
 #define CREATE_MEASURE_PERFORMANCE 0x40000000u
 #define DUPLICATE_CLOSE_SOURCE 0x1u
 
-#define PROCESS_CREATE_PROCESS 0x80u
-#define PROCESS_DUP_HANDLE 0x40u
+#define PROCESS_TERMINATE 0x1u
+#define PROCESS_VM_OPERATION 0x8u
 #define PROCESS_VM_READ 0x10u
+#define PROCESS_VM_WRITE 0x20u
+#define PROCESS_DUP_HANDLE 0x40u
+#define PROCESS_CREATE_PROCESS 0x80u
 #define PROCESS_QUERY_INFORMATION 0x400u
+#define PROCESS_QUERY_LIMITED_INFORMATION 0x1000u
+#define SYNCHRONIZE 0x100000u
+#define PROCESS_ALL_ACCESS_ 0x1FFFFFu
 #define PSEUDO_PROCESS ((void *)(intptr_t)-1)
 
-#define CONTEXT_SIZE 1232u
-#define CONTEXT_OFF_FLAGS 48u
-#define CONTEXT_OFF_RSP 152u
-#define CONTEXT_OFF_RIP 248u
+#define MACHINE_UNKNOWN 0u
+#define MACHINE_I386 0x14Cu
+#define MACHINE_AMD64 0x8664u
+#define MACHINE_ARM64 0xAA64u
+#define WAIT_OBJECT_0_ 0u
+#define WAIT_TIMEOUT_ 258u
+
+/* CONTEXT of each caller architecture (spec/abi/abi-*.json): size, where ContextFlags, the stack pointer and the
+ * program counter sit, and the CONTEXT_<arch> bit every ContextFlags value of that architecture carries. */
+enum { ARCH_X64 = 0, ARCH_X86 = 1, ARCH_ARM64 = 2, ARCH_COUNT = 3 };
+typedef struct {
+  uint32_t size, offFlags, offSp, offPc, pointerBytes, archBit;
+} context_layout_t;
+static const context_layout_t CONTEXT_LAYOUTS[ARCH_COUNT] = {
+    {1232, 48, 152, 248, 8, 0x00100000u}, /* x64: Rsp, Rip */
+    {716, 0, 196, 184, 4, 0x00010000u},   /* x86: Esp, Eip */
+    {912, 0, 256, 264, 8, 0x00400000u},   /* arm64: Sp, Pc */
+};
+/* x64 CONTEXT_XSTATE (CONTEXT_AMD64 | 0x40). With it and PSS_CAPTURE_THREAD_CONTEXT_EXTENDED the record is the
+ * CONTEXT, a CONTEXT_EX (three {LONG Offset; DWORD Length} pairs: All, Legacy, XState) and, 64-aligned, an XSAVE
+ * area (512 legacy + 64 header + 256 AVX bytes): 1232 + 24 + 24 padding + 832 = 2112 bytes. */
+#define CONTEXT_X64_XSTATE 0x00100040u
+#define CONTEXT_EX_OFFSET 1232u
+#define XSAVE_OFFSET 1280u
+#define XSAVE_BYTES 832u
+#define CONTEXT_X64_XSTATE_SIZE (XSAVE_OFFSET + XSAVE_BYTES)
+/* The record does not start at the start of its allocation (InitializeContext aligns inside a larger buffer):
+ * bytes before it are 0xCC, so a copy from the wrong place is seen. */
+#define CONTEXT_LEAD 32u
 #define PAGE_BYTES 4096u
+#define POISON 0xDD
 
 #define BASE_TIME 133500000000000000ull    /* object/thread creation times */
 #define CAPTURE_TIME 134000000000000000ull /* capture times */
@@ -141,15 +194,30 @@ static const uint16_t *const TYPE_NAMES[8] = {
 };
 
 /* ---- State ---- */
+typedef struct clone {
+  struct clone *next;
+  int terminated;
+} clone_t;
+
+typedef struct process {
+  struct process *next;
+  int fixture;
+  uint32_t access;
+  clone_t *clone; /* a handle to a VA clone, else NULL */
+} process_t;
+
 typedef struct snapshot {
   struct snapshot *next;
   int fixture; /* index into FIXTURES */
   uint32_t captureFlags, contextFlags;
+  int arch; /* the caller's CONTEXT format at capture time */
+  uint32_t ownerPid; /* 0: lives in this process; else the pid it was duplicated into */
+  void *cloneHandle; /* process_t of the VA clone's handle (PSS_QUERY_VA_CLONE_INFORMATION), or NULL */
 } snapshot_t;
 
 typedef struct block {
   struct block *next;
-  uint64_t pad; /* keeps the payload 16-aligned */
+  uint64_t size; /* payload bytes (also keeps the payload 16-aligned) */
 } block_t;
 
 typedef struct marker {
@@ -158,16 +226,13 @@ typedef struct marker {
   uint32_t position;
   FAKE_PSS_ALLOCATOR allocator;
   int hasAllocator;
-  block_t *blocks;
+  block_t *blocks; /* what the last walk call handed out: retired by the next one */
 } marker_t;
 
-typedef struct process {
-  struct process *next;
-  int fixture;
-  uint32_t access;
-} process_t;
-
 static process_t *g_processes;
+static clone_t *g_clones;
+static uint32_t g_liveClones, g_doubleReleases, g_nativeMachine = MACHINE_AMD64;
+static int g_callerArch = ARCH_X64;
 static uint32_t g_liveProcesses, g_openProcessError, g_lastOpenAccess, g_lastError;
 static int32_t (*g_foreignCloser)(void *); /* CloseHandle for handles of fake_process.c */
 static snapshot_t *g_snapshots;
@@ -176,6 +241,28 @@ static uint32_t g_liveSnapshots, g_liveMarkers, g_nextMarkerId = 1;
 static int g_fixture;
 static uint32_t g_captureError, g_missingQueries, g_allocFailure;
 static uint32_t g_walkFaultClass = 0xFFFFFFFFu, g_walkFaultAfter, g_walkFaultError;
+
+/* Recently released handles, to tell a double release from a handle that never existed. An address that a new
+ * object takes is forgotten (forgetReleased), so reuse by malloc is not mistaken for a double release. */
+#define TOMBSTONES 256
+static const void *g_released[TOMBSTONES];
+static uint32_t g_releasedNext;
+
+static void rememberReleased(const void *h) { g_released[g_releasedNext++ % TOMBSTONES] = h; }
+
+static void forgetReleased(const void *h) {
+  for (uint32_t k = 0; k < TOMBSTONES; k++)
+    if (g_released[k] == h) g_released[k] = NULL;
+}
+
+/* A release of `h`, which is not live: counted when `h` was released before. */
+static void noteBadRelease(const void *h) {
+  for (uint32_t k = 0; h && k < TOMBSTONES; k++)
+    if (g_released[k] == h) {
+      g_doubleReleases++;
+      return;
+    }
+}
 
 static FAKE_FILETIME filetime(uint64_t v) {
   FAKE_FILETIME ft;
@@ -240,6 +327,7 @@ static void *markerAlloc(marker_t *m, size_t size) {
   if (g_allocFailure & ALLOC_WALK) return NULL;
   block_t *b = (block_t *)markerRawAlloc(&m->allocator, m->hasAllocator, sizeof(block_t) + size);
   if (!b) return NULL;
+  b->size = size;
   b->next = m->blocks;
   m->blocks = b;
   return b + 1;
@@ -253,6 +341,23 @@ static const uint16_t *markerString(marker_t *m, const wbuf_t *b) {
   return p;
 }
 
+/* Detaches what the previous walk call handed out, overwritten with POISON; the caller frees it (freeBlocks) once
+ * the new entry is built, so the new entry never reuses that memory and a stale pointer reads poison. */
+static block_t *retireWalkData(marker_t *m) {
+  block_t *old = m->blocks;
+  for (block_t *b = old; b; b = b->next) memset(b + 1, POISON, (size_t)b->size);
+  m->blocks = NULL;
+  return old;
+}
+
+static void freeBlocks(marker_t *m, block_t *b) {
+  while (b) {
+    block_t *next = b->next;
+    markerRawFree(&m->allocator, m->hasAllocator, b);
+    b = next;
+  }
+}
+
 static void freeMarker(marker_t *m) {
   marker_t **link = &g_markers;
   while (*link != m) link = &(*link)->next;
@@ -264,6 +369,7 @@ static void freeMarker(marker_t *m) {
     markerRawFree(&a, has, b);
     b = next;
   }
+  rememberReleased(m);
   markerRawFree(&a, has, m);
   g_liveMarkers--;
 }
@@ -272,16 +378,21 @@ static void freeSnapshot(snapshot_t *s) {
   snapshot_t **link = &g_snapshots;
   while (*link != s) link = &(*link)->next;
   *link = s->next;
+  rememberReleased(s);
   free(s);
   g_liveSnapshots--;
 }
 
-static snapshot_t *newSnapshot(int fixture, uint32_t captureFlags, uint32_t contextFlags) {
+static snapshot_t *newSnapshot(int fixture, uint32_t captureFlags, uint32_t contextFlags, int arch, uint32_t ownerPid) {
   snapshot_t *s = (snapshot_t *)malloc(sizeof *s);
   if (!s) return NULL;
+  forgetReleased(s);
   s->fixture = fixture;
   s->captureFlags = captureFlags;
   s->contextFlags = contextFlags;
+  s->arch = arch;
+  s->ownerPid = ownerPid;
+  s->cloneHandle = NULL;
   s->next = g_snapshots;
   g_snapshots = s;
   g_liveSnapshots++;
@@ -381,6 +492,16 @@ static DWORD_ fillHandle(const snapshot_t *s, marker_t *m, uint32_t i, FAKE_PSS_
 }
 
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+static int contextsCaptured(const snapshot_t *s) { return (s->captureFlags & (CAPTURE_THREAD_CONTEXT | CAPTURE_THREAD_CONTEXT_EXTENDED)) != 0; }
+
+/* Bytes of one context record: the caller's CONTEXT, plus the XSTATE area for an extended x64 capture. */
+static uint32_t contextSize(const snapshot_t *s) {
+  if (!contextsCaptured(s)) return 0;
+  if (s->arch == ARCH_X64 && (s->captureFlags & CAPTURE_THREAD_CONTEXT_EXTENDED) && (s->contextFlags & CONTEXT_X64_XSTATE) == CONTEXT_X64_XSTATE)
+    return CONTEXT_X64_XSTATE_SIZE;
+  return CONTEXT_LAYOUTS[s->arch].size;
+}
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 static DWORD_ fillThread(const snapshot_t *s, marker_t *m, uint32_t j, FAKE_PSS_THREAD_ENTRY *e) {
@@ -404,15 +525,35 @@ static DWORD_ fillThread(const snapshot_t *s, marker_t *m, uint32_t j, FAKE_PSS_
   e->CaptureTime = filetime(CAPTURE_TIME + 100 + j);
   e->Flags = terminated ? 1u : 0u;
   e->SuspendCount = (uint16_t)(j % 3);
-  if ((s->captureFlags & CAPTURE_THREAD_CONTEXT) && !terminated) {
-    uint8_t *c = (uint8_t *)markerAlloc(m, CONTEXT_SIZE);
-    if (!c) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
-    for (uint32_t k = 0; k < CONTEXT_SIZE; k++) c[k] = (uint8_t)(k * 7 + j);
-    put32(c + CONTEXT_OFF_FLAGS, s->contextFlags);
-    put64(c + CONTEXT_OFF_RSP, 0xC000100000ull + j * 0x1000ull);
-    put64(c + CONTEXT_OFF_RIP, 0x7FF700002000ull + j);
+  if (contextsCaptured(s) && !terminated) {
+    const context_layout_t *L = &CONTEXT_LAYOUTS[s->arch];
+    uint32_t size = contextSize(s);
+    uint8_t *block = (uint8_t *)markerAlloc(m, CONTEXT_LEAD + size);
+    if (!block) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
+    memset(block, 0xCC, CONTEXT_LEAD);
+    uint8_t *c = block + CONTEXT_LEAD;
+    for (uint32_t k = 0; k < size; k++) c[k] = (uint8_t)(k * 7 + j);
+    put32(c + L->offFlags, s->contextFlags);
+    uint64_t sp = 0xC000100000ull + j * 0x1000ull, pc = 0x7FF700002000ull + j;
+    if (L->pointerBytes == 4) {
+      put32(c + L->offSp, (uint32_t)(0x00100000u + j * 0x1000u));
+      put32(c + L->offPc, (uint32_t)(0x00401000u + j));
+    } else {
+      put64(c + L->offSp, sp);
+      put64(c + L->offPc, pc);
+    }
+    if (size == CONTEXT_X64_XSTATE_SIZE) {
+      /* CONTEXT_EX: offsets relative to the CONTEXT_EX itself (All and Legacy start at the CONTEXT). */
+      put32(c + CONTEXT_EX_OFFSET + 0, (uint32_t)-(int32_t)CONTEXT_EX_OFFSET);
+      put32(c + CONTEXT_EX_OFFSET + 4, size);
+      put32(c + CONTEXT_EX_OFFSET + 8, (uint32_t)-(int32_t)CONTEXT_EX_OFFSET);
+      put32(c + CONTEXT_EX_OFFSET + 12, CONTEXT_EX_OFFSET);
+      put32(c + CONTEXT_EX_OFFSET + 16, XSAVE_OFFSET - CONTEXT_EX_OFFSET);
+      put32(c + CONTEXT_EX_OFFSET + 20, XSAVE_BYTES);
+      put64(c + XSAVE_OFFSET + 512, 0x7ull); /* XSTATE_BV: x87, SSE, AVX */
+    }
     e->ContextRecord = c;
-    e->SizeOfContextRecord = (uint16_t)CONTEXT_SIZE;
+    e->SizeOfContextRecord = (uint16_t)size;
   }
   return FAKE_ERROR_SUCCESS;
 }
@@ -500,24 +641,57 @@ static DWORD_ fillAuxPage(const snapshot_t *s, marker_t *m, uint32_t p, FAKE_PSS
 
 /* ---- Call faults: calls first … first+count-1 of one function fail (FakePssFailCalls) ---- */
 
-enum { CALL_CAPTURE, CALL_DUPLICATE, CALL_FREE, CALL_QUERY, CALL_WALK, CALL_MARKER_CREATE, CALL_MARKER_FREE, CALL_GET_POSITION, CALL_SET_POSITION, CALL_SEEK, CALL_OPEN_PROCESS, CALL_CLOSE_HANDLE, CALL_COUNT };
+enum { CALL_CAPTURE, CALL_DUPLICATE, CALL_FREE, CALL_QUERY, CALL_WALK, CALL_MARKER_CREATE, CALL_MARKER_FREE, CALL_GET_POSITION, CALL_SET_POSITION, CALL_SEEK, CALL_OPEN_PROCESS, CALL_CLOSE_HANDLE, CALL_TERMINATE, CALL_COUNT };
 static const char *const CALL_NAMES[CALL_COUNT] = {
     "PssCaptureSnapshot",       "PssDuplicateSnapshot",     "PssFreeSnapshot",          "PssQuerySnapshot",
     "PssWalkSnapshot",          "PssWalkMarkerCreate",      "PssWalkMarkerFree",        "PssWalkMarkerGetPosition",
     "PssWalkMarkerSetPosition", "PssWalkMarkerSeekToBeginning", "OpenProcess",          "CloseHandle",
+    "TerminateProcess",
 };
 static uint32_t g_callCounts[CALL_COUNT], g_faultCall = CALL_COUNT, g_faultFirst, g_faultCount, g_faultError;
-
-/* Counts the call; returns the error it must fail with (0: none). Checked before any effect of the call. */
-static uint32_t callFault(int call) {
-  uint32_t n = ++g_callCounts[call];
-  return (uint32_t)call == g_faultCall && n >= g_faultFirst && n - g_faultFirst < g_faultCount ? g_faultError : 0;
-}
 
 static int callIndex(const char *name) {
   for (int k = 0; name && k < CALL_COUNT; k++)
     if (strcmp(CALL_NAMES[k], name) == 0) return k;
   return -1;
+}
+
+/* Hangs (FakePssHangCall): the blocked call runs on a thread of the caller's pool (koffi's asynchronous calls), the
+ * test's thread releases it; the flags are atomics for that reason. */
+static _Atomic uint32_t g_hangCall = CALL_COUNT, g_hangNth, g_hanging, g_hangGate = 1;
+static int g_hangEnvRead;
+
+static void sleepMs(unsigned ms) {
+#ifdef _WIN32
+  Sleep(ms);
+#else
+  struct timespec t = {0, (long)ms * 1000000L};
+  nanosleep(&t, NULL);
+#endif
+}
+
+static void hangFromEnvironment(void) {
+  if (g_hangEnvRead) return;
+  g_hangEnvRead = 1;
+  const char *name = getenv("PSSNAP_FAKE_PSS_HANG");
+  int call = callIndex(name);
+  if (call < 0) return;
+  g_hangGate = 0;
+  g_hangNth = 1;
+  g_hangCall = (uint32_t)call;
+}
+
+/* Counts the call (and blocks it when a hang is set for it); returns the error it must fail with (0: none).
+ * Checked before any effect of the call. */
+static uint32_t callFault(int call) {
+  hangFromEnvironment();
+  uint32_t n = ++g_callCounts[call];
+  if ((uint32_t)call == g_hangCall && n == g_hangNth) {
+    g_hanging = 1;
+    while (!g_hangGate) sleepMs(1);
+    g_hanging = 0;
+  }
+  return (uint32_t)call == g_faultCall && n >= g_faultFirst && n - g_faultFirst < g_faultCount ? g_faultError : 0;
 }
 
 /* ---- kernel32 process calls ---- */
@@ -532,8 +706,72 @@ static void closeProcess(process_t *p) {
   process_t **link = &g_processes;
   while (*link != p) link = &(*link)->next;
   *link = p->next;
+  rememberReleased(p);
   free(p);
   g_liveProcesses--;
+}
+
+static process_t *newProcessHandle(int fixture, uint32_t access, clone_t *clone) {
+  process_t *p = (process_t *)malloc(sizeof *p);
+  if (!p) return NULL;
+  forgetReleased(p);
+  p->fixture = fixture;
+  p->access = access;
+  p->clone = clone;
+  p->next = g_processes;
+  g_processes = p;
+  g_liveProcesses++;
+  return p;
+}
+
+/* ---- Access rights each call requires, from Microsoft's documentation ----
+ * Written from learn.microsoft.com (PssCaptureSnapshot, PssDuplicateSnapshot, PssFreeSnapshot, the
+ * PSS_CAPTURE_FLAGS page, IsWow64Process2, TerminateProcess, WaitForSingleObject) and pss-reference.md §5.2, which
+ * cites them; entries marked [inf] are inferred there, the rest are the documents' words. Deliberately not
+ * derived from pssnap's capture/windows/flags.ts: a right that pssnap forgets to ask for is refused here. */
+typedef struct {
+  int call;           /* CALL_* or one of the non-counted calls below */
+  uint32_t flag;      /* PssCaptureSnapshot: a capture flag the row applies to (0: every capture) */
+  uint32_t anyOf;     /* at least one of these rights (0: none needed) */
+  uint32_t allOf;     /* every one of these rights */
+  const char *source; /* where the row comes from */
+} rights_row_t;
+
+enum { CALL_DUPLICATE_TARGET = CALL_COUNT + 1, CALL_FREE_REMOTE, CALL_IS_WOW64, CALL_WAIT };
+static const rights_row_t REQUIRED_RIGHTS[] = {
+    /* "The handle must have PROCESS_VM_READ access ... when PSS_CAPTURE_VA_SPACE_SECTION_INFORMATION" */
+    {CALL_CAPTURE, CAPTURE_VA_SPACE_SECTION, 0, PROCESS_VM_READ, "PSS_CAPTURE_FLAGS [doc]"},
+    /* process information, threads and VA space are read through NtQueryInformationProcess & co. */
+    {CALL_CAPTURE, 0, 0, PROCESS_QUERY_INFORMATION, "pss-reference 5.2 [inf]"},
+    /* handles are duplicated into the caller to be inspected */
+    {CALL_CAPTURE, CAPTURE_HANDLES, 0, PROCESS_DUP_HANDLE, "pss-reference 5.2 [inf]"},
+    /* the clone is created as a forked child of the target */
+    {CALL_CAPTURE, CAPTURE_VA_CLONE, 0, PROCESS_CREATE_PROCESS, "pss-reference 5.2 [inf]"},
+    /* "SourceProcessHandle: ... must have PROCESS_VM_READ and PROCESS_DUP_HANDLE rights" */
+    {CALL_DUPLICATE, 0, 0, PROCESS_VM_READ | PROCESS_DUP_HANDLE, "PssDuplicateSnapshot [doc]"},
+    /* "TargetProcessHandle: ... PROCESS_VM_OPERATION, PROCESS_VM_WRITE, and PROCESS_DUP_HANDLE rights" */
+    {CALL_DUPLICATE_TARGET, 0, 0, PROCESS_VM_OPERATION | PROCESS_VM_WRITE | PROCESS_DUP_HANDLE, "PssDuplicateSnapshot [doc]"},
+    /* a snapshot in another process: "PROCESS_VM_READ, PROCESS_VM_OPERATION, and PROCESS_DUP_HANDLE rights" */
+    {CALL_FREE_REMOTE, 0, 0, PROCESS_VM_READ | PROCESS_VM_OPERATION | PROCESS_DUP_HANDLE, "PssFreeSnapshot [doc]"},
+    /* "PROCESS_QUERY_INFORMATION or PROCESS_QUERY_LIMITED_INFORMATION access right" */
+    {CALL_IS_WOW64, 0, PROCESS_QUERY_INFORMATION | PROCESS_QUERY_LIMITED_INFORMATION, 0, "IsWow64Process2 [doc]"},
+    /* "The handle must have the PROCESS_TERMINATE access right" */
+    {CALL_TERMINATE, 0, 0, PROCESS_TERMINATE, "TerminateProcess [doc]"},
+    /* "The handle must have the SYNCHRONIZE access right" */
+    {CALL_WAIT, 0, 0, SYNCHRONIZE, "WaitForSingleObject [doc]"},
+};
+
+/* Whether a handle opened with `access` may make `call` (with `captureFlags` for PssCaptureSnapshot). The pseudo
+ * handle of the current process has every right. */
+static int hasRights(const void *handle, uint32_t access, int call, uint32_t captureFlags) {
+  if (handle == PSEUDO_PROCESS) return 1;
+  for (size_t k = 0; k < sizeof REQUIRED_RIGHTS / sizeof REQUIRED_RIGHTS[0]; k++) {
+    const rights_row_t *r = &REQUIRED_RIGHTS[k];
+    if (r->call != call || (r->flag && !(captureFlags & r->flag))) continue;
+    if ((access & r->allOf) != r->allOf) return 0;
+    if (r->anyOf && !(access & r->anyOf)) return 0;
+  }
+  return 1;
 }
 
 FAKE_API void *FAKE_WINAPI OpenProcess(uint32_t DesiredAccess, int32_t InheritHandle, uint32_t ProcessId) {
@@ -555,33 +793,97 @@ FAKE_API void *FAKE_WINAPI OpenProcess(uint32_t DesiredAccess, int32_t InheritHa
     g_lastError = g_openProcessError;
     return NULL;
   }
-  process_t *p = (process_t *)malloc(sizeof *p);
+  process_t *p = newProcessHandle(fixture, DesiredAccess, NULL);
   if (!p) {
     g_lastError = FAKE_ERROR_NOT_ENOUGH_MEMORY;
     return NULL;
   }
-  p->fixture = fixture;
-  p->access = DesiredAccess;
-  p->next = g_processes;
-  g_processes = p;
-  g_liveProcesses++;
   return p;
 }
 
 FAKE_API int32_t FAKE_WINAPI CloseHandle(void *Object) {
   uint32_t fault = callFault(CALL_CLOSE_HANDLE);
-  if (fault) {
-    g_lastError = fault; /* the handle stays open */
-    return 0;
-  }
   if (Object == PSEUDO_PROCESS) return 1; /* closing the pseudo handle is a harmless no-op on Windows */
   process_t *p = findProcess(Object);
   if (!p) {
     if (g_foreignCloser && g_foreignCloser(Object)) return 1;
+    noteBadRelease(Object);
     g_lastError = FAKE_ERROR_INVALID_HANDLE;
     return 0;
   }
   closeProcess(p);
+  if (fault) {
+    g_lastError = fault; /* failed after the handle was closed: closing it again is a double release */
+    return 0;
+  }
+  return 1;
+}
+
+FAKE_API int32_t FAKE_WINAPI TerminateProcess(void *Process, uint32_t ExitCode) {
+  (void)ExitCode;
+  uint32_t fault = callFault(CALL_TERMINATE);
+  if (fault) {
+    g_lastError = fault;
+    return 0;
+  }
+  process_t *p = Process == PSEUDO_PROCESS ? NULL : findProcess(Process);
+  if (!p) {
+    g_lastError = FAKE_ERROR_INVALID_HANDLE;
+    return 0;
+  }
+  if (!hasRights(p, p->access, CALL_TERMINATE, 0) || !p->clone) { /* the fixtures are not pssnap's to end */
+    g_lastError = FAKE_ERROR_ACCESS_DENIED;
+    return 0;
+  }
+  if (!p->clone->terminated) {
+    p->clone->terminated = 1;
+    g_liveClones--;
+  }
+  return 1;
+}
+
+FAKE_API uint32_t FAKE_WINAPI WaitForSingleObject(void *Handle, uint32_t Milliseconds) {
+  (void)Milliseconds;
+  process_t *p = Handle == PSEUDO_PROCESS ? NULL : findProcess(Handle);
+  if (!p || !hasRights(p, p->access, CALL_WAIT, 0)) {
+    g_lastError = p ? FAKE_ERROR_ACCESS_DENIED : FAKE_ERROR_INVALID_HANDLE;
+    return 0xFFFFFFFFu; /* WAIT_FAILED */
+  }
+  return p->clone && p->clone->terminated ? WAIT_OBJECT_0_ : WAIT_TIMEOUT_;
+}
+
+/* The machine a process runs as under WOW64, or MACHINE_UNKNOWN when it is not a WOW64 process. */
+static uint32_t wow64MachineOf(const void *handle, const process_t *p) {
+  if (handle == PSEUDO_PROCESS) return g_callerArch == ARCH_X86 && g_nativeMachine != MACHINE_I386 ? MACHINE_I386 : MACHINE_UNKNOWN;
+  return (FIXTURES[p->fixture].processFlags & 0x2u) ? MACHINE_I386 : MACHINE_UNKNOWN;
+}
+
+static const process_t *wow64Target(void *Process) {
+  if (Process == PSEUDO_PROCESS) return NULL;
+  const process_t *p = findProcess(Process);
+  if (!p) g_lastError = FAKE_ERROR_INVALID_HANDLE;
+  else if (!hasRights(p, p->access, CALL_IS_WOW64, 0)) {
+    g_lastError = FAKE_ERROR_ACCESS_DENIED;
+    p = NULL;
+  }
+  return p;
+}
+
+FAKE_API int32_t FAKE_WINAPI IsWow64Process(void *Process, int32_t *Wow64Process) {
+  const process_t *p = wow64Target(Process);
+  if ((Process != PSEUDO_PROCESS && !p) || !Wow64Process) return 0;
+  *Wow64Process = wow64MachineOf(Process, p) != MACHINE_UNKNOWN;
+  return 1;
+}
+
+FAKE_API int32_t FAKE_WINAPI IsWow64Process2(void *Process, uint16_t *ProcessMachine, uint16_t *NativeMachine) {
+  const process_t *p = wow64Target(Process);
+  if ((Process != PSEUDO_PROCESS && !p) || !ProcessMachine) {
+    if (!ProcessMachine) g_lastError = FAKE_ERROR_INVALID_PARAMETER;
+    return 0;
+  }
+  *ProcessMachine = (uint16_t)wow64MachineOf(Process, p);
+  if (NativeMachine) *NativeMachine = (uint16_t)g_nativeMachine;
   return 1;
 }
 
@@ -607,17 +909,13 @@ void fakePssSetForeignCloser(int32_t (*closer)(void *)) { g_foreignCloser = clos
   " -export:CloseHandle=FakeKernel32_CloseHandle"                  \
   " -export:GetCurrentProcess=FakeKernel32_GetCurrentProcess"      \
   " -export:GetCurrentProcessId=FakeKernel32_GetCurrentProcessId"  \
-  " -export:GetLastError=FakeKernel32_GetLastError"
+  " -export:GetLastError=FakeKernel32_GetLastError"                \
+  " -export:TerminateProcess=FakeKernel32_TerminateProcess"        \
+  " -export:WaitForSingleObject=FakeKernel32_WaitForSingleObject"  \
+  " -export:IsWow64Process=FakeKernel32_IsWow64Process"            \
+  " -export:IsWow64Process2=FakeKernel32_IsWow64Process2"
 __attribute__((section(".drectve"), used)) static const char fakeKernel32Exports[sizeof FAKE_KERNEL32_EXPORTS - 1] = FAKE_KERNEL32_EXPORTS;
 #endif
-
-static uint32_t rightsFor(uint32_t captureFlags) {
-  uint32_t rights = PROCESS_QUERY_INFORMATION;
-  if (captureFlags & CAPTURE_VA_CLONE) rights |= PROCESS_CREATE_PROCESS;
-  if (captureFlags & CAPTURE_HANDLES) rights |= PROCESS_DUP_HANDLE;
-  if (captureFlags & CAPTURE_VA_SPACE_SECTION) rights |= PROCESS_VM_READ;
-  return rights;
-}
 
 /* ---- The API ---- */
 
@@ -630,49 +928,91 @@ FAKE_API DWORD_ FAKE_WINAPI PssCaptureSnapshot(void *ProcessHandle, uint32_t Cap
   int fixture = g_fixture;
   if (ProcessHandle != PSEUDO_PROCESS) {
     const process_t *p = findProcess(ProcessHandle);
-    if (!p) return FAKE_ERROR_INVALID_HANDLE;
-    uint32_t rights = rightsFor(CaptureFlags);
-    if ((p->access & rights) != rights) return FAKE_ERROR_ACCESS_DENIED;
+    if (!p || p->clone) return FAKE_ERROR_INVALID_HANDLE;
+    if (!hasRights(p, p->access, CALL_CAPTURE, CaptureFlags)) return FAKE_ERROR_ACCESS_DENIED;
     fixture = p->fixture;
   }
   if (g_captureError) return g_captureError;
   if (CaptureFlags & (CAPTURE_RESERVED_2 | CAPTURE_RESERVED_400)) return FAKE_ERROR_INVALID_PARAMETER;
   if ((CaptureFlags & CAPTURE_VA_SPACE_SECTION) && !(CaptureFlags & CAPTURE_VA_SPACE)) return FAKE_ERROR_INVALID_PARAMETER;
+  /* Contexts come in the caller's format: flags naming another architecture cannot be honoured [inf]. */
+  uint32_t archBits = ThreadContextFlags & 0x00FF0000u;
+  if ((CaptureFlags & (CAPTURE_THREAD_CONTEXT | CAPTURE_THREAD_CONTEXT_EXTENDED)) && archBits && archBits != CONTEXT_LAYOUTS[g_callerArch].archBit)
+    return FAKE_ERROR_INVALID_PARAMETER;
   if (g_allocFailure & ALLOC_CAPTURE) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
-  snapshot_t *s = newSnapshot(fixture, CaptureFlags, ThreadContextFlags);
+  snapshot_t *s = newSnapshot(fixture, CaptureFlags, ThreadContextFlags, g_callerArch, 0);
   if (!s) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
+  if (CaptureFlags & CAPTURE_VA_CLONE) {
+    clone_t *c = (clone_t *)calloc(1, sizeof *c);
+    process_t *h = c ? newProcessHandle(fixture, PROCESS_ALL_ACCESS_, c) : NULL;
+    if (!h) {
+      free(c);
+      freeSnapshot(s);
+      return FAKE_ERROR_NOT_ENOUGH_MEMORY;
+    }
+    c->next = g_clones;
+    g_clones = c;
+    g_liveClones++;
+    s->cloneHandle = h;
+  }
   *SnapshotHandle = s;
   return FAKE_ERROR_SUCCESS;
 }
 
+/* The pid a process handle designates (0: the current process, i.e. the pseudo handle); ~0 for a bad handle. */
+static uint32_t pidOfHandle(void *h) {
+  if (h == PSEUDO_PROCESS) return 0;
+  const process_t *p = findProcess(h);
+  return p && !p->clone ? FIXTURES[p->fixture].processId : 0xFFFFFFFFu;
+}
+
 FAKE_API DWORD_ FAKE_WINAPI PssDuplicateSnapshot(void *SourceProcessHandle, HPSS_ SnapshotHandle, void *TargetProcessHandle, HPSS_ *TargetSnapshotHandle, uint32_t Flags) {
-  if (!TargetSnapshotHandle) return FAKE_ERROR_INVALID_PARAMETER;
-  *TargetSnapshotHandle = NULL;
   DWORD_ fault = callFault(CALL_DUPLICATE);
-  if (fault) return fault;
   snapshot_t *s = findSnapshot(SnapshotHandle);
-  if (!s || !SourceProcessHandle || !TargetProcessHandle) return FAKE_ERROR_INVALID_HANDLE;
-  /* CLOSE_SOURCE only works on USE_VM_ALLOCATIONS snapshots (§2.9); the fake refuses without freeing. */
-  if ((Flags & DUPLICATE_CLOSE_SOURCE) && !(s->captureFlags & CREATE_USE_VM_ALLOCATIONS)) return FAKE_ERROR_NOT_SUPPORTED;
+  uint32_t sourcePid = SourceProcessHandle ? pidOfHandle(SourceProcessHandle) : 0xFFFFFFFFu;
+  uint32_t targetPid = TargetProcessHandle ? pidOfHandle(TargetProcessHandle) : 0xFFFFFFFFu;
+  /* The snapshot must live in the source process. */
+  if (s && s->ownerPid != sourcePid) s = NULL;
   DWORD_ result = FAKE_ERROR_SUCCESS;
-  if (g_allocFailure & ALLOC_DUPLICATE) {
-    result = FAKE_ERROR_NOT_ENOUGH_MEMORY;
-  } else {
-    snapshot_t *copy = newSnapshot(s->fixture, s->captureFlags, s->contextFlags);
+  if (!TargetSnapshotHandle) result = FAKE_ERROR_INVALID_PARAMETER;
+  else if (fault) result = fault;
+  else if (!s || sourcePid == 0xFFFFFFFFu || targetPid == 0xFFFFFFFFu) result = FAKE_ERROR_INVALID_HANDLE;
+  else if (!hasRights(SourceProcessHandle, SourceProcessHandle == PSEUDO_PROCESS ? 0 : findProcess(SourceProcessHandle)->access, CALL_DUPLICATE, 0) ||
+           !hasRights(TargetProcessHandle, TargetProcessHandle == PSEUDO_PROCESS ? 0 : findProcess(TargetProcessHandle)->access, CALL_DUPLICATE_TARGET, 0))
+    result = FAKE_ERROR_ACCESS_DENIED;
+  /* CLOSE_SOURCE only works on USE_VM_ALLOCATIONS snapshots (§2.9). */
+  else if ((Flags & DUPLICATE_CLOSE_SOURCE) && !(s->captureFlags & CREATE_USE_VM_ALLOCATIONS)) result = FAKE_ERROR_NOT_SUPPORTED;
+  else if (g_allocFailure & ALLOC_DUPLICATE) result = FAKE_ERROR_NOT_ENOUGH_MEMORY;
+  if (TargetSnapshotHandle) *TargetSnapshotHandle = NULL;
+  if (!result) {
+    /* The copy shares no VA clone: the clone stays the source snapshot's. */
+    snapshot_t *copy = newSnapshot(s->fixture, s->captureFlags & ~CAPTURE_VA_CLONE, s->contextFlags, s->arch, targetPid);
     if (copy) *TargetSnapshotHandle = copy;
     else result = FAKE_ERROR_NOT_ENOUGH_MEMORY;
   }
-  if (Flags & DUPLICATE_CLOSE_SOURCE) freeSnapshot(s); /* even when duplication failed (documented) */
+  /* "frees the source snapshot ... even if duplication fails" (documented): whatever the outcome. */
+  if ((Flags & DUPLICATE_CLOSE_SOURCE) && s) freeSnapshot(s);
   return result;
 }
 
 FAKE_API DWORD_ FAKE_WINAPI PssFreeSnapshot(void *ProcessHandle, HPSS_ SnapshotHandle) {
   DWORD_ fault = callFault(CALL_FREE);
-  if (fault) return fault; /* the snapshot stays allocated */
   snapshot_t *s = findSnapshot(SnapshotHandle);
-  if (!s || !ProcessHandle) return FAKE_ERROR_INVALID_HANDLE;
-  freeSnapshot(s);
-  return FAKE_ERROR_SUCCESS;
+  if (!s) {
+    noteBadRelease(SnapshotHandle);
+    return fault ? fault : FAKE_ERROR_INVALID_HANDLE;
+  }
+  uint32_t pid = ProcessHandle ? pidOfHandle(ProcessHandle) : 0xFFFFFFFFu;
+  if (pid == 0xFFFFFFFFu) return FAKE_ERROR_INVALID_HANDLE;
+  if (pid != s->ownerPid) {
+    /* A handle to another process than the one the snapshot lives in: the remote-free case. A snapshot of this
+     * process without USE_VM_ALLOCATIONS cannot be freed from elsewhere (ERROR_NOT_SUPPORTED, documented); one
+     * in another process is not reachable through the pseudo handle. */
+    return s->ownerPid ? FAKE_ERROR_INVALID_HANDLE : FAKE_ERROR_NOT_SUPPORTED;
+  }
+  if (pid && !hasRights(ProcessHandle, findProcess(ProcessHandle)->access, CALL_FREE_REMOTE, 0)) return FAKE_ERROR_ACCESS_DENIED;
+  freeSnapshot(s); /* an injected failure comes after the free: a retry is a double release */
+  return fault ? fault : FAKE_ERROR_SUCCESS;
 }
 
 static int queryCaptured(const snapshot_t *s, uint32_t cls) {
@@ -681,7 +1021,7 @@ static int queryCaptured(const snapshot_t *s, uint32_t cls) {
   switch (cls) {
     case 0: return 1;
     case 1: return (cf & CAPTURE_VA_CLONE) != 0;
-    case 2: return (cf & CAPTURE_VA_SPACE) != 0;
+    case 2: return (cf & CAPTURE_VA_CLONE) != 0;
     case 3: return (cf & CAPTURE_VA_SPACE) != 0;
     case 4: return (cf & CAPTURE_HANDLES) != 0;
     case 5: return (cf & CAPTURE_THREADS) != 0;
@@ -742,14 +1082,14 @@ FAKE_API DWORD_ FAKE_WINAPI PssQuerySnapshot(HPSS_ SnapshotHandle, uint32_t Info
       for (size_t k = n + 1; k < 260; k++) p->ImageFileName[k] = (uint16_t)('A' + k % 26);
       break;
     }
-    case 1: ((FAKE_PSS_VA_CLONE_INFORMATION *)Buffer)->VaCloneHandle = (void *)(uintptr_t)0x2C4; break;
+    case 1: ((FAKE_PSS_VA_CLONE_INFORMATION *)Buffer)->VaCloneHandle = s->cloneHandle; break;
     case 2: ((FAKE_PSS_AUXILIARY_PAGES_INFORMATION *)Buffer)->AuxPagesCaptured = fx->auxPages; break;
     case 3: ((FAKE_PSS_VA_SPACE_INFORMATION *)Buffer)->RegionCount = fx->regions; break;
     case 4: ((FAKE_PSS_HANDLE_INFORMATION *)Buffer)->HandlesCaptured = fx->handles; break;
     case 5: {
       FAKE_PSS_THREAD_INFORMATION *t = (FAKE_PSS_THREAD_INFORMATION *)Buffer;
       t->ThreadsCaptured = fx->threads;
-      t->ContextLength = (s->captureFlags & CAPTURE_THREAD_CONTEXT) ? CONTEXT_SIZE : 0;
+      t->ContextLength = contextSize(s);
       break;
     }
     case 6: {
@@ -770,18 +1110,26 @@ FAKE_API DWORD_ FAKE_WINAPI PssQuerySnapshot(HPSS_ SnapshotHandle, uint32_t Info
 static const size_t WALK_SIZES[WALK_CLASSES] = {
     sizeof(FAKE_PSS_AUXILIARY_PAGE_ENTRY), sizeof(FAKE_PSS_VA_SPACE_ENTRY), sizeof(FAKE_PSS_HANDLE_ENTRY), sizeof(FAKE_PSS_THREAD_ENTRY)};
 
+static DWORD_ walkStep(const snapshot_t *s, uint32_t InformationClass, marker_t *m, void *Buffer, DWORD_ BufferLength);
+
 FAKE_API DWORD_ FAKE_WINAPI PssWalkSnapshot(HPSS_ SnapshotHandle, uint32_t InformationClass, HPSSWALK_ WalkMarkerHandle, void *Buffer, DWORD_ BufferLength) {
   DWORD_ fault = callFault(CALL_WALK);
-  if (fault) return fault; /* the marker does not advance */
-  const snapshot_t *s = findSnapshot(SnapshotHandle);
   marker_t *m = findMarker(WalkMarkerHandle);
-  if (!s || !m) return FAKE_ERROR_INVALID_HANDLE;
+  /* Every call on a marker ends the life of what the previous one handed out (failed calls too). */
+  block_t *retired = m ? retireWalkData(m) : NULL;
+  const snapshot_t *s = findSnapshot(SnapshotHandle);
+  DWORD_ result = fault ? fault /* the marker does not advance */ : !s || !m ? FAKE_ERROR_INVALID_HANDLE : walkStep(s, InformationClass, m, Buffer, BufferLength);
+  if (m) freeBlocks(m, retired);
+  return result;
+}
+
+static DWORD_ walkStep(const snapshot_t *s, uint32_t InformationClass, marker_t *m, void *Buffer, DWORD_ BufferLength) {
   if (InformationClass >= WALK_CLASSES) return FAKE_ERROR_INVALID_PARAMETER; /* incl. PSS_WALK_THREAD_NAME */
   const fixture_t *fx = &FIXTURES[s->fixture];
   uint32_t cf = s->captureFlags, count;
   switch (InformationClass) {
     case WALK_AUX:
-      if (!(cf & CAPTURE_VA_SPACE)) return FAKE_ERROR_NOT_FOUND;
+      if (!(cf & CAPTURE_VA_CLONE)) return FAKE_ERROR_NOT_FOUND;
       count = fx->auxPages;
       break;
     case WALK_VA:
@@ -841,6 +1189,7 @@ FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerCreate(const FAKE_PSS_ALLOCATOR *Alloca
   if (g_allocFailure & ALLOC_MARKER) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
   marker_t *m = (marker_t *)markerRawAlloc(Allocator, Allocator != NULL, sizeof *m);
   if (!m) return FAKE_ERROR_NOT_ENOUGH_MEMORY;
+  forgetReleased(m);
   memset(m, 0, sizeof *m);
   if (Allocator) {
     m->allocator = *Allocator; /* copied: the caller's struct need not outlive this call in the fake */
@@ -856,11 +1205,13 @@ FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerCreate(const FAKE_PSS_ALLOCATOR *Alloca
 
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerFree(HPSSWALK_ WalkMarkerHandle) {
   DWORD_ fault = callFault(CALL_MARKER_FREE);
-  if (fault) return fault; /* the marker stays allocated */
   marker_t *m = findMarker(WalkMarkerHandle);
-  if (!m) return FAKE_ERROR_INVALID_HANDLE;
-  freeMarker(m);
-  return FAKE_ERROR_SUCCESS;
+  if (!m) {
+    noteBadRelease(WalkMarkerHandle);
+    return fault ? fault : FAKE_ERROR_INVALID_HANDLE;
+  }
+  freeMarker(m); /* an injected failure comes after the free: a retry is a double release */
+  return fault ? fault : FAKE_ERROR_SUCCESS;
 }
 
 FAKE_API DWORD_ FAKE_WINAPI PssWalkMarkerGetPosition(HPSSWALK_ WalkMarkerHandle, uintptr_t *Position) {
@@ -918,6 +1269,33 @@ FAKE_API uint32_t FakePssLiveProcessHandles(void) { return g_liveProcesses; }
 FAKE_API uint32_t FakePssLiveSnapshots(void) { return g_liveSnapshots; }
 FAKE_API uint32_t FakePssLiveMarkers(void) { return g_liveMarkers; }
 
+FAKE_API uint32_t FakePssLiveClones(void) { return g_liveClones; }
+FAKE_API uint32_t FakePssDoubleReleases(void) { return g_doubleReleases; }
+
+FAKE_API uint32_t FakePssSetCallerArchitecture(uint32_t arch) {
+  if (arch >= ARCH_COUNT) return FAKE_ERROR_INVALID_PARAMETER;
+  g_callerArch = (int)arch;
+  return FAKE_ERROR_SUCCESS;
+}
+
+FAKE_API void FakePssSetNativeMachine(uint32_t machine) { g_nativeMachine = machine; }
+
+FAKE_API uint32_t FakePssHangCall(const char *name, uint32_t nth) {
+  int call = callIndex(name);
+  if (call < 0) return FAKE_ERROR_INVALID_PARAMETER;
+  g_hangGate = nth ? 0 : 1;
+  g_hangNth = nth;
+  g_hangCall = nth ? (uint32_t)call : CALL_COUNT;
+  return FAKE_ERROR_SUCCESS;
+}
+
+FAKE_API uint32_t FakePssHanging(void) { return g_hanging; }
+
+FAKE_API void FakePssReleaseHangs(void) {
+  g_hangCall = CALL_COUNT;
+  g_hangGate = 1;
+}
+
 FAKE_API uint32_t FakePssFailCalls(const char *name, uint32_t first, uint32_t count, uint32_t error) {
   int call = callIndex(name);
   if (call < 0) return FAKE_ERROR_INVALID_PARAMETER;
@@ -938,6 +1316,17 @@ FAKE_API void FakePssReset(void) {
   while (g_markers) freeMarker(g_markers);
   while (g_snapshots) freeSnapshot(g_snapshots);
   while (g_processes) closeProcess(g_processes);
+  while (g_clones) {
+    clone_t *next = g_clones->next;
+    free(g_clones);
+    g_clones = next;
+  }
+  g_liveClones = 0;
+  g_doubleReleases = 0;
+  memset(g_released, 0, sizeof g_released);
+  g_callerArch = ARCH_X64;
+  g_nativeMachine = MACHINE_AMD64;
+  FakePssReleaseHangs();
   g_openProcessError = 0;
   g_lastOpenAccess = 0;
   g_lastError = 0;

@@ -22,6 +22,10 @@
 #define GetCurrentProcess FakeKernel32_GetCurrentProcess
 #define GetCurrentProcessId FakeKernel32_GetCurrentProcessId
 #define GetLastError FakeKernel32_GetLastError
+#define TerminateProcess FakeKernel32_TerminateProcess
+#define WaitForSingleObject FakeKernel32_WaitForSingleObject
+#define IsWow64Process FakeKernel32_IsWow64Process
+#define IsWow64Process2 FakeKernel32_IsWow64Process2
 #else
 #define FAKE_API __attribute__((visibility("default")))
 #define FAKE_WINAPI
@@ -234,6 +238,18 @@ FAKE_API int32_t FAKE_WINAPI CloseHandle(void *Object);
 FAKE_API void *FAKE_WINAPI GetCurrentProcess(void);
 FAKE_API uint32_t FAKE_WINAPI GetCurrentProcessId(void);
 FAKE_API uint32_t FAKE_WINAPI GetLastError(void);
+/* The VA clone's handle (PSS_QUERY_VA_CLONE_INFORMATION) is a process handle of this table with full access; the
+ * clone is a tracked process that lives until TerminateProcess, whatever happens to the snapshot or the handle
+ * (ownership is undocumented: the fake never ends it for the caller). TerminateProcess ends only clones (the
+ * fixtures answer ERROR_ACCESS_DENIED). WaitForSingleObject on a process handle: WAIT_OBJECT_0 (0) once it ended,
+ * else WAIT_TIMEOUT (258) at once (the fake does not sleep). */
+FAKE_API int32_t FAKE_WINAPI TerminateProcess(void *Process, uint32_t ExitCode);
+FAKE_API uint32_t FAKE_WINAPI WaitForSingleObject(void *Handle, uint32_t Milliseconds);
+/* The machine of a process and of the OS (IMAGE_FILE_MACHINE_*): the WOW64 fixture is an I386 process; the
+ * caller (the pseudo handle) follows FakePssSetCallerArchitecture; the native machine is FakePssSetNativeMachine's
+ * (AMD64 by default). IsWow64Process2 answers UNKNOWN (0) for a process that is not under WOW64, as Windows does. */
+FAKE_API int32_t FAKE_WINAPI IsWow64Process(void *Process, int32_t *Wow64Process);
+FAKE_API int32_t FAKE_WINAPI IsWow64Process2(void *Process, uint16_t *ProcessMachine, uint16_t *NativeMachine);
 
 /* Control functions for tests (plain C convention). */
 /* 1 = small, 2 = large (thousands of handles, non-ASCII names, aux pages); anything else → 87, fixture unchanged. */
@@ -255,12 +271,34 @@ FAKE_API uint32_t FakePssLiveProcessHandles(void);
 FAKE_API uint32_t FakePssLiveSnapshots(void);
 FAKE_API uint32_t FakePssLiveMarkers(void);
 /* Calls `first` … `first + count - 1` (1-based, counted since the last reset) of the named function (one of the ten
- * PSS functions, OpenProcess or CloseHandle) fail with `error` and no other effect: nothing is created, freed or
- * advanced (OpenProcess and CloseHandle set GetLastError's value). count 0 clears. An unknown name → 87. */
+ * PSS functions, OpenProcess, CloseHandle, TerminateProcess) fail with `error`. Every call but a release fails with
+ * no other effect: nothing is created or advanced. A release (PssFreeSnapshot, PssWalkMarkerFree, CloseHandle)
+ * fails after part of its work, as a real free can: the object is gone, so releasing it again is a double release
+ * (FakePssDoubleReleases). OpenProcess, CloseHandle and TerminateProcess set GetLastError's value. count 0 clears.
+ * An unknown name → 87. */
 FAKE_API uint32_t FakePssFailCalls(const char *name, uint32_t first, uint32_t count, uint32_t error);
 /* Calls of the named function since the last reset (0xFFFFFFFF for an unknown name). */
 FAKE_API uint32_t FakePssCallCount(const char *name);
-/* Frees whatever is still live (process handles included), clears every fault, selects fixture 1. */
+/* VA clone processes not yet terminated (they outlive their snapshot and their handle). */
+FAKE_API uint32_t FakePssLiveClones(void);
+/* Releases of an object already released (PssFreeSnapshot, PssWalkMarkerFree, CloseHandle), since the last reset:
+ * Windows' undefined behaviour, counted here and answered ERROR_INVALID_HANDLE. */
+FAKE_API uint32_t FakePssDoubleReleases(void);
+/* The CONTEXT format of the caller the fake answers as: 0 x64 (1232 bytes; with PSS_CAPTURE_THREAD_CONTEXT_EXTENDED
+ * and CONTEXT_XSTATE an XSTATE area follows), 1 x86 (716), 2 arm64 (912); anything else → 87. ThreadContextFlags
+ * naming another architecture (its CONTEXT_<arch> bit) are refused with ERROR_INVALID_PARAMETER. */
+FAKE_API uint32_t FakePssSetCallerArchitecture(uint32_t arch);
+/* The OS's native machine (IMAGE_FILE_MACHINE_AMD64 0x8664 by default, ARM64 0xAA64). */
+FAKE_API void FakePssSetNativeMachine(uint32_t machine);
+/* Call `nth` (1-based, since the last reset) of the named function blocks, before any effect, until
+ * FakePssReleaseHangs (nth 0 clears). The environment variable PSSNAP_FAKE_PSS_HANG=<name> makes the first call of
+ * <name> block, for tests that drive the CLI in a child process. An unknown name → 87. */
+FAKE_API uint32_t FakePssHangCall(const char *name, uint32_t nth);
+/* 1 while a call is blocked by FakePssHangCall. */
+FAKE_API uint32_t FakePssHanging(void);
+/* Lets every blocked call go on (and clears the hang). */
+FAKE_API void FakePssReleaseHangs(void);
+/* Frees whatever is still live (process handles and clones included), clears every fault, selects fixture 1. */
 FAKE_API void FakePssReset(void);
 
 #endif

@@ -20,8 +20,14 @@ export async function capture(args: Args): Promise<number> {
   const preset = typeof args.preset === 'string' ? args.preset : undefined
   const flags = typeof args.flags === 'string' ? (await import('./capture-flags.js')).parseCaptureFlags(args.flags) : undefined
   const signal = interruptSignal()
-  const options = { ...(preset ? { preset } : {}), ...(flags !== undefined ? { flags } : {}), ...(args.debugPrivilege ? { debugPrivilege: true } : {}), signal }
-  const result = await lib.captureToFile(pid, output, options).catch((error: unknown) => {
+  const timeout = args.timeout === undefined ? undefined : Number(args.timeout)
+  if (timeout !== undefined && !(timeout > 0)) throw new CliError('BAD_TIMEOUT', `--timeout must be a positive number of seconds, not '${String(args.timeout)}'`)
+  const windowsOnly = { ...(typeof args.contextFlags === 'string' ? { threadContextFlags: args.contextFlags } : {}), ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}) }
+  const options = { ...(preset ? { preset } : {}), ...(flags !== undefined ? { flags } : {}), ...(args.debugPrivilege ? { debugPrivilege: true } : {}), ...windowsOnly, signal }
+  const result = await lib.captureToFile(pid, output, options).catch(async (error: unknown) => {
+    // A PSS call given up on (deadline, Ctrl-C) still runs on a worker thread and keeps Node alive: once the
+    // error is reported, exit (the OS releases what that call holds).
+    if ((await lib.pendingNativeCalls()) > 0) setTimeout(() => process.exit(), 200).unref()
     const stopped = interruption(signal, `capture stopped; nothing written to '${output}'`)
     if (stopped) throw stopped
     // The archive goes through a temporary file beside it: name the file asked for, not that one.

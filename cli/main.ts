@@ -232,6 +232,8 @@ export async function main(argv: string[]): Promise<number> {
             preset: { type: 'string', description: 'what to capture. Windows: default (no VA clone), full (+ VA clone), handles, threads, memory; Linux: default, full (+ region sizes from smaps), handles, threads, regions, memory (regions with sizes), minimal', requiresArg: true },
             flags: { type: 'string', description: 'Windows: raw PSS_CAPTURE_FLAGS instead of a preset, a number or names (CAPTURE_HANDLES|CAPTURE_THREADS)', requiresArg: true },
             'debug-privilege': { type: 'boolean', description: 'Windows: enable SeDebugPrivilege first (other users\' processes; needs an elevated prompt)' },
+            'context-flags': { type: 'string', description: 'Windows: CONTEXT_* flags for thread contexts, a number or names (ALL|XSTATE); default ALL, plus XSTATE with CAPTURE_THREAD_CONTEXT_EXTENDED', requiresArg: true },
+            timeout: { type: 'number', description: 'Windows: seconds to wait for one PSS call (the capture, a walk step) before giving up (default 60)', requiresArg: true },
           })
           .check((a) => (a.self === true) !== (a.target !== undefined) || 'give a process id or name, or --self (one of them)')
           .example('$0 capture 4242 -o app.pssnap', 'snapshot process 4242')

@@ -1,7 +1,7 @@
 // CI gates over a diff: `--fail-on handles+100`, `handles.File+10`, `threads+5`, `private+50MB`,
 // `regions+20`, `modules+1`. A gate is crossed when the metric grew by at least its amount (so `modules+1`
 // fails on any new module, `handles+0` on any growth). Platform-free.
-import type { ArchiveDiff } from './diff.js'
+import type { ArchiveDiff, DiffSection } from './diff.js'
 import { counterOf } from './diff.js'
 import { formatSize } from './text.js'
 
@@ -89,7 +89,46 @@ function decimalTimes(amount: string, scale: bigint): bigint {
 
 const show = (unit: Gate['unit'], v: bigint) => (unit === 'bytes' ? formatSize(v) : String(v))
 
-/** The gates the diff crosses, in the order given. A metric that one side lacks crosses nothing. */
+/** A gate that could not be checked: its metric has no value on a side (damaged or not captured). */
+export interface UncheckedGate {
+  readonly gate: Gate
+  /** Names the gate and why: `handles not comparable: damaged in the later snapshot (…) (--fail-on handles+10)`. */
+  readonly message: string
+}
+
+/** Which section (or header group) a gate's metric comes from. */
+function sectionOfMetric(metric: string): DiffSection | undefined {
+  if (metric === 'handles') return 'handles'
+  if (metric === 'threads') return 'threads'
+  if (metric === 'regions' || metric === 'modules' || metric === 'committed') return 'vaSpace'
+  return undefined
+}
+
+/**
+ * Gates whose metric the diff cannot compare: its section is damaged or not captured on a side, or the
+ * counter is absent on a side. Such a gate neither passes nor is crossed; `pssnap diff` exits 4 for it.
+ */
+export function uncheckedGates(diff: ArchiveDiff, gates: readonly Gate[]): UncheckedGate[] {
+  const out: UncheckedGate[] = []
+  for (const gate of gates) {
+    const section = sectionOfMetric(gate.metric)
+    const blocked = section && diff.notComparable.find((x) => x.section === section)
+    if (blocked) {
+      out.push({ gate, message: `${blocked.message} (--fail-on ${gate.spec})` })
+      continue
+    }
+    if (gate.typeName !== undefined) continue
+    const c = counterOf(diff, gate.metric)
+    if (c?.before === undefined || c.after === undefined) {
+      const why = (a: string | undefined, which: string) => (a ? `${a === 'damaged' ? 'damaged' : 'not captured'} in the ${which} snapshot` : undefined)
+      const reasons = [why(c?.beforeAbsent ?? (c?.before === undefined ? 'not-captured' : undefined), 'earlier'), why(c?.afterAbsent ?? (c?.after === undefined ? 'not-captured' : undefined), 'later')].filter(Boolean)
+      out.push({ gate, message: `${gate.metric} not comparable: ${reasons.join(', ')} (--fail-on ${gate.spec})` })
+    }
+  }
+  return out
+}
+
+/** The gates the diff crosses, in the order given. A gate over a metric not comparable crosses nothing (see uncheckedGates). */
 export function checkFailOn(diff: ArchiveDiff, gates: readonly Gate[]): CrossedGate[] {
   const out: CrossedGate[] = []
   for (const gate of gates) {

@@ -1,11 +1,13 @@
-// The stable JSON of `pssnap diff --json` (pssnap.diff/1) and `pssnap trend --json` (pssnap.trend/1),
+// The stable JSON of `pssnap diff --json` (pssnap.diff/1) and `pssnap trend --json` (pssnap.trend/2),
 // rendered with the same value rules as reader/json.ts (spec/JSON.md): entries by entryToJson, addresses as
 // hex strings, 64-bit counters as decimal strings, FILETIMEs as {iso, ticks}.
-import type { CrossedGate } from './diff-gates.js'
-import type { ArchiveDiff, CounterDelta, FieldChange, ModuleInfo, SnapshotIdentity } from './diff.js'
+import type { CrossedGate, UncheckedGate } from './diff-gates.js'
+import type { ArchiveDiff, CounterDelta, DiffSection, FieldChange, ModuleInfo, SnapshotIdentity } from './diff.js'
 import { entryToJson, genericToJson, hexAddress, kindToJson, type Json } from './json.js'
 import { fieldSpecOf } from './section.js'
-import type { TrendResult, TrendSeries } from './trend.js'
+import type { ArchiveDamage } from './damage.js'
+import type { PatternSeries, TrendResult, TrendSeries } from './trend.js'
+import type { SeriesAssessment } from './trend-stats.js'
 
 type Obj = { [key: string]: Json }
 
@@ -14,6 +16,8 @@ export interface DiffJsonOptions {
   limit?: number
   /** Gates crossed, when --fail-on was given (an empty array: given and none crossed). */
   crossed?: readonly CrossedGate[]
+  /** Gates that could not be checked (their metric not comparable), when --fail-on was given. */
+  unchecked?: readonly UncheckedGate[]
   contextArchitecture?: string
 }
 
@@ -45,14 +49,19 @@ function moduleChangeToJson(c: FieldChange): Obj {
 
 function counterToJson(c: CounterDelta): Obj {
   const s = (v: bigint | undefined) => (v === undefined ? null : v.toString())
-  return { name: c.name, unit: c.unit, before: s(c.before), after: s(c.after), delta: s(c.delta) }
+  return { name: c.name, unit: c.unit, before: s(c.before), after: s(c.after), delta: s(c.delta), beforeAbsent: c.beforeAbsent ?? null, afterAbsent: c.afterAbsent ?? null }
 }
+
+const SECTION_KEY: Readonly<Record<DiffSection, string>> = { handles: 'handles', threads: 'threads', vaSpace: 'regions' }
 
 /** The `pssnap diff --json` document (spec/JSON.md "pssnap.diff/1"). */
 export function diffToJson(diff: ArchiveDiff, options: DiffJsonOptions = {}): Obj {
   const { limit } = options
   const ctx = options.contextArchitecture ? { contextArchitecture: options.contextArchitecture } : {}
   const entries = (section: string, list: readonly object[]) => cap(list, limit).map((e) => entryToJson(section, e, ctx))
+  const blocked = new Set(diff.notComparable.map((x) => SECTION_KEY[x.section]))
+  // A section not compared has no counts: null, never 0.
+  const counts = (key: string, c: Obj): Obj => (blocked.has(key) ? Object.fromEntries(Object.keys(c).map((k) => [k, null])) : c)
   const doc: Obj = {
     schema: 'pssnap.diff/1',
     before: identityToJson(diff.before),
@@ -61,41 +70,82 @@ export function diffToJson(diff: ArchiveDiff, options: DiffJsonOptions = {}): Ob
     summary: {
       byType: diff.summary.byType.map((t) => ({ typeName: t.typeName === '' ? null : t.typeName, before: t.before, after: t.after, added: t.added, removed: t.removed, net: t.net })),
       byName: cap(diff.summary.byName, limit).map((n) => ({ objectName: n.objectName, added: n.added, removed: n.removed, net: n.net })),
+      byPattern: cap(diff.summary.byPattern, limit).map((p) => ({ pattern: p.pattern, folder: p.folder, extension: p.extension, names: p.names, examples: [...p.examples], added: p.added, removed: p.removed, net: p.net })),
     },
-    handles: { counts: { added: diff.handles.added.length, removed: diff.handles.removed.length, unchanged: diff.handles.unchanged }, added: entries('handles', diff.handles.added), removed: entries('handles', diff.handles.removed) },
-    threads: { counts: { added: diff.threads.added.length, removed: diff.threads.removed.length, unchanged: diff.threads.unchanged }, added: entries('threads', diff.threads.added), removed: entries('threads', diff.threads.removed) },
+    handles: { counts: counts('handles', { added: diff.handles.added.length, removed: diff.handles.removed.length, unchanged: diff.handles.unchanged }), added: entries('handles', diff.handles.added), removed: entries('handles', diff.handles.removed) },
+    threads: { counts: counts('threads', { added: diff.threads.added.length, removed: diff.threads.removed.length, unchanged: diff.threads.unchanged }), added: entries('threads', diff.threads.added), removed: entries('threads', diff.threads.removed) },
     regions: {
-      counts: { added: diff.regions.added.length, removed: diff.regions.removed.length, changed: diff.regions.changed.length, unchanged: diff.regions.unchanged },
+      counts: counts('regions', { added: diff.regions.added.length, removed: diff.regions.removed.length, changed: diff.regions.changed.length, unchanged: diff.regions.unchanged }),
       added: entries('vaSpace', diff.regions.added),
       removed: entries('vaSpace', diff.regions.removed),
       changed: cap(diff.regions.changed, limit).map((c) => ({ baseAddress: hexAddress(c.baseAddress), changes: c.changes.map((x) => changeToJson('vaSpace', x)) })),
     },
     modules: {
-      counts: { added: diff.modules.added.length, removed: diff.modules.removed.length, changed: diff.modules.changed.length, unchanged: diff.modules.unchanged },
+      counts: counts('regions', { added: diff.modules.added.length, removed: diff.modules.removed.length, changed: diff.modules.changed.length, unchanged: diff.modules.unchanged }),
       added: cap(diff.modules.added, limit).map(moduleToJson),
       removed: cap(diff.modules.removed, limit).map(moduleToJson),
       changed: cap(diff.modules.changed, limit).map((c) => ({ path: c.path, changes: c.changes.map(moduleChangeToJson) })),
     },
     counters: diff.counters.map(counterToJson),
+    notComparable: diff.notComparable.map((x) => ({ section: SECTION_KEY[x.section], before: x.before, after: x.after, message: x.message })),
+    damage: { before: damageToJson(diff.damage.before), after: damageToJson(diff.damage.after) },
   }
+  if (options.unchecked) doc.failOnUnchecked = options.unchecked.map((g) => ({ gate: g.gate.spec, metric: g.gate.typeName !== undefined ? `handles.${g.gate.typeName}` : g.gate.metric, message: g.message }))
   if (options.crossed) doc.failOn = options.crossed.map((g) => ({ gate: g.gate.spec, metric: g.gate.typeName !== undefined ? `handles.${g.gate.typeName}` : g.gate.metric, threshold: g.gate.threshold.toString(), before: g.before.toString(), after: g.after.toString(), growth: g.growth.toString(), message: g.message }))
   return doc
 }
 
-function seriesToJson(s: TrendSeries): Obj {
-  return { metric: s.metric, unit: s.unit, values: [...s.values], first: s.first, last: s.last, net: s.net, monotonicGrowth: s.monotonicGrowth, slopePerHour: s.slopePerHour }
+function assessmentToJson(a: SeriesAssessment | null): Json {
+  if (!a) return null
+  const mk = a.mannKendall
+  const ts = a.theilSen
+  return {
+    pattern: a.pattern,
+    n: a.n,
+    spanSeconds: a.spanSeconds,
+    belowMinimumEffect: a.belowMinimumEffect,
+    mannKendall: mk ? { s: mk.s, variance: mk.variance, increasingPairs: mk.increasingPairs, decreasingPairs: mk.decreasingPairs, tiedPairs: mk.tiedPairs, pIncrease: mk.pIncrease, pDecrease: mk.pDecrease, method: mk.method } : null,
+    theilSen: ts ? { perSecond: ts.perSecond, low: ts.low, high: ts.high, confidence: ts.confidence } : null,
+    largestStep: a.largestStep ? { from: a.largestStep.from, to: a.largestStep.to, delta: a.largestStep.delta, share: a.largestStep.share } : null,
+  }
 }
 
-/** The `pssnap trend --json` document (spec/JSON.md "pssnap.trend/1"). */
+function seriesToJson(s: TrendSeries): Obj {
+  const out: Obj = { metric: s.metric, unit: s.unit, values: [...s.values], first: s.first, last: s.last, net: s.net, monotonicGrowth: s.monotonicGrowth, slopePerHour: s.slopePerHour, assessment: assessmentToJson(s.assessment) }
+  if ('names' in s) {
+    const p = s as PatternSeries
+    out.names = p.names
+    out.examples = [...p.examples]
+  }
+  return out
+}
+
+function damageToJson(d: ArchiveDamage): Obj {
+  const sections: Obj = {}
+  for (const [name, x] of Object.entries(d.sections)) sections[name] = { complete: x.complete, entriesRead: x.entriesRead, entriesExpected: x.entriesExpected, chunksLost: x.chunksLost }
+  return { complete: d.complete, trailer: d.trailer, sections, chunksLost: d.chunksLost, diagnostics: { errors: d.diagnostics.errors, warnings: d.diagnostics.warnings } }
+}
+
+/** The `pssnap trend --json` document (spec/JSON.md "pssnap.trend/2"). */
 export function trendToJson(trend: TrendResult): Obj {
+  const v = trend.verdict
   return {
-    schema: 'pssnap.trend/1',
-    points: trend.points.map((p) => ({ index: p.index, label: p.label ?? null, processId: p.processId, startedAt: p.startedAt })),
+    schema: 'pssnap.trend/2',
+    points: trend.points.map((p) => ({ index: p.index, label: p.label ?? null, processId: p.processId, startedAt: p.startedAt, damage: damageToJson(p.damage), damaged: [...p.damaged], notCaptured: [...p.notCaptured] })),
     warnings: trend.warnings.map((w) => ({ point: w.point, code: w.code, message: w.message })),
     totals: trend.totals.map(seriesToJson),
     byType: trend.byType.map(seriesToJson),
     byName: trend.byName.map(seriesToJson),
-    verdict: { verdict: trend.verdict.verdict, evidence: [...trend.verdict.evidence], growing: [...trend.verdict.growing], topNames: trend.verdict.topNames.map(seriesToJson) },
+    byPattern: trend.byPattern.map(seriesToJson),
+    verdict: {
+      verdict: v.verdict,
+      evidence: [...v.evidence],
+      growing: [...v.growing],
+      topNames: v.topNames.map(seriesToJson),
+      topPatterns: v.topPatterns.map(seriesToJson),
+      requirements: { minSnapshots: v.requirements.minSnapshots, minSpanSeconds: v.requirements.minSpanSeconds, snapshots: v.requirements.snapshots, spanSeconds: v.requirements.spanSeconds, missing: [...v.requirements.missing] },
+      alpha: v.alpha,
+    },
   }
 }
 
@@ -121,6 +171,8 @@ export function diffToCsvRows(diff: ArchiveDiff, options: { limit?: number } = {
   const rows: string[][] = []
   const row = (section: string, change: string, key: Json, extra: { type?: Json; name?: Json; field?: string; before?: Json; after?: Json; delta?: Json } = {}) =>
     rows.push([section, change, cell(key), cell(extra.type ?? null), cell(extra.name ?? null), extra.field ?? '', cell(extra.before ?? null), cell(extra.after ?? null), cell(extra.delta ?? null)])
+  // Sections not compared come first: a reader of the rows below must know they are not the whole story.
+  for (const x of diff.notComparable) row(SECTION_KEY[x.section], 'not-comparable', null, { before: x.before, after: x.after })
   for (const [change, list] of [['added', diff.handles.added], ['removed', diff.handles.removed]] as const) {
     for (const h of cap(list, limit)) row('handles', change, h.handle === undefined ? null : hexAddress(h.handle), { type: h.typeName ?? null, name: h.objectName ?? null })
   }

@@ -4,8 +4,10 @@
 // both archives; only what differs becomes entry objects.
 import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
+import { archiveDamage, type ArchiveDamage } from './damage.js'
 import { ChunkCursor, chunkColumns, countStrings, hiAt, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn, type StrColumn } from './column-views.js'
 import { Matcher } from './diff-matcher.js'
+import { groupByPattern, naturalCompare } from './name-patterns.js'
 import type { Section } from './section.js'
 
 const MEM_COMMIT = 0x1000
@@ -35,6 +37,20 @@ export interface TypeSummary {
   readonly typeName: string
   readonly before: number
   readonly after: number
+  readonly added: number
+  readonly removed: number
+  readonly net: number
+}
+
+/** Added and removed handles of the object names of one pattern (reader/name-patterns.ts). */
+export interface PatternSummary {
+  /** The pattern (`/tmp/app/leak-#.log`); a pattern of one name is that name; null: unnamed handles. */
+  readonly pattern: string | null
+  readonly folder: string
+  readonly extension: string
+  /** Distinct names it holds, and the first three in natural order. */
+  readonly names: number
+  readonly examples: readonly string[]
   readonly added: number
   readonly removed: number
   readonly net: number
@@ -84,13 +100,38 @@ export interface ModuleChange {
 
 export type CounterUnit = 'count' | 'bytes' | 'raw'
 
-/** One number that describes the process, on both sides; absent when that side did not capture it. */
+/** Why a side has no value: its section (or header group) was not captured, or is incomplete. */
+export type Absence = 'not-captured' | 'damaged'
+
+/** One number that describes the process, on both sides; absent when that side did not capture it or has it damaged. */
 export interface CounterDelta {
   readonly name: string
   readonly unit: CounterUnit
   readonly before?: bigint
   readonly after?: bigint
   readonly delta?: bigint
+  /** Why `before` / `after` is absent. */
+  readonly beforeAbsent?: Absence
+  readonly afterAbsent?: Absence
+}
+
+/** Sections whose entries the diff compares. */
+export const DIFF_SECTIONS = ['handles', 'threads', 'vaSpace'] as const
+export type DiffSection = (typeof DIFF_SECTIONS)[number]
+
+/** A section of one side: comparable (`ok`), incomplete (`damaged`) or `not-captured`. */
+export type SectionState = 'ok' | Absence
+
+/**
+ * A section the diff did not compare because it is incomplete or was not captured on a side: none of its
+ * entries is reported added, removed or changed, and its counters have no value on that side.
+ */
+export interface NotComparable {
+  readonly section: DiffSection
+  readonly before: SectionState
+  readonly after: SectionState
+  /** For people: `regions: damaged in the later snapshot (185 of 200 entries)`. */
+  readonly message: string
 }
 
 export interface EntryChanges<T> {
@@ -107,8 +148,10 @@ export interface ArchiveDiff {
   readonly summary: {
     /** Every handle type present on either side, largest |net| first, then by name. */
     readonly byType: readonly TypeSummary[]
-    /** Object names with an added or removed handle, largest |net| first, then by name. */
+    /** Object names with an added or removed handle, largest |net| first, then in natural order. */
     readonly byName: readonly NameSummary[]
+    /** The same names grouped by pattern, largest |net| first, then in natural order. */
+    readonly byPattern: readonly PatternSummary[]
   }
   /** Added and removed handles in archive order. A value reused for another object is one of each. */
   readonly handles: EntryChanges<HandleEntry>
@@ -118,10 +161,14 @@ export interface ArchiveDiff {
   readonly modules: { readonly added: readonly ModuleInfo[]; readonly removed: readonly ModuleInfo[]; readonly changed: readonly ModuleChange[]; readonly unchanged: number }
   /** handles, threads, regions, modules, committed, the process memory counters, then performanceCounters.*. */
   readonly counters: readonly CounterDelta[]
+  /** Sections not compared (damaged or not captured on a side); their lists above are empty. */
+  readonly notComparable: readonly NotComparable[]
+  /** What each archive is missing (reader/damage.ts). */
+  readonly damage: { readonly before: ArchiveDamage; readonly after: ArchiveDamage }
 }
 
 export interface DiffOptions {
-  /** Names of the summary by object name to keep, largest |net| first (default: all). */
+  /** Names of the summary by object name (and patterns) to keep, largest |net| first (default: all). */
   nameLimit?: number
 }
 
@@ -215,10 +262,20 @@ function diffHandles(a: Archive, b: Archive) {
     nameOf(h.objectName).removed++
   }
   const byType: TypeSummary[] = [...types].map(([typeName, c]) => ({ typeName, ...c, net: c.after - c.before }))
-  byType.sort((x, y) => Math.abs(y.net) - Math.abs(x.net) || y.added + y.removed - (x.added + x.removed) || compareText(x.typeName, y.typeName))
+  byType.sort((x, y) => Math.abs(y.net) - Math.abs(x.net) || y.added + y.removed - (x.added + x.removed) || naturalCompare(x.typeName, y.typeName))
   const byName: NameSummary[] = [...names].map(([objectName, c]) => ({ objectName, ...c, net: c.added - c.removed }))
-  byName.sort((x, y) => Math.abs(y.net) - Math.abs(x.net) || y.added + y.removed - (x.added + x.removed) || compareText(x.objectName, y.objectName))
-  return { changes: { added, removed, unchanged }, byType, byName }
+  byName.sort((x, y) => Math.abs(y.net) - Math.abs(x.net) || y.added + y.removed - (x.added + x.removed) || naturalCompare(x.objectName, y.objectName))
+  const byPattern: PatternSummary[] = groupByPattern(byName, (n) => n.objectName).map((g) => {
+    let add = 0
+    let rem = 0
+    for (const n of g.items) {
+      add += n.added
+      rem += n.removed
+    }
+    return { pattern: g.pattern, folder: g.folder, extension: g.extension, names: g.names.length, examples: g.names.slice(0, 3), added: add, removed: rem, net: add - rem }
+  })
+  byPattern.sort((x, y) => Math.abs(y.net) - Math.abs(x.net) || y.added + y.removed - (x.added + x.removed) || naturalCompare(x.pattern, y.pattern))
+  return { changes: { added, removed, unchanged }, byType, byName, byPattern }
 }
 
 /** A handle's identity besides its value, as one string (what `same` compares), for runs of equal values. */
@@ -231,14 +288,6 @@ interface TypeCounts {
   after: number
   added: number
   removed: number
-}
-
-/** Stable text order, null last. */
-function compareText(x: string | null, y: string | null): number {
-  if (x === y) return 0
-  if (x === null) return 1
-  if (y === null) return -1
-  return x < y ? -1 : 1
 }
 
 // ---- threads ----
@@ -427,28 +476,90 @@ export const PERFORMANCE_COUNTERS = [
   'threadsWallClockPeriod',
 ] as const
 
-function counter(name: string, unit: CounterUnit, before: bigint | number | undefined, after: bigint | number | undefined): CounterDelta {
-  const x = before === undefined ? undefined : BigInt(before)
-  const y = after === undefined ? undefined : BigInt(after)
-  return { name, unit, ...(x !== undefined ? { before: x } : {}), ...(y !== undefined ? { after: y } : {}), ...(x !== undefined && y !== undefined ? { delta: y - x } : {}) }
+type Side = bigint | number | Absence | undefined
+
+function counter(name: string, unit: CounterUnit, before: Side, after: Side): CounterDelta {
+  const value = (v: Side) => (v === undefined || typeof v === 'string' ? undefined : BigInt(v))
+  const absence = (v: Side): Absence | undefined => (typeof v === 'string' ? v : v === undefined ? 'not-captured' : undefined)
+  const x = value(before)
+  const y = value(after)
+  const xa = absence(before)
+  const ya = absence(after)
+  return {
+    name,
+    unit,
+    ...(x !== undefined ? { before: x } : {}),
+    ...(y !== undefined ? { after: y } : {}),
+    ...(x !== undefined && y !== undefined ? { delta: y - x } : {}),
+    ...(xa ? { beforeAbsent: xa } : {}),
+    ...(ya ? { afterAbsent: ya } : {}),
+  }
 }
 
-/** Compares two snapshots of (presumably) the same process. See ArchiveDiff. */
+/** A section's state in one archive, from its damage report. */
+export function sectionState(damage: ArchiveDamage, section: DiffSection): SectionState {
+  if (!Object.hasOwn(damage.sections, section)) return 'not-captured'
+  return damage.sections[section]!.complete ? 'ok' : 'damaged'
+}
+
+const SECTION_WORD: Readonly<Record<DiffSection, string>> = { handles: 'handles', threads: 'threads', vaSpace: 'regions' }
+
+function notComparableOf(section: DiffSection, da: ArchiveDamage, db: ArchiveDamage): NotComparable | undefined {
+  const before = sectionState(da, section)
+  const after = sectionState(db, section)
+  if (before === 'ok' && after === 'ok') return undefined
+  const side = (state: SectionState, damage: ArchiveDamage, which: string) => {
+    if (state === 'not-captured') return `not captured in the ${which} snapshot`
+    const d = damage.sections[section]!
+    return `damaged in the ${which} snapshot (${d.entriesExpected === null ? `${d.entriesRead} entries read, count unknown` : `${d.entriesRead} of ${d.entriesExpected} entries`})`
+  }
+  const parts = [before !== 'ok' ? side(before, da, 'earlier') : undefined, after !== 'ok' ? side(after, db, 'later') : undefined].filter(Boolean)
+  return { section, before, after, message: `${SECTION_WORD[section]} not comparable: ${parts.join(', ')}` }
+}
+
+const NO_HANDLES = { changes: { added: [], removed: [], unchanged: 0 }, byType: [], byName: [], byPattern: [] }
+const NO_CHANGES = { added: [], removed: [], unchanged: 0 }
+
+/**
+ * Compares two snapshots of (presumably) the same process. See ArchiveDiff. A section that is incomplete or
+ * was not captured on either side is not compared (`notComparable`): an entry lost to damage must never be
+ * reported as removed, nor one the other side lost as added.
+ */
 export function diffArchives(a: Archive, b: Archive, options: DiffOptions = {}): ArchiveDiff {
   const before = snapshotIdentity(a)
   const after = snapshotIdentity(b)
-  const handles = diffHandles(a, b)
-  const threads = diffThreads(a, b)
-  const mem = diffRegions(a, b)
+  const damage = { before: archiveDamage(a), after: archiveDamage(b) }
+  const notComparable = DIFF_SECTIONS.map((s) => notComparableOf(s, damage.before, damage.after)).filter((x): x is NotComparable => x !== undefined)
+  const comparable = (s: DiffSection) => !notComparable.some((x) => x.section === s)
+  const handles = comparable('handles') ? diffHandles(a, b) : NO_HANDLES
+  const threads = comparable('threads') ? diffThreads(a, b) : NO_CHANGES
+  const mem = comparable('vaSpace') ? diffRegions(a, b) : undefined
+  // A side's count of a section is a value only where that section is whole.
+  const side = (d: ArchiveDamage, section: DiffSection, value: () => bigint | number): Side => {
+    const state = sectionState(d, section)
+    return state === 'ok' ? value() : state
+  }
+  const both = (section: DiffSection, va: () => bigint | number, vb: () => bigint | number) => [side(damage.before, section, va), side(damage.after, section, vb)] as const
+  const memory = mem ?? (() => {
+    // Regions not comparable: each whole side still has its own counts (modules, committed).
+    const one = (x: Archive) => {
+      const tally = new MemoryTally(x.vaSpace)
+      for (const c of chunkColumns(x.vaSpace, REGION_INTS, REGION_STRS)) tally.addChunk(c)
+      return tally
+    }
+    const ta = sectionState(damage.before, 'vaSpace') === 'ok' ? one(a) : undefined
+    const tb = sectionState(damage.after, 'vaSpace') === 'ok' ? one(b) : undefined
+    return { moduleCounts: [ta?.modules.size ?? 0, tb?.modules.size ?? 0] as const, committed: [ta?.committed.value ?? 0n, tb?.committed.value ?? 0n] as const }
+  })()
   const pa = a.header.processInformation
   const pb = b.header.processInformation
   const counters: CounterDelta[] = [
-    counter('handles', 'count', a.handles.length, b.handles.length),
-    counter('threads', 'count', a.threads.length, b.threads.length),
-    counter('regions', 'count', a.vaSpace.length, b.vaSpace.length),
-    counter('modules', 'count', mem.moduleCounts[0], mem.moduleCounts[1]),
+    counter('handles', 'count', ...both('handles', () => a.handles.length, () => b.handles.length)),
+    counter('threads', 'count', ...both('threads', () => a.threads.length, () => b.threads.length)),
+    counter('regions', 'count', ...both('vaSpace', () => a.vaSpace.length, () => b.vaSpace.length)),
+    counter('modules', 'count', ...both('vaSpace', () => memory.moduleCounts[0], () => memory.moduleCounts[1])),
     // Committed bytes as the regions show them: available even without processInformation.
-    counter('committed', 'bytes', a.vaSpace.length ? mem.committed[0] : undefined, b.vaSpace.length ? mem.committed[1] : undefined),
+    counter('committed', 'bytes', ...both('vaSpace', () => memory.committed[0], () => memory.committed[1])),
     ...PROCESS_COUNTERS.map((k) => counter(k, 'bytes', pa?.[k], pb?.[k])),
     ...PERFORMANCE_COUNTERS.map((k) => counter(`performanceCounters.${k}`, 'raw', a.header.performanceCounters?.[k], b.header.performanceCounters?.[k])),
   ]
@@ -456,12 +567,18 @@ export function diffArchives(a: Archive, b: Archive, options: DiffOptions = {}):
     before,
     after,
     warnings: identityWarnings(before, after),
-    summary: { byType: handles.byType, byName: options.nameLimit === undefined ? handles.byName : handles.byName.slice(0, options.nameLimit) },
+    summary: {
+      byType: handles.byType,
+      byName: options.nameLimit === undefined ? handles.byName : handles.byName.slice(0, options.nameLimit),
+      byPattern: options.nameLimit === undefined ? handles.byPattern : handles.byPattern.slice(0, options.nameLimit),
+    },
     handles: handles.changes,
     threads,
-    regions: mem.regions,
-    modules: mem.modules,
+    regions: mem?.regions ?? { ...NO_CHANGES, changed: [] },
+    modules: mem?.modules ?? { added: [], removed: [], changed: [], unchanged: 0 },
     counters,
+    notComparable,
+    damage,
   }
 }
 

@@ -1,9 +1,15 @@
-// Growth over a series of snapshots of one process: counts per handle type and per object name, threads,
-// private and committed memory, and a leak verdict that names its evidence. Platform-free; counts are
-// read from the columns (reader/column-views.ts), as the diff reads them.
+// Growth over a series of snapshots of one process: counts per handle type and per object name (and per
+// name pattern), threads, private and committed memory, and a leak verdict that names its evidence and its
+// strength (reader/trend-stats.ts; the rules in spec/JSON.md "How the verdict is reached"). A section that is
+// damaged or was not captured in a snapshot is no value there (null), never 0. Platform-free; counts are read
+// from the columns (reader/column-views.ts), so the work is linear in the entries of the inputs.
 import type { Archive } from './archive.js'
 import { chunkColumns, countStrings, IntSum, u32At } from './column-views.js'
+import { archiveDamage, type ArchiveDamage } from './damage.js'
 import { identityWarnings, snapshotIdentity, type DiffWarning } from './diff.js'
+import { groupByPattern, naturalCompare } from './name-patterns.js'
+import { byteScaleFor, formatDuration, formatP, formatQuantity, formatRate, formatRateRange, formatSigned, rateUnitFor, type ByteScale } from './trend-format.js'
+import { assessSeries, plateauTail, type SeriesAssessment } from './trend-stats.js'
 
 const MEM_COMMIT = 0x1000
 const MS_PER_HOUR = 3_600_000
@@ -14,6 +20,10 @@ export interface TrendInput {
   readonly label?: string
 }
 
+/** Sections whose entries a trend counts. */
+export const TREND_SECTIONS = ['handles', 'threads', 'vaSpace'] as const
+export type TrendSection = (typeof TREND_SECTIONS)[number]
+
 export interface TrendPoint {
   /** Position in the input (before sorting by capture time). */
   readonly index: number
@@ -23,16 +33,22 @@ export interface TrendPoint {
   readonly startedAt: string
   /** startedAt in ms since 1970 (NaN when unreadable). */
   readonly time: number
+  /** What the archive is missing (reader/damage.ts). */
+  readonly damage: ArchiveDamage
+  /** Of TREND_SECTIONS: captured but incomplete here; its series have no value at this point. */
+  readonly damaged: readonly TrendSection[]
+  /** Of TREND_SECTIONS: not captured here; its series have no value at this point. */
+  readonly notCaptured: readonly TrendSection[]
 }
 
 export type SeriesUnit = 'count' | 'bytes'
 
 /** One metric over the sorted snapshots. */
 export interface TrendSeries {
-  /** `handles`, `threads`, `privateUsage`, `committed`, `handles.<typeName>`, or an object name. */
+  /** `handles`, `threads`, `privateUsage`, `committed`, `handles.<typeName>`, an object name or a name pattern. */
   readonly metric: string
   readonly unit: SeriesUnit
-  /** One per point; null where that snapshot did not capture it. */
+  /** One per point; null where that snapshot did not capture it or has it damaged. */
   readonly values: readonly (number | null)[]
   readonly first: number | null
   readonly last: number | null
@@ -42,18 +58,41 @@ export interface TrendSeries {
   readonly monotonicGrowth: boolean
   /** Least-squares slope over capture times, per hour; null with fewer than two distinct times. */
   readonly slopePerHour: number | null
+  /** The series' shape and the statistics behind it (totals, handle types, name patterns); null for single names. */
+  readonly assessment: SeriesAssessment | null
+}
+
+/** Object names grouped by pattern (reader/name-patterns.ts): the sum of their counts per point. */
+export interface PatternSeries extends TrendSeries {
+  /** How many distinct names it holds, and the first few in natural order. */
+  readonly names: number
+  readonly examples: readonly string[]
 }
 
 export type Verdict = 'leak' | 'no-leak' | 'inconclusive'
 
+export interface VerdictRequirements {
+  readonly minSnapshots: number
+  readonly minSpanSeconds: number
+  readonly snapshots: number
+  readonly spanSeconds: number
+  /** What is missing for a verdict other than inconclusive, for people; empty when met. */
+  readonly missing: readonly string[]
+}
+
 export interface LeakVerdict {
   readonly verdict: Verdict
-  /** Sentences for people, each naming a series and its numbers. */
+  /** Sentences for people, each naming a series, its numbers and the strength of the evidence. */
   readonly evidence: readonly string[]
-  /** Metrics (totals and handle types) that grew monotonically. */
+  /** Metrics (totals and handle types) judged to grow steadily: what a `leak` verdict rests on. */
   readonly growing: readonly string[]
   /** Object names that grew monotonically, largest growth first. */
   readonly topNames: readonly TrendSeries[]
+  /** Name patterns that grew, largest growth first (at most `topNames` of them). */
+  readonly topPatterns: readonly PatternSeries[]
+  readonly requirements: VerdictRequirements
+  /** The one-sided significance level each total was tested at; handle types get alpha ÷ the types tested. */
+  readonly alpha: number
 }
 
 export interface TrendResult {
@@ -65,50 +104,81 @@ export interface TrendResult {
   readonly totals: readonly TrendSeries[]
   /** Per handle type, largest net growth first. */
   readonly byType: readonly TrendSeries[]
-  /** Per object name that changed at all, largest net growth first (at most `nameLimit`). */
+  /** Per object name that changed at all, largest net growth first, then in natural order (at most `nameLimit`). */
   readonly byName: readonly TrendSeries[]
+  /** Changed names grouped by pattern, largest net growth first (at most `nameLimit`). */
+  readonly byPattern: readonly PatternSeries[]
   readonly verdict: LeakVerdict
 }
 
 export interface TrendOptions {
-  /** Object names kept in byName (default 50) and in the verdict's topNames (default 10). */
+  /** Object names (and patterns) kept in byName and byPattern (default 50), in the verdict's top lists (default 10). */
   nameLimit?: number
   topNames?: number
+  /** Fewest snapshots before a verdict other than inconclusive (default MIN_SNAPSHOTS). */
+  minSnapshots?: number
+  /** Shortest span, in seconds, before a verdict other than inconclusive (default MIN_SPAN_SECONDS). */
+  minSpanSeconds?: number
+  /** One-sided significance level of each total's Mann–Kendall test (default 0.01). */
+  alpha?: number
 }
 
-/** Snapshots fewer than this cannot show a trend, only a difference. */
+/** Fewer snapshots cannot make a steady rise significant (5 strictly increasing points: p = 1/120). */
+export const MIN_SNAPSHOTS = 5
+/** Shorter series show start-up and one-off work more than a trend. */
+export const MIN_SPAN_SECONDS = 30
+/** Snapshots fewer than this cannot show a trend, only a difference (kept for callers of 1.x). */
 export const MIN_TREND_POINTS = 3
+export const DEFAULT_ALPHA = 0.01
+/** Smallest growth over the span that matters: counts, and bytes (1 MiB), each at least 1% of the level. */
+const MIN_EFFECT = { count: 2, bytes: 1 << 20 } as const
+const MIN_EFFECT_SHARE = 0.01
 
 interface Counts {
-  handles: number
-  threads: number
+  handles: number | null
+  threads: number | null
   privateUsage: number | null
   committed: number | null
-  types: Map<string, number>
-  names: Map<string, number>
+  types: Map<string, number> | null
+  names: Map<string, number> | null
 }
 
-function countsOf(archive: Archive): Counts {
+/** Whether a section can be compared in this archive: captured, and complete. */
+function sectionState(damage: ArchiveDamage, section: TrendSection): 'ok' | 'damaged' | 'not-captured' {
+  if (!Object.hasOwn(damage.sections, section)) return 'not-captured'
+  return damage.sections[section]!.complete ? 'ok' : 'damaged'
+}
+
+function countsOf(archive: Archive, usable: (s: TrendSection) => boolean): Counts {
   // Counted from the columns (per dictionary entry, not per handle) as the diff reads them: no row objects.
-  const types = countStrings(archive.handles, 'typeName', '') as Map<string, number>
-  const names = countStrings(archive.handles, 'objectName', undefined)
-  names.delete(undefined)
-  const committed = new IntSum()
-  for (const c of chunkColumns(archive.vaSpace, ['state', 'regionSize'], [])) {
-    for (let o = 0; o < c.count; o++) if (u32At(c.int.state, o, -1) === MEM_COMMIT) committed.add(c.int.regionSize, o)
+  let types: Map<string, number> | null = null
+  let names: Map<string, number> | null = null
+  if (usable('handles')) {
+    types = countStrings(archive.handles, 'typeName', '') as Map<string, number>
+    const all = countStrings(archive.handles, 'objectName', undefined)
+    all.delete(undefined)
+    names = all as Map<string, number>
+  }
+  let committed: number | null = null
+  if (usable('vaSpace')) {
+    const sum = new IntSum()
+    for (const c of chunkColumns(archive.vaSpace, ['state', 'regionSize'], [])) {
+      for (let o = 0; o < c.count; o++) if (u32At(c.int.state, o, -1) === MEM_COMMIT) sum.add(c.int.regionSize, o)
+    }
+    committed = Number(sum.value)
   }
   const priv = archive.header.processInformation?.privateUsage
   return {
-    handles: archive.handles.length,
-    threads: archive.threads.length,
+    handles: usable('handles') ? archive.handles.length : null,
+    threads: usable('threads') ? archive.threads.length : null,
     privateUsage: priv === undefined ? null : Number(priv),
-    committed: archive.vaSpace.length ? Number(committed.value) : null,
+    committed,
     types,
-    names: names as Map<string, number>,
+    names,
   }
 }
 
-function slope(times: readonly number[], values: readonly (number | null)[]): number | null {
+function leastSquaresPerHour(times: readonly number[], values: readonly (number | null)[]): number | null {
   const xs: number[] = []
   const ys: number[] = []
   values.forEach((v, i) => {
@@ -129,23 +199,50 @@ function slope(times: readonly number[], values: readonly (number | null)[]): nu
   return den === 0 ? null : num / den
 }
 
-function series(metric: string, unit: SeriesUnit, values: (number | null)[], times: readonly number[]): TrendSeries {
-  const present = values.filter((v): v is number => v !== null)
-  const first = present[0] ?? null
-  const last = present.length ? present[present.length - 1]! : null
+interface SeriesContext {
+  readonly times: readonly number[]
+  readonly alpha: number
+}
+
+/** The points of a series that have a value and a readable time. */
+function present(times: readonly number[], values: readonly (number | null)[]): { t: number[]; v: number[]; at: number[] } {
+  const t: number[] = []
+  const v: number[] = []
+  const at: number[] = []
+  values.forEach((x, i) => {
+    if (x !== null && Number.isFinite(times[i]!)) {
+      t.push(times[i]!)
+      v.push(x)
+      at.push(i)
+    }
+  })
+  return { t, v, at }
+}
+
+function minimumEffect(unit: SeriesUnit, values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const median = sorted.length ? sorted[sorted.length >> 1]! : 0
+  return Math.max(MIN_EFFECT[unit], Math.abs(median) * MIN_EFFECT_SHARE)
+}
+
+function series(metric: string, unit: SeriesUnit, values: (number | null)[], ctx: SeriesContext, assess: boolean): TrendSeries {
+  const captured = values.filter((v): v is number => v !== null)
+  const first = captured[0] ?? null
+  const last = captured.length ? captured[captured.length - 1]! : null
   let nonDecreasing = true
-  for (let i = 1; i < present.length; i++) if (present[i]! < present[i - 1]!) nonDecreasing = false
+  for (let i = 1; i < captured.length; i++) if (captured[i]! < captured[i - 1]!) nonDecreasing = false
   const net = first !== null && last !== null ? last - first : 0
-  return { metric, unit, values, first, last, net, monotonicGrowth: present.length >= 2 && nonDecreasing && net > 0, slopePerHour: slope(times, values) }
+  let assessment: SeriesAssessment | null = null
+  if (assess) {
+    const { t, v, at } = present(ctx.times, values)
+    const a = assessSeries(t, v, { alpha: ctx.alpha, minimumEffect: minimumEffect(unit, v) })
+    // The step's ends as positions in `points` (the statistics saw only the points with a value).
+    assessment = a.largestStep ? { ...a, largestStep: { ...a.largestStep, from: at[a.largestStep.from]!, to: at[a.largestStep.to]! } } : a
+  }
+  return { metric, unit, values, first, last, net, monotonicGrowth: captured.length >= 2 && nonDecreasing && net > 0, slopePerHour: leastSquaresPerHour(ctx.times, values), assessment }
 }
 
-const byGrowth = (x: TrendSeries, y: TrendSeries) => y.net - x.net || (x.metric < y.metric ? -1 : x.metric > y.metric ? 1 : 0)
-
-function fmt(s: TrendSeries): string {
-  const n = (v: number | null) => (v === null ? '?' : s.unit === 'bytes' ? `${(v / 1048576).toFixed(1)} MiB` : String(v))
-  const rate = s.slopePerHour === null ? '' : `, ${s.unit === 'bytes' ? `${(s.slopePerHour / 1048576).toFixed(2)} MiB` : s.slopePerHour.toFixed(1)}/hour`
-  return `${n(s.first)} → ${n(s.last)} (+${s.unit === 'bytes' ? n(s.net) : s.net}${rate})`
-}
+const byGrowth = (x: TrendSeries, y: TrendSeries) => y.net - x.net || naturalCompare(x.metric, y.metric)
 
 /** Sorts the snapshots by capture time and measures growth. Accepts archives or {archive, label}. */
 export function trendArchives(inputs: readonly (Archive | TrendInput)[], options: TrendOptions = {}): TrendResult {
@@ -160,64 +257,175 @@ export function trendArchives(inputs: readonly (Archive | TrendInput)[], options
     const cy = createOf(y.archive)
     return cx !== cy ? (cx < cy ? -1 : 1) : x.index - y.index
   })
-  const points: TrendPoint[] = items.map(({ archive, label, index }) => ({
-    index,
-    ...(label !== undefined ? { label } : {}),
-    processId: archive.header.target.processId,
-    startedAt: archive.header.capture.startedAt,
-    time: startOf(archive),
-  }))
-  const times = points.map((p) => p.time)
+  const points: TrendPoint[] = items.map(({ archive, label, index }) => {
+    const damage = archiveDamage(archive)
+    return {
+      index,
+      ...(label !== undefined ? { label } : {}),
+      processId: archive.header.target.processId,
+      startedAt: archive.header.capture.startedAt,
+      time: startOf(archive),
+      damage,
+      damaged: TREND_SECTIONS.filter((s) => sectionState(damage, s) === 'damaged'),
+      notCaptured: TREND_SECTIONS.filter((s) => sectionState(damage, s) === 'not-captured'),
+    }
+  })
+  const ctx: SeriesContext = { times: points.map((p) => p.time), alpha: options.alpha ?? DEFAULT_ALPHA }
   const first = items[0] ? snapshotIdentity(items[0].archive) : undefined
   const warnings = first ? items.slice(1).flatMap((it, i) => identityWarnings(first, snapshotIdentity(it.archive)).map((w) => ({ ...w, point: i + 1 }))) : []
 
-  const counts = items.map((it) => countsOf(it.archive))
+  const counts = items.map((it, i) => countsOf(it.archive, (s) => sectionState(points[i]!.damage, s) === 'ok'))
   const totals = [
-    series('handles', 'count', counts.map((c) => c.handles), times),
-    series('threads', 'count', counts.map((c) => c.threads), times),
-    series('privateUsage', 'bytes', counts.map((c) => c.privateUsage), times),
-    series('committed', 'bytes', counts.map((c) => c.committed), times),
+    series('handles', 'count', counts.map((c) => c.handles), ctx, true),
+    series('threads', 'count', counts.map((c) => c.threads), ctx, true),
+    series('privateUsage', 'bytes', counts.map((c) => c.privateUsage), ctx, true),
+    series('committed', 'bytes', counts.map((c) => c.committed), ctx, true),
   ]
-  const keysOf = (pick: (c: Counts) => Map<string, number>) => {
+  const keysOf = (pick: (c: Counts) => Map<string, number> | null) => {
     const keys = new Set<string>()
-    for (const c of counts) for (const k of pick(c).keys()) keys.add(k)
+    for (const c of counts) for (const k of pick(c)?.keys() ?? []) keys.add(k)
     return keys
   }
-  // A type or name absent from a snapshot has 0 handles there: that is a count, not a missing value.
-  const byType = [...keysOf((c) => c.types)].map((t) => series(`handles.${t}`, 'count', counts.map((c) => c.types.get(t) ?? 0), times)).sort(byGrowth)
+  // A type or name absent from a snapshot whose handles are comparable has 0 handles there: that is a count.
+  const valuesOf = (pick: (c: Counts) => Map<string, number> | null, key: string) => counts.map((c) => (pick(c) === null ? null : (pick(c)!.get(key) ?? 0)))
+  const typeAlpha = (k: number) => ctx.alpha / Math.max(1, k)
+  const typeKeys = [...keysOf((c) => c.types)]
+  const changedTypes = typeKeys.filter((t) => new Set(valuesOf((c) => c.types, t).filter((v) => v !== null)).size > 1).length
+  const typeCtx = { ...ctx, alpha: typeAlpha(changedTypes) }
+  const byType = typeKeys.map((t) => series(`handles.${t}`, 'count', valuesOf((c) => c.types, t), typeCtx, true)).sort(byGrowth)
   const changedNames = [...keysOf((c) => c.names)]
-    .map((n) => series(n, 'count', counts.map((c) => c.names.get(n) ?? 0), times))
-    .filter((s) => s.values.some((v) => v !== s.values[0]))
+    .map((n) => series(n, 'count', valuesOf((c) => c.names, n), ctx, false))
+    .filter((s) => new Set(s.values.filter((v) => v !== null)).size > 1)
     .sort(byGrowth)
-  const byName = changedNames.slice(0, options.nameLimit ?? 50)
+  const nameLimit = options.nameLimit ?? 50
+  const byName = changedNames.slice(0, nameLimit)
+  const byPattern = patternSeries(changedNames, ctx, nameLimit)
 
-  const enough = points.length >= MIN_TREND_POINTS
-  const growingSeries = [...totals, ...byType.filter((s) => s.metric !== 'handles.')].filter((s) => s.monotonicGrowth)
-  const topNames = changedNames.filter((s) => s.monotonicGrowth).slice(0, options.topNames ?? 10)
+  const verdict = judge(points, totals, byType, changedNames, byPattern, warnings, {
+    minSnapshots: options.minSnapshots ?? MIN_SNAPSHOTS,
+    minSpanSeconds: options.minSpanSeconds ?? MIN_SPAN_SECONDS,
+    top: options.topNames ?? 10,
+    alpha: ctx.alpha,
+  })
+  return { points, warnings, totals, byType, byName, byPattern, verdict }
+}
+
+/** Changed names summed per pattern, largest net growth first; only the first `limit` are assessed and kept. */
+function patternSeries(changed: readonly TrendSeries[], ctx: SeriesContext, limit: number): PatternSeries[] {
+  const groups = groupByPattern(changed, (s) => s.metric)
+  const summed = groups.map((g) => {
+    const values = ctx.times.map((_, i) => {
+      let total = 0
+      for (const s of g.items) {
+        const v = s.values[i]
+        if (v === null || v === undefined) return null
+        total += v
+      }
+      return total
+    })
+    const captured = values.filter((v): v is number => v !== null)
+    return { g, values, net: captured.length ? captured[captured.length - 1]! - captured[0]! : 0 }
+  })
+  summed.sort((x, y) => y.net - x.net || naturalCompare(x.g.pattern, y.g.pattern))
+  return summed.slice(0, limit).map(({ g, values }) => ({ ...series(g.pattern ?? '', 'count', values, ctx, true), names: g.names.length, examples: g.names.slice(0, 3) }))
+}
+
+interface JudgeOptions {
+  minSnapshots: number
+  minSpanSeconds: number
+  top: number
+  alpha: number
+}
+
+function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], byType: readonly TrendSeries[], names: readonly TrendSeries[], patterns: readonly PatternSeries[], warnings: readonly unknown[], o: JudgeOptions): LeakVerdict {
+  const times = points.map((p) => p.time).filter(Number.isFinite)
+  const spanSeconds = times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0
+  const missing: string[] = []
+  if (points.length < o.minSnapshots) missing.push(`at least ${o.minSnapshots} snapshots (${points.length} given)`)
+  if (spanSeconds < o.minSpanSeconds) missing.push(`a span of at least ${formatDuration(o.minSpanSeconds)} (${formatDuration(spanSeconds)} given)`)
+  const requirements: VerdictRequirements = { minSnapshots: o.minSnapshots, minSpanSeconds: o.minSpanSeconds, snapshots: points.length, spanSeconds, missing }
+  const ready = (s: TrendSeries) => (s.assessment?.n ?? 0) >= o.minSnapshots && (s.assessment?.spanSeconds ?? 0) >= o.minSpanSeconds
+  const keyTypes = byType.filter((s) => s.metric !== 'handles.')
+  const growing = [...totals, ...keyTypes].filter((s) => s.assessment?.pattern === 'growth' && ready(s))
+  const topNames = names.filter((s) => s.monotonicGrowth).slice(0, o.top)
+  const topPatterns = patterns.filter((s) => s.net > 0).slice(0, o.top)
   const evidence: string[] = []
+  const seen = [...totals, ...keyTypes.filter((s) => s.assessment?.pattern !== 'flat' && s.assessment?.pattern !== 'insufficient')]
   let verdict: Verdict
-  if (!enough) {
+  if (missing.length) {
     verdict = 'inconclusive'
-    evidence.push(`${points.length} snapshot${points.length === 1 ? '' : 's'}: at least ${MIN_TREND_POINTS} are needed to tell steady growth from a difference`)
-  } else if (growingSeries.length === 0) {
-    verdict = 'no-leak'
-    evidence.push(`nothing grew at every step over ${points.length} snapshots (handles ${fmt(totals[0]!)}, threads ${fmt(totals[1]!)})`)
-  } else {
+    evidence.push(`not enough to judge: ${points.length} snapshot${points.length === 1 ? '' : 's'} over ${formatDuration(spanSeconds)}; a leak verdict needs ${missing.join(' and ')}`)
+    for (const s of seen) if (s.assessment && s.assessment.pattern !== 'flat' && s.assessment.pattern !== 'insufficient') evidence.push(`seen so far: ${describe(s)}`)
+  } else if (growing.length) {
     verdict = 'leak'
-    // Every total, and the five fastest-growing handle types: enough to act on, short enough to read.
-    const types = growingSeries.filter((s) => s.metric.startsWith('handles.'))
-    for (const s of [...growingSeries.filter((x) => !types.includes(x)), ...types.slice(0, 5)]) evidence.push(`${s.metric} grew monotonically over ${points.length} snapshots: ${fmt(s)}`)
-    if (types.length > 5) evidence.push(`${types.length - 5} more handle types grew monotonically: ${types.slice(5).map((s) => s.metric.slice('handles.'.length)).join(', ')}`)
-    // Five names make the point; the rest are in topNames.
-    if (topNames.length) evidence.push(`top growing names: ${topNames.slice(0, 5).map((s) => `${s.metric} +${s.net}`).join(', ')}${topNames.length > 5 ? ` and ${topNames.length - 5} more` : ''}`)
+    const types = growing.filter((s) => s.metric.startsWith('handles.'))
+    for (const s of [...growing.filter((x) => !types.includes(x)), ...types.slice(0, 5)]) evidence.push(describe(s))
+    if (types.length > 5) evidence.push(`${types.length - 5} more handle types grew steadily: ${types.slice(5).map((s) => s.metric.slice('handles.'.length)).join(', ')}`)
+    if (topPatterns.length) evidence.push(`top growing names: ${topPatterns.slice(0, 5).map((s) => `${s.metric}${s.names > 1 ? ` ×${s.names}` : ''} ${formatSigned('count', s.net)}`).join(', ')}${topPatterns.length > 5 ? ` and ${topPatterns.length - 5} more` : ''}`)
+  } else {
+    verdict = 'no-leak'
+    evidence.push(`no steady growth over ${points.length} snapshots (${formatDuration(spanSeconds)}): ${totals.map((s) => `${s.metric} ${shortPattern(s)}`).join(', ')}`)
+    for (const s of seen) if (s.assessment && ['step', 'plateau', 'decline'].includes(s.assessment.pattern)) evidence.push(describe(s))
   }
-  if (warnings.length) evidence.push(`warning: ${warnings.length} snapshot difference${warnings.length === 1 ? '' : 's'} suggest${warnings.length === 1 ? 's' : ''} another process run (${[...new Set(warnings.map((w) => w.code))].join(', ')})`)
-  return {
-    points,
-    warnings,
-    totals,
-    byType,
-    byName,
-    verdict: { verdict, evidence, growing: growingSeries.map((s) => s.metric), topNames },
+  for (const s of totals) {
+    const gaps = s.values.filter((v) => v === null).length
+    if (gaps && gaps < s.values.length) evidence.push(`${s.metric}: no value in ${gaps} of ${s.values.length} snapshots (damaged or not captured), judged on the other ${s.values.length - gaps}`)
+    else if (gaps) evidence.push(`${s.metric}: not captured or damaged in every snapshot, not judged`)
+  }
+  if (warnings.length) {
+    const codes = [...new Set((warnings as { code: string }[]).map((w) => w.code))]
+    evidence.push(`warning: ${warnings.length} snapshot difference${warnings.length === 1 ? '' : 's'} suggest${warnings.length === 1 ? 's' : ''} another process run (${codes.join(', ')})`)
+  }
+  return { verdict, evidence, growing: growing.map((s) => s.metric), topNames, topPatterns, requirements, alpha: o.alpha }
+}
+
+function shortPattern(s: TrendSeries): string {
+  const a = s.assessment
+  if (!a || a.n === 0) return 'not captured'
+  switch (a.pattern) {
+    case 'insufficient':
+      return 'too few values'
+    case 'flat':
+      if (s.values.every((v) => v === null || v === s.first)) return 'unchanged'
+      return a.mannKendall ? `flat (${formatP(a.mannKendall.pIncrease)})` : 'flat'
+    case 'step':
+      return `one step (${formatSigned(s.unit, a.largestStep?.delta ?? 0)})`
+    default:
+      return a.pattern
+  }
+}
+
+/**
+ * One sentence for a series with its numbers and the strength of the evidence. Byte figures of a sentence
+ * share one unit; rates are per the largest time unit the series spans.
+ */
+export function describe(s: TrendSeries): string {
+  const a = s.assessment
+  if (!a) return `${s.metric}: ${s.first ?? '?'} → ${s.last ?? '?'}`
+  const scale: ByteScale | undefined = s.unit === 'bytes' ? byteScaleFor(s.values.filter((v): v is number => v !== null)) : undefined
+  const q = (v: number | null) => (v === null ? '?' : formatQuantity(s.unit, v, scale))
+  const range = `${q(s.first)} → ${q(s.last)} (${formatSigned(s.unit, s.net, scale)})`
+  const over = `over ${a.n} snapshots in ${formatDuration(a.spanSeconds)}`
+  const mk = a.mannKendall
+  const strength = mk ? `Mann–Kendall ${formatP(mk.pIncrease)} (${mk.method}), ${mk.increasingPairs} of ${mk.increasingPairs + mk.decreasingPairs + mk.tiedPairs} pairs increasing` : ''
+  const rate = rateUnitFor(a.spanSeconds)
+  const at = (k: number) => `#${k + 1}`
+  switch (a.pattern) {
+    case 'growth': {
+      const ts = a.theilSen!
+      return `${s.metric} grew steadily ${over}: ${range}, ${formatRate(s.unit, ts.perSecond, rate, scale)} (Theil–Sen, ${Math.round(ts.confidence * 100)}% CI ${formatRateRange(s.unit, ts.low, ts.high, rate, scale)}); ${strength}`
+    }
+    case 'step': {
+      const st = a.largestStep!
+      return `${s.metric} rose in one step, ${formatSigned(s.unit, st.delta, scale)} between ${at(st.from)} and ${at(st.to)} (${Math.round(st.share * 100)}% of its rise), flat before and after: a one-off change, not steady growth; ${q(s.first)} → ${q(s.last)} ${over}`
+    }
+    case 'plateau':
+      return `${s.metric} grew, then stayed flat for the last ${plateauTail(a.n)} snapshots: ${range} ${over}; bounded growth (a cache or pool filling), not a leak so far`
+    case 'decline':
+      return `${s.metric} fell ${over}: ${range}; Mann–Kendall ${formatP(mk!.pDecrease)} (${mk!.method})`
+    case 'flat':
+      return `${s.metric} flat ${over}: ${range}${a.belowMinimumEffect ? ', a rise too small to matter' : ''}${strength ? `; ${strength}` : ''}`
+    default:
+      return `${s.metric}: ${range}, too few values to judge`
   }
 }

@@ -1,3 +1,4 @@
+// `npm run fuzz -- --hostile [...]`: the structure-aware hostile fuzzer instead (test/fuzz/hostile/driver.mjs).
 // `npm run fuzz [-- --seed S --count N]`: 100,000 seeded mutants (default) of every fixture and opening
 // corpus file, held to the reader's contract (test/fuzz/run.ts), then a memory phase on the medium fixture
 // alone that reports the child's peak RSS. The fuzzer runs in a child process behind a watchdog: a decode
@@ -10,6 +11,12 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
+
+// `--hostile`: valid archives with hostile content through every reading verb (test/fuzz/hostile/driver.mjs).
+if (process.argv.includes('--hostile')) {
+  const { runHostile } = await import('../test/fuzz/hostile/driver.mjs')
+  process.exit(await runHostile(process.argv.slice(2).filter((a) => a !== '--hostile')))
+}
 
 const { values } = parseArgs({ options: { seed: { type: 'string' }, count: { type: 'string' }, 'rss-count': { type: 'string' }, summary: { type: 'string' } } })
 const seed = Number(values.seed ?? Math.floor(Math.random() * 2 ** 31))

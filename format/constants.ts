@@ -26,6 +26,12 @@ export const MAX_CHUNK_ENTRIES = 1 << 20
  */
 export const DEFAULT_MAX_DECODED_BYTES = 1024 * 1024 * 1024
 export const MAX_NESTING = 16
+/**
+ * Longest `str` value a reader decodes where the format defines the key (spec §2.2): 1 MiB of UTF-8, ten
+ * times the longest string PSS can return (UNICODE_STRING: 32,767 UTF-16 units, at most 98,301 UTF-8
+ * bytes), so one name cannot make every JSON rendering of it hundreds of megabytes.
+ */
+export const MAX_STRING_BYTES = 1 << 20
 /** Resync after damage tries at most this many candidate frame starts, so hostile files stay linear. */
 export const MAX_RESYNC_CANDIDATES = 64
 

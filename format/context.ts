@@ -67,10 +67,30 @@ export function contextLayout(architecture: string | undefined): ContextLayout |
   return architecture !== undefined && Object.hasOwn(CONTEXT_LAYOUTS, architecture) ? CONTEXT_LAYOUTS[architecture] : undefined
 }
 
-/** Decoded registers (bigint), or undefined for an unknown architecture or a blob too short for it. */
+/**
+ * The architecture of a `contextRecord` value as the reader returns it: its own chunk's (spec §6.2), carried
+ * on the value because chunks of one archive may differ.
+ */
+const ARCHITECTURE = Symbol('pssnap.contextArchitecture')
+
+/** Records on a context blob the architecture its chunk declares (non-enumerable: the bytes stay plain). */
+export function tagContextArchitecture<T extends Uint8Array>(context: T, architecture: string | undefined): T {
+  if (architecture !== undefined) Object.defineProperty(context, ARCHITECTURE, { value: architecture })
+  return context
+}
+
+/** The architecture a context blob was read with, when the reader recorded one. */
+export function contextArchitectureOf(context: Uint8Array | undefined): string | undefined {
+  return (context as { [ARCHITECTURE]?: string } | undefined)?.[ARCHITECTURE]
+}
+
+/**
+ * Decoded registers (bigint), or undefined for an unknown architecture or a blob too short for it. The
+ * blob's own architecture (its chunk's) wins over `architecture`, which serves blobs built elsewhere.
+ */
 export function decodeRegisters(context: Uint8Array | undefined, architecture: string | undefined): Record<string, bigint> | undefined {
-  if (!context || !architecture) return undefined
-  const layout = contextLayout(architecture)
+  if (!context) return undefined
+  const layout = contextLayout(contextArchitectureOf(context) ?? architecture)
   if (!layout || context.length < layout.size) return undefined
   const view = new DataView(context.buffer, context.byteOffset, context.byteLength)
   const out: Record<string, bigint> = {}

@@ -5,6 +5,7 @@
 // Callers run scanMessagePack over the payload first, so every length here is known to lie inside it and
 // nesting is bounded: this code does not re-check structure, only types.
 import type { ZodMiniType } from 'zod/mini'
+import { MAX_STRING_BYTES } from './constants.js'
 
 /** What a position in a payload must hold. `num` takes an integer or a float, `int` only an integer. */
 export type Shape =
@@ -98,6 +99,9 @@ export class PayloadReader {
         else this.skip()
       }
       return found
+    } catch (e) {
+      if (e instanceof ShapeError) return undefined
+      throw e
     } finally {
       this.pos = start
     }
@@ -136,7 +140,7 @@ export class PayloadReader {
     const b = this.bytes[this.pos]!
     switch (shape) {
       case 'str':
-        if (this.isString()) return this.string()
+        if (this.isString()) return this.string(path)
         break
       case 'bool':
         if (b === 0xc2 || b === 0xc3) {
@@ -201,13 +205,14 @@ export class PayloadReader {
     return (b >= 0xa0 && b <= 0xbf) || b === 0xd9 || b === 0xda || b === 0xdb
   }
 
-  private string(): string {
+  private string(path = ''): string {
     const b = this.bytes[this.pos]!
     let n: number
     if (b <= 0xbf) n = b & 0x1f, this.pos += 1
     else if (b === 0xd9) n = this.bytes[this.pos + 1]!, this.pos += 2
     else if (b === 0xda) n = this.view.getUint16(this.pos + 1), this.pos += 3
     else n = this.view.getUint32(this.pos + 1), this.pos += 5
+    if (n > MAX_STRING_BYTES) throw new ShapeError(path, `a string of ${n} bytes, above the ${MAX_STRING_BYTES}-byte limit`)
     const start = this.pos
     this.pos += n
     return decodeUtf8(this.bytes, start, this.pos)
@@ -215,7 +220,7 @@ export class PayloadReader {
 
   private key(path: string): string {
     if (!this.isString()) throw new ShapeError(path, `map key is ${typeName(this.bytes[this.pos]!)}, not a string`)
-    return this.string()
+    return this.string(path)
   }
 
   private containerLength(map: boolean, path: string, what: string): number {

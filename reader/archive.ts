@@ -37,7 +37,8 @@ export class Archive {
     private readonly chunks: ReadonlyMap<string, readonly DecodedChunk[]>,
   ) {
     this.handles = new Section('handles', chunks.get('handles') ?? [])
-    this.threads = new Section('threads', chunks.get('threads') ?? [])
+    // Contexts whose chunk names no architecture have the target's, else the host's (spec §6.2).
+    this.threads = new Section('threads', chunks.get('threads') ?? [], header.target.architecture ?? header.host.architecture)
     this.vaSpace = new Section('vaSpace', chunks.get('vaSpace') ?? [])
     this.auxiliaryPages = new Section('auxiliaryPages', chunks.get('auxiliaryPages') ?? [])
   }
@@ -73,9 +74,15 @@ export class Archive {
     return this.epilogue?.captureErrors ?? []
   }
 
-  /** Architecture of the thread CONTEXT records. */
+  /**
+   * Architecture of the thread CONTEXT records when they all share one (spec §6.2: each chunk's own, else the
+   * target's, else the host's); undefined when chunks differ (see `threads.contextArchitectures`; each
+   * context value carries its own, which register decoding uses).
+   */
   get contextArchitecture(): string | undefined {
-    return this.threads.contextArchitecture ?? this.header.target.architecture ?? this.header.host.architecture
+    const all = this.threads.contextArchitectures
+    if (all.length > 1) return undefined
+    return all[0] ?? this.header.target.architecture ?? this.header.host.architecture
   }
 }
 

@@ -2,7 +2,7 @@
 // and sizes as decimal strings, FILETIMEs as {iso, ticks}, durations as {seconds, ticks}, blobs by length
 // (bytes only on request), enums and flags as numbers. One function per concern so the CLI, export and
 // golden fixtures all render the same way.
-import { decodeRegisters, type FieldKind, type FieldSpec } from '../format/index.js'
+import { contextArchitectureOf, decodeRegisters, type FieldKind, type FieldSpec } from '../format/index.js'
 import type { Archive } from './archive.js'
 import { fieldSpecOf } from './section.js'
 
@@ -15,11 +15,18 @@ export interface JsonOptions {
 
 const FILETIME_UNIX_EPOCH = 116444736000000000n
 
-/** ISO-8601 of a FILETIME timestamp; null for 0 (never set) or out of Date's range. */
+/**
+ * ISO-8601 of a FILETIME timestamp (spec/JSON.md): the millisecond it falls in (rounded down, before 1970 as
+ * after), years after 9999 in the extended form `+010000-01-01T00:00:00.000Z`; null for 0 (never set). Every
+ * u64 tick count is within Date's range (the largest is in year 60056); a value outside it (negative) is null.
+ */
 export function filetimeToIso(ticks: bigint): string | null {
   if (ticks === 0n) return null
-  const ms = Number((ticks - FILETIME_UNIX_EPOCH) / 10000n)
-  const d = new Date(ms)
+  const since1970 = ticks - FILETIME_UNIX_EPOCH
+  // BigInt division truncates toward zero, which rounds a time before 1970 up to the next millisecond.
+  let ms = since1970 / 10000n
+  if (since1970 < 0n && ms * 10000n !== since1970) ms -= 1n
+  const d = new Date(Number(ms))
   return Number.isNaN(d.getTime()) ? null : d.toISOString()
 }
 
@@ -90,7 +97,8 @@ export function entryToJson(section: string, entry: object, options: JsonOptions
       const registers: { [key: string]: Json } = {}
       for (const [name, v] of Object.entries(regs)) registers[name] = hexAddress(v)
       out.registers = registers
-      out.contextArchitecture = options.contextArchitecture ?? null
+      // The layout the registers were decoded with: the context's own chunk's, else the caller's.
+      out.contextArchitecture = contextArchitectureOf(context) ?? options.contextArchitecture ?? null
     }
   }
   return out

@@ -1,7 +1,7 @@
 // One section of an opened archive (handles, threads, vaSpace, auxiliaryPages): typed, lazily built row
 // objects over the decoded columns. Rows are plain objects created on demand, never stored, so a section
 // of a million entries costs only its columns until someone iterates it.
-import { columnValue, type Column, type DecodedChunk, type FieldSpec, SECTIONS, type SectionName } from '../format/index.js'
+import { columnValue, tagContextArchitecture, type Column, type DecodedChunk, type FieldSpec, SECTIONS, type SectionName } from '../format/index.js'
 
 type RowBuilder = (i: number) => Record<string, unknown>
 
@@ -13,6 +13,8 @@ export interface ColumnSpan {
 
 interface ChunkView {
   readonly chunk: DecodedChunk
+  /** The architecture of this chunk's thread contexts (spec §6.2); undefined without contexts. */
+  readonly contextArchitecture: string | undefined
   /** Index in the section of the chunk's first entry (chunks after a gap are renumbered contiguously). */
   readonly start: number
   build?: RowBuilder
@@ -26,11 +28,15 @@ export class Section<T extends object> implements Iterable<T> {
   private readonly views: ChunkView[]
   private readonly starts: number[]
 
-  constructor(name: string, chunks: readonly DecodedChunk[]) {
+  /**
+   * `contextFallback`: the architecture of thread contexts whose chunk does not name one (the header's
+   * target, else host, architecture: spec §6.2).
+   */
+  constructor(name: string, chunks: readonly DecodedChunk[], private readonly contextFallback?: string) {
     this.name = name
     let start = 0
     this.views = chunks.map((chunk) => {
-      const v = { chunk, start }
+      const v = { chunk, start, contextArchitecture: chunkContextArchitecture(chunk, contextFallback) }
       start += chunk.count
       return v
     })
@@ -58,12 +64,12 @@ export class Section<T extends object> implements Iterable<T> {
   get(index: number): T | undefined {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined
     const v = this.views[this.chunkAt(index)]!
-    return (v.build ??= rowBuilder(this.name, v.chunk))(index - v.start) as T
+    return (v.build ??= rowBuilder(this.name, v.chunk, v.contextArchitecture))(index - v.start) as T
   }
 
   *[Symbol.iterator](): Iterator<T> {
     for (const v of this.views) {
-      const build = (v.build ??= rowBuilder(this.name, v.chunk))
+      const build = (v.build ??= rowBuilder(this.name, v.chunk, v.contextArchitecture))
       for (let i = 0; i < v.chunk.count; i++) yield build(i) as T
     }
   }
@@ -77,10 +83,10 @@ export class Section<T extends object> implements Iterable<T> {
     const key = fields?.join(',')
     for (const v of this.views) {
       let build: RowBuilder
-      if (key === undefined) build = v.build ??= rowBuilder(this.name, v.chunk)
+      if (key === undefined) build = v.build ??= rowBuilder(this.name, v.chunk, v.contextArchitecture)
       else {
         v.projected ??= new Map()
-        build = v.projected.get(key) ?? rowBuilder(this.name, v.chunk, new Set(fields))
+        build = v.projected.get(key) ?? rowBuilder(this.name, v.chunk, v.contextArchitecture, new Set(fields))
         v.projected.set(key, build)
       }
       for (let i = 0; i < v.chunk.count; i++) visit(build(i) as T, v.start + i)
@@ -106,13 +112,26 @@ export class Section<T extends object> implements Iterable<T> {
     return this.views.map((v) => ({ start: v.start, count: v.chunk.count, column: v.chunk.columns[name] }))
   }
 
-  /** Contexts' architecture as stored on the `contextRecord` column. */
+  /**
+   * The architectures of the thread contexts, each chunk's own (its `contextRecord` column's, else the
+   * fallback), distinct, in chunk order.
+   */
+  get contextArchitectures(): string[] {
+    const out = new Set<string>()
+    for (const v of this.views) if (v.contextArchitecture !== undefined) out.add(v.contextArchitecture)
+    return [...out]
+  }
+
+  /** The architecture every chunk's contexts share; undefined when there are none or chunks differ. */
   get contextArchitecture(): string | undefined {
-    for (const v of this.views) {
-      const c = v.chunk.columns.contextRecord
-      if (c?.dtype === 'bytes' && c.architecture) return c.architecture
-    }
-    return undefined
+    const all = this.contextArchitectures
+    return all.length === 1 ? all[0] : undefined
+  }
+
+  /** The architecture of entry `index`'s context (its chunk's). */
+  contextArchitectureAt(index: number): string | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined
+    return this.views[this.chunkAt(index)]!.contextArchitecture
   }
 
   private chunkAt(index: number): number {
@@ -125,6 +144,11 @@ export class Section<T extends object> implements Iterable<T> {
     }
     return lo
   }
+}
+
+function chunkContextArchitecture(chunk: DecodedChunk, fallback: string | undefined): string | undefined {
+  const c = chunk.columns.contextRecord
+  return c?.dtype === 'bytes' ? (c.architecture ?? fallback) : undefined
 }
 
 function layoutOf(section: string) {
@@ -147,11 +171,11 @@ export function fieldSpecOf(section: string, name: string): FieldSpec | undefine
 // shares one object shape and building a million of them stays cheap. Where code generation is not
 // allowed (a strict Content-Security-Policy) a generic builder does the same more slowly.
 
-function rowBuilder(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>): RowBuilder {
+function rowBuilder(section: string, chunk: DecodedChunk, contextArchitecture: string | undefined, keep?: ReadonlySet<string>): RowBuilder {
   try {
-    return generatedBuilder(section, chunk, keep)
+    return generatedBuilder(section, chunk, contextArchitecture, keep)
   } catch {
-    return genericBuilder(section, chunk, keep)
+    return genericBuilder(section, chunk, contextArchitecture, keep)
   }
 }
 
@@ -189,6 +213,11 @@ function plan(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>):
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
+/** The thread CONTEXT blob, whose values carry their chunk's architecture. */
+function isContext(section: string, path: readonly string[], col: Column): boolean {
+  return section === 'threads' && path.length === 1 && path[0] === 'contextRecord' && col.dtype === 'bytes'
+}
+
 function valueExpr(col: Column, ref: string, index: string): string {
   switch (col.dtype) {
     case 'str':
@@ -224,14 +253,17 @@ function insert(tree: Tree, path: string[], expr: string): void {
   t.set(path[path.length - 1]!, expr)
 }
 
-function generatedBuilder(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>): RowBuilder {
+function generatedBuilder(section: string, chunk: DecodedChunk, contextArchitecture: string | undefined, keep?: ReadonlySet<string>): RowBuilder {
   const p = plan(section, chunk, keep)
   const refs: unknown[] = []
   const ref = (v: unknown) => `r[${refs.push(v) - 1}]`
   const tree: Tree = new Map()
   for (const [path, col] of p.fields) {
     if (!path.every((s) => IDENT.test(s))) throw new Error('unsafe identifier')
-    insert(tree, path, valueExpr(col, ref(col), 'i'))
+    if (isContext(section, path, col) && contextArchitecture !== undefined) {
+      const c = ref(col)
+      insert(tree, path, `((a = ${c}.offsets[i]) === (b = ${c}.offsets[i + 1]) ? undefined : ${ref(tagContextArchitecture)}(${c}.data.slice(a, b), ${ref(contextArchitecture)}))`)
+    } else insert(tree, path, valueExpr(col, ref(col), 'i'))
   }
   const groupLines: string[] = []
   p.groups.forEach(([path, pos, cols], gi) => {
@@ -249,11 +281,14 @@ function generatedBuilder(section: string, chunk: DecodedChunk, keep?: ReadonlyS
   return new Function('r', body)(refs) as RowBuilder
 }
 
-function genericBuilder(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>): RowBuilder {
+function genericBuilder(section: string, chunk: DecodedChunk, contextArchitecture: string | undefined, keep?: ReadonlySet<string>): RowBuilder {
   const p = plan(section, chunk, keep)
   return (i) => {
     const row: Record<string, unknown> = {}
-    for (const [path, col] of p.fields) setPath(row, path, columnValue(col, i))
+    for (const [path, col] of p.fields) {
+      const value = columnValue(col, i)
+      setPath(row, path, value instanceof Uint8Array && isContext(section, path, col) ? tagContextArchitecture(value, contextArchitecture) : value)
+    }
     for (const [path, pos, cols] of p.groups) {
       const k = pos[i]!
       if (k < 0) continue

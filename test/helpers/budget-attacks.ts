@@ -1,0 +1,69 @@
+// Hostile archives of issue 18 item 3, built at test time with the hand-written builder: every frame, length
+// and CRC is valid, the content is what costs. Each is small on disk (a few KiB to a few hundred) and
+// declares honestly what it decodes to, so the budget "150 MB + 4 × decoded bytes" is about what a reader
+// does with the content, not with lying lengths (those are the corpus's and the bomb test's).
+import { deflateSync } from 'node:zlib'
+import { ArchiveBuilder, Kind, concatBytes, encode, minimalArchiveExpected as X, mp } from './build-archive.js'
+
+const HEADER = { producer: X.header.producer, host: X.header.host, target: X.header.target, capture: X.header.capture }
+const ascii = (s: string) => new TextEncoder().encode(s)
+
+function arrayHeader(n: number): Uint8Array {
+  const out = new Uint8Array(5)
+  out[0] = 0xdd
+  new DataView(out.buffer).setUint32(1, n)
+  return out
+}
+
+/** A deflate frame of `payload`, declaring its true decoded length. */
+function deflated(b: ArchiveBuilder, kind: number, payload: Uint8Array): ArchiveBuilder {
+  return b.frame({ kind, codec: 1, payload: new Uint8Array(deflateSync(payload, { level: 9 })), decodedLength: payload.length })
+}
+
+/** An epilogue whose unknown key `future` holds `n` empty maps (one byte each). */
+export function unknownTinyMaps(n: number): Uint8Array {
+  const payload = concatBytes([Uint8Array.of(0x81, 0xa6), ascii('future'), arrayHeader(n), new Uint8Array(n).fill(0x80)])
+  return deflated(new ArchiveBuilder().header(HEADER), Kind.EPILOGUE, payload).finish({ trailer: { entryCounts: {} } })
+}
+
+/** The same under an unknown key of the header (which every verb decodes). */
+export function unknownTinyMapsInHeader(n: number): Uint8Array {
+  const payload = encode({ ...HEADER, future: mp.raw(arrayHeader(n), new Uint8Array(n).fill(0x80)) } as never)
+  return deflated(new ArchiveBuilder(), Kind.HEADER, payload).finish({ trailer: { entryCounts: {} } })
+}
+
+/** `chunks` handles chunks of `perChunk` entries, each backed only by an `objectType` column stored one byte wide. */
+export function manyOneByteRows(chunks: number, perChunk: number): Uint8Array {
+  const b = new ArchiveBuilder().header(HEADER)
+  for (let i = 0; i < chunks; i++) {
+    deflated(b, Kind.CHUNK, encode({ section: 'handles', first: i * perChunk, count: perChunk, columns: { objectType: { type: 'u32', data: new Uint8Array(perChunk) } } }))
+  }
+  return b.finish({ trailer: { entryCounts: { handles: chunks * perChunk } } })
+}
+
+/** One handle with `n` columns this reader does not know (`x0`, `x1`, …), each a one-byte u8. */
+export function manyUnknownColumns(n: number): Uint8Array {
+  const columns: Record<string, unknown> = { handle: { type: 'u64', data: new Uint8Array(8) } }
+  for (let i = 0; i < n; i++) columns[`x${i}`] = { type: 'u8', data: Uint8Array.of(i & 0xff) }
+  return new ArchiveBuilder().header(HEADER).chunk({ section: 'handles', first: 0, count: 1, columns: columns as never }).finish()
+}
+
+/** One handle whose objectName is `length` copies of `char` (deflated: a few hundred KiB on disk). */
+export function longName(length: number, char = 'A'): Uint8Array {
+  const name = new Uint8Array(length).fill(char.charCodeAt(0))
+  const payload = encode({
+    section: 'handles',
+    first: 0,
+    count: 1,
+    columns: { handle: { type: 'u64', data: Uint8Array.of(4, 0, 0, 0, 0, 0, 0, 0) }, objectName: { type: 'str', data: Uint8Array.of(1), dict: [mp.strBytes(name)] } },
+  } as never)
+  return deflated(new ArchiveBuilder().header(HEADER), Kind.CHUNK, payload).finish({ trailer: { entryCounts: { handles: 1 } } })
+}
+
+/** The sum of the frames' decodedLength: the D of the budget. */
+export function decodedBytes(archive: Uint8Array): number {
+  const view = new DataView(archive.buffer, archive.byteOffset, archive.byteLength)
+  let total = 0
+  for (let at = 16; at + 20 <= archive.length; at += 20 + view.getUint32(at + 8, true)) total += view.getUint32(at + 12, true)
+  return total
+}

@@ -3,12 +3,15 @@
 import { basename } from 'node:path'
 import type { FieldKind } from '../format/fields.js'
 import type { FieldRef } from '../reader/access.js'
-import { checkFailOn, parseFailOn, type Gate } from '../reader/diff-gates.js'
+import { damageLine, type ArchiveDamage } from '../reader/damage.js'
+import { checkFailOn, parseFailOn, uncheckedGates, type Gate } from '../reader/diff-gates.js'
 import { DIFF_CSV_COLUMNS, diffToCsvRows, diffToJson, trendToCsvRows, trendToJson } from '../reader/diff-json.js'
 import { diffArchives, type ArchiveDiff, type CounterDelta, type DiffWarning, type FieldChange, type ModuleInfo } from '../reader/diff.js'
+import { safeText } from '../reader/display.js'
 import type { Json } from '../reader/json.js'
-import { csvRecord, formatAddress, formatHex, formatSize, formatValue, renderTable, selectColumns, tableRows, type TableColumn } from '../reader/text.js'
-import { trendArchives, type TrendResult, type TrendSeries } from '../reader/trend.js'
+import { csvRecord, displayCell, formatAddress, formatHex, formatSize, formatValue, renderTable, selectColumns, tableRows, type TableColumn } from '../reader/text.js'
+import { byteScaleFor, formatDuration, formatP, formatQuantity, formatRate, formatSigned, rateUnitFor } from '../reader/trend-format.js'
+import { trendArchives, type PatternSeries, type TrendResult, type TrendSeries } from '../reader/trend.js'
 import { fieldSpecOf } from '../reader/section.js'
 import { count, plural, stdoutOutput, styleFor, type Style } from './io.js'
 import { openForCli } from './open.js'
@@ -17,6 +20,8 @@ type Args = Record<string, unknown>
 
 /** Exit status when a --fail-on gate is crossed (1 is a failure to run, 2 a usage error). */
 export const EXIT_GATE_CROSSED = 3
+/** Exit status when no gate is crossed but one could not be checked: its metric is damaged or not captured on a side. */
+export const EXIT_GATE_NOT_COMPARABLE = 4
 /** Detail rows per list on a terminal without --details or --limit. */
 const DEFAULT_ROWS = 20
 
@@ -46,7 +51,24 @@ const plus = (n: number) => (n ? `+${count(n)}` : '0')
 const minus = (n: number) => (n ? `−${count(n)}` : '0')
 
 function warningLines(warnings: readonly DiffWarning[], s: Style): string[] {
-  return warnings.map((w) => `${s.yellow(s.bold('warning'))} ${w.code} - ${w.message}`)
+  return warnings.map((w) => `${s.yellow(s.bold('warning'))} ${w.code} - ${safeText(w.message)}`)
+}
+
+/** One stderr line per damaged input (reader/damage.ts); true when any input was damaged. */
+function reportDamage(inputs: readonly { damage: ArchiveDamage; path: string }[], s: Style): boolean {
+  let damaged = false
+  for (const { damage, path } of inputs) {
+    const line = damageLine(damage, safeText(path))
+    if (!line) continue
+    damaged = true
+    process.stderr.write(`${s.yellow(line)}\n`)
+  }
+  return damaged
+}
+
+/** A table of computed rows whose cells may hold archive strings: each made safe to show. */
+function table(columns: readonly TableColumn[], rows: readonly (readonly string[])[], s: Style): string {
+  return renderTable(columns, rows.map((r) => r.map(displayCell)), { header: s.bold }).trimEnd()
 }
 
 // ---------------------------------------------------------------- diff
@@ -66,50 +88,74 @@ export async function diff(args: Args): Promise<number> {
   const b = await openForCli(pathB)
   const result = diffArchives(a, b)
   const crossed = checkFailOn(result, gates)
+  const unchecked = uncheckedGates(result, gates)
   const limit = typeof args.limit === 'number' ? args.limit : undefined
   const err = styleFor(process.stderr, color)
+  const damaged = reportDamage([{ damage: result.damage.before, path: pathA }, { damage: result.damage.after, path: pathB }], err)
   // Loud: JSON goes to a program, so the warnings go to stderr too; a table shows them at its top.
-  if (args.json || args.csv) for (const line of warningLines(result.warnings, err)) process.stderr.write(`${line}\n`)
+  if (args.json || args.csv) {
+    for (const line of warningLines(result.warnings, err)) process.stderr.write(`${line}\n`)
+    for (const x of result.notComparable) process.stderr.write(`${err.yellow(err.bold('warning'))} NOT_COMPARABLE - ${x.message}\n`)
+  }
   if (args.csv) await write([DIFF_CSV_COLUMNS, ...diffToCsvRows(result, limit !== undefined ? { limit } : {})].map((r) => csvRecord(r, { raw: args['csv-raw'] === true })).join(''))
   else if (args.json) {
     const ctx = b.contextArchitecture ?? a.contextArchitecture
-    await write(pretty(diffToJson(result, { ...(limit !== undefined ? { limit } : {}), ...(gates.length ? { crossed } : {}), ...(ctx ? { contextArchitecture: ctx } : {}) })))
+    await write(pretty(diffToJson(result, { ...(limit !== undefined ? { limit } : {}), ...(gates.length ? { crossed, unchecked } : {}), ...(ctx ? { contextArchitecture: ctx } : {}) })))
   } else {
     const rows = limit ?? (args.details ? undefined : DEFAULT_ROWS)
     await write(renderDiff(result, basename(pathA), basename(pathB), rows, Boolean(args.details), styleFor(process.stdout, color)))
   }
-  for (const c of crossed) process.stderr.write(`${err.red('GATE_CROSSED')} - ${c.message}\n`)
-  return crossed.length ? EXIT_GATE_CROSSED : 0
+  for (const c of crossed) process.stderr.write(`${err.red('GATE_CROSSED')} - ${safeText(c.message)}\n`)
+  for (const u of unchecked) process.stderr.write(`${err.red('GATE_NOT_COMPARABLE')} - ${safeText(u.message)}\n`)
+  if (args.strict === true && damaged) return 1
+  return crossed.length ? EXIT_GATE_CROSSED : unchecked.length ? EXIT_GATE_NOT_COMPARABLE : 0
+}
+
+/** A counter for people: its value, or why it has none. */
+function counterSide(c: CounterDelta, side: 'before' | 'after'): string {
+  const v = c[side]
+  if (v !== undefined) return c.unit === 'bytes' ? formatSize(v) : count(v)
+  return (side === 'before' ? c.beforeAbsent : c.afterAbsent) === 'damaged' ? 'damaged' : 'not captured'
 }
 
 function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number | undefined, details: boolean, s: Style): string {
   const out: string[] = []
   const handles = d.counters.find((c) => c.name === 'handles')!
   const image = d.after.imagePath ?? d.before.imagePath
-  out.push(`${s.bold(nameA)} → ${s.bold(nameB)}: pid ${d.before.processId}${d.after.processId !== d.before.processId ? ` → ${d.after.processId}` : ''}${image ? `  ${image}` : ''}`)
-  out.push(`captured ${d.before.startedAt} → ${d.after.startedAt}`)
+  out.push(`${s.bold(safeText(nameA))} → ${s.bold(safeText(nameB))}: pid ${d.before.processId}${d.after.processId !== d.before.processId ? ` → ${d.after.processId}` : ''}${image ? `  ${safeText(image)}` : ''}`)
+  out.push(`captured ${safeText(d.before.startedAt)} → ${safeText(d.after.startedAt)}`)
   if (d.warnings.length) out.push(...warningLines(d.warnings, s))
+  for (const x of d.notComparable) out.push(`${s.yellow(s.bold('warning'))} NOT_COMPARABLE - ${x.message}: its entries are not compared`)
   out.push('')
+  const blocked = (section: string) => d.notComparable.some((x) => x.section === section)
+  const handlesPart = blocked('handles')
+    ? `${s.bold('Handles')} not comparable`
+    : `${s.bold('Handles')} ${counterSide(handles, 'before')} → ${counterSide(handles, 'after')} (${handles.delta === undefined ? '-' : signed(handles.delta)}): ${count(d.handles.added.length)} added, ${count(d.handles.removed.length)} removed`
   out.push(
-    `${s.bold('Handles')} ${count(handles.before ?? 0n)} → ${count(handles.after ?? 0n)} (${signed(handles.delta ?? 0n)}): ${count(d.handles.added.length)} added, ${count(d.handles.removed.length)} removed; ` +
-      `${s.bold('threads')} ${count(d.threads.added.length)} added, ${count(d.threads.removed.length)} exited; ` +
-      `${s.bold('regions')} ${count(d.regions.added.length)} added, ${count(d.regions.removed.length)} removed, ${count(d.regions.changed.length)} changed; ` +
-      `${s.bold('modules')} ${count(d.modules.added.length)} loaded, ${count(d.modules.removed.length)} unloaded, ${count(d.modules.changed.length)} changed`,
+    `${handlesPart}; ` +
+      (blocked('threads') ? `${s.bold('threads')} not comparable; ` : `${s.bold('threads')} ${count(d.threads.added.length)} added, ${count(d.threads.removed.length)} exited; `) +
+      (blocked('vaSpace')
+        ? `${s.bold('regions')} and ${s.bold('modules')} not comparable`
+        : `${s.bold('regions')} ${count(d.regions.added.length)} added, ${count(d.regions.removed.length)} removed, ${count(d.regions.changed.length)} changed; ` +
+          `${s.bold('modules')} ${count(d.modules.added.length)} loaded, ${count(d.modules.removed.length)} unloaded, ${count(d.modules.changed.length)} changed`),
   )
 
-  const types = d.summary.byType.filter((t) => t.added || t.removed)
-  out.push('', s.bold('Handles by type'))
-  if (types.length) {
-    const cols = [col('type'), col('before', true), col('after', true), col('added', true), col('removed', true), col('net', true)]
-    out.push(renderTable(cols, types.map((t) => [t.typeName || '-', count(t.before), count(t.after), plus(t.added), minus(t.removed), signed(t.net)]), { header: s.bold }).trimEnd())
-  } else out.push('  no handle opened or closed')
+  if (!blocked('handles')) {
+    const types = d.summary.byType.filter((t) => t.added || t.removed)
+    out.push('', s.bold('Handles by type'))
+    if (types.length) {
+      const cols = [col('type'), col('before', true), col('after', true), col('added', true), col('removed', true), col('net', true)]
+      out.push(table(cols, types.map((t) => [t.typeName || '-', count(t.before), count(t.after), plus(t.added), minus(t.removed), signed(t.net)]), s))
+    } else out.push('  no handle opened or closed')
+  }
 
-  if (d.summary.byName.length) {
-    const shown = cap(d.summary.byName, rows)
-    out.push('', s.bold('Handles by object name'))
-    const cols = [col('objectName'), col('added', true), col('removed', true), col('net', true)]
-    out.push(renderTable(cols, shown.map((n) => [n.objectName ?? '(unnamed)', plus(n.added), minus(n.removed), signed(n.net)]), { header: s.bold }).trimEnd())
-    out.push(...more(d.summary.byName.length, shown.length, details, s))
+  if (d.summary.byPattern.length) {
+    // Names grouped by pattern: 25 leaked `leak-N.log` files are one row, not 25.
+    const shown = cap(d.summary.byPattern, rows === undefined ? undefined : Math.min(rows, PATTERN_ROWS))
+    out.push('', s.bold('Handles by object name (digit and hex runs as #)'))
+    const cols = [col('objectName'), col('names', true), col('added', true), col('removed', true), col('net', true)]
+    out.push(table(cols, shown.map((p) => [p.pattern ?? '(unnamed)', p.names > 1 ? `×${count(p.names)}` : '', plus(p.added), minus(p.removed), signed(p.net)]), s))
+    out.push(...more(d.summary.byPattern.length, shown.length, details, s))
   }
 
   entryList(out, 'Added handles', 'handles', d.handles.added, rows, details, s)
@@ -120,7 +166,7 @@ function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number |
     out.push('', s.bold(`Changed regions (${count(d.regions.changed.length)})`))
     const cols = [col('baseAddress'), col('field'), col('before'), col('after')]
     const lines = shown.flatMap((c) => c.changes.map((x, i) => [i === 0 ? formatAddress(c.baseAddress) : '', x.field, regionValue(x, 'before'), regionValue(x, 'after')]))
-    out.push(renderTable(cols, lines, { header: s.bold }).trimEnd())
+    out.push(table(cols, lines, s))
     out.push(...more(d.regions.changed.length, shown.length, details, s))
   }
   entryList(out, 'Added regions', 'vaSpace', d.regions.added, rows, details, s)
@@ -132,7 +178,7 @@ function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number |
     out.push('', s.bold(`Changed modules (${count(d.modules.changed.length)})`))
     const cols = [col('path'), col('field'), col('before'), col('after')]
     const show = (x: FieldChange, v: unknown) => (typeof v === 'bigint' ? formatAddress(v, 12) : x.field === 'sizeOfImage' ? formatSize(v as number) : formatHex(v as number))
-    out.push(renderTable(cols, d.modules.changed.flatMap((m) => m.changes.map((x, i) => [i === 0 ? m.path : '', x.field, show(x, x.before), show(x, x.after)])), { header: s.bold }).trimEnd())
+    out.push(table(cols, d.modules.changed.flatMap((m) => m.changes.map((x, i) => [i === 0 ? m.path : '', x.field, show(x, x.before), show(x, x.after)])), s))
   }
 
   entryList(out, 'New threads', 'threads', d.threads.added, rows, details, s)
@@ -140,10 +186,13 @@ function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number |
 
   out.push('', s.bold('Counters'))
   const counters = details ? d.counters : d.counters.filter((c) => !c.name.startsWith('performanceCounters.'))
-  out.push(renderTable([col('counter'), col('before', true), col('after', true), col('delta', true)], counters.map(counterRow), { header: s.bold }).trimEnd())
+  out.push(table([col('counter'), col('before', true), col('after', true), col('delta', true)], counters.map(counterRow), s))
   if (!details) out.push(s.dim('  (--details adds the PSS performance counters)'))
   return out.join('\n') + '\n'
 }
+
+/** Pattern rows on a terminal without --details: the top ones, then "and N more". */
+const PATTERN_ROWS = 10
 
 const cap = <T>(list: readonly T[], rows: number | undefined) => (rows === undefined ? list : list.slice(0, rows))
 
@@ -156,6 +205,7 @@ function entryList(out: string[], title: string, section: 'handles' | 'threads' 
   const shown = cap(entries, rows)
   const columns = selectColumns(section, undefined, { present: section === 'threads' ? ['threadId', 'priority', 'win32StartAddress', 'createTime', 'threadName'] : undefined })
   out.push('', s.bold(`${title} (${count(entries.length)})`))
+  // tableRows already made every cell safe to show (reader/text.ts displayCell).
   out.push(renderTable(columns, tableRows(columns, shown), { header: s.bold }).trimEnd())
   out.push(...more(entries.length, shown.length, details, s))
 }
@@ -164,7 +214,7 @@ function moduleList(out: string[], title: string, modules: readonly ModuleInfo[]
   if (!modules.length) return
   out.push('', s.bold(`${title} (${count(modules.length)})`))
   const cols = [col('imageBase'), col('sizeOfImage', true), col('timeDateStamp'), col('path')]
-  out.push(renderTable(cols, modules.map((m) => [formatAddress(m.imageBase, 12), formatSize(m.sizeOfImage), formatHex(m.timeDateStamp), m.path]), { header: s.bold }).trimEnd())
+  out.push(table(cols, modules.map((m) => [formatAddress(m.imageBase, 12), formatSize(m.sizeOfImage), formatHex(m.timeDateStamp), m.path]), s))
 }
 
 function regionValue(x: FieldChange, side: 'before' | 'after'): string {
@@ -173,8 +223,7 @@ function regionValue(x: FieldChange, side: 'before' | 'after'): string {
 }
 
 function counterRow(c: CounterDelta): string[] {
-  const v = (x: bigint | undefined) => (x === undefined ? '-' : c.unit === 'bytes' ? formatSize(x) : count(x))
-  return [c.name, v(c.before), v(c.after), c.delta === undefined ? '-' : signed(c.delta, c.unit)]
+  return [c.name, counterSide(c, 'before'), counterSide(c, 'after'), c.delta === undefined ? '-' : signed(c.delta, c.unit)]
 }
 
 // ---------------------------------------------------------------- trend
@@ -183,41 +232,72 @@ export async function trend(args: Args): Promise<number> {
   const paths = (Array.isArray(args.archives) ? args.archives : []).map(String)
   const inputs = []
   for (const path of paths) inputs.push({ archive: await openForCli(path), label: basename(path) })
-  const result = trendArchives(inputs)
+  const options = {
+    ...(typeof args['min-snapshots'] === 'number' ? { minSnapshots: args['min-snapshots'] } : {}),
+    ...(typeof args['min-span'] === 'number' ? { minSpanSeconds: args['min-span'] } : {}),
+  }
+  const result = trendArchives(inputs, options)
   const err = styleFor(process.stderr, colorOf(args))
-  for (const w of result.warnings) process.stderr.write(`${err.yellow(err.bold('warning'))} ${w.code} - ${result.points[w.point]?.label ?? w.point}: ${w.message}\n`)
+  const damaged = reportDamage(result.points.map((p) => ({ damage: p.damage, path: paths[p.index]! })), err)
+  for (const w of result.warnings) process.stderr.write(`${err.yellow(err.bold('warning'))} ${w.code} - ${safeText(result.points[w.point]?.label ?? String(w.point))}: ${safeText(w.message)}\n`)
   if (args.csv) await write(trendToCsvRows(result).map((r) => csvRecord(r, { raw: args['csv-raw'] === true })).join(''))
   else if (args.json) await write(pretty(trendToJson(result)))
   else await write(renderTrend(result, styleFor(process.stdout, colorOf(args))))
-  return 0
+  return args.strict === true && damaged ? 1 : 0
 }
 
-const perHour = (s: TrendSeries) => (s.slopePerHour === null ? '-' : s.slopePerHour === 0 ? '0' : `${s.slopePerHour < 0 ? '−' : '+'}${s.unit === 'bytes' ? formatSize(Math.round(Math.abs(s.slopePerHour))) : Math.abs(s.slopePerHour).toFixed(1)}`)
-const seriesValue = (s: TrendSeries, v: number | null) => (v === null ? '-' : s.unit === 'bytes' ? formatSize(v) : count(v))
+/** A point's value of a series, or why it has none. */
+function pointValue(t: TrendResult, series: TrendSeries, i: number, section: 'handles' | 'threads' | 'vaSpace' | undefined): string {
+  const v = series.values[i]
+  if (v !== null && v !== undefined) return series.unit === 'bytes' ? formatSize(v) : count(v)
+  return section && t.points[i]!.damaged.includes(section) ? 'damaged' : 'not captured'
+}
 
 function renderTrend(t: TrendResult, s: Style): string {
   const out: string[] = []
   const first = t.points[0]
   const last = t.points[t.points.length - 1]
-  out.push(`${s.bold(plural(t.points.length, 'snapshot'))}${first ? ` of pid ${first.processId}, ${first.startedAt} → ${last!.startedAt}` : ''}`)
+  const span = t.verdict.requirements.spanSeconds
+  out.push(`${s.bold(plural(t.points.length, 'snapshot'))}${first ? ` of pid ${first.processId}, ${safeText(first.startedAt)} → ${safeText(last!.startedAt)} (${formatDuration(span)})` : ''}`)
   out.push('')
   const [handles, threads, priv, committed] = t.totals as [TrendSeries, TrendSeries, TrendSeries, TrendSeries]
   const cols = [col('#', true), col('captured'), col('archive'), col('handles', true), col('threads', true), col('private', true), col('committed', true)]
-  out.push(renderTable(cols, t.points.map((p, i) => [String(i + 1), p.startedAt, p.label ?? String(p.index), seriesValue(handles, handles.values[i]!), seriesValue(threads, threads.values[i]!), seriesValue(priv, priv.values[i]!), seriesValue(committed, committed.values[i]!)]), { header: s.bold }).trimEnd())
+  out.push(
+    table(
+      cols,
+      t.points.map((p, i) => [String(i + 1), p.startedAt, p.label ?? String(p.index), pointValue(t, handles, i, 'handles'), pointValue(t, threads, i, 'threads'), pointValue(t, priv, i, undefined), pointValue(t, committed, i, 'vaSpace')]),
+      s,
+    ),
+  )
 
   const v = t.verdict.verdict
   out.push('', `${s.bold('Verdict')}: ${v === 'leak' ? s.red('LEAK') : v === 'no-leak' ? s.green('no leak') : s.yellow('inconclusive')}`)
-  for (const e of t.verdict.evidence) out.push(`  - ${e}`)
+  for (const e of t.verdict.evidence) out.push(`  - ${safeText(e)}`)
 
+  // Rates per the largest time unit the series spans; bytes of a row in one unit.
+  const rate = rateUnitFor(span)
   const growth = (title: string, list: readonly TrendSeries[], strip = '') => {
     if (!list.length) return
     out.push('', s.bold(title))
-    const c = [col('name'), col('first', true), col('last', true), col('net', true), col('per hour', true), col('every step')]
-    out.push(renderTable(c, list.map((x) => [x.metric.slice(strip.length) || '-', seriesValue(x, x.first), seriesValue(x, x.last), signed(x.net), perHour(x), x.monotonicGrowth ? 'grew' : '']), { header: s.bold }).trimEnd())
+    const c = [col('name'), col('first', true), col('last', true), col('net', true), col(`per ${rate.name}`, true), col('shape'), col('Mann–Kendall')]
+    const row = (x: TrendSeries) => {
+      const scale = x.unit === 'bytes' ? byteScaleFor(x.values.filter((y): y is number => y !== null)) : undefined
+      const q = (y: number | null) => (y === null ? '-' : formatQuantity(x.unit, y, scale))
+      const a = x.assessment
+      const slope = a?.theilSen ? formatRate(x.unit, a.theilSen.perSecond, rate, scale).replace(/ per \w+$/, '') : '-'
+      return [x.metric.slice(strip.length) || '-', q(x.first), q(x.last), formatSigned(x.unit, x.net, scale), slope, a?.pattern ?? '', a?.mannKendall ? formatP(a.mannKendall.pIncrease) : '']
+    }
+    out.push(table(c, list.map(row), s))
   }
   growth('Totals', t.totals)
-  growth('Handles per type (types that changed)', t.byType.filter((x) => x.values.some((y) => y !== x.values[0])), 'handles.')
-  growth('Top growing names', t.verdict.topNames)
+  growth('Handles per type (types that changed)', t.byType.filter((x) => new Set(x.values.filter((y) => y !== null)).size > 1), 'handles.')
+  const patterns = t.verdict.topPatterns
+  if (patterns.length) {
+    out.push('', s.bold('Top growing names (digit and hex runs as #)'))
+    const c = [col('name'), col('names', true), col('first', true), col('last', true), col('net', true)]
+    out.push(table(c, patterns.map((p: PatternSeries) => [p.metric, p.names > 1 ? `×${count(p.names)}` : '', count(p.first ?? 0), count(p.last ?? 0), formatSigned('count', p.net)]), s))
+    const all = t.byPattern.filter((p) => p.net > 0).length
+    if (all > patterns.length) out.push(s.dim(`  … and ${count(all - patterns.length)} more (--json lists ${t.byPattern.length})`))
+  }
   return out.join('\n') + '\n'
 }
-

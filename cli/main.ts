@@ -173,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
           .options({
             json: { type: 'boolean', description: 'JSON document (schema pssnap.diff/1)' },
             csv: { type: 'boolean', description: 'CSV with a header row: one row per change, then the counters (spec/JSON.md)' },
-            'fail-on': { type: 'string', array: true, description: 'exit 3 when a metric grows by at least this: handles+100, handles.File+10, threads+5, private+50MB, committed+1GB, regions+20, modules+1', requiresArg: true },
+            'fail-on': { type: 'string', array: true, description: 'exit 3 when a metric grows by at least this (4 when it cannot be compared): handles+100, handles.File+10, threads+5, private+50MB, committed+1GB, regions+20, modules+1', requiresArg: true },
             details: { type: 'boolean', description: 'list every changed entry (tables show 20 per list by default) and the performance counters' },
             limit: { type: 'number', alias: 'n', description: 'at most N entries per list (also in JSON)', requiresArg: true },
             ...CSV_RAW_OPTION,
@@ -182,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
           .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
           .example('$0 diff before.pssnap after.pssnap', 'summary per handle type and name, then the details')
           .example('$0 diff before.pssnap after.pssnap --fail-on handles+100 --fail-on private+50MB', 'CI gate: exit 3 when crossed')
-          .epilogue('Handles match by value + type + object name, threads by id + create time, regions by base address.\nWarns when the pid, image or process create time differ. Exit 3 when a --fail-on gate is crossed.'),
+          .epilogue('Handles match by value + type + object name, threads by id + create time, regions by base address.\nWarns when the pid, image or process create time differ. A section damaged or not captured in either archive is\nnot compared. Exit 3 when a --fail-on gate is crossed, 4 when a gate cannot be checked (its metric not comparable).'),
       (a) => run(async () => (await import('./diff.js')).diff(a)),
     )
     .command(
@@ -191,10 +191,24 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('archives', { type: 'string', array: true, description: 'archives of one process, in any order (sorted by capture time)', demandOption: true })
-          .options({ json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/1)' }, csv: { type: 'boolean', description: 'CSV with a header row: one row per series, one column per snapshot (spec/JSON.md)' }, ...CSV_RAW_OPTION })
+          .options({
+            json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/2)' },
+            csv: { type: 'boolean', description: 'CSV with a header row: one row per series, one column per snapshot (spec/JSON.md)' },
+            'min-snapshots': { type: 'number', description: 'fewest snapshots before a LEAK or no-leak verdict (default 5)', requiresArg: true },
+            'min-span': { type: 'number', description: 'shortest span in seconds before a LEAK or no-leak verdict (default 30)', requiresArg: true },
+            ...CSV_RAW_OPTION,
+          })
           .conflicts('json', 'csv')
+          .check((a) => {
+            const n = a['min-snapshots']
+            const span = a['min-span']
+            if (n !== undefined && !(Number.isInteger(n) && (n as number) >= 3)) return '--min-snapshots takes a whole number ≥ 3'
+            if (span !== undefined && !(typeof span === 'number' && span >= 0)) return '--min-span takes a number of seconds ≥ 0'
+            return true
+          })
           .example('$0 trend snap-*.pssnap', 'handles, threads and memory over time; leak verdict with its evidence')
-          .example('$0 trend snap-*.pssnap --csv > growth.csv', 'every series as a spreadsheet row'),
+          .example('$0 trend snap-*.pssnap --csv > growth.csv', 'every series as a spreadsheet row')
+          .epilogue('LEAK needs a steady rise (Mann–Kendall, one-sided p ≤ 0.01; Theil–Sen slope) over at least 5 snapshots and 30 s,\nnot explained by one step or a plateau; fewer or shorter is inconclusive. spec/JSON.md says how the verdict is reached.'),
       (a) => run(async () => (await import('./diff.js')).trend(a)),
     )
     .command(

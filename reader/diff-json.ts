@@ -206,10 +206,13 @@ export function diffToCsvRows(diff: ArchiveDiff, options: { limit?: number } = {
 
 /** The trend as one flat table, one row per series (totals, byType, byName), one column per snapshot. */
 export function trendToCsvRows(trend: TrendResult): string[][] {
-  const header = ['group', 'metric', 'unit', 'first', 'last', 'net', 'slopePerHour', 'monotonicGrowth', ...trend.points.map((p, i) => p.label ?? `#${i + 1}`)]
+  const header = ['group', 'metric', 'unit', 'first', 'last', 'net', 'slopePerHour', 'monotonicGrowth', 'shape', 'pIncrease', 'theilSenPerSecond', ...trend.points.map((p, i) => p.label ?? `#${i + 1}`)]
   const rows = [header]
-  for (const [group, list] of [['totals', trend.totals], ['byType', trend.byType], ['byName', trend.byName]] as const) {
-    for (const s of list) rows.push([group, s.metric, s.unit, cell(s.first), cell(s.last), String(s.net), cell(s.slopePerHour), String(s.monotonicGrowth), ...s.values.map(cell)])
+  for (const [group, list] of [['totals', trend.totals], ['byType', trend.byType], ['byName', trend.byName], ['byPattern', trend.byPattern]] as const) {
+    for (const s of list) {
+      const a = s.assessment
+      rows.push([group, s.metric, s.unit, cell(s.first), cell(s.last), String(s.net), cell(s.slopePerHour), String(s.monotonicGrowth), a?.pattern ?? '', cell(a?.mannKendall?.pIncrease ?? null), cell(a?.theilSen?.perSecond ?? null), ...s.values.map(cell)])
+    }
   }
   return rows
 }

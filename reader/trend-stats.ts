@@ -186,7 +186,7 @@ export function theilSen(timesMs: readonly number[], values: readonly number[], 
   return { perSecond: median, low: Math.min(median, slopes[lowRank - 1]!), high: Math.max(median, slopes[highRank - 1]!), confidence }
 }
 
-export type SeriesPattern = 'insufficient' | 'flat' | 'growth' | 'step' | 'plateau' | 'decline'
+export type SeriesPattern = 'insufficient' | 'flat' | 'no-trend' | 'growth' | 'step' | 'plateau' | 'decline'
 
 /** The largest rise between two consecutive points. */
 export interface Step {
@@ -207,7 +207,7 @@ export interface SeriesAssessment {
   readonly mannKendall: MannKendall | null
   readonly theilSen: TheilSen | null
   readonly largestStep: Step | null
-  /** For `flat` despite a significant rank trend: the growth was below the smallest that matters. */
+  /** For `no-trend` despite a significant rank trend: the growth was below the smallest that matters. */
   readonly belowMinimumEffect: boolean
 }
 
@@ -228,8 +228,9 @@ export const PLATEAU_SLOPE_RATIO = 0.25
 /**
  * The shape of one series: `growth` (a significant increasing Mann–Kendall trend, at least the minimum
  * effect, not explained by one step, still going at the end), `step` (one rise holds most of the growth and
- * both sides are flat), `plateau` (grew, then the last third stopped), `decline`, `flat`, or `insufficient`
- * (fewer than 3 points at distinct times).
+ * both sides are flat), `plateau` (grew, then the last third stopped), `decline`, `flat` (every value equal),
+ * `no-trend` (values move, but no significant or material trend), or `insufficient` (fewer than 3 points at
+ * distinct times).
  */
 export function assessSeries(timesMs: readonly number[], values: readonly number[], options: AssessOptions = {}): SeriesAssessment {
   const alpha = options.alpha ?? 0.01
@@ -244,11 +245,12 @@ export function assessSeries(timesMs: readonly number[], values: readonly number
   const minimumEffect = options.minimumEffect ?? 0
   // A step is described whether or not the ranks call it a trend (4 points cannot): it explains a jump.
   const stepped = isStep(values, step) && step!.delta >= minimumEffect
-  if (mk.pIncrease > alpha) return result(stepped ? 'step' : mk.pDecrease <= alpha ? 'decline' : 'flat')
+  const constant = values.every((v) => v === values[0])
+  if (mk.pIncrease > alpha) return result(stepped ? 'step' : mk.pDecrease <= alpha ? 'decline' : constant ? 'flat' : 'no-trend')
   if (stepped) return result('step')
   const growth = (ts?.perSecond ?? 0) * spanSeconds
   // Below the minimum effect a significant rank trend is a rise too small to matter.
-  if (!(growth > 0) || growth < minimumEffect) return result('flat', true)
+  if (!(growth > 0) || growth < minimumEffect) return result('no-trend', true)
   if (hasPlateau(timesMs, values, ts)) return result('plateau')
   return result('growth')
 }

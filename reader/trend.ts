@@ -350,12 +350,13 @@ function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], by
   const topNames = names.filter((s) => s.monotonicGrowth).slice(0, o.top)
   const topPatterns = patterns.filter((s) => s.net > 0).slice(0, o.top)
   const evidence: string[] = []
-  const seen = [...totals, ...keyTypes.filter((s) => s.assessment?.pattern !== 'flat' && s.assessment?.pattern !== 'insufficient')]
+  const notable = (s: TrendSeries) => ['growth', 'step', 'plateau', 'decline'].includes(s.assessment?.pattern ?? '')
+  const seen = [...totals, ...keyTypes].filter(notable)
   let verdict: Verdict
   if (missing.length) {
     verdict = 'inconclusive'
     evidence.push(`not enough to judge: ${points.length} snapshot${points.length === 1 ? '' : 's'} over ${formatDuration(spanSeconds)}; a leak verdict needs ${missing.join(' and ')}`)
-    for (const s of seen) if (s.assessment && s.assessment.pattern !== 'flat' && s.assessment.pattern !== 'insufficient') evidence.push(`seen so far: ${describe(s)}`)
+    for (const s of seen) evidence.push(`seen so far: ${describe(s)}`)
   } else if (growing.length) {
     verdict = 'leak'
     const types = growing.filter((s) => s.metric.startsWith('handles.'))
@@ -386,8 +387,9 @@ function shortPattern(s: TrendSeries): string {
     case 'insufficient':
       return 'too few values'
     case 'flat':
-      if (s.values.every((v) => v === null || v === s.first)) return 'unchanged'
-      return a.mannKendall ? `flat (${formatP(a.mannKendall.pIncrease)})` : 'flat'
+      return 'unchanged'
+    case 'no-trend':
+      return a.mannKendall ? `no trend (${formatP(a.mannKendall.pIncrease)})` : 'no trend'
     case 'step':
       return `one step (${formatSigned(s.unit, a.largestStep?.delta ?? 0)})`
     default:
@@ -424,7 +426,9 @@ export function describe(s: TrendSeries): string {
     case 'decline':
       return `${s.metric} fell ${over}: ${range}; Mann–Kendall ${formatP(mk!.pDecrease)} (${mk!.method})`
     case 'flat':
-      return `${s.metric} flat ${over}: ${range}${a.belowMinimumEffect ? ', a rise too small to matter' : ''}${strength ? `; ${strength}` : ''}`
+      return `${s.metric} unchanged ${over}: ${q(s.first)}`
+    case 'no-trend':
+      return `${s.metric} shows no steady trend ${over}: ${range}${a.belowMinimumEffect ? ', a rise too small to matter' : ''}${strength ? `; ${strength}` : ''}`
     default:
       return `${s.metric}: ${range}, too few values to judge`
   }

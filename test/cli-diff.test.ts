@@ -22,14 +22,20 @@ beforeAll(async () => {
   const other = clone(a)
   other.header.target.processId += 4
   await Promise.all([save('a.pssnap', a), save('b.pssnap', b), save('other.pssnap', other)])
-  // A leak: 4 more File handles every hour; a steady series: the same counts every hour.
+  // A leak: 4 more File handles every hour; a steady series: the same counts every hour (6 of each: a
+  // verdict needs 5 snapshots). The idle http.server of issue 11: 11.1, 20.2, 20.2, 20.2 MiB over 3 s.
   await Promise.all(
-    [0, 1, 2].flatMap((i) => {
+    [0, 1, 2, 3, 4, 5].flatMap((i) => {
       const leak = later(a, i)
       addFiles(leak, 4 * i, 'leak')
-      return [save(`leak${i}.pssnap`, leak), save(`steady${i}.pssnap`, later(a, i))]
+      const server = later(a, i / 3600)
+      server.header.processInformation!.privateUsage = BigInt(Math.round((i === 0 ? 11.1 : 20.2) * 1048576))
+      return [save(`leak${i}.pssnap`, leak), save(`steady${i}.pssnap`, later(a, i)), ...(i < 4 ? [save(`server${i}.pssnap`, server)] : [])]
     }),
   )
+  // Cut before its regions: the trailer is missing and the regions section incomplete (0 of 240).
+  const bytes = await snapshotBytes(a)
+  await writeFile(path('trunc.pssnap'), bytes.subarray(0, Math.floor(bytes.length * 0.8)))
 })
 
 afterAll(async () => {
@@ -119,34 +125,112 @@ describe('pssnap diff', () => {
   })
 })
 
-describe('pssnap trend', () => {
-  it('sorts by capture time and gives a leak verdict with its evidence', async () => {
-    const r = await run('trend', path('leak2.pssnap'), path('leak0.pssnap'), path('leak1.pssnap'))
+describe('diff of a damaged archive', () => {
+  it('never reports entries of an incomplete section; says so on stderr, in the table, JSON and CSV', async () => {
+    const r = await run('diff', path('trunc.pssnap'), path('a.pssnap'))
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^1 .* leak0\.pssnap +400 /m)
-    expect(r.stdout).toMatch(/^3 .* leak2\.pssnap +408 /m)
-    expect(r.stdout).toContain('Verdict: LEAK')
-    expect(r.stdout).toMatch(/handles grew monotonically over 3 snapshots: 400 → 408 \(\+8, 4\.0\/hour\)/)
-    expect(r.stdout).toContain('top growing names: ')
+    expect(r.stderr).toMatch(/^warning: .*trunc\.pssnap is damaged: regions incomplete \(0 of 240 entries\), trailer missing; results below are partial$/m)
+    expect(r.stdout).toContain('warning NOT_COMPARABLE - regions not comparable: damaged in the earlier snapshot (0 of 240 entries): its entries are not compared')
+    expect(r.stdout).toMatch(/regions and modules not comparable/)
+    expect(r.stdout).not.toContain('Added regions')
+    expect(r.stdout).toMatch(/^regions +damaged +240 +-$/m)
+    expect(r.stdout).toMatch(/^committed +damaged +[\d.]+ \w+ +-$/m)
+
+    const json = await run('diff', path('trunc.pssnap'), path('a.pssnap'), '--json')
+    const doc = JSON.parse(json.stdout)
+    expect(doc.notComparable).toEqual([{ section: 'regions', before: 'damaged', after: 'ok', message: 'regions not comparable: damaged in the earlier snapshot (0 of 240 entries)' }])
+    expect(doc.regions.counts).toEqual({ added: null, removed: null, changed: null, unchanged: null })
+    expect(doc.regions.added).toEqual([])
+    expect(doc.modules.counts.added).toBeNull()
+    expect(doc.counters.find((c: { name: string }) => c.name === 'regions')).toEqual({ name: 'regions', unit: 'count', before: null, after: '240', delta: null, beforeAbsent: 'damaged', afterAbsent: null })
+    expect(doc.damage.before).toMatchObject({ complete: false, trailer: 'missing' })
+    expect(doc.damage.after.complete).toBe(true)
+    expect(doc.handles.counts).toEqual({ added: 0, removed: 0, unchanged: 400 })
+    expect(json.stderr).toMatch(/NOT_COMPARABLE - regions not comparable/)
+
+    const csv = await run('diff', path('trunc.pssnap'), path('a.pssnap'), '--csv')
+    const lines = csv.stdout.split('\r\n')
+    expect(lines[1]).toBe('regions,not-comparable,,,,,damaged,ok,')
+    expect(lines).toContain('counters,counter,regions,count,,,,240,')
+    expect(lines.some((l) => l.startsWith('regions,added,'))).toBe(false)
   })
 
-  it('writes pssnap.trend/1 with --json; no leak on a steady series', async () => {
-    const leak = JSON.parse((await run('trend', path('leak0.pssnap'), path('leak1.pssnap'), path('leak2.pssnap'), '--json')).stdout)
-    expect(leak.schema).toBe('pssnap.trend/1')
+  it('a gate over a section not comparable exits 4, naming why; --strict exits 1', async () => {
+    const r = await run('diff', path('trunc.pssnap'), path('a.pssnap'), '--fail-on', 'regions+1', '--fail-on', 'handles+1000')
+    expect(r.code).toBe(4)
+    expect(r.stderr).toMatch(/^GATE_NOT_COMPARABLE - regions not comparable: damaged in the earlier snapshot \(0 of 240 entries\) \(--fail-on regions\+1\)$/m)
+    const json = JSON.parse((await run('diff', path('trunc.pssnap'), path('a.pssnap'), '--json', '--fail-on', 'committed+1')).stdout)
+    expect(json.failOnUnchecked).toEqual([{ gate: 'committed+1', metric: 'committed', message: expect.stringMatching(/^regions not comparable/) }])
+    expect(json.failOn).toEqual([])
+    const strict = await run('diff', path('trunc.pssnap'), path('a.pssnap'), '--strict')
+    expect(strict.code).toBe(1)
+    expect(strict.stdout).toContain('NOT_COMPARABLE')
+    // An intact pair with a gate that passes still exits 0.
+    expect((await run('diff', path('a.pssnap'), path('b.pssnap'), '--fail-on', 'regions+5', '--strict')).code).toBe(0)
+  })
+})
+
+describe('pssnap trend', () => {
+  it('sorts by capture time and gives a leak verdict with its evidence and strength', async () => {
+    const r = await run('trend', path('leak2.pssnap'), path('leak0.pssnap'), path('leak1.pssnap'), path('leak5.pssnap'), path('leak3.pssnap'), path('leak4.pssnap'))
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^1 .* leak0\.pssnap +400 /m)
+    expect(r.stdout).toMatch(/^6 .* leak5\.pssnap +420 /m)
+    expect(r.stdout).toContain('Verdict: LEAK')
+    expect(r.stdout).toMatch(/handles grew steadily over 6 snapshots in 5 h: 400 → 420 \(\+20\), \+4 per hour \(Theil–Sen, 95% CI \+4 to \+4 per hour\); Mann–Kendall p = 0\.0014 \(exact\), 15 of 15 pairs increasing/)
+    // Twenty unique leaked names are one pattern row, not twenty.
+    expect(r.stdout).toMatch(/top growing names: \\Device\\HarddiskVolume3\\ProgramData\\Contoso\\leak\\leak-#\.tmp ×20 \+20/)
+    expect(r.stdout).toMatch(/^\\Device\\HarddiskVolume3\\ProgramData\\Contoso\\leak\\leak-#\.tmp +×20 +0 +20 +\+20$/m)
+    expect(r.stdout).toMatch(/^name +first +last +net +per hour +shape +Mann–Kendall$/m)
+  })
+
+  it('the idle http.server of issue 11 (one step over 3 s) is inconclusive, not a leak, with no rate per hour', async () => {
+    const r = await run('trend', ...[0, 1, 2, 3].map((i) => path(`server${i}.pssnap`)))
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Verdict: inconclusive')
+    expect(r.stdout).toContain('not enough to judge: 4 snapshots over 3.0 s; a leak verdict needs at least 5 snapshots (4 given) and a span of at least 30 s (3.0 s given)')
+    expect(r.stdout).toMatch(/seen so far: privateUsage rose in one step, \+9\.1 MiB between #1 and #2 \(100% of its rise\), flat before and after/)
+    expect(r.stdout).not.toMatch(/hour|LEAK|grew monotonically/)
+    expect(r.stdout).toMatch(/^privateUsage +11\.1 MiB +20\.2 MiB +\+9\.1 MiB +\+\d[\d.]* MiB +step +p = 0\.25$/m)
+  })
+
+  it('writes pssnap.trend/2 with --json; no leak on a steady series', async () => {
+    const leak = JSON.parse((await run('trend', ...[0, 1, 2, 3, 4, 5].map((i) => path(`leak${i}.pssnap`)), '--json')).stdout)
+    expect(leak.schema).toBe('pssnap.trend/2')
     expect(leak.verdict.verdict).toBe('leak')
     expect(leak.verdict.growing).toEqual(['handles', 'handles.File'])
-    const steady = await run('trend', path('steady0.pssnap'), path('steady1.pssnap'), path('steady2.pssnap'), '--json')
+    const steady = await run('trend', ...[0, 1, 2, 3, 4, 5].map((i) => path(`steady${i}.pssnap`)), '--json')
     expect(steady.code).toBe(0)
     expect(JSON.parse(steady.stdout).verdict).toMatchObject({ verdict: 'no-leak', growing: [] })
+  })
+
+  it('--min-snapshots and --min-span set the requirements', async () => {
+    const doc = JSON.parse((await run('trend', ...[0, 1, 2, 3].map((i) => path(`server${i}.pssnap`)), '--json', '--min-snapshots', '3', '--min-span', '1')).stdout)
+    expect(doc.verdict).toMatchObject({ verdict: 'no-leak', requirements: { minSnapshots: 3, minSpanSeconds: 1, missing: [] } })
+    expect((await run('trend', path('leak0.pssnap'), '--min-snapshots', '1')).code).toBe(2)
+  })
+
+  it('a damaged snapshot has no value for its damaged section (never 0), and --strict exits 1', async () => {
+    const r = await run('trend', path('steady0.pssnap'), path('trunc.pssnap'), path('steady1.pssnap'))
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/trunc\.pssnap is damaged: regions incomplete/)
+    expect(r.stdout).toMatch(/^\d +\S+ +trunc\.pssnap +400 +24 +[\d.]+ MiB +damaged$/m)
+    expect(r.stdout).toContain('committed: no value in 1 of 3 snapshots (damaged or not captured), judged on the other 2')
+    const doc = JSON.parse((await run('trend', path('steady0.pssnap'), path('trunc.pssnap'), path('steady1.pssnap'), '--json')).stdout)
+    const point = doc.points.findIndex((p: { label: string }) => p.label === 'trunc.pssnap')
+    expect(doc.points[point].damaged).toEqual(['vaSpace'])
+    expect(doc.totals.find((x: { metric: string }) => x.metric === 'committed').values[point]).toBeNull()
+    expect((await run('trend', path('steady0.pssnap'), path('trunc.pssnap'), '--strict')).code).toBe(1)
   })
 
   it('writes one CSV row per series with --csv, one column per snapshot in capture order', async () => {
     const r = await run('trend', path('leak2.pssnap'), path('leak0.pssnap'), path('leak1.pssnap'), '--csv')
     expect(r.code).toBe(0)
     const lines = r.stdout.split('\r\n')
-    expect(lines[0]).toBe('group,metric,unit,first,last,net,slopePerHour,monotonicGrowth,leak0.pssnap,leak1.pssnap,leak2.pssnap')
-    expect(lines).toContain('totals,handles,count,400,408,8,4,true,400,404,408')
-    expect(lines.filter((l) => l.startsWith('byType,handles.File,'))).toEqual([expect.stringMatching(/,true,\d+,\d+,\d+$/)])
+    expect(lines[0]).toBe('group,metric,unit,first,last,net,slopePerHour,monotonicGrowth,shape,pIncrease,theilSenPerSecond,leak0.pssnap,leak1.pssnap,leak2.pssnap')
+    expect(lines).toContainEqual(expect.stringMatching(/^totals,handles,count,400,408,8,4,true,no-trend,0\.1666\d*,0\.00111\d*,400,404,408$/))
+    expect(lines.filter((l) => l.startsWith('byType,handles.File,'))).toEqual([expect.stringMatching(/,true,[a-z-]+,[\d.e-]+,[\d.e-]+,\d+,\d+,\d+$/)])
+    expect(lines.filter((l) => l.startsWith('byPattern,'))).toHaveLength(1)
   })
 })
 

@@ -92,18 +92,19 @@ describe('theilSen', () => {
 
 describe('assessSeries', () => {
   const t = times(12, 10_000)
-  it('growth, step, plateau, decline, flat, insufficient', () => {
+  it('growth, step, plateau, decline, flat, no trend, insufficient', () => {
     expect(assessSeries(t, t.map((_, i) => 100 + 5 * i)).pattern).toBe('growth')
     expect(assessSeries(t, t.map((_, i) => (i < 4 ? 100 : 200))).pattern).toBe('step')
     expect(assessSeries(times(18, 10_000), times(18).map((_, i) => 100 + 5 * Math.min(i, 9))).pattern).toBe('plateau')
     expect(assessSeries(t, t.map((_, i) => 200 - 5 * i)).pattern).toBe('decline')
     expect(assessSeries(t, t.map(() => 100)).pattern).toBe('flat')
+    expect(assessSeries(t, t.map((_, i) => 100 + (i % 2))).pattern).toBe('no-trend')
     expect(assessSeries(times(2), [1, 2]).pattern).toBe('insufficient')
   })
 
   it('a significant rise below the minimum effect is flat, and says so', () => {
     const a = assessSeries(t, t.map((_, i) => 1000 + i), { minimumEffect: 100 })
-    expect(a).toMatchObject({ pattern: 'flat', belowMinimumEffect: true })
+    expect(a).toMatchObject({ pattern: 'no-trend', belowMinimumEffect: true })
   })
 
   it('names the largest step and its share of the rise', () => {

@@ -45,7 +45,7 @@ describe('leak verdicts on synthetic series', () => {
     const n = noise(1, 2)
     const t = await seriesOf(Array.from({ length: 20 }, () => 50 + n()), 10_000)
     expect(t.verdict.verdict).toBe('no-leak')
-    expect(privateOf(t).assessment!.pattern).toBe('flat')
+    expect(privateOf(t).assessment!.pattern).toBe('no-trend')
   })
 
   it('one step (a jump, then flat): no leak, and the evidence names the step', async () => {
@@ -59,7 +59,7 @@ describe('leak verdicts on synthetic series', () => {
   it('GC sawtooth (climb, collect, climb): no leak', async () => {
     const t = await seriesOf(Array.from({ length: 24 }, (_, i) => 50 + (i % 6) * 3), 10_000)
     expect(t.verdict.verdict).toBe('no-leak')
-    expect(privateOf(t).assessment!.pattern).toBe('flat')
+    expect(privateOf(t).assessment!.pattern).toBe('no-trend')
   })
 
   it('linear leak: LEAK, with its slope per the span observed, CI and p-value', async () => {

@@ -63,7 +63,7 @@ describe('trendArchives', () => {
     expect(trend.verdict.verdict).toBe('no-leak')
     expect(trend.verdict.growing).toEqual([])
     expect(trend.verdict.topNames).toEqual([])
-    expect(trend.verdict.evidence[0]).toMatch(/^no steady growth over 6 snapshots \(5 h\): handles flat \(p = [\d.]+\), threads unchanged, privateUsage flat/)
+    expect(trend.verdict.evidence[0]).toMatch(/^no steady growth over 6 snapshots \(5 h\): handles no trend \(p = [\d.]+\), threads unchanged, privateUsage no trend/)
     expect(trend.totals.find((s) => s.metric === 'handles')!.monotonicGrowth).toBe(false)
   })
 

@@ -9,6 +9,7 @@ import { safeText } from '../reader/display.js'
 import { compileQuery, filterSection, groupEntries, parseQuery, parseSortKeys, sortEntries, type Predicate } from '../reader/query.js'
 import { csvCells, csvRecord, displayCell, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
 import { BufferedWriter, CliError, count, outputTarget, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
+import { cliDecodeOptions } from './decode-limit.js'
 import { openForCli } from './open.js'
 
 type Args = Record<string, unknown>
@@ -357,7 +358,9 @@ export async function list(cliSection: string, args: Args): Promise<number> {
 
 /** `(incomplete: 185 of 200 entries read)`: what a table's footer adds when its section is damaged. */
 function incompleteNote(section: { entriesRead: number; entriesExpected: number | null }): string {
-  return section.entriesExpected === null ? '(incomplete: the archive is damaged, the full count is unknown)' : `(incomplete: ${count(section.entriesRead)} of ${count(section.entriesExpected)} entries read)`
+  if (section.entriesExpected === null) return '(incomplete: the archive is damaged, the full count is unknown)'
+  if (section.entriesRead > section.entriesExpected) return `(inconsistent: ${count(section.entriesRead)} entries read, ${count(section.entriesExpected)} expected)`
+  return `(incomplete: ${count(section.entriesRead)} of ${count(section.entriesExpected)} entries read)`
 }
 
 interface GroupContext {
@@ -437,7 +440,7 @@ export async function validate(args: Args): Promise<number> {
   const st = await stat(path)
   if (st.isDirectory()) throw new CliError('EISDIR', `'${safeText(path)}' is a directory, not an archive`)
   const size = st.size
-  const report = await validateArchiveFile(path)
+  const report = await validateArchiveFile(path, cliDecodeOptions())
   // A fatal problem (not an archive, damaged header) ends reading before the byte count is known.
   if (report.byteLength === 0) report.byteLength = size
   const version = report.version ? `${report.version.major}.${report.version.minor}` : null

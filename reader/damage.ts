@@ -124,8 +124,10 @@ export function damageLine(damage: ArchiveDamage, fileLabel: string): string | u
     if (!Object.hasOwn(damage.sections, name)) continue
     const s = damage.sections[name]!
     if (s.complete) continue
-    const what = s.entriesExpected === null ? `${s.entriesRead} entries read, count unknown` : `${s.entriesRead} of ${s.entriesExpected} entries`
-    parts.push(`${SECTION_WORDS[name]} incomplete (${what})`)
+    const word = SECTION_WORDS[name]
+    if (s.entriesExpected === null) parts.push(`${word} incomplete (${s.entriesRead} entries read, count unknown)`)
+    else if (s.entriesRead > s.entriesExpected) parts.push(`${word} inconsistent (${s.entriesRead} entries read, ${s.entriesExpected} expected)`)
+    else parts.push(`${word} incomplete (${s.entriesRead} of ${s.entriesExpected} entries)`)
   }
   if (damage.chunksLost) parts.push(`${damage.chunksLost} chunk${damage.chunksLost === 1 ? '' : 's'} lost`)
   if (damage.trailer !== 'present') parts.push(`trailer ${damage.trailer}`)

@@ -6,7 +6,7 @@
 // type, with one soft error each, when the helper never answers. test/linux-hung-fuse.test.ts does the same
 // against a real FUSE mount whose daemon never answers.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync as realReadFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync as realReadFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -104,19 +104,19 @@ describe('boundedStat: a helper killed at the deadline', () => {
     for (const f of files) writeFileSync(f, '')
   })
 
-  it('keeps answers given before a hang, gives up the hung group and asks the other groups again', () => {
+  it('keeps answers given before a hang, gives up the hung group and asks the other groups again', async () => {
     const group = (path: string) => (path.endsWith('d') ? 'B' : 'A')
-    const answers = boundedStat(files, group, { timeoutMs: 1500, helper: helperHangingOn('hang') })
+    const answers = await boundedStat(files, group, { timeoutMs: 1500, helper: helperHangingOn('hang') })
     expect(answers.get(files[0]!)).toEqual({ mode: expect.any(Number) })
     expect(answers.get(files[1]!)).toEqual({ timedOut: true })
     expect(answers.get(files[2]!)).toEqual({ timedOut: true }) // same mount as the hung one: not asked
     expect(answers.get(files[3]!)).toEqual({ mode: expect.any(Number) }) // asked again in a new helper
   })
 
-  it('reports a stat error per path, and a helper that fails for every path it did not answer', () => {
+  it('reports a stat error per path, and a helper that fails for every path it did not answer', async () => {
     const missing = join(dir, 'missing')
-    expect(boundedStat([files[0]!, missing], () => 'A').get(missing)).toEqual({ errno: 2, code: 'ENOENT' })
-    const crashing = boundedStat([files[0]!, files[2]!], () => 'A', { helper: 'process.exit(3)' })
+    expect((await boundedStat([files[0]!, missing], () => 'A')).get(missing)).toEqual({ errno: 2, code: 'ENOENT' })
+    const crashing = await boundedStat([files[0]!, files[2]!], () => 'A', { helper: 'process.exit(3)' })
     expect([...crashing.values()]).toEqual([{ errno: 5, code: 'EIO' }, { errno: 5, code: 'EIO' }])
   })
 })
@@ -181,4 +181,24 @@ describe('a capture of a child whose files look like they are on FUSE', () => {
     expect(archive.sectionNames.sort()).toEqual(['handles', 'threads', 'vaSpace'])
     expect(archive.handles.toArray().find((h) => h.objectName === '/dev/null')?.typeName).toBe('CharacterDevice')
   })
+
+  it('an abort (the CLI\'s Ctrl-C) while the helper hangs kills it and rejects at once: no file, no helper left', async () => {
+    const out = join(dir, 'aborted.pssnap')
+    const controller = new AbortController()
+    const stop = new Error('stopped by the test')
+    setTimeout(() => controller.abort(stop), 500)
+    // A deadline far beyond the test's own timeout: only the abort can end this capture in time.
+    await expect(captureLinuxToFile(child.pid!, out, { statTimeoutMs: 600_000, statHelper: helperHangingOn('/fd/'), signal: controller.signal })).rejects.toBe(stop)
+    expect(existsSync(out)).toBe(false)
+    const helpers = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && cmdlineOf(p).includes(NEVER))
+    expect(helpers).toEqual([])
+  })
 })
+
+function cmdlineOf(pid: string): string {
+  try {
+    return realReadFileSync(`/proc/${pid}/cmdline`, 'latin1')
+  } catch {
+    return ''
+  }
+}

@@ -4,8 +4,10 @@
 // holds a libuv pool thread for good, and libuv joins its pool threads at exit, so the process cannot even
 // exit (measured: fs.open of a FIFO, then process.exit(0), hangs). A helper process can be killed: FUSE and
 // NFS wait killably. It stats each path in turn and writes each answer at once, so the answers given before
-// a hang are kept; SIGKILL at the deadline ends it. A terminal's Ctrl-C reaches it too (same process group).
-import { spawnSync } from 'node:child_process'
+// a hang are kept. It is waited for asynchronously (a child process needs no pool thread), so SIGKILL ends
+// it at the deadline or as soon as the capture is aborted (Ctrl-C): a terminal's SIGINT alone would not,
+// since Node installs a SIGINT handler and only a fatal signal ends a killable wait.
+import { spawn } from 'node:child_process'
 
 export type StatAnswer = { mode: number } | { errno: number; code: string } | { timedOut: true }
 
@@ -25,6 +27,8 @@ export interface BoundedStatOptions {
   timeoutMs?: number
   /** The helper's source (tests substitute one whose stat blocks). */
   helper?: string
+  /** Kills the helper and rejects with the signal's reason (the CLI's SIGINT/SIGTERM). */
+  signal?: AbortSignal
 }
 
 export const DEFAULT_STAT_TIMEOUT_MS = 5000
@@ -34,11 +38,11 @@ export const DEFAULT_STAT_TIMEOUT_MS = 5000
  * when one path does not answer, the rest of its group is not asked (one hung mount costs one deadline), and
  * the other groups are asked again in a fresh helper.
  */
-export function boundedStat(paths: readonly string[], groupOf: (path: string) => string, options: BoundedStatOptions = {}): Map<string, StatAnswer> {
+export async function boundedStat(paths: readonly string[], groupOf: (path: string) => string, options: BoundedStatOptions = {}): Promise<Map<string, StatAnswer>> {
   const answers = new Map<string, StatAnswer>()
   let pending = [...paths]
   while (pending.length > 0) {
-    const { answered, complete } = runHelper(pending, options)
+    const { answered, complete } = await runHelper(pending, options)
     for (const [i, answer] of answered) answers.set(pending[i]!, answer)
     const unanswered = pending.filter((_, i) => !answered.has(i))
     if (complete || unanswered.length === 0) break
@@ -53,30 +57,54 @@ export function boundedStat(paths: readonly string[], groupOf: (path: string) =>
   return answers
 }
 
-function runHelper(paths: readonly string[], options: BoundedStatOptions): { answered: Map<number, StatAnswer>; complete: boolean } {
+interface HelperRun {
+  answered: Map<number, StatAnswer>
+  /** False when the deadline ended it: the first unanswered path is the one it was stuck on. */
+  complete: boolean
+}
+
+function runHelper(paths: readonly string[], options: BoundedStatOptions): Promise<HelperRun> {
+  const { signal } = options
+  signal?.throwIfAborted()
   const env = { ...process.env }
   delete env.NODE_OPTIONS // a preloaded hook would only slow the helper's start
-  const run = spawnSync(process.execPath, ['-e', options.helper ?? STAT_HELPER], {
-    input: `${paths.join('\n')}\n`,
-    timeout: options.timeoutMs ?? DEFAULT_STAT_TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-    encoding: 'latin1',
-    env,
-    maxBuffer: 64 * paths.length + 4096,
-    stdio: ['pipe', 'pipe', 'ignore'],
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', options.helper ?? STAT_HELPER], { env, stdio: ['pipe', 'pipe', 'ignore'] })
+    let output = ''
+    let timedOut = false
+    let failure: NodeJS.ErrnoException | undefined
+    child.stdout.setEncoding('latin1')
+    child.stdout.on('data', (text: string) => (output += text))
+    child.stdin.on('error', () => {}) // a helper that died early closes its stdin: its answers say the rest
+    child.stdin.end(`${paths.join('\n')}\n`)
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, options.timeoutMs ?? DEFAULT_STAT_TIMEOUT_MS)
+    const onAbort = () => child.kill('SIGKILL')
+    signal?.addEventListener('abort', onAbort, { once: true })
+    child.once('error', (error) => (failure = error)) // could not start (close follows)
+    child.once('close', (_code, killedBy) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (signal?.aborted) return reject(signal.reason)
+      resolve(answersOf(output, paths.length, timedOut, failure, killedBy))
+    })
   })
+}
+
+function answersOf(output: string, count: number, timedOut: boolean, failure: NodeJS.ErrnoException | undefined, killedBy: NodeJS.Signals | null): HelperRun {
   const answered = new Map<number, StatAnswer>()
-  for (const line of (run.stdout ?? '').split('\n')) {
+  for (const line of output.split('\n')) {
     const m = /^(\d+) (?:(\d+)|! (\d+) ([A-Z0-9_]+))$/.exec(line)
     const i = m ? Number(m[1]) : -1
-    if (!m || i >= paths.length) continue
+    if (!m || i >= count) continue
     answered.set(i, m[2] !== undefined ? { mode: Number(m[2]) } : { errno: Number(m[3]), code: m[4]! })
   }
-  const failure = run.error as NodeJS.ErrnoException | undefined
-  if (failure?.code === 'ETIMEDOUT') return { answered, complete: false }
-  // Ended otherwise without answering everything (could not start, crashed, or a Ctrl-C reached it): the
+  if (timedOut) return { answered, complete: false }
+  // Ended otherwise without answering everything (could not start, crashed, killed by someone else): the
   // rest is not asked again.
-  const unanswered: StatAnswer = failure ? { errno: Math.abs(failure.errno ?? 5), code: failure.code ?? 'EIO' } : run.signal ? { errno: 4, code: 'EINTR' } : { errno: 5, code: 'EIO' }
-  for (let i = 0; i < paths.length; i++) if (!answered.has(i)) answered.set(i, unanswered)
+  const unanswered: StatAnswer = failure ? { errno: Math.abs(failure.errno ?? 5), code: failure.code ?? 'EIO' } : killedBy ? { errno: 4, code: 'EINTR' } : { errno: 5, code: 'EIO' }
+  for (let i = 0; i < count; i++) if (!answered.has(i)) answered.set(i, unanswered)
   return { answered, complete: true }
 }

@@ -7,7 +7,7 @@ import { SECTIONS, type ArchiveHeaderInput, type Epilogue, type FieldSpec, type 
 import { writeArchiveFile, type WriteFileOptions } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { testOnlyPause } from '../test-pause.js'
-import { readHandles } from './handles.js'
+import { readHandles, typeUntyped } from './handles.js'
 import { checkAccess, nodeArch, readProcess } from './process.js'
 import { captureFlagsOf, presetReadsRegionSizes, presetSections, type LinuxSection } from './presets.js'
 import { lazyMounts } from './mounts.js'
@@ -44,8 +44,12 @@ export interface LinuxCapture {
   timings: Record<string, number>
 }
 
-/** Reads the process into memory. Throws CaptureFailedError when it does not exist or may not be read. */
-export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {}): LinuxCapture {
+/**
+ * Reads the process into memory. Throws CaptureFailedError when it does not exist or may not be read, and
+ * the signal's reason when `options.signal` aborts while descriptors on a file system that may not answer
+ * are being typed (the only wait: everything else is read synchronously).
+ */
+export async function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {}): Promise<LinuxCapture> {
   const preset = options.preset ?? 'default'
   const sections = presetSections(preset)
   const startedAt = new Date().toISOString()
@@ -93,10 +97,16 @@ export function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {})
         return undefined
       }
     })
-  if (sections.includes('handles')) result.handles = walk('handles', 'fd', () => readHandles(pid, errors, { timeoutMs: options.statTimeoutMs, helper: options.statHelper }, mounts))
+  const handleWalk = sections.includes('handles') ? walk('handles', 'fd', () => [readHandles(pid, errors, mounts)])?.[0] : undefined
   if (sections.includes('threads')) result.threads = walk('threads', 'task', () => readThreads(pid, boot, errors))
   const sizes = presetReadsRegionSizes(preset)
   if (sections.includes('vaSpace')) result.vaSpace = walk('vaSpace', sizes ? 'smaps' : 'maps', () => readRegions(pid, errors, { sizes }, mounts))
+  if (handleWalk) {
+    // Descriptors whose stat could block are typed last, in a helper with a deadline (spec/LINUX.md §5.1).
+    const t = performance.now()
+    result.handles = await typeUntyped(handleWalk, errors, { timeoutMs: options.statTimeoutMs, helper: options.statHelper, signal: options.signal })
+    timings.handlesMs = (timings.handlesMs ?? 0) + (performance.now() - t)
+  }
   noteExit(pid, errors)
   const h = result.header
   if (result.handles) h.handleInformation = { handlesCaptured: result.handles.length }
@@ -139,7 +149,7 @@ export interface LinuxCaptureResult {
 export async function captureLinuxToFile(pid: number, path: string, options: LinuxCaptureOptions & { write?: WriteFileOptions } = {}): Promise<LinuxCaptureResult> {
   const signal = options.signal ?? options.write?.signal
   signal?.throwIfAborted()
-  const capture = readLinuxCapture(pid, options)
+  const capture = await readLinuxCapture(pid, { ...options, ...(signal ? { signal } : {}) })
   await testOnlyPause('capture', signal)
   signal?.throwIfAborted()
   const t = performance.now()

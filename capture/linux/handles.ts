@@ -89,14 +89,25 @@ export function parseFdinfo(text: string): Fdinfo {
   return into
 }
 
-/** A path target on a file system that may not answer: typed after the walk, by boundedStat. */
-interface Deferred {
+/** A path target on a file system that may not answer: typed after the walk, by typeUntyped. */
+export interface UntypedTarget {
   entry: HandleEntry
+  /** `/proc/<pid>/fd/<n>` */
   path: string
   mount: Mount | undefined
 }
 
-export function readHandles(pid: number, errors: SoftErrors, options: BoundedStatOptions = {}, mounts: () => MountTable | undefined = lazyMounts(pid)): HandleEntry[] {
+export interface HandleWalk {
+  handles: HandleEntry[]
+  /** Entries still without a type: their stat could block (spec/LINUX.md §5.1). */
+  untyped: UntypedTarget[]
+}
+
+/**
+ * The fds, in order, each typed by its link or, on a file system that answers from memory, by a stat; the
+ * others are left for typeUntyped. Synchronous: /proc and such stats never wait for anyone.
+ */
+export function readHandles(pid: number, errors: SoftErrors, mounts: () => MountTable | undefined = lazyMounts(pid)): HandleWalk {
   const dir = `${procRoot(pid)}/fd`
   const infoDir = `${procRoot(pid)}/fdinfo`
   // Capturing ourselves, the listing includes the descriptor readdir itself held, closed by now. The kernel
@@ -111,7 +122,7 @@ export function readHandles(pid: number, errors: SoftErrors, options: BoundedSta
     .filter((n) => Number.isInteger(n))
     .sort((a, b) => a - b)
   const handles: HandleEntry[] = []
-  const deferred: Deferred[] = []
+  const untyped: UntypedTarget[] = []
   for (const fd of fds) {
     const path = `${dir}/${fd}`
     let operation = 'readlink'
@@ -137,7 +148,7 @@ export function readHandles(pid: number, errors: SoftErrors, options: BoundedSta
           operation = 'stat'
           // stat through the magic link reaches the open object even when its path is gone or elsewhere.
           setType(entry, typeNameOfMode(statSync(path).mode))
-        } else deferred.push({ entry, path, mount })
+        } else untyped.push({ entry, path, mount })
       }
       handles.push(entry)
     } catch (error) {
@@ -145,9 +156,7 @@ export function readHandles(pid: number, errors: SoftErrors, options: BoundedSta
       errors.add('handles', operation, path, error, isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'skipped')
     }
   }
-  if (deferred.length === 0) return handles
-  const closed = typeDeferred(deferred, errors, options)
-  return closed.size === 0 ? handles : handles.filter((e) => !closed.has(e))
+  return { handles, untyped }
 }
 
 function setType(entry: HandleEntry, typeName: string): void {
@@ -156,25 +165,26 @@ function setType(entry: HandleEntry, typeName: string): void {
 }
 
 /**
- * Types the deferred targets with a deadline (spec/LINUX.md §5.1). A target that does not answer keeps its
- * entry without a type (HAVE_TYPE clear) and gets a soft error; one whose stat fails (closed meanwhile) is
- * skipped as a synchronous stat failure would be. Returns the entries to drop.
+ * Types the walk's untyped targets with a deadline (spec/LINUX.md §5.1) and returns the walk's entries. A
+ * target that does not answer keeps its entry without a type (HAVE_TYPE clear), with a soft error; one whose
+ * descriptor was closed meanwhile is skipped, as in the walk. Rejects when `options.signal` aborts.
  */
-function typeDeferred(deferred: readonly Deferred[], errors: SoftErrors, options: BoundedStatOptions): Set<HandleEntry> {
-  const byPath = new Map(deferred.map((d) => [d.path, d]))
+export async function typeUntyped(walk: HandleWalk, errors: SoftErrors, options: BoundedStatOptions = {}): Promise<HandleEntry[]> {
+  if (walk.untyped.length === 0) return walk.handles
+  const byPath = new Map(walk.untyped.map((u) => [u.path, u]))
   const groupOf = (path: string) => {
     const mount = byPath.get(path)!.mount
     return mount ? `mount ${mount.id}` : 'unknown mount'
   }
-  const answers = boundedStat([...byPath.keys()], groupOf, options)
+  const answers = await boundedStat([...byPath.keys()], groupOf, options)
   const closed = new Set<HandleEntry>()
-  for (const { entry, path, mount } of deferred) {
+  for (const { entry, path, mount } of walk.untyped) {
     const answer = answers.get(path)
     if (answer && 'mode' in answer) setType(entry, typeNameOfMode(answer.mode))
     else if (answer && 'errno' in answer) {
       const error = Object.assign(new Error(`stat failed (${answer.code})`), { code: answer.code, errno: -answer.errno })
-      if (answer.code !== 'EINTR') closed.add(entry)
-      errors.add('handles', 'stat', path, error, answer.code === 'EINTR' ? 'interrupted; kept without a type' : isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'skipped')
+      if (isGone(error)) closed.add(entry)
+      errors.add('handles', 'stat', path, error, isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'kept without a type')
     } else {
       const fs = mount ? `the ${mount.fsType} file system at ${mount.mountPoint}` : 'a file system not in the mount table'
       const ms = options.timeoutMs ?? DEFAULT_STAT_TIMEOUT_MS
@@ -182,5 +192,5 @@ function typeDeferred(deferred: readonly Deferred[], errors: SoftErrors, options
       errors.add('handles', 'stat', path, error, 'kept without a type')
     }
   }
-  return closed
+  return closed.size === 0 ? walk.handles : walk.handles.filter((e) => !closed.has(e))
 }

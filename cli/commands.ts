@@ -509,6 +509,8 @@ export async function exportArchive(args: Args): Promise<number> {
   const csv = { raw: args['csv-raw'] === true }
   const ctx = archive.contextArchitecture
   const sections = ids ?? (archive.sectionNames as SectionId[])
+  // Absent is not zero: an empty export of a section the capture never asked for says so.
+  for (const id of sections) if (!sectionCaptured(archive, id)) process.stderr.write(`note: ${safeText(str(args.archive)!)} holds no ${LABEL[id][1]}: they were not captured\n`)
   const options = { ...(ctx ? { contextArchitecture: ctx } : {}) }
   const predicate = where !== undefined ? compileQuery(where, { section: sections[0]!, ...options }) : undefined
   const jsonOptions = { ...options, ...(includeBlobs ? { includeBlobs: true } : {}) }

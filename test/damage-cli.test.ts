@@ -195,6 +195,9 @@ describe('absent is not zero', () => {
     expect(csv.code).toBe(0)
     expect(csv.stderr).toContain('not captured')
     expect(csv.stdout.split('\r\n').filter(Boolean)).toHaveLength(1) // the header only
+    const exported = await runCli('export', memoryOnly, '--format', 'csv', '--section', 'handles')
+    expect(exported.code).toBe(0)
+    expect(exported.stderr).toContain('holds no handles: they were not captured')
     const regions = JSON.parse((await runCli('regions', memoryOnly, '--json')).stdout) as { captured: boolean; count: number }
     expect(regions).toMatchObject({ captured: true, count: 1 })
   })

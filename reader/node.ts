@@ -4,7 +4,9 @@ import { link, lstat, open, realpath, rename, rm, stat } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import * as zlib from 'node:zlib'
-import { ArchiveWriter, type ArchiveHeaderInput, type ByteSink, type Epilogue, type FormatHooks, type WriteSummary, type WriterOptions } from '../format/index.js'
+import { ArchiveWriter, FRAME_HEADER_LENGTH, PREAMBLE_LENGTH, type ArchiveHeaderInput, type ByteSink, type DecodeOptions, type Epilogue, type FormatHooks, type WriteSummary, type WriterOptions } from '../format/index.js'
+import { crc32 as portableCrc32, type Crc32 } from '../format/crc32.js'
+import { isSyncAt, readFrameHeader } from '../format/frames.js'
 import { decodeArchive, type Archive, type OpenOptions } from './archive.js'
 import { validateArchive, type ValidationReport } from './validate.js'
 
@@ -26,26 +28,42 @@ function withHooks<T extends { hooks?: FormatHooks }>(options: T): T {
   return { ...options, hooks: { ...nodeHooks, ...options.hooks } }
 }
 
-/** Opens an archive file (read whole: the fastest way to a queryable archive). */
+/**
+ * Opens an archive file, read whole (the fastest way to a queryable archive). Each frame's CRC-32 is computed
+ * while the next part of the file is still being read (FrameCrcs), so verifying costs little more than reading.
+ */
 export async function openArchiveFile(path: string, options: OpenOptions = {}): Promise<Archive> {
-  return decodeArchive(await readWhole(path), withHooks(options))
+  const resolved = withHooks(options)
+  const crc32 = resolved.hooks?.crc32 ?? portableCrc32
+  let frames: FrameCrcs | undefined
+  const bytes = await readWhole(path, (whole, filled) => (frames ??= new FrameCrcs(whole, crc32)).advance(filled))
+  return decodeArchive(bytes, frames ? { ...resolved, hooks: { ...resolved.hooks, crc32: frames.hook(bytes) } } : resolved)
 }
 
+/** Bytes read per call: large enough for few round trips, small enough to overlap reading with checksumming. */
+const READ_STEP = 4 << 20
+
 /**
- * The whole file in one buffer, read with as few calls as possible: fs.promises.readFile reads in 512 KiB
+ * The whole file in one buffer, read in READ_STEP slices with the next read always under way (in libuv's
+ * thread pool) while `arrived` works on the bytes already in place. fs.promises.readFile reads in 512 KiB
  * steps with a round trip each, which made opening a 100 MB archive twice as slow as reading it.
  */
-async function readWhole(path: string): Promise<Uint8Array> {
+async function readWhole(path: string, arrived?: (whole: Uint8Array, filled: number) => void): Promise<Uint8Array> {
   const handle = await open(path, 'r')
   try {
     const { size } = await handle.stat()
-    // Unzeroed: every byte is overwritten by the read (and trimmed below if the file shrank meanwhile).
+    // Unzeroed: every byte is overwritten by the reads (and trimmed below if the file shrank meanwhile).
     const out = Buffer.allocUnsafe(size)
     let filled = 0
-    while (filled < size) {
-      const { bytesRead } = await handle.read(out, filled, size - filled, filled)
+    const next = () => (filled < size ? handle.read(out, filled, Math.min(READ_STEP, size - filled), filled) : undefined)
+    let reading = next()
+    while (reading) {
+      const { bytesRead } = await reading
       if (bytesRead === 0) break
       filled += bytesRead
+      reading = next()
+      // The next read writes only past `filled`: what `arrived` reads stays as it is.
+      arrived?.(out, filled)
     }
     return filled === size ? out : out.subarray(0, filled)
   } finally {
@@ -53,9 +71,67 @@ async function readWhole(path: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * Frame checksums computed as a file arrives: the frames are followed by their headers' lengths (format/frames.ts)
+ * and each payload's CRC-32 accumulated over the bytes read so far. The decoder still checks every frame: its
+ * crc32 hook answers from here only for exactly the payload bytes and seed computed here, and computes anything
+ * else itself. At the first thing that is not a well-formed frame the scan stops (the decoder reports it).
+ */
+class FrameCrcs {
+  private next = PREAMBLE_LENGTH
+  private current: { payload: number; end: number; seed: number; crc: number; done: number } | undefined
+  private stopped = false
+  /** Payload offset → its length, the seed (CRC of header bytes 4–16) and the CRC over both. */
+  private readonly known = new Map<number, { length: number; seed: number; crc: number }>()
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly crc32: Crc32,
+  ) {}
+
+  /** Bytes [0, filled) are in place. */
+  advance(filled: number): void {
+    while (!this.stopped) {
+      if (!this.current) {
+        const at = this.next
+        if (at + FRAME_HEADER_LENGTH > filled) return
+        const header = readFrameHeader(this.bytes, at)
+        const end = at + FRAME_HEADER_LENGTH + header.storedLength
+        if (!isSyncAt(this.bytes, at) || end > this.bytes.length) {
+          this.stopped = true
+          return
+        }
+        const seed = this.crc32(this.bytes.subarray(at + 4, at + 16))
+        this.current = { payload: at + FRAME_HEADER_LENGTH, end, seed, crc: seed, done: at + FRAME_HEADER_LENGTH }
+      }
+      const f = this.current
+      const upto = Math.min(filled, f.end)
+      if (upto > f.done) {
+        f.crc = this.crc32(this.bytes.subarray(f.done, upto), f.crc)
+        f.done = upto
+      }
+      if (f.done < f.end) return
+      this.known.set(f.payload, { length: f.end - f.payload, seed: f.seed, crc: f.crc })
+      this.next = f.end
+      this.current = undefined
+    }
+  }
+
+  /** The crc32 hook for decoding `whole` (the buffer read, maybe trimmed). */
+  hook(whole: Uint8Array): Crc32 {
+    return (data, previous = 0) => {
+      if (data.buffer === whole.buffer) {
+        const k = this.known.get(data.byteOffset - this.bytes.byteOffset)
+        if (k && k.length === data.length && k.seed === previous) return k.crc
+      }
+      return this.crc32(data, previous)
+    }
+  }
+}
+
 /** Validates a file as a stream, so memory stays bounded by one frame whatever the file's size. */
-export async function validateArchiveFile(path: string): Promise<ValidationReport> {
-  return validateArchive(archiveFileStream(path), withHooks({}))
+export async function validateArchiveFile(path: string, options: DecodeOptions = {}): Promise<ValidationReport> {
+  return validateArchive(archiveFileStream(path), withHooks(options))
 }
 
 /**

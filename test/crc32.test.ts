@@ -1,9 +1,15 @@
 // CRC-32 (format/crc32.ts, spec §2.2): IEEE 802.3 reflected, zlib's crc32; continuation and unaligned
 // input must give the same value as one call over aligned bytes.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as zlib from 'node:zlib'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crc32 } from '../format/index.js'
+import { decodeArchive } from '../reader/archive.js'
+import { openArchiveFile } from '../reader/node.js'
+import { generateSnapshot, snapshotBytes } from './synthetic/generate.js'
 
 const ascii = (s: string) => new TextEncoder().encode(s)
 const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32
@@ -47,5 +53,70 @@ describe('crc32', () => {
       }),
       { seed: 32, numRuns: 500 },
     )
+  })
+})
+
+// openArchiveFile computes each frame's CRC while the rest of the file is still being read (reader/node.ts
+// FrameCrcs); the decoder's checks must see exactly what a plain decode sees.
+describe('checksums computed while a file is read', () => {
+  let dir: string
+  let bytes: Uint8Array
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pssnap-crc-'))
+    // ~8 MB: frames span the 4 MiB reads.
+    bytes = await snapshotBytes(generateSnapshot({ seed: 3, handles: 30_000, regions: 30_000, threads: 5_000, contextRatio: 1 }))
+    expect(bytes.length).toBeGreaterThan(2 * (4 << 20))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  const summary = (a: Awaited<ReturnType<typeof decodeArchive>>) => ({
+    ok: a.ok,
+    diagnostics: a.diagnostics.map((d) => `${d.code} ${d.message}`),
+    counts: [a.handles.length, a.threads.length, a.vaSpace.length],
+  })
+
+  it('opens an intact file as a plain decode does, checksumming every byte once', async () => {
+    const file = join(dir, 'intact.pssnap')
+    await writeFile(file, bytes)
+    let checksummed = 0
+    const counting = (data: Uint8Array, previous?: number) => {
+      checksummed += data.length
+      return crc32(data, previous)
+    }
+    const opened = await openArchiveFile(file, { strict: true, hooks: { crc32: counting } })
+    expect(summary(opened)).toEqual(summary(await decodeArchive(bytes)))
+    expect(opened.ok).toBe(true)
+    // Every payload once while reading, plus 12 header bytes per frame and the trailer's list of CRCs: the
+    // decoder's own checks were answered from the reading pass, not computed a second time.
+    expect(checksummed).toBeGreaterThan(bytes.length * 0.99)
+    expect(checksummed).toBeLessThan(bytes.length * 1.01)
+  })
+
+  it('reports a damaged frame past the first read exactly as a plain decode does', async () => {
+    const damaged = bytes.slice()
+    damaged[damaged.length - 1_000_000] ^= 0x40
+    const file = join(dir, 'damaged.pssnap')
+    await writeFile(file, damaged)
+    const opened = await openArchiveFile(file)
+    expect(opened.diagnostics.map((d) => d.code)).toContain('CHECKSUM')
+    expect(summary(opened)).toEqual(summary(await decodeArchive(damaged)))
+  })
+
+  it('a truncated file, and one whose frame length points past the end', async () => {
+    for (const [name, data] of [
+      ['truncated', bytes.subarray(0, bytes.length - 3_000_000)],
+      ['long-length', (() => {
+        const b = bytes.slice()
+        // The first frame's storedLength (header bytes 8–11 after the 16-byte preamble) made huge.
+        new DataView(b.buffer).setUint32(16 + 8, 0x7fffffff, true)
+        return b
+      })()],
+    ] as const) {
+      const file = join(dir, `${name}.pssnap`)
+      await writeFile(file, data)
+      const plain = await decodeArchive(data).then(summary, (e: Error) => e.message)
+      const opened = await openArchiveFile(file).then(summary, (e: Error) => e.message)
+      expect(opened, name).toEqual(plain)
+    }
   })
 })

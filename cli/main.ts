@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import yargs, { type Argv } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { safeText } from '../reader/display.js'
+import { setMaxDecoded } from './decode-limit.js'
 import { styleFor } from './io.js'
 
 class UsageError extends Error {
@@ -88,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
       verbose: { type: 'boolean', description: 'show stack traces of failures', global: true },
       color: { type: 'boolean', description: 'colour output on a terminal (--no-color to disable)', global: true },
       strict: { type: 'boolean', description: 'exit 1 when an archive read is damaged or incomplete (its output is still written, and a warning says what is missing)', global: true },
+      'max-decoded': { type: 'string', description: 'refuse (TOO_LARGE) an archive whose frames decode to more than this: bytes, or 512M, 2G… (default 1G)', global: true, requiresArg: true, coerce: setMaxDecoded },
     })
     .command(
       'info <archive>',

@@ -1,6 +1,7 @@
 // Opening an archive file for a command, with `reading… 45%` on a terminal for large files.
 import { open, stat } from 'node:fs/promises'
 import { decodeArchive, nodeHooks, type Archive } from '../reader/node.js'
+import { cliDecodeOptions } from './decode-limit.js'
 import { CliError, progress } from './io.js'
 
 /** Files below this open in well under a second: no progress line. */
@@ -14,7 +15,7 @@ export async function openForCli(path: string): Promise<Archive> {
   try {
     const bytes = await readWithProgress(path, info.size, (f) => bar.update(f))
     bar.phase('decoding…')
-    return await decodeArchive(bytes, { hooks: nodeHooks })
+    return await decodeArchive(bytes, { hooks: nodeHooks, ...cliDecodeOptions() })
   } finally {
     bar.done()
   }

@@ -144,6 +144,8 @@ interface ByteSource {
   advance(n: number): void
   /** True once the input is known to have no bytes left after `position`. */
   atEnd(): Promise<boolean> | boolean
+  /** Lets go of the input when reading stops early (a fatal error, a consumer that stops asking). */
+  close(): Promise<void> | void
 }
 
 class BufferSource implements ByteSource {
@@ -164,6 +166,7 @@ class BufferSource implements ByteSource {
   atEnd(): boolean {
     return this.position >= this.bytes.length
   }
+  close(): void {}
 }
 
 class StreamSource implements ByteSource {
@@ -233,6 +236,10 @@ class StreamSource implements ByteSource {
   async atEnd(): Promise<boolean> {
     return !(await this.fill(1))
   }
+  async close(): Promise<void> {
+    // A file stream closes its handle when told it is no longer read.
+    if (!this.done) await this.iterator.return?.()
+  }
 }
 
 export type ByteInput = Uint8Array | AsyncIterable<Uint8Array>
@@ -299,9 +306,17 @@ class Walk {
  * diagnostic and reading goes on with what is intact.
  */
 export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOptions = {}): AsyncGenerator<ArchiveEvent> {
+  const src = sourceOf(input, options.transient ?? false)
+  try {
+    yield* walkArchive(src, options)
+  } finally {
+    await src.close()
+  }
+}
+
+async function* walkArchive(src: ByteSource, options: DecodeOptions): AsyncGenerator<ArchiveEvent> {
   const walk = new Walk(resolveHooks(options.hooks))
   const maxDecoded = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES
-  const src = sourceOf(input, options.transient ?? false)
   const version = await readPreamble(src, walk)
   if (version.minor > FORMAT_MINOR) {
     yield diag(walk.report('NEWER_MINOR', 'info', `archive format ${version.major}.${version.minor} is newer than this reader's ${FORMAT_MAJOR}.${FORMAT_MINOR}: read, content this reader does not know is listed as unknown`))

@@ -7,7 +7,7 @@ import { resolveField, sectionId, type FieldRef, type SectionId } from '../reade
 import { archiveDamage, damageLine, KNOWN_SECTIONS, sectionCaptured, type ArchiveDamage } from '../reader/damage.js'
 import { safeText } from '../reader/display.js'
 import { compileQuery, filterSection, groupEntries, parseQuery, parseSortKeys, sortEntries, type Predicate } from '../reader/query.js'
-import { csvCells, csvRecord, displayCell, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
+import { csvCells, csvRecord, type CsvOptions, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
 import { BufferedWriter, CliError, count, outputTarget, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
 import { cliDecodeOptions } from './decode-limit.js'
 import { openForCli } from './open.js'
@@ -273,7 +273,7 @@ export async function list(cliSection: string, args: Args): Promise<number> {
   const path = str(args.archive)!
   const { archive, damage } = await openReporting(path)
   const captured = sectionCaptured(archive, id)
-  const csv = { raw: args['csv-raw'] === true }
+  const csv = { raw: args['csv-raw'] === true, terminal: process.stdout.isTTY === true }
   const options = { section: id, ...(archive.contextArchitecture ? { contextArchitecture: archive.contextArchitecture } : {}) }
   const predicate: Predicate | undefined = tree && where !== undefined ? compileQuery(where, options) : undefined
   const sortKeys = str(args.sort) === undefined ? [] : parseSortKeys(str(args.sort)!)
@@ -294,7 +294,7 @@ export async function list(cliSection: string, args: Args): Promise<number> {
     let groups = groupEntries(matches, keyField.path, { ...options, ...(sumField ? { sumPath: sumField.path } : {}) })
     const total = groups.length
     if (limit !== undefined) groups = groups.slice(0, limit)
-    await renderGroups(id, keyField, sumField, groups, mode, { total, matched: matches.length, sectionLength: sec.length, where, one, many, captured, damage, csvRaw: csv.raw })
+    await renderGroups(id, keyField, sumField, groups, mode, { total, matched: matches.length, sectionLength: sec.length, where, one, many, captured, damage, csv })
     return exitFor(args, damage)
   }
 
@@ -372,7 +372,7 @@ interface GroupContext {
   many: string
   captured: boolean
   damage: ArchiveDamage
-  csvRaw: boolean
+  csv: CsvOptions
 }
 
 async function renderGroups(id: SectionId, key: FieldRef, sum: FieldRef | undefined, groups: ReturnType<typeof groupEntries>, mode: string, ctx: GroupContext): Promise<void> {
@@ -388,7 +388,7 @@ async function renderGroups(id: SectionId, key: FieldRef, sum: FieldRef | undefi
       await write(groups.map((g) => `${JSON.stringify(groupJson(g))}\n`).join(''))
       return
     case 'csv':
-      const csv = { raw: ctx.csvRaw }
+      const csv = ctx.csv
       await write(csvRecord([key.path, 'count', ...(sumLabel ? [sumLabel] : [])], csv) + groups.map((g) => csvRecord([formatValue(key, g.key, { mode: 'csv' }), String(g.count), ...(sum ? [formatValue(sum, g.sum, { mode: 'csv' })] : [])], csv)).join(''))
       return
     default: {
@@ -506,7 +506,7 @@ export async function exportArchive(args: Args): Promise<number> {
   const includeBlobs = Boolean(args['include-blobs'])
 
   const { archive, damage } = await openReporting(str(args.archive)!)
-  const csv = { raw: args['csv-raw'] === true }
+  const csv = { raw: args['csv-raw'] === true, terminal: str(args.output) === undefined && process.stdout.isTTY === true }
   const ctx = archive.contextArchitecture
   const sections = ids ?? (archive.sectionNames as SectionId[])
   // Absent is not zero: an empty export of a section the capture never asked for says so.

@@ -264,6 +264,11 @@ export interface CsvOptions {
    * evaluate as a formula gets a leading `'` (see `neutralizeCsvCell`).
    */
   raw?: boolean
+  /**
+   * The CSV goes to a terminal, not a file or a pipe: cells are also escaped for display (safeText, uncut),
+   * because CSV has no escape for ESC or bidi controls and a person is reading it.
+   */
+  terminal?: boolean
 }
 
 /** A decimal number as CSV writes them (`-12`, `+3.5`, `-1e3`, `0.250`): safe to leave as it is. */
@@ -288,9 +293,11 @@ export function neutralizeCsvCell(cell: string): string {
  */
 export function csvRecord(cells: readonly string[], options: CsvOptions = {}): string {
   const raw = options.raw === true
+  const terminal = options.terminal === true
   let record = ''
   for (let i = 0; i < cells.length; i++) {
-    const c = raw ? cells[i]! : neutralizeCsvCell(cells[i]!)
+    const exact = raw ? cells[i]! : neutralizeCsvCell(cells[i]!)
+    const c = terminal ? safeText(exact, { max: Infinity }) : exact
     record += (i ? ',' : '') + (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)
   }
   return `${record}\r\n`

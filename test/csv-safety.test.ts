@@ -2,12 +2,14 @@
 // CR, and not a plain number) gets a leading ' in every CSV output by default; --csv-raw keeps exact text.
 // Unit tests of the rule (reader/text.ts), a property over any string, and every CSV path of the CLI.
 import fc from 'fast-check'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { unsafeCharactersIn } from '../reader/display.js'
 import { csvRecord, neutralizeCsvCell } from '../reader/text.js'
-import { runCli } from './helpers/cli.js'
+import { CLI, runCli } from './helpers/cli.js'
 import { hostileArchive } from './helpers/hostile-strings.js'
 
 const HYPERLINK = '=HYPERLINK("http://example.invalid/?leak","click")'
@@ -42,6 +44,31 @@ describe('neutralizeCsvCell', () => {
   it('csvRecord neutralises by default, keeps exact text with raw, and quotes what RFC 4180 needs', () => {
     expect(csvRecord([HYPERLINK, '-12', CR])).toBe(`"'=HYPERLINK(""http://example.invalid/?leak"",""click"")",-12,"'\r=1+1"\r\n`)
     expect(csvRecord([HYPERLINK, '-12', CR], { raw: true })).toBe(`"=HYPERLINK(""http://example.invalid/?leak"",""click"")",-12,"\r=1+1"\r\n`)
+  })
+})
+
+describe('CSV on a terminal', () => {
+  it('csvRecord escapes controls and bidi for a terminal, after neutralising, and never cuts', () => {
+    const long = 'x'.repeat(5000)
+    expect(csvRecord(['=\x1b[2J\u202e', long], { terminal: true })).toBe(`'=\\x1b[2J\\u202e,${long}\r\n`)
+    expect(csvRecord(['=\x1b[2J'], { terminal: true, raw: true })).toBe('=\\x1b[2J\r\n')
+  })
+
+  it.runIf(spawnSync('script', ['--version']).status === 0)('pssnap handles --csv to a terminal shows escapes, to a pipe exact text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pssnap-csv-tty-'))
+    try {
+      const file = join(dir, 'evil.pssnap')
+      writeFileSync(file, hostileArchive())
+      // script(1) gives the CLI a pseudo-terminal as stdout.
+      const tty = spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} handles ${JSON.stringify(file)} --csv`, '/dev/null'], { encoding: 'utf8' })
+      expect(tty.status, tty.stderr).toBe(0)
+      expect(unsafeCharactersIn(tty.stdout.replace(/\r/g, ''))).toEqual([])
+      expect(tty.stdout).toContain('objectName\\x1b]52')
+      const piped = await runCli('handles', file, '--csv')
+      expect(piped.stdout).toContain('objectName\x1b]52')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -351,12 +351,21 @@ function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], by
   const topPatterns = patterns.filter((s) => s.net > 0).slice(0, o.top)
   const evidence: string[] = []
   const notable = (s: TrendSeries) => ['growth', 'step', 'plateau', 'decline'].includes(s.assessment?.pattern ?? '')
-  const seen = [...totals, ...keyTypes].filter(notable)
+  // Every notable total, and the first three notable handle types (largest growth first): the rest in one line.
+  const notableTypes = keyTypes.filter(notable)
+  const seen = [...totals.filter(notable), ...notableTypes.slice(0, 3)]
+  const moreTypes = (prefix: string) => {
+    if (notableTypes.length <= 3) return
+    const rest = notableTypes.slice(3)
+    const shapes = [...new Set(rest.map((x) => x.assessment!.pattern))].join(', ')
+    evidence.push(`${prefix}${rest.length} more handle types (${shapes}): ${rest.map((x) => x.metric.slice('handles.'.length)).join(', ')}`)
+  }
   let verdict: Verdict
   if (missing.length) {
     verdict = 'inconclusive'
     evidence.push(`not enough to judge: ${points.length} snapshot${points.length === 1 ? '' : 's'} over ${formatDuration(spanSeconds)}; a leak verdict needs ${missing.join(' and ')}`)
     for (const s of seen) evidence.push(`seen so far: ${describe(s)}`)
+    moreTypes('seen so far: ')
   } else if (growing.length) {
     verdict = 'leak'
     const types = growing.filter((s) => s.metric.startsWith('handles.'))
@@ -366,7 +375,8 @@ function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], by
   } else {
     verdict = 'no-leak'
     evidence.push(`no steady growth over ${points.length} snapshots (${formatDuration(spanSeconds)}): ${totals.map((s) => `${s.metric} ${shortPattern(s)}`).join(', ')}`)
-    for (const s of seen) if (s.assessment && ['step', 'plateau', 'decline'].includes(s.assessment.pattern)) evidence.push(describe(s))
+    for (const s of seen) evidence.push(describe(s))
+    moreTypes('')
   }
   for (const s of totals) {
     const gaps = s.values.filter((v) => v === null).length

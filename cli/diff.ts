@@ -97,7 +97,7 @@ export async function diff(args: Args): Promise<number> {
     for (const line of warningLines(result.warnings, err)) process.stderr.write(`${line}\n`)
     for (const x of result.notComparable) process.stderr.write(`${err.yellow(err.bold('warning'))} NOT_COMPARABLE - ${x.message}\n`)
   }
-  if (args.csv) await write([DIFF_CSV_COLUMNS, ...diffToCsvRows(result, limit !== undefined ? { limit } : {})].map((r) => csvRecord(r, { raw: args['csv-raw'] === true })).join(''))
+  if (args.csv) await write([DIFF_CSV_COLUMNS, ...diffToCsvRows(result, limit !== undefined ? { limit } : {})].map((r) => csvRecord(r, { raw: args['csv-raw'] === true, terminal: process.stdout.isTTY === true })).join(''))
   else if (args.json) {
     const ctx = b.contextArchitecture ?? a.contextArchitecture
     await write(pretty(diffToJson(result, { ...(limit !== undefined ? { limit } : {}), ...(gates.length ? { crossed, unchecked } : {}), ...(ctx ? { contextArchitecture: ctx } : {}) })))
@@ -240,7 +240,7 @@ export async function trend(args: Args): Promise<number> {
   const err = styleFor(process.stderr, colorOf(args))
   const damaged = reportDamage(result.points.map((p) => ({ damage: p.damage, path: paths[p.index]! })), err)
   for (const w of result.warnings) process.stderr.write(`${err.yellow(err.bold('warning'))} ${w.code} - ${safeText(result.points[w.point]?.label ?? String(w.point))}: ${safeText(w.message)}\n`)
-  if (args.csv) await write(trendToCsvRows(result).map((r) => csvRecord(r, { raw: args['csv-raw'] === true })).join(''))
+  if (args.csv) await write(trendToCsvRows(result).map((r) => csvRecord(r, { raw: args['csv-raw'] === true, terminal: process.stdout.isTTY === true })).join(''))
   else if (args.json) await write(pretty(trendToJson(result)))
   else await write(renderTrend(result, styleFor(process.stdout, colorOf(args))))
   return args.strict === true && damaged ? 1 : 0

@@ -462,6 +462,168 @@ export const CORPUS: readonly CorpusRecipe[] = [
         // The builder cannot add up MpRaw counts: the trailer's are given.
         .finish({ trailer: { entryCounts: { handles: mp.int(2, 'u64') as never } } }),
   },
+
+  // ---- the spec as a contract for other readers (issue 18 item 8; ARCHIVE.md §1–2.4, §4–6, §9). Each
+  // question and the file that answers it: test/spec-contract.test.ts.
+  {
+    file: 'gap-middle-and-tail.pssnap',
+    expect: opens(['GAP', 'GAP'], 'handles 2..2 lost between chunks (GAP at the next chunk) and 4..5 lost at the end (GAP at the trailer, which counts 6): each range reported once (§2.3)', { handles: 3 }),
+    build: simple((b) => b.chunk(handles(0, 2)).chunk(handles(3, 1)), { trailer: { entryCounts: { handles: 6 } } }),
+  },
+  {
+    file: 'resync-false-marker.pssnap',
+    expect: opens(['BAD_FRAME'], 'garbage holding a `PSFR` that starts no intact frame: resync passes over that candidate silently and accepts the next frame that checks out (§2.3)', { handles: 4 }),
+    build: simple((b) => b.chunk(handles(0, 2)).raw(concatBytes([ascii('xx'), ascii('PSFR'), new Uint8Array(16).fill(7), ascii('garbage')])).chunk(handles(2, 2))),
+  },
+  {
+    file: 'resync-budget-exhausted.pssnap',
+    expect: opens(['BAD_FRAME', 'TRUNCATED'], '65 false `PSFR` markers after garbage: the 64 resync candidates run out before the next real frame, so reading stops: TRUNCATED, no trailer (§2.3)', { handles: 2 }),
+    build: simple((b) => b.chunk(handles(0, 2)).raw(concatBytes([ascii('xx'), ...Array.from({ length: 65 }, () => ascii('PSFR.'))])).chunk(handles(2, 2))),
+  },
+  {
+    file: 'resync-nothing-after.pssnap',
+    expect: opens(['CHECKSUM', 'TRUNCATED'], 'the last chunk\'s CRC fails and its length lands on no frame (the trailer is cut off): resync finds no intact frame: TRUNCATED (§2.3)', { handles: 2 }),
+    build: () => {
+      const b = new ArchiveBuilder().header(HEADER).chunk(handles(0, 2))
+      const damaged = b.frames.length
+      b.chunk(handles(2, 2))
+      const bytes = b.finish({ trailer: false })
+      bytes[b.frames[damaged]!.offset + 30]! ^= 0x01
+      return concatBytes([bytes, ascii('tail')])
+    },
+  },
+  {
+    file: 'deflate-trailing-bytes.pssnap',
+    expect: ok('a deflate chunk whose stored bytes go on 3 bytes after the end of its zlib stream: covered by the CRC, ignored (§2.2)', { handles: 1 }),
+    build: () => {
+      const payload = encode(chunkValue({ section: 'handles', first: 0, count: 1, columns: { handle: col.u64([4n]) } }))
+      const b = new ArchiveBuilder().header(HEADER)
+      b.frame({ kind: Kind.CHUNK, codec: 1, payload: concatBytes([new Uint8Array(deflateSync(payload)), Uint8Array.of(1, 2, 3)]), decodedLength: payload.length })
+      return b.finish({ trailer: { entryCounts: { handles: 1 } } })
+    },
+  },
+  {
+    file: 'trailer-crc.pssnap',
+    expect: opens(['CHECKSUM', 'TRUNCATED'], 'the trailer\'s CRC fails (its length lands on the end of the file): an unusable trailer is treated as absent (§2.3)', MINIMAL_ENTRIES),
+    build: () => minimalArchiveBuilder().finish({ trailerFrame: { crc: 0x1234 } }),
+  },
+  {
+    file: 'trailer-float-count.pssnap',
+    expect: opens(['SCHEMA', 'TRUNCATED'], 'the trailer\'s handles count is float64 3.0: a float where a uint belongs is SCHEMA even when integral, and the trailer is treated as absent (§2.2)', MINIMAL_ENTRIES),
+    build: () => minimalArchiveBuilder().finish({ trailer: { entryCounts: { ...X.trailer.entryCounts, handles: mp.f64(3) as never } } }),
+  },
+  {
+    file: 'float-chunk-count.pssnap',
+    expect: opens(['SCHEMA', 'GAP'], 'a chunk\'s `count` is float64 2.0: SCHEMA, the chunk is skipped and its entries reported missing (§2.2)', { handles: 2 }),
+    build: simple((b) => b.chunk(handles(0, 2)).value(Kind.CHUNK, { ...chunkValue(handles(2, 2)), count: mp.f64(2) }), { trailer: { entryCounts: { handles: 4 } } }),
+  },
+  {
+    file: 'float-header-pid.pssnap',
+    expect: fatal('SCHEMA', 'the header\'s target.processId is float64 4242.0: SCHEMA, fatal in the header (§1, §2.2)'),
+    build: () => new ArchiveBuilder().header({ ...HEADER, target: { processId: mp.f64(4242) as never } }).finish(),
+  },
+  {
+    file: 'epilogue-nil-member.pssnap',
+    expect: opens(['SCHEMA'], 'the epilogue\'s optional `finishedAt` is present as nil: absent and nil differ, nil is SCHEMA and the epilogue is ignored (§1)', { handles: 2 }),
+    build: simple((b) => b.chunk(handles(0, 2)).value(Kind.EPILOGUE, { finishedAt: null })),
+  },
+  {
+    file: 'chunk-missing-count.pssnap',
+    expect: opens(['SCHEMA', 'GAP'], 'a chunk without its required `count`: SCHEMA, skipped, its entries missing (§1, §4)', { handles: 2 }),
+    build: simple((b) => b.chunk(handles(0, 2)).value(Kind.CHUNK, { section: 'handles', first: 2, columns: handles(2, 2).columns }), { trailer: { entryCounts: { handles: 4 } } }),
+  },
+  {
+    file: 'unknown-nested-keys.pssnap',
+    expect: opens(['UNKNOWN', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN', 'UNKNOWN'], 'unknown keys at every level: the header (and its `target`), a chunk (a column, a known sparse group\'s column), a second chunk (its own key), the epilogue (in captureErrors elements) and the trailer: one UNKNOWN per frame; what an unknown key holds is not listed (§9)', { handles: 2 }),
+    build: () =>
+      new ArchiveBuilder()
+        .header({ ...HEADER, target: { ...HEADER.target!, integrity: 'high' } as never, future: { inner: { deeper: 1 } } })
+        .chunk(handles(0, 2, { columns: { ...handles(0, 2).columns, integrityLevel: col.u32([1, 2]) }, sparse: { 'typeSpecificInformation.process': { rows: [0], columns: { processId: col.u32([7]), jobId: col.u32([9]) } } } }))
+        .value(Kind.CHUNK, { ...chunkValue(handles(2, 0)), note: 'x' })
+        .epilogue({ captureErrors: [{ section: 'handles', operation: 'PssWalkSnapshot', code: 1, message: 'a', hint: 'x' } as never, { section: 'threads', operation: 'PssWalkSnapshot', code: 2, message: 'b', hint: 'y' } as never] })
+        .finish({ trailer: { entryCounts: { handles: 2 }, note: 'extra' } as never }),
+  },
+  {
+    file: 'trailer-unknown-section.pssnap',
+    expect: opens(['UNKNOWN'], 'the trailer counts a section this reader does not know (`modules`): listed as an unknown section, its count not checked (§8)', { handles: 2 }),
+    build: simple((b) => b.chunk(handles(0, 2)), { trailer: { entryCounts: { handles: 2, modules: 5 } } }),
+  },
+  {
+    file: 'mixed-context-architectures.pssnap',
+    expect: ok('three threads chunks: contexts of x64, of x86, and of no stated architecture (the header\'s target, arm64): each decoded with its own chunk\'s (§6.2)', { threads: 3 }),
+    build: () => {
+      const context = (size: number, pcOffset: number, pc: bigint) => {
+        const bytes = new Uint8Array(size)
+        new DataView(bytes.buffer).setBigUint64(pcOffset, pc, true)
+        return bytes
+      }
+      const x86 = new Uint8Array(716)
+      new DataView(x86.buffer).setUint32(184, 0x2222, true)
+      const thread = (first: number, id: number, bytes: Uint8Array, architecture?: string) => ({ section: 'threads', first, count: 1, columns: { threadId: col.u32([id]), contextRecord: col.bytes([bytes], architecture) } })
+      return new ArchiveBuilder()
+        .header({ ...HEADER, target: { ...HEADER.target!, architecture: 'arm64' } })
+        .chunk(thread(0, 100, context(1232, 248, 0x1111n), 'x64'))
+        .chunk(thread(1, 101, x86, 'x86'))
+        .chunk(thread(2, 102, context(912, 264, 0x3333n)))
+        .finish()
+    },
+  },
+  {
+    file: 'filetime-edges.pssnap',
+    expect: ok('creationTime one tick before 1970, 9,999,999 ticks before 1970, at 10000-01-01, the largest u64, and 1 tick after 1601: ISO of the millisecond each falls in, extended years above 9999 (JSON.md)', { handles: 5 }),
+    build: simple((b) =>
+      b.chunk({ section: 'handles', first: 0, count: 5, columns: { handle: col.u64([4n, 8n, 12n, 16n, 20n]), creationTime: col.u64([116444735999999999n, 116444735990000001n, 2650467744000000000n, 0xffffffffffffffffn, 1n]) } }),
+    ),
+  },
+  {
+    file: 'type-specific-two-groups.pssnap',
+    expect: ok('a Process handle listed in both the process and the thread sparse groups: read as stored, both members returned (§6.1)', { handles: 2 }),
+    build: simple((b) =>
+      b.chunk(handles(0, 2, {
+        columns: { handle: col.u64([4n, 8n]), objectType: col.u32([1, 2]) },
+        sparse: { 'typeSpecificInformation.process': { rows: [0], columns: { processId: col.u32([77]) } }, 'typeSpecificInformation.thread': { rows: [0], columns: { threadId: col.u32([88]) } } },
+      })),
+    ),
+  },
+  {
+    file: 'zero-count-bytes-column.pssnap',
+    expect: ok('a threads chunk with count 0 whose contextRecord column has empty data and offsets of one u32 0 (§5.3)', { handles: 2, threads: 0 }),
+    build: simple((b) => b.chunk(handles(0, 2)).chunk({ section: 'threads', first: 0, count: 0, columns: { contextRecord: { type: 'bytes', data: new Uint8Array(0), offsets: new Uint8Array(4) } } })),
+  },
+  {
+    file: 'zero-count-bytes-empty-offsets.pssnap',
+    expect: opens(['SCHEMA'], 'the same with empty offsets: count + 1 = 1 offset is required, so SCHEMA (no entries are lost) (§5.3)', { handles: 2, threads: 0 }),
+    build: simple((b) => b.chunk(handles(0, 2)).chunk({ section: 'threads', first: 0, count: 0, columns: { contextRecord: { type: 'bytes', data: new Uint8Array(0), offsets: new Uint8Array(0) } } })),
+  },
+  {
+    file: 'unknown-kind-unknown-codec.pssnap',
+    expect: opens(['UNKNOWN'], 'a frame of an unknown kind (6) with an unknown codec (9): skipped after its CRC check whatever its codec; unknown content is never damage (§2.2, STABILITY.md)', MINIMAL_ENTRIES),
+    build: () => {
+      const b = minimalArchiveBuilder()
+      b.frame({ kind: 6, codec: 9, payload: ascii('a later minor\'s codec'), decodedLength: 4096 })
+      return b.finish()
+    },
+  },
+  {
+    file: 'unbacked-rows.pssnap',
+    expect: opens(['SCHEMA', 'GAP'], 'a chunk claims 1,000,000 handles and holds only a column of an unknown type: no checked column backs its entries, so SCHEMA, skipped (§2.4)', { handles: 2 }),
+    build: simple((b) => b.chunk(handles(0, 2)).chunk({ section: 'handles', first: 2, count: 1_000_000, columns: { temperature: { type: 'f32', data: new Uint8Array(8) } } })),
+  },
+  {
+    file: 'unknown-column-backs-rows.pssnap',
+    expect: opens(['UNKNOWN'], 'a chunk whose only column is unknown but of a known type with the right length: its entries are backed, read (with no fields) and the column listed (§2.4, §5)', { handles: 3 }),
+    build: simple((b) => b.chunk({ section: 'handles', first: 0, count: 3, columns: { integrityLevel: col.u32([1, 2, 3]) } })),
+  },
+  {
+    file: 'long-string.pssnap',
+    expect: opens(['SCHEMA', 'GAP'], 'an objectName of 1 MiB + 1 bytes (deflated): above the 1 MiB limit on strings, SCHEMA, the chunk skipped (§2.2)', { handles: 2 }),
+    build: () => {
+      const payload = encode(chunkValue({ section: 'handles', first: 2, count: 1, columns: { handle: col.u64([12n]), objectName: col.str(['A'.repeat((1 << 20) + 1)]) } }))
+      const b = new ArchiveBuilder().header(HEADER).chunk(handles(0, 2))
+      b.frame({ kind: Kind.CHUNK, codec: 1, payload: new Uint8Array(deflateSync(payload, { level: 9 })), decodedLength: payload.length })
+      return b.finish({ trailer: { entryCounts: { handles: 3 } } })
+    },
+  },
 ]
 
 /** The CHUNK map the builder writes for `c`, as a plain object to extend with extra keys. */

@@ -20,6 +20,8 @@ export interface VerbResult {
   peakRss?: number
   /** An exception that escaped main() (in-process only). */
   escaped?: string
+  /** Stopped by its timeout (through the binary only). */
+  timedOut?: boolean
 }
 
 /** One violated property; `property` names the class (with the verb's label) the report groups by. */
@@ -47,7 +49,7 @@ export function checkVerb(verb: Verb, result: VerbResult, decoded: number): Prob
   if (fatal) add('fatal', fatal[0])
   else if (result.signal) add('fatal', `killed by ${result.signal}`)
   const allowed = [0, 1, 2, ...(verb.gate ? [3] : [])]
-  if (result.code === null || !allowed.includes(result.code)) add('exit', `exit ${result.code}`)
+  if (!result.timedOut && (result.code === null || !allowed.includes(result.code))) add('exit', `exit ${result.code}`)
   const code = CODE_LINE.exec(result.stderr)?.[1] ?? CODE_LINE.exec(result.stdout)?.[1]
   const internal = /^INTERNAL - .*$/m.exec(result.stderr)
   if (internal) add('INTERNAL', internal[0].slice(0, 200))

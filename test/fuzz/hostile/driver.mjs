@@ -2,14 +2,14 @@
 // item 9). Bundles test/fuzz/hostile/main.ts and runs it in J child processes (seeds interleaved), each
 // behind a watchdog: a verb that makes no progress for --hang-ms is killed and reported as a hang, a child
 // that dies (V8 fatal error, signal) is reported with the verb it was running, and the child is restarted at
-// the next seed, so one bad case never hides the rest. The kept regressions (test/fuzz/regressions-hostile/)
+// that case's next verb, so one bad verb never hides the rest. The kept regressions (test/fuzz/regressions-hostile/)
 // are replayed first. Prints the failures grouped by class (verb · property) with the smallest failing
 // seed of each, and keeps that seed as a regression (unless --no-keep). Exit 1 if anything failed.
 //   --seed S (random)  --count N (50,000)  --jobs J (2)  --cli-every K (500: every K-th seed through the real
 //   dist/cli.js)  --big-every B (500: every B-th seed carries a large attack)  --all-modes  --hang-ms (20,000)
 //   --summary FILE (the whole result as JSON)  --no-keep  --no-replay
 import { readFile } from 'node:fs/promises'
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,14 +39,14 @@ async function buildChild() {
 }
 
 /**
- * Runs the child once; calls `onResult` per case and resolves with how it ended: `{ ok }`, or
- * `{ stopped: { id, verb }, problem }` when it hung or died while running that verb.
+ * Runs the child once; calls `onCase` when a case starts and `onResult` when it ends, and resolves with how
+ * the child ended: `{ ok }`, or `{ stopped, problem }` (stopped: the verb it was running, if any).
  */
-function runChild(args, hangMs, onResult) {
+function runChild(args, hangMs, { onCase, onResult }) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, NO_COLOR: '1' }
     delete env.FORCE_COLOR
-    const child = spawn(process.execPath, ['--max-old-space-size=2048', CHILD, ...args], { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--max-old-space-size=2048', CHILD, '--hang-ms', String(hangMs), ...args], { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8192)))
     let pending = ''
@@ -58,10 +58,11 @@ function runChild(args, hangMs, onResult) {
       pending = lines.pop()
       for (const line of lines) {
         at = Date.now()
-        if (line.startsWith('S ')) {
-          const [, id, ...verb] = line.split(' ')
-          current = { id, verb: verb.join(' ') }
-        } else if (line.startsWith('R ')) {
+        if (line.startsWith('C ')) {
+          current = undefined
+          onCase(JSON.parse(line.slice(2)))
+        } else if (line.startsWith('S ')) current = line.slice(2).split(' ').slice(1).join(' ')
+        else if (line.startsWith('R ')) {
           current = undefined
           onResult(JSON.parse(line.slice(2)))
         }
@@ -87,24 +88,47 @@ function runChild(args, hangMs, onResult) {
   })
 }
 
-/** Runs seeds start, start+stride, … (count of them) with restarts after a hang or a crash. */
-async function runJob({ start, stride, count, extra, hangMs, onResult }) {
+/**
+ * Runs `total` cases from position `first` (a seed, or an index into the kept regressions) with restarts: a
+ * hang or crash inside a verb is charged to that case and the case resumes at its next verb; one outside a
+ * verb (generating the case) ends the case there. `argsFor(position, remaining, resumeAfter)`.
+ */
+async function runJob({ first, step, total, argsFor, hangMs, onResult }) {
   let done = 0
-  let next = start
-  while (done < count) {
-    let last
-    const ended = await runChild(['--seed', String(next), '--count', String(count - done), '--stride', String(stride), ...extra], hangMs, (r) => {
-      last = r.seed
-      done++
-      onResult(r)
+  let position = first
+  let resumeAfter
+  const carried = new Map()
+  while (done < total) {
+    let started
+    let finishedId
+    const ended = await runChild(argsFor(position, total - done, resumeAfter), hangMs, {
+      onCase: (c) => (started = c),
+      onResult: (r) => {
+        finishedId = r.id
+        const extra = carried.get(r.id)
+        if (extra) {
+          r.problems.push(...extra)
+          carried.delete(r.id)
+        }
+        done++
+        onResult(r)
+      },
     })
     if (ended.ok) break
-    if (!ended.stopped && last === undefined) throw new Error(`the hostile fuzz child stopped before its first case: ${ended.problem.detail}`)
-    // The case it stopped in is a failure of its own; go on after it.
-    const seed = ended.stopped ? Number(ended.stopped.id) : last === undefined ? next : last + stride
-    onResult({ id: String(seed), seed, big: null, bytes: 0, verbs: 0, exits: {}, problems: [{ verb: ended.stopped?.verb ?? '(between verbs)', ...ended.problem }], crashed: true })
-    done++
-    next = seed + stride
+    if (!started) throw new Error(`the hostile fuzz child stopped before its first case: ${ended.problem.detail}`)
+    if (finishedId === started.id) throw new Error(`the hostile fuzz child stopped between cases: ${ended.problem.detail}`)
+    const problem = { verb: ended.stopped ?? '(generating the case)', ...ended.problem }
+    carried.set(started.id, [...(carried.get(started.id) ?? []), problem])
+    if (ended.stopped !== undefined) {
+      position = started.pos
+      resumeAfter = ended.stopped
+    } else {
+      onResult({ ...started, bytes: 0, verbs: 0, exits: {}, problems: carried.get(started.id) })
+      carried.delete(started.id)
+      done++
+      position = started.pos + step
+      resumeAfter = undefined
+    }
   }
 }
 
@@ -171,34 +195,27 @@ export async function runHostile(argv) {
   const started = performance.now()
 
   let replay
-  if (!values['no-replay'] && existsSync(KEEP_DIR) && readdirSync(KEEP_DIR).some((f) => f.endsWith('.json'))) {
+  const kept = existsSync(KEEP_DIR) ? readdirSync(KEEP_DIR).filter((f) => f.endsWith('.json')) : []
+  if (!values['no-replay'] && kept.length > 0) {
     replay = newTally()
-    // One pass over the kept cases; a crash skips to the next one (replay ids are file names, in order).
-    const files = readdirSync(KEEP_DIR).filter((f) => f.endsWith('.json')).sort()
-    let from = 0
-    while (from < files.length) {
-      const dir = mkdtempSync(join(tmpdir(), 'pssnap-replay-'))
-      for (const f of files.slice(from)) for (const g of readdirSync(KEEP_DIR).filter((x) => x === f || x.startsWith(f.replace(/\.json$/, '.')))) writeFileSync(join(dir, g), await readFile(join(KEEP_DIR, g)))
-      let seen = 0
-      const ended = await runChild(['--replay', dir, ...common], hangMs, (r) => {
-        seen++
-        tally(replay, r)
-      })
-      rmSync(dir, { recursive: true, force: true })
-      if (ended.ok) break
-      tally(replay, { id: files[from + seen], seed: 0, big: null, bytes: 0, verbs: 0, exits: {}, problems: [{ verb: ended.stopped?.verb ?? '(between verbs)', ...ended.problem }] })
-      from += seen + 1
-    }
+    await runJob({ first: 0, step: 1, total: kept.length, hangMs, onResult: (r) => tally(replay, r), argsFor: (from, _n, resumeAfter) => ['--replay', KEEP_DIR, '--from', String(from), ...(resumeAfter ? ['--resume-after', resumeAfter] : []), ...common] })
   }
 
   console.log(`hostile fuzz: seed ${seed}, ${count} cases in ${jobs} processes (reproduce one with --seed <its seed> --count 1 --jobs 1)`)
   const main = newTally()
   await Promise.all(
     Array.from({ length: Math.min(jobs, count) }, (_, k) =>
-      runJob({ start: seed + k, stride: jobs, count: Math.ceil((count - k) / jobs), extra: common, hangMs, onResult: (r) => {
-        tally(main, r)
-        if (main.cases % 1000 === 0) console.log(`  … ${main.cases} cases`)
-      } }),
+      runJob({
+        first: seed + k,
+        step: jobs,
+        total: Math.ceil((count - k) / jobs),
+        hangMs,
+        argsFor: (from, n, resumeAfter) => ['--seed', String(from), '--count', String(n), '--stride', String(jobs), ...(resumeAfter ? ['--resume-after', resumeAfter] : []), ...common],
+        onResult: (r) => {
+          tally(main, r)
+          if (main.cases % 1000 === 0) console.log(`  … ${main.cases} cases`)
+        },
+      }),
     ),
   )
   const seconds = (performance.now() - started) / 1000
@@ -215,8 +232,15 @@ export async function runHostile(argv) {
     }
     const list = join(mkdtempSync(join(tmpdir(), 'pssnap-keep-')), 'keep.json')
     writeFileSync(list, JSON.stringify([...wanted.values()]))
-    await new Promise((resolve, reject) => spawn(process.execPath, [CHILD, '--keep', list, '--dir', KEEP_DIR, '--big-every', bigEvery], { stdio: 'inherit' }).on('close', resolve).on('error', reject))
-    console.log(`kept ${wanted.size} failing seeds in ${KEEP_DIR}/ (one per class, the smallest)`)
+    const out = await new Promise((resolve, reject) => {
+      let text = ''
+      const child = spawn(process.execPath, [CHILD, '--keep', list, '--dir', KEEP_DIR, '--big-every', bigEvery], { stdio: ['ignore', 'pipe', 'inherit'] })
+      child.stdout.on('data', (d) => (text += d))
+      child.on('close', () => resolve(text)).on('error', reject)
+    })
+    const { kept } = JSON.parse(out)
+    const large = [...wanted.keys()].filter((s) => !kept.includes(s))
+    console.log(`kept ${kept.length} failing seeds in ${KEEP_DIR}/ (the smallest of each class)${large.length ? `; not kept, too large (the seeded run's large attacks repeat them): ${large.join(', ')}` : ''}`)
   }
   const plain = (t) => t && { ...t, classes: [...t.classes.values()].map(({ lastId, ...c }) => c) }
   const failed = classes.length > 0 || replayClasses.length > 0

@@ -32,7 +32,7 @@ export interface CasePlan {
   shape: Shape
   /** Builder extras, decided once so every variant of a case carries them. */
   unknownNames: number
-  /** Where the unknown names go (the large attack puts them everywhere). */
+  /** Where the unknown names go. */
   unknownWhere: UnknownPlace[]
   hugeCount: number
 }
@@ -54,7 +54,7 @@ export function planCase(seed: number, big?: BigKind): CasePlan {
   let unknownNames = chance(r, 0.3) ? 1 + int(r, 20) : 0
   let hugeCount = 0
   if (big === 'unknownNames') {
-    unknownNames = 10_000 + int(r, 10_000)
+    unknownNames = 10_000 + int(r, 5_000)
     counts.handles = Math.max(1, counts.handles ?? 0) // unknown columns go into a handles chunk
   }
   if (big === 'equalKeys') {
@@ -73,7 +73,8 @@ export function planCase(seed: number, big?: BigKind): CasePlan {
     ...(big ? { big } : {}),
     shape,
     unknownNames,
-    unknownWhere: big === 'unknownNames' ? [...UNKNOWN_PLACES] : [pick(r, UNKNOWN_PLACES)],
+    // The large attack puts them in two places at once (every place at once costs minutes on a slow reader).
+    unknownWhere: big === 'unknownNames' ? [UNKNOWN_PLACES[seed % 5]!, UNKNOWN_PLACES[(seed + 2) % 5]!] : [pick(r, UNKNOWN_PLACES)],
     hugeCount,
   }
 }

@@ -55,6 +55,16 @@ function captureStreams(): Capture {
   }
 }
 
+const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).sort().join()
+
+/** What a verb left on Object.prototype (prototype pollution), if anything. */
+function pollution(): string | undefined {
+  const names = Object.getOwnPropertyNames(Object.prototype).sort().join()
+  if (names !== PROTOTYPE_NAMES) return names
+  const inherited = Object.keys(Object.getPrototypeOf({}) as object)
+  return inherited.length > 0 ? inherited.join() : undefined
+}
+
 /** Loads cli/main.ts once. Importing it runs the CLI with this process's arguments, so it runs `--version` silently. */
 export async function loadCliMain(): Promise<void> {
   if (cliMain) return
@@ -94,6 +104,8 @@ export async function runInProcess(argv: string[], idleRss: number): Promise<Ver
   streams.stop()
   const outputBytes = streams.bytes
   escaped ??= escapedMeanwhile
+  const polluted = pollution()
+  if (polluted) escaped ??= `Object.prototype changed: ${polluted}`
   return {
     code,
     stdout: streams.stdout(),
@@ -117,12 +129,21 @@ export function runCli(cli: string, argv: string[], statsFile: string, timeoutMs
   rmSync(statsFile, { force: true })
   return new Promise((resolve, reject) => {
     const t0 = performance.now()
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // Its own process group, so a timeout stops node under /usr/bin/time too.
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (d: Buffer) => out.push(d))
     child.stderr.on('data', (d: Buffer) => err.push(d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      try {
+        process.kill(-child.pid!, 'SIGKILL')
+      } catch {
+        child.kill('SIGKILL')
+      }
+    }, timeoutMs)
     child.on('error', reject)
     child.on('close', (exit, signal) => {
       clearTimeout(timer)
@@ -144,7 +165,9 @@ export function runCli(cli: string, argv: string[], statsFile: string, timeoutMs
           cpuMs = (Number(m[3]) + Number(m[4])) * 1000
         }
       }
-      resolve({ code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms, cpuMs, ...(peakRss !== undefined ? { peakRss } : {}) })
+      // A verb stopped by the timeout is a hang, not a crash of its own.
+      if (timedOut) sig = null
+      resolve({ code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms, cpuMs, ...(peakRss !== undefined ? { peakRss } : {}), ...(timedOut ? { timedOut } : {}) })
     })
   })
 }

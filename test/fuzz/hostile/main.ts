@@ -6,10 +6,13 @@
 //   --cli-every K        every K-th seed runs its verbs, in every mode, through the real `node dist/cli.js`
 //                        instead (0: never)
 //   --big-every B        every B-th seed carries one of the large attacks, in turn (generate.ts BIG_KINDS)
-//   --replay DIR         run the kept regressions of DIR (regressions.ts) instead of seeds
+//   --replay DIR         run the kept regressions of DIR (regressions.ts) instead of seeds (--from I: from the I-th)
+//   --resume-after VERB  start the first case after this verb (the watchdog's restart after a hang or crash)
+//   --hang-ms T          the watchdog's limit; a verb through the binary is stopped at ¾ of it
 //   --keep FILE --dir D  write the cases listed in FILE (JSON [{seed, big, problems}]) as regressions into D
-// Reports on fd 3, one line each: `S <seed> <verb>` before every verb (the watchdog's heartbeat) and
-// `R <json>` after every case (its problems and figures), so a child killed mid-run loses nothing reported.
+// Reports on fd 3, one line each: `C <json>` when a case starts, `S <id> <verb>` before every verb (the
+// watchdog's heartbeat) and `R <json>` after every case (its problems and figures), so a child killed mid-run
+// loses nothing reported and can be restarted at the next verb.
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,6 +32,9 @@ const { values } = parseArgs({
     'cli-every': { type: 'string' },
     'big-every': { type: 'string' },
     replay: { type: 'string' },
+    from: { type: 'string' },
+    'resume-after': { type: 'string' },
+    'hang-ms': { type: 'string' },
     keep: { type: 'string' },
     dir: { type: 'string' },
   },
@@ -38,6 +44,7 @@ const ROOT = process.cwd()
 const CLI = join(ROOT, 'dist/cli.js')
 const bigEvery = Number(values['big-every'] ?? 500)
 const cliEvery = Number(values['cli-every'] ?? 0)
+const hangMs = Number(values['hang-ms'] ?? 20_000)
 
 /** Writes one report line to fd 3, retrying while the pipe is full. */
 function report(line: string): void {
@@ -59,7 +66,9 @@ async function casesOf(seed: number, big = bigKindOf(seed, bigEvery)): Promise<H
 
 if (values.keep !== undefined) {
   const wanted = JSON.parse(readFileSync(values.keep, 'utf8')) as { seed: number; problems: Problem[] }[]
-  for (const w of wanted) keepHostileRegression(w.seed, bigKindOf(w.seed, bigEvery), await casesOf(w.seed), w.problems, values.dir!)
+  const kept = []
+  for (const w of wanted) if (keepHostileRegression(w.seed, bigKindOf(w.seed, bigEvery), await casesOf(w.seed), w.problems, values.dir!)) kept.push(w.seed)
+  process.stdout.write(`${JSON.stringify({ kept })}\n`)
   process.exit(0)
 }
 
@@ -85,8 +94,8 @@ const idleRss = await (async () => {
   return idleCliRss(CLI, files.a)
 })()
 
-/** Runs every verb over one case's three variants; reports its problems and figures. */
-async function runCase(id: string, seed: number, cases: HostileCase[], throughCli: boolean, allModes: boolean): Promise<void> {
+/** Runs every verb over one case's three variants (after `resumeAfter`'s, when resuming); reports its problems and figures. */
+async function runCase(id: string, seed: number, cases: HostileCase[], throughCli: boolean, allModes: boolean, resumeAfter?: string): Promise<void> {
   const [a, b, c] = cases as [HostileCase, HostileCase, HostileCase]
   writeFileSync(files.a, a.bytes)
   writeFileSync(files.b, b.bytes)
@@ -98,24 +107,32 @@ async function runCase(id: string, seed: number, cases: HostileCase[], throughCl
   const exits: Record<string, number | null> = {}
   let worstTime = 0
   let worstRss = 0
-  for (const verb of verbsFor(files, seed, allModes || throughCli)) {
+  const verbs = verbsFor(files, seed, allModes || throughCli)
+  const from = resumeAfter === undefined ? 0 : verbs.findIndex((v) => v.label === resumeAfter) + 1
+  for (const verb of verbs.slice(from)) {
     if (verb.reads.includes('redacted') && exits.redact !== 0) continue
     report(`S ${id} ${verb.label}`)
     const d = verb.reads.reduce((n, f) => n + decoded[f], 0)
-    const result = throughCli ? await runCli(CLI, verb.argv, join(work, 'time.txt'), 60_000) : await runInProcess(verb.argv, idleRss)
+    // Through the binary, a verb is stopped before the watchdog would stop this process, and reported as a hang.
+    const result = throughCli ? await runCli(CLI, verb.argv, join(work, 'time.txt'), hangMs * 0.75) : await runInProcess(verb.argv, idleRss)
     exits[verb.label] = result.code
     problems.push(...checkVerb(verb, result, d))
+    if (result.timedOut) problems.push({ verb: verb.label, property: 'hang', detail: `stopped after ${((hangMs * 0.75) / 1000).toFixed(0)} s` })
     worstTime = Math.max(worstTime, Math.min(result.ms, result.cpuMs) / timeBudgetMs(d))
     if (result.peakRss !== undefined) worstRss = Math.max(worstRss, result.peakRss / rssBudget(d))
   }
   report(`R ${JSON.stringify({ id, seed, big: a.plan.big ?? null, writer: a.plan.writer, cli: throughCli, bytes: a.bytes.length + b.bytes.length + c.bytes.length, decoded: a.decodedBytes, verbs: Object.keys(exits).length, exits, worstTime, worstRss, problems })}`)
 }
 
+// Every case is announced (`C`) before it is generated, so the watchdog knows which case a crash belongs to.
 try {
+  const resumeAfter = values['resume-after']
   if (values.replay !== undefined) {
-    for (const r of loadHostileRegressions(values.replay)) {
-      const cases = r.cases ?? (await casesOf(r.seed, r.big ?? undefined))
-      await runCase(r.file, r.seed, cases, false, true)
+    const kept = loadHostileRegressions(values.replay)
+    for (let i = Number(values.from ?? 0); i < kept.length; i++) {
+      const r = kept[i]!
+      report(`C ${JSON.stringify({ id: r.file, pos: i, seed: r.seed, big: r.big })}`)
+      await runCase(r.file, r.seed, r.cases, false, true, i === Number(values.from ?? 0) ? resumeAfter : undefined)
     }
   } else {
     const seed = Number(values.seed ?? 1)
@@ -123,7 +140,10 @@ try {
     const stride = Number(values.stride ?? 1)
     for (let i = 0; i < count; i++) {
       const s = (seed + i * stride) >>> 0
-      await runCase(String(s), s, await casesOf(s), cliEvery > 0 && s % cliEvery === 0, values['all-modes'] === true)
+      report(`C ${JSON.stringify({ id: String(s), pos: s, seed: s, big: bigKindOf(s, bigEvery) ?? null })}`)
+      // The real-binary sample avoids the seeds of the large attacks (multiples of bigEvery).
+      const throughCli = cliEvery > 0 && s % cliEvery === 7
+      await runCase(String(s), s, await casesOf(s), throughCli, values['all-modes'] === true, i === 0 ? resumeAfter : undefined)
     }
   }
 } finally {

@@ -1,6 +1,6 @@
 // Kept hostile cases (test/fuzz/regressions-hostile/): each failing seed is written as <seed>.json (where it
-// came from and what went wrong) with its three archives <seed>.a|b|c.pssnap when they are small, so a
-// replay does not depend on the generator staying the same; larger ones are regenerated from the seed.
+// came from and what went wrong) with its three archives <seed>.a|b|c.pssnap, so a replay does not depend on
+// the generator staying the same. Only small cases are kept (the large attacks recur in every seeded run).
 // test/hostile-fuzz.test.ts replays every one (through scripts/fuzz.mjs, behind its watchdog) on every run.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,18 +17,21 @@ export interface HostileRegression {
   big: BigKind | null
   /** What failed when it was found (verb, property, detail). */
   problems: Problem[]
-  /** The kept archives, when they were small enough to keep. */
-  cases?: HostileCase[]
+  /** The kept archives. */
+  cases: HostileCase[]
 }
 
-/** Writes a failing case (never overwrites one already kept); returns the JSON file's path. */
-export function keepHostileRegression(seed: number, big: BigKind | undefined, cases: HostileCase[], problems: Problem[], dir: string): string {
+/**
+ * Writes a failing case (never overwrites one already kept); returns the JSON file's path, or undefined for
+ * a case too large to keep (the large attacks recur in every seeded run: `--seed <seed> --count 1` replays one).
+ */
+export function keepHostileRegression(seed: number, big: BigKind | undefined, cases: HostileCase[], problems: Problem[], dir: string): string | undefined {
+  if (cases.reduce((n, c) => n + c.bytes.length, 0) > KEEP_BYTES) return undefined
   mkdirSync(dir, { recursive: true })
   const path = join(dir, `${seed}.json`)
   if (existsSync(path)) return path
-  const small = cases.reduce((n, c) => n + c.bytes.length, 0) <= KEEP_BYTES
-  if (small) cases.forEach((c, i) => writeFileSync(join(dir, `${seed}.${VARIANTS[i]}.pssnap`), c.bytes))
-  writeFileSync(path, `${JSON.stringify({ seed, big: big ?? null, kept: small, decodedBytes: cases.map((c) => c.decodedBytes), plan: cases[0]!.plan, problems }, null, 2)}\n`)
+  cases.forEach((c, i) => writeFileSync(join(dir, `${seed}.${VARIANTS[i]}.pssnap`), c.bytes))
+  writeFileSync(path, `${JSON.stringify({ seed, big: big ?? null, decodedBytes: cases.map((c) => c.decodedBytes), plan: cases[0]!.plan, problems }, null, 2)}\n`)
   return path
 }
 
@@ -38,11 +41,8 @@ export function loadHostileRegressions(dir: string): HostileRegression[] {
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((file) => {
-      const meta = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { seed: number; big: BigKind | null; kept: boolean; decodedBytes: number[]; plan: HostileCase['plan']; problems: Problem[] }
-      const regression: HostileRegression = { file, seed: meta.seed, big: meta.big, problems: meta.problems }
-      if (meta.kept) {
-        regression.cases = VARIANTS.map((v, i) => ({ plan: meta.plan, variant: i, bytes: new Uint8Array(readFileSync(join(dir, `${meta.seed}.${v}.pssnap`))), decodedBytes: meta.decodedBytes[i]! }))
-      }
-      return regression
+      const meta = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { seed: number; big: BigKind | null; decodedBytes: number[]; plan: HostileCase['plan']; problems: Problem[] }
+      const cases = VARIANTS.map((v, i) => ({ plan: meta.plan, variant: i, bytes: new Uint8Array(readFileSync(join(dir, `${meta.seed}.${v}.pssnap`))), decodedBytes: meta.decodedBytes[i]! }))
+      return { file, seed: meta.seed, big: meta.big, problems: meta.problems, cases }
     })
 }

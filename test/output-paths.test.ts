@@ -66,6 +66,8 @@ describe('only a regular file or a missing name is written', () => {
       ['export', archive, '--format', 'ndjson', '-o', fifo, '--force'],
       ['redact', archive, '-o', fifo, '--key', 'k', '--force'],
       ['redact', archive, '-o', join(dir, 'r-fifo.pssnap'), '--map', fifo, '--key', 'k', '--force'],
+      // Checked before anything is captured: the same refusal on every platform.
+      ['capture', '--self', '-o', fifo, '--force'],
     ]) {
       const r = await run(args)
       expect(r.code, args.join(' ')).toBe(1)

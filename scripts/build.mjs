@@ -1,31 +1,44 @@
 // Build: tsc emits the library (dist/, with declarations); esbuild bundles the CLI into one file, because
 // resolving zod's and yargs' hundreds of modules would double `pssnap`'s cold start (bench (f)).
+// Everything is built beside dist/ and swapped in at the end: a failing build (a type error) leaves the last
+// good dist/ in place, and a test running the CLI meanwhile never finds it half-built or missing.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs'
 import { build } from 'esbuild'
 
-rmSync('dist', { recursive: true, force: true })
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+const staging = `dist.build-${process.pid}`
+const previous = `dist.old-${process.pid}`
+try {
+  // Same depth as dist/, so the source maps' relative paths hold after the swap.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', staging], { stdio: 'inherit' })
 
-const banner = [
-  '#!/usr/bin/env node',
-  // Bundled CommonJS dependencies (yargs' helpers, msgpackr's native loader) call require().
-  "import { createRequire as __pssnapCreateRequire } from 'node:module'",
-  'const require = __pssnapCreateRequire(import.meta.url)',
-].join('\n')
+  const banner = [
+    '#!/usr/bin/env node',
+    // Bundled CommonJS dependencies (yargs' helpers, msgpackr's native loader) call require().
+    "import { createRequire as __pssnapCreateRequire } from 'node:module'",
+    'const require = __pssnapCreateRequire(import.meta.url)',
+  ].join('\n')
 
-await build({
-  entryPoints: ['cli/main.ts'],
-  outfile: 'dist/cli.js',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  minify: true,
-  sourcemap: 'linked',
-  banner: { js: banner },
-  // koffi is a native addon loaded lazily by capture/ only; msgpackr-extract is msgpackr's optional addon.
-  external: ['koffi', 'msgpackr-extract'],
-  logLevel: 'warning',
-})
-chmodSync('dist/cli.js', 0o755)
+  await build({
+    entryPoints: ['cli/main.ts'],
+    outfile: `${staging}/cli.js`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    sourcemap: 'linked',
+    banner: { js: banner },
+    // koffi (an optional peer dependency) is a native addon loaded lazily by capture/windows only;
+    // msgpackr-extract is msgpackr's optional addon.
+    external: ['koffi', 'msgpackr-extract'],
+    logLevel: 'warning',
+  })
+  chmodSync(`${staging}/cli.js`, 0o755)
+
+  if (existsSync('dist')) renameSync('dist', previous)
+  renameSync(staging, 'dist')
+} finally {
+  rmSync(staging, { recursive: true, force: true })
+  rmSync(previous, { recursive: true, force: true })
+}

@@ -77,10 +77,16 @@ export async function captureToFile(target: number | 'self', path: string, optio
 
 /**
  * Native calls still running on a worker thread (a Windows capture given up on at its deadline or by an abort).
- * While there is one, Node's event loop stays alive: a command that is done exits explicitly.
+ * While there is one, Node's event loop stays alive and process.exit() would hang: a command that is done
+ * exits with exitDespiteBlockedCalls.
  */
 export async function pendingNativeCalls(): Promise<number> {
   return (await import('./windows/native-call.js')).nativeCallsInFlight()
+}
+
+/** Exits with `code` even while a native call blocks a worker thread (process.exit would wait for it forever). */
+export async function exitDespiteBlockedCalls(code: number): Promise<never> {
+  return (await import('./windows/hard-exit.js')).exitDespiteBlockedCalls(code)
 }
 
 /** The processes of this machine (pid, name, thread and handle counts). */

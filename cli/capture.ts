@@ -26,8 +26,8 @@ export async function capture(args: Args): Promise<number> {
   const options = { ...(preset ? { preset } : {}), ...(flags !== undefined ? { flags } : {}), ...(args.debugPrivilege ? { debugPrivilege: true } : {}), ...windowsOnly, signal }
   const result = await lib.captureToFile(pid, output, options).catch(async (error: unknown) => {
     // A PSS call given up on (deadline, Ctrl-C) still runs on a worker thread and keeps Node alive: once the
-    // error is reported, exit (the OS releases what that call holds).
-    if ((await lib.pendingNativeCalls()) > 0) setTimeout(() => process.exit(), 200).unref()
+    // error is reported, exit with its code (the OS releases what that call holds).
+    if ((await lib.pendingNativeCalls()) > 0) setTimeout(() => void lib.exitDespiteBlockedCalls(Number(process.exitCode ?? 1)), 200).unref()
     const stopped = interruption(signal, `capture stopped; nothing written to '${output}'`)
     if (stopped) throw stopped
     // The archive goes through a temporary file beside it: name the file asked for, not that one.

@@ -2,6 +2,7 @@
 // fake_pss.c for PSS and the process handles, fake_process.c for Toolhelp32, GetProcessHandleCount and
 // RtlGetVersion), through the same entry points the CLI uses (capture/index.ts, selected by the pssLibrary option
 // or PSSNAP_PSS_LIBRARY) and through the built CLI itself (`npm run build` first).
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CaptureFailedError, CaptureUnavailableError, captureToFile, listProcesses, resolveTarget, selectBackend } from '../capture/index.js'
 import { Win32Error } from '../capture/windows/pss.js'
 import { openArchiveFile } from '../reader/node.js'
+import { CLI } from './helpers/cli.js'
 import { loadFakePss } from './helpers/fake-pss.js'
 import { fakeProcessControls, runCliWith } from './helpers/fake-process.js'
 
@@ -190,5 +192,61 @@ describe('the built CLI with PSSNAP_PSS_LIBRARY', () => {
     const a = await openArchiveFile(out)
     expect(a.captureErrors[0]).toMatchObject({ section: 'process', operation: 'LoadLibrary' })
     expect(a.captureErrors[0]!.message).toMatch(/^SeDebugPrivilege not enabled: advapi32\.dll cannot be loaded/)
+  })
+})
+
+describe('the built CLI never hangs on a PSS call (PSSNAP_FAKE_PSS_HANG blocks the fake\'s first PssCaptureSnapshot)', () => {
+  /** The CLI with a blocked capture call; resolves when it exits, after `onHanging` ran once the call blocked. */
+  function captureHanging(args: string[], onHanging: (child: ChildProcess) => void) {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...ENV, PSSNAP_FAKE_PSS_HANG: 'PssCaptureSnapshot' }
+    delete env.FORCE_COLOR
+    const child = spawn(process.execPath, [CLI, 'capture', '4242', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    const started = performance.now()
+    let hangingAt = 0
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      if (!hangingAt && stderr.includes('fake-pss: PssCaptureSnapshot is hanging')) {
+        hangingAt = performance.now()
+        onHanging(child)
+      }
+    })
+    return new Promise<{ code: number | null; stderr: string; msAfterHang: number; output: string }>((resolve) => {
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+      child.on('close', (code) => {
+        clearTimeout(killer)
+        resolve({ code, stderr, msAfterHang: hangingAt ? performance.now() - hangingAt : -1, output: `${performance.now() - started}` })
+      })
+    })
+  }
+
+  it('--timeout: TIMEOUT on stderr, exit 1 while the call is still blocked, nothing written', async () => {
+    const out = outPath()
+    const r = await captureHanging(['--timeout', '0.5', '-o', out], () => {})
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/\nTIMEOUT - cannot capture process 4242: PssCaptureSnapshot did not return within 0\.5 s \(--timeout\)/)
+    expect(r.msAfterHang).toBeGreaterThan(0)
+    expect(readdirSync(dir)).not.toContain(out.split('/').pop())
+  })
+
+  it('Ctrl-C (SIGINT) during the blocked call: INTERRUPTED, exit 130', async () => {
+    const out = outPath()
+    const r = await captureHanging(['-o', out], (child) => child.kill('SIGINT'))
+    expect(r.code).toBe(130)
+    expect(r.stderr).toMatch(/\nINTERRUPTED - SIGINT received: capture stopped; nothing written to '.*'/)
+    expect(readdirSync(dir)).not.toContain(out.split('/').pop())
+  })
+
+  it('--timeout and --context-flags are checked: a bad value is a typed error, before anything runs', async () => {
+    const zero = await runCliWith(ENV, 'capture', '4242', '--timeout', '0', '-o', outPath())
+    expect(zero).toMatchObject({ code: 1, stderr: expect.stringMatching(/^BAD_TIMEOUT - --timeout must be a positive number of seconds/) })
+    const names = await runCliWith(ENV, 'capture', '4242', '--preset', 'threads', '--context-flags', 'CONTEXT_ALL|NEON', '-o', outPath())
+    expect(names).toMatchObject({ code: 1, stderr: expect.stringMatching(/^BAD_CONTEXT_FLAGS - 'NEON' is not a CONTEXT_\* flag of x64/) })
+    const out = outPath()
+    const ok = await runCliWith(ENV, 'capture', '4242', '--flags', 'CAPTURE_THREADS|CAPTURE_THREAD_CONTEXT_EXTENDED', '--context-flags', 'all,xstate', '-o', out)
+    expect(ok.code).toBe(0)
+    const a = await openArchiveFile(out)
+    expect(a.header.capture.threadContextFlags).toBe(0x0010005f)
+    expect(a.threads.get(0)?.contextRecord?.length).toBe(2112)
   })
 })

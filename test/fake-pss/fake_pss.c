@@ -34,6 +34,7 @@
 #endif
 #include "fake_pss.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _WIN32
@@ -659,7 +660,7 @@ static int callIndex(const char *name) {
 /* Hangs (FakePssHangCall): the blocked call runs on a thread of the caller's pool (koffi's asynchronous calls), the
  * test's thread releases it; the flags are atomics for that reason. */
 static _Atomic uint32_t g_hangCall = CALL_COUNT, g_hangNth, g_hanging, g_hangGate = 1;
-static int g_hangEnvRead;
+static int g_hangEnvRead, g_hangAnnounce;
 
 static void sleepMs(unsigned ms) {
 #ifdef _WIN32
@@ -679,6 +680,7 @@ static void hangFromEnvironment(void) {
   g_hangGate = 0;
   g_hangNth = 1;
   g_hangCall = (uint32_t)call;
+  g_hangAnnounce = 1; /* a child process: the test learns on stderr when the call is blocked */
 }
 
 /* Counts the call (and blocks it when a hang is set for it); returns the error it must fail with (0: none).
@@ -688,6 +690,10 @@ static uint32_t callFault(int call) {
   uint32_t n = ++g_callCounts[call];
   if ((uint32_t)call == g_hangCall && n == g_hangNth) {
     g_hanging = 1;
+    if (g_hangAnnounce) {
+      fprintf(stderr, "fake-pss: %s is hanging\n", CALL_NAMES[call]);
+      fflush(stderr);
+    }
     while (!g_hangGate) sleepMs(1);
     g_hanging = 0;
   }

@@ -67,8 +67,8 @@ describe.skipIf(skip)(`the pipeline cases in Windows Node ${WINDOWS_NODE_VERSION
     if (result.setupError) throw new Error(`the fake DLL could not be loaded under Wine: ${result.setupError}\n${tail}`)
     byName = new Map(result.cases.map((c) => [c.name, c]))
     // The CLI as a Windows user runs it: `ps`, capture by image name, selftest, in the prefix made above.
-    const cli = (name: string, args: string[]) =>
-      runUnderWine({ tools, prefix: prefix!, exe: windowsNode.nodeExe, args: [windowsPath(app.cli), ...args], logFile: join(work!, `cli-${name}.log`), timeoutMs: 120_000, cwd: app.dir, env: { PSSNAP_PSS_LIBRARY: windowsPath(app.library) } }).then((r) => {
+    const cli = (name: string, args: string[], env: Record<string, string> = {}) =>
+      runUnderWine({ tools, prefix: prefix!, exe: windowsNode.nodeExe, args: [windowsPath(app.cli), ...args], logFile: join(work!, `cli-${name}.log`), timeoutMs: 120_000, cwd: app.dir, env: { PSSNAP_PSS_LIBRARY: windowsPath(app.library), ...env } }).then((r) => {
         cliRuns.set(name, r)
       })
     t = performance.now()
@@ -76,8 +76,10 @@ describe.skipIf(skip)(`the pipeline cases in Windows Node ${WINDOWS_NODE_VERSION
     await cli('ps', ['ps', '--json'])
     await cli('capture', ['capture', 'NOTEPAD', '-o', windowsPath(capturedArchive)])
     await cli('selftest', ['selftest', '--json'])
+    // The fake's first PssCaptureSnapshot blocks for good: the CLI must give up at its deadline and exit.
+    await cli('timeout', ['capture', '4242', '--timeout', '2', '-o', windowsPath(join(work, 'never.pssnap'))], { PSSNAP_FAKE_PSS_HANG: 'PssCaptureSnapshot' })
     timings.cliMs = Math.round(performance.now() - t)
-    console.log(`Wine CLI runs (ps, capture, selftest): ${timings.cliMs} ms`)
+    console.log(`Wine CLI runs (ps, capture, selftest, timeout): ${timings.cliMs} ms`)
     console.log(`Wine run: setup ${timings.setupMs} ms (DLL, npm pack, bundle), wine ${timings.wineMs} ms (prefix creation included), cases ${result.cases.reduce((s, c) => s + c.ms, 0)} ms; ${JSON.stringify(result.runtime)}`)
   }, WINE_TIMEOUT_MS + 120_000)
 
@@ -123,12 +125,20 @@ describe.skipIf(skip)(`the pipeline cases in Windows Node ${WINDOWS_NODE_VERSION
     expect(report.checks.some((c) => !c.ok)).toBe(true)
   })
 
+  it('the built CLI gives up on a PssCaptureSnapshot that never returns: TIMEOUT, exit 1, nothing written', () => {
+    const run = cliRuns.get('timeout')
+    expect(run?.timedOut, run?.log).toBe(false)
+    expect(run?.exitCode, run?.log).toBe(1)
+    expect(run?.log).toContain('TIMEOUT - cannot capture process 4242: PssCaptureSnapshot did not return within 2 s')
+    expect(existsSync(join(work!, 'never.pssnap'))).toBe(false)
+  })
+
   it.each(PIPELINE_CASES.map(caseName))('%s', (name) => {
     const outcome = byName.get(name)
     expect(outcome, 'no result for this case').toBeDefined()
     // The error text from Windows Node is the assertion's message and stack: shown as is when the case failed.
     expect(outcome?.error).toBeUndefined()
     expect(outcome?.ok).toBe(true)
-    expect(outcome?.liveAfter).toEqual({ snapshots: 0, markers: 0, processHandles: 0 })
+    expect(outcome?.liveAfter).toEqual({ snapshots: 0, markers: 0, processHandles: 0, clones: 0, doubleReleases: 0 })
   })
 })

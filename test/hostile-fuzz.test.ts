@@ -102,6 +102,7 @@ describe('the contract check', () => {
     expect(properties(verb('human'), { code: 1, stderr: 'SCHEMA - bad column \\x1b\n' })).toEqual([])
     expect(properties(verb('human'), { code: 1, stdout: 'error CHECKSUM - frame 3\n' })).toEqual([])
     expect(properties(verb('json', true), { code: 3, stdout: '{"a":"\\u001b"}' })).toEqual([])
+    expect(properties(verb('json', true), { code: 4, stdout: '{}', stderr: 'NOT_COMPARABLE - handles\n' })).toEqual([])
     expect(properties(verb('csv'), { stdout: "a,b\n-12,'=1+1\n3.5e-3,\"x,\"\"y\"\"\"\n" })).toEqual([])
   })
 

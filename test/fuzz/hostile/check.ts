@@ -1,6 +1,6 @@
 // The contract every verb is held to on hostile input (issue 18 items 1–3, 9):
-// - a typed outcome: exit 0, 1 with a `CODE - message` line whose code is not INTERNAL, 2 (usage) or 3 (a
-//   diff gate); never a signal, a V8 fatal error or an exception escaping the CLI's one handler;
+// - a typed outcome: exit 0, 1 with a `CODE - message` line whose code is not INTERNAL, 2 (usage), 3 or 4
+//   (a diff gate crossed, or not checkable); never a signal, a V8 fatal error or an exception escaping the CLI's one handler;
 // - no raw control, C1, bidi or invisible format character in what a person reads (stdout of human verbs,
 //   stderr of every verb), judged by reader/display.ts `unsafeCharactersIn`;
 // - machine output that parses (JSON, NDJSON) and CSV cells a spreadsheet will not evaluate;
@@ -48,7 +48,8 @@ export function checkVerb(verb: Verb, result: VerbResult, decoded: number): Prob
   const fatal = /FATAL ERROR|Reached heap limit|JavaScript heap out of memory|Fatal JavaScript/.exec(result.stderr)
   if (fatal) add('fatal', fatal[0])
   else if (result.signal) add('fatal', `killed by ${result.signal}`)
-  const allowed = [0, 1, 2, ...(verb.gate ? [3] : [])]
+  // With --fail-on, diff exits 3 when a gate is crossed and 4 when one cannot be checked (spec/JSON.md).
+  const allowed = [0, 1, 2, ...(verb.gate ? [3, 4] : [])]
   if (!result.timedOut && (result.code === null || !allowed.includes(result.code))) add('exit', `exit ${result.code}`)
   const code = CODE_LINE.exec(result.stderr)?.[1] ?? CODE_LINE.exec(result.stdout)?.[1]
   const internal = /^INTERNAL - .*$/m.exec(result.stderr)

@@ -105,9 +105,9 @@ const TRAILER_SHAPE: Shape = (() => {
   return { ...base, map: { ...base.map, entryCounts: { record: (name: string) => (knownSection(name) ? 'int' : undefined) } } }
 })()
 /** A column map: other keys (padding `_…` among them) are ignored, not listed (spec §5). */
-const COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', dict: { array: 'str' }, offsets: 'bin', architecture: 'str' }, extra: 'ignore' }
+const COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', dict: { array: 'str' }, offsets: 'bin', architecture: 'str' }, extra: 'ignore', required: ['type', 'data'] }
 /** An unknown column: only what checks its length is read; its dictionary is never decoded. */
-const UNKNOWN_COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', offsets: 'bin' }, extra: 'ignore' }
+const UNKNOWN_COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', offsets: 'bin' }, extra: 'ignore', required: ['type', 'data'] }
 
 /**
  * The shape of a chunk of a known section: its columns and sparse groups by the spec's tables. Like column
@@ -121,9 +121,10 @@ function chunkShape(layout: SectionLayout): Shape {
       first: 'int',
       count: 'int',
       columns: columnsOf(layout.columns),
-      sparse: { record: (group) => (Object.hasOwn(layout.sparse, group) ? { map: { rows: 'bin', columns: columnsOf(layout.sparse[group]!) }, extra: 'ignore' } : undefined) },
+      sparse: { record: (group) => (Object.hasOwn(layout.sparse, group) ? { map: { rows: 'bin', columns: columnsOf(layout.sparse[group]!) }, extra: 'ignore', required: ['rows', 'columns'] } : undefined) },
     },
     extra: 'report',
+    required: ['section', 'first', 'count', 'columns'],
   }
 }
 type SectionLayout = { columns: Readonly<Record<string, FieldSpec>>; sparse: Readonly<Record<string, Readonly<Record<string, FieldSpec>>>> }

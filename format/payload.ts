@@ -14,8 +14,11 @@ export type Shape =
   | 'num'
   | 'bool'
   | 'bin'
-  /** A map with named members; `extra` says whether other keys are listed as unknown or ignored. */
-  | { readonly map: Readonly<Record<string, Shape>>; readonly extra: 'report' | 'ignore' }
+  /**
+   * A map with named members, those in `required` never absent (spec §1); `extra` says whether other keys
+   * are listed as unknown or ignored.
+   */
+  | { readonly map: Readonly<Record<string, Shape>>; readonly extra: 'report' | 'ignore'; readonly required?: readonly string[] }
   /**
    * A map whose keys are names from the file, each value of the shape `record` gives for its key (a
    * function: undefined means the key is unknown, listed and skipped).
@@ -69,6 +72,7 @@ export class PayloadReader {
           this.skip()
         } else out[key] = this.read(child, join(path, key))
       }
+      for (const key of shape.required ?? []) if (!Object.hasOwn(out, key)) throw new ShapeError(join(path, key), 'required, absent')
       return out
     }
     // Null prototype: keys come from the file.
@@ -286,8 +290,12 @@ export function shapeOf(schema: ZodMiniType, customs: ReadonlyMap<ZodMiniType, S
   switch (def.type) {
     case 'object': {
       const map: Record<string, Shape> = {}
-      for (const [k, v] of Object.entries(def.shape!)) map[k] = shapeOf(v, customs)
-      return { map, extra: 'report' }
+      const required: string[] = []
+      for (const [k, v] of Object.entries(def.shape!)) {
+        map[k] = shapeOf(v, customs)
+        if ((v as unknown as { _zod: { def: Def } })._zod.def.type !== 'optional') required.push(k)
+      }
+      return { map, extra: 'report', required }
     }
     case 'optional': return shapeOf(def.innerType!, customs)
     case 'pipe': return shapeOf(def.in!, customs)

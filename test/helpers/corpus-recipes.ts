@@ -615,6 +615,16 @@ export const CORPUS: readonly CorpusRecipe[] = [
     build: simple((b) => b.chunk({ section: 'handles', first: 0, count: 3, columns: { integrityLevel: col.u32([1, 2, 3]) } })),
   },
   {
+    file: 'column-missing-data.pssnap',
+    expect: opens(['SCHEMA', 'GAP'], 'a column map without its required `data`: SCHEMA, the chunk skipped (§1, §5)', { handles: 2 }),
+    build: simple((b) => b.chunk(handles(0, 2)).chunk(handles(2, 2, { columns: { handle: col.u64([12n, 16n]), objectType: { type: 'u32' } as never } }))),
+  },
+  {
+    file: 'sparse-group-missing-columns.pssnap',
+    expect: opens(['SCHEMA', 'GAP'], 'a known sparse group without its required `columns`: SCHEMA, the chunk skipped (§1, §5.4)', { handles: 0 }),
+    build: simple((b) => b.value(Kind.CHUNK, { ...chunkValue(handles(0, 2)), sparse: { 'typeSpecificInformation.event': { rows: col.u32([1]).data } } }), { trailer: { entryCounts: { handles: 2 } } }),
+  },
+  {
     file: 'long-string.pssnap',
     expect: opens(['SCHEMA', 'GAP'], 'an objectName of 1 MiB + 1 bytes (deflated): above the 1 MiB limit on strings, SCHEMA, the chunk skipped (§2.2)', { handles: 2 }),
     build: () => {

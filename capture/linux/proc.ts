@@ -8,13 +8,22 @@ export const procRoot = (pid: number) => `/proc/${pid}`
 
 /** A /proc text file: UTF-8, with bytes that are not (a cut comm, a Latin-1 file name) kept as escapes. */
 export function readText(path: string): string {
-  return textFromBytes(readFileSync(path))
+  // Read as Latin-1 (one char per byte, nothing lost): nearly every file is ASCII and needs nothing more.
+  const text = readFileSync(path, 'latin1')
+  return NOT_ASCII.test(text) ? textFromBytes(Buffer.from(text, 'latin1')) : text
 }
+
+const NOT_ASCII = /[^\x00-\x7f]/
 
 /** readlink of a /proc magic link, decoded the same way: two names that differ in any byte stay different. */
 export function readLink(path: string): string {
-  return textFromBytes(readlinkSync(path, 'buffer'))
+  const text = readlinkSync(path, 'utf8')
+  // Node's UTF-8 decoding is exact unless it met bytes that are not UTF-8 (each became U+FFFD) or a character
+  // the rule escapes: only then are the bytes read (again) and decoded by the rule. The cheap path is most links.
+  return NEEDS_BYTES.test(text) ? textFromBytes(readlinkSync(path, 'buffer')) : text
 }
+
+const NEEDS_BYTES = /[\ufffd\uf780-\uf7ff]/
 
 /** `/proc/<pid>/stat` or `task/<tid>/stat`: fields by their 1-based number in proc(5). */
 export interface Stat {

@@ -247,16 +247,14 @@ function safe(v: bigint): number | bigint {
   return v <= 9007199254740991n && v >= -9007199254740991n ? Number(v) : v
 }
 
-/** UTF-8 with U+FFFD for invalid sequences (spec §2.2); short ASCII strings without a TextDecoder call. */
+/**
+ * UTF-8 with U+FFFD for invalid sequences (spec §2.2); short ASCII strings without a TextDecoder call, in
+ * one fromCharCode call (appending character by character would build a rope of small strings).
+ */
 function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start < 24) {
-    let s = ''
-    for (let i = start; i < end; i++) {
-      const c = bytes[i]!
-      if (c >= 0x80) return utf8.decode(bytes.subarray(start, end))
-      s += String.fromCharCode(c)
-    }
-    return s
+  if (end - start <= 32) {
+    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return utf8.decode(bytes.subarray(start, end))
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[])
   }
   return utf8.decode(bytes.subarray(start, end))
 }

@@ -221,7 +221,8 @@ describe('existing files need --force; new files are 0600', () => {
     expect(r.code).toBe(0)
     const [name, ...rest] = await readdir(cwd)
     expect(rest).toEqual([])
-    expect(name).toMatch(/^node_\d+_\d{8}_\d{6}\.pssnap$/)
+    // <image>_<pid>_<YYYYMMDD_HHMMSS>: the image is node's executable, whatever it is called here.
+    expect(name).toMatch(/^[A-Za-z0-9+-][A-Za-z0-9._+-]*_\d+_\d{8}_\d{6}\.pssnap$/)
     expect(r.stdout).toContain(`→ ${name}`)
     expect(mode(join(cwd, name!))).toBe(0o600)
     const refused = await run(['capture', '--self', '--preset', 'minimal', '-o', name!], cwd)

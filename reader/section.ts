@@ -161,8 +161,10 @@ export function fieldSpecOf(section: string, name: string): FieldSpec | undefine
   const columns = layout.columns as Record<string, FieldSpec>
   if (Object.prototype.hasOwnProperty.call(columns, name)) return columns[name]
   const dot = name.lastIndexOf('.')
-  const group = (layout.sparse as Record<string, Record<string, FieldSpec>>)[name.slice(0, dot)]
-  return group && Object.prototype.hasOwnProperty.call(group, name.slice(dot + 1)) ? group[name.slice(dot + 1)] : undefined
+  const groups = layout.sparse as Record<string, Record<string, FieldSpec>>
+  // Own properties only: `constructor.name` must not find Object.name.
+  const group = Object.hasOwn(groups, name.slice(0, dot)) ? groups[name.slice(0, dot)] : undefined
+  return group && Object.hasOwn(group, name.slice(dot + 1)) ? group[name.slice(dot + 1)] : undefined
 }
 
 // ---- row construction ----
@@ -199,12 +201,12 @@ function plan(section: string, chunk: DecodedChunk, keep?: ReadonlySet<string>):
   }
   const groups: Plan['groups'] = []
   for (const [g, group] of Object.entries(chunk.sparse)) {
-    const known = layout ? (layout.sparse as Record<string, Record<string, FieldSpec>>)[g] : undefined
+    const known = layout && Object.hasOwn(layout.sparse, g) ? (layout.sparse as Record<string, Record<string, FieldSpec>>)[g] : undefined
     if (!known || !kept(g)) continue
     const pos = new Int32Array(chunk.count).fill(-1)
     group.rows.forEach((r, k) => (pos[r] = k))
     const cols = Object.keys(known)
-      .filter((k) => group.columns[k])
+      .filter((k) => Object.hasOwn(group.columns, k))
       .map((k) => [k, group.columns[k]!] as [string, Column])
     groups.push([g.split('.'), pos, cols])
   }

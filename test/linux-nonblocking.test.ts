@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { boundedStat } from '../capture/linux/bounded-stat.js'
+import { typeNameOfLink, typeNameOfMode } from '../capture/linux/handles.js'
 import { answersFromMemory, deviceOfMaps, MountTable, parseMountinfo } from '../capture/linux/mounts.js'
 
 const state = vi.hoisted(() => ({
@@ -95,6 +96,19 @@ describe('the mount table', () => {
   it('stats directly only on file systems that answer from memory', () => {
     for (const local of ['ext4', 'xfs', 'btrfs', 'tmpfs', 'devtmpfs', 'proc', 'overlay']) expect(answersFromMemory(local), local).toBe(true)
     for (const remote of ['fuse', 'fuse.sshfs', 'nfs', 'nfs4', 'cifs', 'smb3', '9p', 'ceph', 'autofs', 'made-up', undefined]) expect(answersFromMemory(remote), remote).toBe(false)
+  })
+})
+
+describe('types that need no stat', () => {
+  it('come from the link for everything but a path; a path waits for the mode', () => {
+    expect(typeNameOfLink('socket:[123]')).toBe('Socket')
+    expect(typeNameOfLink('anon_inode:[eventfd]')).toBe('EventFd')
+    expect(typeNameOfLink('anon_inode:constructor')).toBe('AnonInode') // own properties only
+    expect(typeNameOfLink('anon_inode:[__proto__]')).toBe('AnonInode')
+    expect(typeNameOfLink('net:[4026531840]')).toBe('Namespace')
+    expect(typeNameOfLink('/memfd:x (deleted)')).toBe('Memfd')
+    expect(typeNameOfLink('/tmp/fifo')).toBeUndefined()
+    expect([0o010644, 0o040755, 0o100600, 0o020666, 0o060660, 0o140777, 0o120777].map(typeNameOfMode)).toEqual(['Pipe', 'Directory', 'File', 'CharacterDevice', 'BlockDevice', 'Socket', 'Other'])
   })
 })
 

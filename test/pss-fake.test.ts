@@ -850,7 +850,7 @@ describe('as strict as Windows', () => {
       [0x400, C.HANDLES, 5], // handles: PROCESS_DUP_HANDLE
       [0x400 | 0x40, C.HANDLES, 0],
       [0x400, C.VA_CLONE, 5], // the clone: PROCESS_CREATE_PROCESS
-      [0x400 | 0x800 * 0 | 0x10, C.VA_SPACE | C.VA_SPACE_SECTION, 0], // section information: PROCESS_VM_READ
+      [0x400 | 0x10, C.VA_SPACE | C.VA_SPACE_SECTION, 0], // section information: PROCESS_VM_READ
       [0x400, C.VA_SPACE | C.VA_SPACE_SECTION, 5],
       [0x10, C.VA_SPACE, 5], // every capture: PROCESS_QUERY_INFORMATION
     ]

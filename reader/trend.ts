@@ -8,6 +8,7 @@ import { chunkColumns, countStrings, IntSum, u32At } from './column-views.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
 import { identityWarnings, snapshotIdentity, type DiffWarning } from './diff.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
+import { collectKeyed, valuesOfKeys, type KeyedSummary } from './trend-keyed.js'
 import { byteScaleFor, formatDuration, formatP, formatQuantity, formatRate, formatRateRange, formatSigned, rateUnitFor, type ByteScale } from './trend-format.js'
 import { assessSeries, plateauTail, type SeriesAssessment } from './trend-stats.js'
 
@@ -102,7 +103,7 @@ export interface TrendResult {
   readonly warnings: readonly (DiffWarning & { readonly point: number })[]
   /** handles, threads, privateUsage, committed. */
   readonly totals: readonly TrendSeries[]
-  /** Per handle type, largest net growth first. */
+  /** Per handle type, largest net growth first (at most `typeLimit`, those that changed kept first). */
   readonly byType: readonly TrendSeries[]
   /** Per object name that changed at all, largest net growth first, then in natural order (at most `nameLimit`). */
   readonly byName: readonly TrendSeries[]
@@ -115,6 +116,8 @@ export interface TrendOptions {
   /** Object names (and patterns) kept in byName and byPattern (default 50), in the verdict's top lists (default 10). */
   nameLimit?: number
   topNames?: number
+  /** Handle types kept in byType (default 100): those that changed first, largest growth first. */
+  typeLimit?: number
   /** Fewest snapshots before a verdict other than inconclusive (default MIN_SNAPSHOTS). */
   minSnapshots?: number
   /** Shortest span, in seconds, before a verdict other than inconclusive (default MIN_SPAN_SECONDS). */
@@ -281,53 +284,45 @@ export function trendArchives(inputs: readonly (Archive | TrendInput)[], options
     series('privateUsage', 'bytes', counts.map((c) => c.privateUsage), ctx, true),
     series('committed', 'bytes', counts.map((c) => c.committed), ctx, true),
   ]
-  const keysOf = (pick: (c: Counts) => Map<string, number> | null) => {
-    const keys = new Set<string>()
-    for (const c of counts) for (const k of pick(c)?.keys() ?? []) keys.add(k)
-    return keys
-  }
-  // A type or name absent from a snapshot whose handles are comparable has 0 handles there: that is a count.
-  const valuesOf = (pick: (c: Counts) => Map<string, number> | null, key: string) => counts.map((c) => (pick(c) === null ? null : (pick(c)!.get(key) ?? 0)))
-  const typeAlpha = (k: number) => ctx.alpha / Math.max(1, k)
-  const typeKeys = [...keysOf((c) => c.types)]
-  const changedTypes = typeKeys.filter((t) => new Set(valuesOf((c) => c.types, t).filter((v) => v !== null)).size > 1).length
-  const typeCtx = { ...ctx, alpha: typeAlpha(changedTypes) }
-  const byType = typeKeys.map((t) => series(`handles.${t}`, 'count', valuesOf((c) => c.types, t), typeCtx, true)).sort(byGrowth)
-  const changedNames = [...keysOf((c) => c.names)]
-    .map((n) => series(n, 'count', valuesOf((c) => c.names, n), ctx, false))
-    .filter((s) => new Set(s.values.filter((v) => v !== null)).size > 1)
+  // Types and names are counted sparse (reader/trend-keyed.ts): linear in the (key, snapshot) pairs. A type
+  // or name absent from a snapshot whose handles are comparable has 0 handles there: that is a count.
+  const typeMaps = counts.map((c) => c.types)
+  const nameMaps = counts.map((c) => c.names)
+  const types = collectKeyed(typeMaps)
+  const typeCtx = { ...ctx, alpha: ctx.alpha / Math.max(1, types.filter((t) => t.changed).length) }
+  const typeLimit = options.typeLimit ?? 100
+  const byType = types
+    .sort((x, y) => Number(y.changed) - Number(x.changed) || y.net - x.net || naturalCompare(x.key, y.key))
+    .slice(0, typeLimit)
+    .map((t) => series(`handles.${t.key}`, 'count', valuesOfKeys([t], typeMaps), typeCtx, true))
     .sort(byGrowth)
+  const changedNames = collectKeyed(nameMaps)
+    .filter((n) => n.changed)
+    .sort((x, y) => y.net - x.net || naturalCompare(x.key, y.key))
   const nameLimit = options.nameLimit ?? 50
-  const byName = changedNames.slice(0, nameLimit)
-  const byPattern = patternSeries(changedNames, ctx, nameLimit)
+  const top = options.topNames ?? 10
+  const nameSeries = (n: KeyedSummary) => series(n.key, 'count', valuesOfKeys([n], nameMaps), ctx, false)
+  const byName = changedNames.slice(0, nameLimit).map(nameSeries)
+  const topNames = changedNames.filter((n) => n.monotonic).slice(0, top).map(nameSeries)
+  const byPattern = patternSeries(changedNames, nameMaps, ctx, nameLimit)
 
-  const verdict = judge(points, totals, byType, changedNames, byPattern, warnings, {
+  const verdict = judge(points, totals, byType, topNames, byPattern, warnings, {
     minSnapshots: options.minSnapshots ?? MIN_SNAPSHOTS,
     minSpanSeconds: options.minSpanSeconds ?? MIN_SPAN_SECONDS,
-    top: options.topNames ?? 10,
+    top,
     alpha: ctx.alpha,
   })
   return { points, warnings, totals, byType, byName, byPattern, verdict }
 }
 
-/** Changed names summed per pattern, largest net growth first; only the first `limit` are assessed and kept. */
-function patternSeries(changed: readonly TrendSeries[], ctx: SeriesContext, limit: number): PatternSeries[] {
-  const groups = groupByPattern(changed, (s) => s.metric)
-  const summed = groups.map((g) => {
-    const values = ctx.times.map((_, i) => {
-      let total = 0
-      for (const s of g.items) {
-        const v = s.values[i]
-        if (v === null || v === undefined) return null
-        total += v
-      }
-      return total
-    })
-    const captured = values.filter((v): v is number => v !== null)
-    return { g, values, net: captured.length ? captured[captured.length - 1]! - captured[0]! : 0 }
-  })
-  summed.sort((x, y) => y.net - x.net || naturalCompare(x.g.pattern, y.g.pattern))
-  return summed.slice(0, limit).map(({ g, values }) => ({ ...series(g.pattern ?? '', 'count', values, ctx, true), names: g.names.length, examples: g.names.slice(0, 3) }))
+/**
+ * Changed names summed per pattern, largest net growth first; only the first `limit` get their values built
+ * and assessed. A pattern's net is the sum of its names' (first and last are the same points for all).
+ */
+function patternSeries(changed: readonly KeyedSummary[], maps: readonly (ReadonlyMap<string, number> | null)[], ctx: SeriesContext, limit: number): PatternSeries[] {
+  const groups = groupByPattern(changed, (n) => n.key).map((g) => ({ g, net: g.items.reduce((t, n) => t + n.net, 0) }))
+  groups.sort((x, y) => y.net - x.net || naturalCompare(x.g.pattern, y.g.pattern))
+  return groups.slice(0, limit).map(({ g }) => ({ ...series(g.pattern ?? '', 'count', valuesOfKeys(g.items, maps), ctx, true), names: g.names.length, examples: g.names.slice(0, 3) }))
 }
 
 interface JudgeOptions {
@@ -337,7 +332,7 @@ interface JudgeOptions {
   alpha: number
 }
 
-function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], byType: readonly TrendSeries[], names: readonly TrendSeries[], patterns: readonly PatternSeries[], warnings: readonly unknown[], o: JudgeOptions): LeakVerdict {
+function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], byType: readonly TrendSeries[], topNames: readonly TrendSeries[], patterns: readonly PatternSeries[], warnings: readonly unknown[], o: JudgeOptions): LeakVerdict {
   const times = points.map((p) => p.time).filter(Number.isFinite)
   const spanSeconds = times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0
   const missing: string[] = []
@@ -347,7 +342,6 @@ function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], by
   const ready = (s: TrendSeries) => (s.assessment?.n ?? 0) >= o.minSnapshots && (s.assessment?.spanSeconds ?? 0) >= o.minSpanSeconds
   const keyTypes = byType.filter((s) => s.metric !== 'handles.')
   const growing = [...totals, ...keyTypes].filter((s) => s.assessment?.pattern === 'growth' && ready(s))
-  const topNames = names.filter((s) => s.monotonicGrowth).slice(0, o.top)
   const topPatterns = patterns.filter((s) => s.net > 0).slice(0, o.top)
   const evidence: string[] = []
   const notable = (s: TrendSeries) => ['growth', 'step', 'plateau', 'decline'].includes(s.assessment?.pattern ?? '')

@@ -4,7 +4,7 @@
 // and files whose names differ only in bytes that are not UTF-8, through capture, diff, the CLI's tables and
 // redaction. Before the rule, thread names were read as Latin-1 (`wÃ¶rker-Ã©`) and both `\xff\xfe.log` and
 // `\xfe\xff.log` became `\ufffd\ufffd.log`: one name for two files.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -221,5 +221,45 @@ describe('a real capture of UTF-8 thread names and non-UTF-8 file names', () => 
     const doc = readFileSync(map, 'utf8')
     expect(doc).toContain(JSON.stringify('\uf7ff\uf7fe.log').slice(1, -1))
     expect(doc).toContain(JSON.stringify('\uf7fe\uf7ff.log').slice(1, -1))
+  })
+})
+
+// Mapped files named by non-UTF-8 bytes (Python maps them: node cannot): two names that differ only in such
+// bytes are two mappedFileName values, each giving its bytes back; the executable one that starts with the
+// ELF magic is found to be an image, its header read by the bytes of its name (or through map_files/).
+const MAPPER = `
+import mmap, os, sys
+d = os.fsencode(sys.argv[1])
+keep = []
+for name, head, prot in ((b'\\xff\\xfe.so', b'\\x7fELF', mmap.PROT_READ | mmap.PROT_EXEC), (b'\\xfe\\xff.dat', b'data', mmap.PROT_READ)):
+    path = d + b'/' + name
+    with open(path, 'wb') as f: f.write(head + bytes(4092))
+    fd = os.open(path, os.O_RDONLY)
+    keep.append(mmap.mmap(fd, 4096, prot=prot))
+print('ready', flush=True)
+sys.stdin.read()
+`
+const python = spawnSync('python3', ['-c', 'print(1)']).status === 0
+
+describe.skipIf(!python)('mapped files named by bytes that are not UTF-8', () => {
+  it('are two mappedFileName values, each recoverable, the ELF one an image', async () => {
+    const mapper = spawn('python3', ['-c', MAPPER, dir], { stdio: ['pipe', 'pipe', 'inherit'] })
+    try {
+      await new Promise((resolve, reject) => {
+        mapper.stdout!.once('data', resolve)
+        mapper.once('exit', (code) => reject(new Error(`python exited (${code})`)))
+      })
+      const out = join(dir, 'mapped.pssnap')
+      await captureLinuxToFile(mapper.pid!, out, { preset: 'regions' })
+      const archive = await openArchiveFile(out, { strict: true })
+      const regions = archive.vaSpace.toArray()
+      const image = regions.find((r) => r.mappedFileName === pathText(bytes(hex('fffe'), '.so')))
+      const data = regions.find((r) => r.mappedFileName === pathText(bytes(hex('feff'), '.dat')))
+      expect(image?.type).toBe(0x1000000) // MEM_IMAGE: executable and \x7fELF
+      expect(data?.type).toBe(0x40000) // MEM_MAPPED
+      expect(Buffer.from(bytesFromText(image!.mappedFileName!))).toEqual(bytes(`${dir}/`, hex('fffe'), '.so'))
+    } finally {
+      mapper.kill('SIGKILL')
+    }
   })
 })

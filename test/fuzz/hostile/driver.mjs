@@ -5,11 +5,12 @@
 // that case's next verb, so one bad verb never hides the rest. The kept regressions (test/fuzz/regressions-hostile/)
 // are replayed first. Prints the failures grouped by class (verb · property) with the smallest failing
 // seed of each, and keeps that seed as a regression (unless --no-keep). Exit 1 if anything failed.
-//   --seed S (random)  --count N (50,000)  --jobs J (2)  --cli-every K (500: every K-th seed through the real
-//   dist/cli.js)  --big-every B (500: every B-th seed carries a large attack)  --all-modes  --hang-ms (20,000)
+//   --seed S (random)  --count N (50,000)  --jobs J (2)  --cli-every K (500: every K-th seed, and every case with
+//   a large attack, through the real dist/cli.js)  --big-every B (500: every B-th seed carries a large attack)
+//   --all-modes  --hang-ms (20,000)
 //   --summary FILE (the whole result as JSON)  --no-keep  --no-replay
 import { readFile } from 'node:fs/promises'
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,6 +52,7 @@ function runChild(args, hangMs, { onCase, onResult }) {
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8192)))
     let pending = ''
     let current
+    let work
     let at = Date.now()
     child.stdio[3].on('data', (d) => {
       pending += d
@@ -58,7 +60,8 @@ function runChild(args, hangMs, { onCase, onResult }) {
       pending = lines.pop()
       for (const line of lines) {
         at = Date.now()
-        if (line.startsWith('C ')) {
+        if (line.startsWith('W ')) work = line.slice(2)
+        else if (line.startsWith('C ')) {
           current = undefined
           onCase(JSON.parse(line.slice(2)))
         } else if (line.startsWith('S ')) current = line.slice(2).split(' ').slice(1).join(' ')
@@ -78,6 +81,7 @@ function runChild(args, hangMs, { onCase, onResult }) {
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearInterval(watchdog)
+      if (work) rmSync(work, { recursive: true, force: true }) // a killed child leaves its case files behind
       if (code === 0 && !hung) return resolve({ ok: true })
       const fatal = /FATAL ERROR[^\n]*|Reached heap limit[^\n]*|JavaScript heap out of memory[^\n]*/.exec(stderr)?.[0]
       const problem = hung
@@ -230,7 +234,8 @@ export async function runHostile(argv) {
       w.problems.push({ verb: c.verb, property: c.property, detail: c.example.detail })
       wanted.set(c.example.seed, w)
     }
-    const list = join(mkdtempSync(join(tmpdir(), 'pssnap-keep-')), 'keep.json')
+    const listDir = mkdtempSync(join(tmpdir(), 'pssnap-keep-'))
+    const list = join(listDir, 'keep.json')
     writeFileSync(list, JSON.stringify([...wanted.values()]))
     const out = await new Promise((resolve, reject) => {
       let text = ''
@@ -238,6 +243,7 @@ export async function runHostile(argv) {
       child.stdout.on('data', (d) => (text += d))
       child.on('close', () => resolve(text)).on('error', reject)
     })
+    rmSync(listDir, { recursive: true, force: true })
     const { kept } = JSON.parse(out)
     const large = [...wanted.keys()].filter((s) => !kept.includes(s))
     console.log(`kept ${kept.length} failing seeds in ${KEEP_DIR}/ (the smallest of each class)${large.length ? `; not kept, too large (the seeded run's large attacks repeat them): ${large.join(', ')}` : ''}`)

@@ -11,9 +11,9 @@
 //   --resume-after VERB  start the first case after this verb (the watchdog's restart after a hang or crash)
 //   --hang-ms T          the watchdog's limit; a verb through the binary is stopped at ¾ of it
 //   --keep FILE --dir D  write the cases listed in FILE (JSON [{seed, big, problems}]) as regressions into D
-// Reports on fd 3, one line each: `C <json>` when a case starts, `S <id> <verb>` before every verb (the
-// watchdog's heartbeat) and `R <json>` after every case (its problems and figures), so a child killed mid-run
-// loses nothing reported and can be restarted at the next verb.
+// Reports on fd 3, one line each: `W <folder>` (its temporary files), `C <json>` when a case starts,
+// `S <id> <verb>` before every verb (the watchdog's heartbeat) and `R <json>` after every case (its problems
+// and figures), so a child killed mid-run loses nothing reported and can be restarted at the next verb.
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -77,6 +77,8 @@ process.on('unhandledRejection', noteEscaped)
 process.on('uncaughtException', noteEscaped)
 await loadCliMain()
 const work = mkdtempSync(join(existsShm() ? '/dev/shm' : tmpdir(), 'pssnap-hostile-'))
+// Named to the watchdog, which removes it if this process is killed.
+report(`W ${work}`)
 const files: CaseFiles = { a: join(work, 'a.pssnap'), b: join(work, 'b.pssnap'), c: join(work, 'c.pssnap'), redacted: join(work, 'redacted.pssnap'), map: join(work, 'map.json') }
 
 /** A RAM-backed folder where there is one: thousands of small files are written and read. */

@@ -3,9 +3,9 @@
  * Semantics follow pss-reference.md §2 and §5; where Windows leaves a choice open the fake picks one and says so:
  * - The snapshot copies the fixture id, capture flags and context flags at capture time; entries are generated
  *   on demand from the formulas below, so changing the fixture later does not change a live snapshot.
- * - Which classes exist: process information always; VA clone with PSS_CAPTURE_VA_CLONE; VA space and auxiliary
- *   pages with PSS_CAPTURE_VA_SPACE (no public flag produces aux pages, the fake ties them to VA space); handles,
- *   threads, handle trace with their flags; performance counters with PSS_CREATE_MEASURE_PERFORMANCE.
+ * - Which classes exist: process information always; VA clone and auxiliary pages with PSS_CAPTURE_VA_CLONE (see
+ *   below); VA space with PSS_CAPTURE_VA_SPACE; handles, threads, handle trace with their flags; performance
+ *   counters with PSS_CREATE_MEASURE_PERFORMANCE.
  * - A marker is one position index shared by every class it walks. A NULL-buffer probe does not advance it.
  * - Strings, contexts and page contents live in memory owned by the marker (through its allocator) only until the
  *   next PssWalkSnapshot call on that marker (any call, failed ones included): then they are overwritten with

@@ -252,7 +252,7 @@ FAKE_API int32_t FAKE_WINAPI IsWow64Process(void *Process, int32_t *Wow64Process
 FAKE_API int32_t FAKE_WINAPI IsWow64Process2(void *Process, uint16_t *ProcessMachine, uint16_t *NativeMachine);
 
 /* Control functions for tests (plain C convention). */
-/* 1 = small, 2 = large (thousands of handles, non-ASCII names, aux pages); anything else → 87, fixture unchanged. */
+/* 1 = small, 2 = large (thousands of handles, non-ASCII names, aux pages with a VA clone); anything else → 87, fixture unchanged. */
 FAKE_API uint32_t FakePssSetFixture(int32_t id);
 /* Every later PssCaptureSnapshot fails with `error` (0 = none), e.g. ERROR_ACCESS_DENIED. */
 FAKE_API void FakePssSetCaptureError(uint32_t error);

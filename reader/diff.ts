@@ -5,7 +5,7 @@
 import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
-import { ChunkCursor, chunkColumns, countStrings, hiAt, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn, type StrColumn } from './column-views.js'
+import { ChunkCursor, chunkColumns, countStrings, hiAt, intColumn, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn, type StrColumn } from './column-views.js'
 import { Matcher } from './diff-matcher.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
 import type { Section } from './section.js'
@@ -119,8 +119,12 @@ export interface CounterDelta {
 export const DIFF_SECTIONS = ['handles', 'threads', 'vaSpace'] as const
 export type DiffSection = (typeof DIFF_SECTIONS)[number]
 
-/** A section of one side: comparable (`ok`), incomplete (`damaged`) or `not-captured`. */
-export type SectionState = 'ok' | Absence
+/**
+ * A section of one side: comparable (`ok`), incomplete (`damaged`), `not-captured`, or `unkeyed`: some of
+ * its entries lack the key they are matched by (handle value, thread id, base address), so they could only
+ * be reported as added and removed, every one of them (a hostile archive declares a million such entries).
+ */
+export type SectionState = 'ok' | Absence | 'unkeyed'
 
 /**
  * A section the diff did not compare because it is incomplete or was not captured on a side: none of its
@@ -497,23 +501,42 @@ function counter(name: string, unit: CounterUnit, before: Side, after: Side): Co
 }
 
 /** A section's state in one archive, from its damage report. */
-export function sectionState(damage: ArchiveDamage, section: DiffSection): SectionState {
+export function sectionState(damage: ArchiveDamage, section: DiffSection): 'ok' | Absence {
   if (!Object.hasOwn(damage.sections, section)) return 'not-captured'
   return damage.sections[section]!.complete ? 'ok' : 'damaged'
 }
 
 const SECTION_WORD: Readonly<Record<DiffSection, string>> = { handles: 'handles', threads: 'threads', vaSpace: 'regions' }
 
-function notComparableOf(section: DiffSection, da: ArchiveDamage, db: ArchiveDamage): NotComparable | undefined {
-  const before = sectionState(da, section)
-  const after = sectionState(db, section)
+/** The field entries of a section are matched by. */
+const KEY_FIELD: Readonly<Record<DiffSection, string>> = { handles: 'handle', threads: 'threadId', vaSpace: 'baseAddress' }
+
+/** Entries of a section in chunks without its key column (read from the column spans; nothing is materialised). */
+function keylessEntries(archive: Archive, section: DiffSection): number {
+  let n = 0
+  for (const { count, column } of archive.section(section)!.spans(KEY_FIELD[section])) {
+    const c = intColumn(column)
+    if (!c.words && !c.narrow) n += count
+  }
+  return n
+}
+
+function stateOf(archive: Archive, damage: ArchiveDamage, section: DiffSection): SectionState {
+  const state = sectionState(damage, section)
+  return state === 'ok' && keylessEntries(archive, section) > 0 ? 'unkeyed' : state
+}
+
+function notComparableOf(section: DiffSection, a: Archive, b: Archive, da: ArchiveDamage, db: ArchiveDamage): NotComparable | undefined {
+  const before = stateOf(a, da, section)
+  const after = stateOf(b, db, section)
   if (before === 'ok' && after === 'ok') return undefined
-  const side = (state: SectionState, damage: ArchiveDamage, which: string) => {
+  const side = (state: SectionState, archive: Archive, damage: ArchiveDamage, which: string) => {
     if (state === 'not-captured') return `not captured in the ${which} snapshot`
+    if (state === 'unkeyed') return `${keylessEntries(archive, section)} entries without ${KEY_FIELD[section]} in the ${which} snapshot (they cannot be matched)`
     const d = damage.sections[section]!
     return `damaged in the ${which} snapshot (${d.entriesExpected === null ? `${d.entriesRead} entries read, count unknown` : `${d.entriesRead} of ${d.entriesExpected} entries`})`
   }
-  const parts = [before !== 'ok' ? side(before, da, 'earlier') : undefined, after !== 'ok' ? side(after, db, 'later') : undefined].filter(Boolean)
+  const parts = [before !== 'ok' ? side(before, a, da, 'earlier') : undefined, after !== 'ok' ? side(after, b, db, 'later') : undefined].filter(Boolean)
   return { section, before, after, message: `${SECTION_WORD[section]} not comparable: ${parts.join(', ')}` }
 }
 
@@ -529,7 +552,7 @@ export function diffArchives(a: Archive, b: Archive, options: DiffOptions = {}):
   const before = snapshotIdentity(a)
   const after = snapshotIdentity(b)
   const damage = { before: archiveDamage(a), after: archiveDamage(b) }
-  const notComparable = DIFF_SECTIONS.map((s) => notComparableOf(s, damage.before, damage.after)).filter((x): x is NotComparable => x !== undefined)
+  const notComparable = DIFF_SECTIONS.map((s) => notComparableOf(s, a, b, damage.before, damage.after)).filter((x): x is NotComparable => x !== undefined)
   const comparable = (s: DiffSection) => !notComparable.some((x) => x.section === s)
   const handles = comparable('handles') ? diffHandles(a, b) : NO_HANDLES
   const threads = comparable('threads') ? diffThreads(a, b) : NO_CHANGES

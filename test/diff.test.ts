@@ -211,3 +211,23 @@ describe('pssnap.diff/1', () => {
     expect(limited.handles.counts.added).toBe(6)
   })
 })
+
+describe('entries that cannot be matched', () => {
+  it('a section whose entries lack their key (a hostile million of them) is not compared, and nothing is materialised', async () => {
+    const { ArchiveBuilder, col, minimalArchiveExpected: X } = await import('./helpers/build-archive.js')
+    const { decodeArchive } = await import('../reader/archive.js')
+    const header = { producer: X.header.producer, host: X.header.host, target: X.header.target, capture: X.header.capture }
+    const n = 1 << 20
+    const keyless = (seed: number) => {
+      const flags = new Uint32Array(n)
+      for (let i = 0; i < n; i += 4093) flags[i] = seed
+      return new ArchiveBuilder().header(header).chunk({ section: 'handles', first: 0, count: n, columns: { flags: col.u32([...flags]) } }).finish()
+    }
+    const [a, b] = [await decodeArchive(keyless(1)), await decodeArchive(keyless(2))]
+    const diff = diffArchives(a, b)
+    expect(diff.notComparable.filter((x) => x.section === 'handles')).toEqual([{ section: 'handles', before: 'unkeyed', after: 'unkeyed', message: `handles not comparable: ${n} entries without handle in the earlier snapshot (they cannot be matched), ${n} entries without handle in the later snapshot (they cannot be matched)` }])
+    expect(diff.handles.added).toEqual([])
+    expect(diff.handles.removed).toEqual([])
+    expect(counterOf(diff, 'handles')).toMatchObject({ before: BigInt(n), after: BigInt(n) })
+  })
+})

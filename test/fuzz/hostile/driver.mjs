@@ -137,7 +137,7 @@ async function runJob({ first, step, total, argsFor, hangMs, onResult }) {
 }
 
 function newTally() {
-  return { cases: 0, verbRuns: 0, cliCases: 0, big: {}, writers: {}, exits: {}, worstTime: { ratio: 0 }, worstRss: { ratio: 0 }, classes: new Map() }
+  return { cases: 0, verbRuns: 0, cliCases: 0, big: {}, writers: {}, exits: {}, exitCodes: {}, worstTime: { ratio: 0 }, worstRss: { ratio: 0 }, classes: new Map() }
 }
 
 function tally(t, r) {
@@ -146,7 +146,10 @@ function tally(t, r) {
   if (r.cli) t.cliCases++
   if (r.big) t.big[r.big] = (t.big[r.big] ?? 0) + 1
   if (r.writer) t.writers[r.writer] = (t.writers[r.writer] ?? 0) + 1
-  for (const [verb, code] of Object.entries(r.exits)) t.exits[`${verb} → ${code}`] = (t.exits[`${verb} → ${code}`] ?? 0) + 1
+  for (const [verb, code] of Object.entries(r.exits)) {
+    t.exits[`${verb} → ${code}`] = (t.exits[`${verb} → ${code}`] ?? 0) + 1
+    t.exitCodes[code] = (t.exitCodes[code] ?? 0) + 1
+  }
   if (r.worstTime > t.worstTime.ratio) t.worstTime = { ratio: r.worstTime, id: r.id }
   if (r.worstRss > t.worstRss.ratio) t.worstRss = { ratio: r.worstRss, id: r.id }
   for (const p of r.problems) {
@@ -165,7 +168,7 @@ const fmtRatio = (w, budget) => `${(w.ratio * 100).toFixed(0)}% of the ${budget}
 function print(title, t) {
   console.log(`\n${title}`)
   console.log(`cases: ${t.cases} (${t.cliCases} through the real dist/cli.js; large attacks: ${Object.entries(t.big).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}; written by ${Object.entries(t.writers).map(([k, n]) => `${k} ${n}`).join(', ')})`)
-  console.log(`verb runs: ${t.verbRuns}`)
+  console.log(`verb runs: ${t.verbRuns} (exit ${Object.entries(t.exitCodes).map(([c, n]) => `${c}: ${n}`).join(', ')})`)
   console.log(`worst time: ${fmtRatio(t.worstTime, 'time')}; worst peak RSS: ${fmtRatio(t.worstRss, 'memory')}`)
   const classes = [...t.classes.values()].sort((a, b) => a.property.localeCompare(b.property) || b.cases - a.cases)
   console.log(`failure classes: ${classes.length}`)

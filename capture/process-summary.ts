@@ -10,4 +10,10 @@ export interface ProcessSummary {
   threadCount: number
   /** Open handles (Linux: descriptors); undefined when this user may not count them. */
   handleCount?: number
+  /** Linux: the arguments (`/proc/<pid>/cmdline`, NULs as spaces); absent for kernel threads and zombies. */
+  commandLine?: string
+  /** Linux: the state letter of `stat` (R running, S sleeping, D disk sleep, Z zombie, I idle kernel thread, …). */
+  state?: string
+  /** Linux: a kernel thread (PF_KTHREAD): nothing to capture. */
+  kernelThread?: boolean
 }

@@ -2,7 +2,11 @@
 // (and refuses, typed, where there is none). Loaded only when one of these commands runs.
 import { basename } from 'node:path'
 import { safeText } from '../reader/display.js'
-import { displayCell, formatSize } from '../reader/text.js'
+import { resolveField, type FieldRef } from '../reader/access.js'
+import { compileQuery, parseSortKeys, sortEntries } from '../reader/query.js'
+import { displayCell, formatSize, renderTable, type TableColumn } from '../reader/text.js'
+import type { ProcessSummary } from '../capture/process-summary.js'
+import { tableWidth } from './width.js'
 import { interruptSignal, interruption } from './interrupt.js'
 import { captureFileName, checkOutput, CliError, count, stdoutOutput, styleFor } from './io.js'
 
@@ -14,7 +18,9 @@ export async function capture(args: Args): Promise<number> {
   const pid = args.self ? 'self' : await lib.resolveTarget(target!)
   // Default `<image>_<pid>_<YYYYMMDD_HHMMSS>.pssnap`: a series of captures never overwrites itself.
   const processId = pid === 'self' ? process.pid : pid
-  const image = typeof args.output === 'string' ? undefined : (await lib.listProcesses().catch(() => [])).find((p) => p.processId === processId)
+  const image = (await lib.listProcesses().catch(() => [])).find((p) => p.processId === processId)
+  // A kernel thread has no user memory, descriptors or executable: an archive of it would hold nothing true.
+  if (image?.kernelThread) throw new CliError('KERNEL_THREAD', `process ${processId} (${safeText(image.name)}) is a kernel thread: it has no memory maps, file descriptors or executable to capture`)
   const output = typeof args.output === 'string' ? args.output : await captureFileName(image?.imagePath ?? image?.name, processId)
   await checkOutput(output, { force: args.force === true })
   const preset = typeof args.preset === 'string' ? args.preset : undefined
@@ -54,20 +60,57 @@ export async function capture(args: Args): Promise<number> {
   return 0
 }
 
+/** The fields `ps --where` and `--sort` know (reader/access.ts `fieldNames`). */
+const PS_FIELDS = ['processId', 'parentProcessId', 'name', 'imagePath', 'commandLine', 'threadCount', 'handleCount', 'state', 'kernelThread'] as const
+
+/** A process as the query engine sees it: `kernelThread` as the text `true`/`false` (`kernelThread = false`). */
+function psRecord(p: ProcessSummary): Record<string, unknown> {
+  return { ...p, kernelThread: p.kernelThread === true ? 'true' : 'false' }
+}
+
 export async function ps(args: Args): Promise<number> {
   const lib = await import('../capture/index.js')
-  const processes = await lib.listProcesses()
+  const where = typeof args.where === 'string' ? args.where : undefined
+  const sort = typeof args.sort === 'string' ? args.sort : undefined
+  const options = { fieldNames: PS_FIELDS }
+  // The expression and sort keys are checked before /proc is read.
+  const predicate = where === undefined ? undefined : compileQuery(where, options)
+  const sortKeys = sort === undefined ? [] : parseSortKeys(sort)
+  for (const k of sortKeys) resolveField(undefined, k.path, options)
+  const records = (await lib.listProcesses()).map((p) => ({ p, r: psRecord(p) }))
+  const kept = predicate ? records.filter((x) => predicate(x.r)) : records
+  const sorted = sortKeys.length ? sortEntries(kept, sortKeys.map((k) => ({ ...k, path: `r.${resolveField(undefined, k.path, options).path}` }))) : kept
+  const processes = sorted.map((x) => x.p)
   const out = stdoutOutput()
   if (args.json) {
     await out.write(`${JSON.stringify({ schema: 'pssnap.ps/1', processes }, null, 2)}\n`)
     return 0
   }
+  const linux = lib.selectBackend().name === 'linux'
+  const int = (path: string, get: (p: ProcessSummary) => unknown): FieldRef => ({ path, dtype: 'u32', kind: 'int', get: (e) => get(e as ProcessSummary) })
+  const text = (path: string): FieldRef => ({ path, dtype: 'str', kind: 'text', get: () => undefined })
+  const columns: TableColumn[] = [
+    { label: 'pid', field: int('processId', (p) => p.processId) },
+    { label: 'ppid', field: int('parentProcessId', (p) => p.parentProcessId) },
+    ...(linux ? [{ label: 'state', field: text('state') }] : []),
+    { label: linux ? 'fds' : 'handles', field: int('handleCount', (p) => p.handleCount) },
+    { label: 'threads', field: int('threadCount', (p) => p.threadCount) },
+    { label: 'name', field: text('name') },
+    { label: linux ? 'command' : 'image', field: text('command') },
+  ]
   // Any local user picks their own process name (prctl PR_SET_NAME) and command line: escaped and cut like archive strings.
-  const rows = processes.map((p) => [String(p.processId), p.handleCount === undefined ? '-' : String(p.handleCount), String(p.threadCount), displayCell(p.name), p.imagePath && basename(p.imagePath) !== p.name ? displayCell(p.imagePath) : ''])
-  const head = ['pid', 'handles', 'threads', 'name', 'image']
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  // Numbers right-aligned, text left; '-': this user may not list that process's descriptors.
-  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padStart(widths[i]!) : i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()
-  await out.write([line(head), ...rows.map(line)].join('\n') + '\n')
+  // Marked as ps(1) does: [kernel thread], <defunct> zombie; '-': this user may not list that process's descriptors.
+  const rows = processes.map((p) => [
+    String(p.processId),
+    String(p.parentProcessId),
+    ...(linux ? [p.state ?? '?'] : []),
+    p.handleCount === undefined ? '-' : String(p.handleCount),
+    String(p.threadCount),
+    p.kernelThread ? `[${displayCell(p.name)}]` : p.state === 'Z' ? `${displayCell(p.name)} <defunct>` : displayCell(p.name),
+    displayCell(p.commandLine ?? (p.imagePath && basename(p.imagePath) !== p.name ? p.imagePath : '')),
+  ])
+  const s = styleFor(process.stdout, typeof args.color === 'boolean' ? args.color : undefined)
+  const footer = processes.length < records.length ? `${count(processes.length)} of ${count(records.length)} processes match` : `${count(records.length)} processes`
+  await out.write(`${renderTable(columns, rows, { header: s.bold, maxWidth: tableWidth(args) })}${s.dim(footer)}\n`)
   return 0
 }

@@ -6,11 +6,12 @@ import { archiveInfoToJson, entryToJson, genericToJson, kindToJson, validateArch
 import { resolveField, sectionId, type FieldRef, type SectionId } from '../reader/access.js'
 import { archiveDamage, damageLine, KNOWN_SECTIONS, sectionCaptured, type ArchiveDamage } from '../reader/damage.js'
 import { safeText } from '../reader/display.js'
-import { compileQuery, filterSection, groupEntries, parseQuery, parseSortKeys, sortEntries, type Predicate } from '../reader/query.js'
-import { csvCells, csvRecord, type CsvOptions, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
+import { compileQuery, filterSection, groupEntries, parseGroupSortKeys, parseQuery, parseSortKeys, sortEntries, sortGroups, type Predicate } from '../reader/query.js'
+import { csvCells, csvRecord, type CsvOptions, fitLayout, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
 import { BufferedWriter, CliError, count, outputTarget, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
 import { cliDecodeOptions } from './decode-limit.js'
 import { openForCli } from './open.js'
+import { tableWidth } from './width.js'
 
 type Args = Record<string, unknown>
 
@@ -126,6 +127,15 @@ function wrapNames(names: string, width = 72): string {
   return lines.join('\n')
 }
 
+/** What a Linux capture read, in /proc's terms (its PSS flags are a translation: spec/LINUX.md §2). */
+function linuxCaptured(archive: Archive): string {
+  const read: string[] = []
+  if (sectionCaptured(archive, 'handles')) read.push('fds (fd/, fdinfo)')
+  if (sectionCaptured(archive, 'threads')) read.push('threads (task/)')
+  if (sectionCaptured(archive, 'vaSpace')) read.push(archive.vaSpace.fields.includes('residentSize') ? 'memory maps with RSS/PSS/swap (smaps)' : 'memory maps (maps)')
+  return read.length ? read.join(', ') : 'process information only'
+}
+
 /** CONTEXT_* flags are per architecture; only the x64 names are known (format/names.ts). */
 function contextFlags(flags: number, arch: string | undefined, s: Style): string {
   if (!flags) return 'none'
@@ -146,6 +156,8 @@ export async function info(args: Args): Promise<number> {
   const h = archive.header
   const p = h.processInformation
   const damaged = !damage.complete
+  // A Linux archive is shown in Linux terms (spec/LINUX.md): fds, VmData/VmRSS/VmSwap, nice; no PSS flag names.
+  const linux = h.host.platform === 'linux'
   const lines: string[] = []
 
   const state = !archive.trailer ? s.red('incomplete (no trailer)') : !archive.ok ? s.red('damaged') : s.green('complete')
@@ -162,8 +174,12 @@ export async function info(args: Args): Promise<number> {
       ['Started', shown(h.capture.startedAt, NAME_DISPLAY_LENGTH)],
       ['Finished', shown(archive.epilogue?.finishedAt, NAME_DISPLAY_LENGTH)],
       ['Preset', shown(h.capture.preset, NAME_DISPLAY_LENGTH)],
-      ['Capture flags', `${wrapNames(formatNamed('PSS_CAPTURE_FLAGS', h.capture.captureFlags).replace(/(^|\|)CAPTURE_/g, '$1'))} ${s.dim(`(0x${h.capture.captureFlags.toString(16)})`)}`],
-      ['Context flags', contextFlags(h.capture.threadContextFlags, archive.contextArchitecture, s)],
+      ...(linux
+        ? ([['Captured', linuxCaptured(archive)]] as const)
+        : ([
+            ['Capture flags', `${wrapNames(formatNamed('PSS_CAPTURE_FLAGS', h.capture.captureFlags).replace(/(^|\|)CAPTURE_/g, '$1'))} ${s.dim(`(0x${h.capture.captureFlags.toString(16)})`)}`],
+            ['Context flags', contextFlags(h.capture.threadContextFlags, archive.contextArchitecture, s)],
+          ] as const)),
       ['Redacted', h.redaction ? `${shown(h.redaction.method, NAME_DISPLAY_LENGTH)} at ${shown(h.redaction.redactedAt, NAME_DISPLAY_LENGTH)}: ${shownList(h.redaction.fields)}${h.redaction.contextsDropped ? ' (thread contexts dropped)' : ''}` : undefined],
     ]).trimEnd(),
   )
@@ -181,13 +197,13 @@ export async function info(args: Args): Promise<number> {
           ['created', p.createTime !== undefined ? formatTime(p.createTime) || 'not set' : undefined],
           ['exited', p.exitTime ? formatTime(p.exitTime) : undefined],
           // Absent is not zero: a section the capture did not ask for is "not captured".
-          ['handles / threads', `${sectionCaptured(archive, 'handles') ? count(archive.handles.length) : 'not captured'} / ${sectionCaptured(archive, 'threads') ? count(archive.threads.length) : 'not captured'}`],
+          [linux ? 'fds / threads' : 'handles / threads', `${sectionCaptured(archive, 'handles') ? count(archive.handles.length) : 'not captured'} / ${sectionCaptured(archive, 'threads') ? count(archive.threads.length) : 'not captured'}`],
           ['priority class', priority],
-          ['base priority', p.priorityClass === undefined ? p.basePriority?.toString() : undefined], // Linux: nice, no class
-          ['private usage', size(p.privateUsage)],
-          ['working set', size(p.workingSetSize, p.peakWorkingSetSize)],
-          ['virtual size', size(p.virtualSize, p.peakVirtualSize)],
-          ['pagefile usage', size(p.pagefileUsage, p.peakPagefileUsage)],
+          [linux ? 'nice' : 'base priority', p.priorityClass === undefined ? p.basePriority?.toString() : undefined], // Linux: nice, no class
+          [linux ? 'private (VmData)' : 'private usage', size(p.privateUsage)],
+          [linux ? 'resident (VmRSS)' : 'working set', size(p.workingSetSize, p.peakWorkingSetSize)],
+          [linux ? 'virtual (VmSize)' : 'virtual size', size(p.virtualSize, p.peakVirtualSize)],
+          [linux ? 'swap (VmSwap)' : 'pagefile usage', size(p.pagefileUsage, p.peakPagefileUsage)],
           ['page faults', p.pageFaultCount === undefined ? undefined : count(p.pageFaultCount)],
           ['cpu time', p.kernelTime !== undefined || p.userTime !== undefined ? `kernel ${formatDuration(p.kernelTime ?? 0n)}s, user ${formatDuration(p.userTime ?? 0n)}s` : undefined],
           ['flags', p.flags !== undefined ? formatNamed('PSS_PROCESS_FLAGS', p.flags) : undefined],
@@ -206,9 +222,10 @@ export async function info(args: Args): Promise<number> {
   })
   lines.push('', s.bold('Sections'))
   if (rows.length === 0) lines.push('  none')
-  const nameWidth = Math.max(...rows.map((r) => `${cliName(r.n)} (${r.n})`.length), 0)
+  const sectionLabel = (n: string) => (linux && n === 'handles' ? 'handles (fds)' : cliName(n) === n ? n : `${cliName(n)} (${n})`)
+  const nameWidth = Math.max(...rows.map((r) => sectionLabel(r.n).length), 0)
   for (const r of rows) {
-    const label = cliName(r.n) === r.n ? r.n : `${cliName(r.n)} (${r.n})`
+    const label = sectionLabel(r.n)
     const missing = r.expected !== undefined && r.expected !== r.got
     lines.push(`  ${label.padEnd(nameWidth)}  ${count(r.got).padStart(7)}${missing ? s.red(` of ${count(r.expected!)} expected`) : ''}`)
   }
@@ -276,25 +293,28 @@ export async function list(cliSection: string, args: Args): Promise<number> {
   const csv = { raw: args['csv-raw'] === true, terminal: process.stdout.isTTY === true }
   const options = { section: id, ...(archive.contextArchitecture ? { contextArchitecture: archive.contextArchitecture } : {}) }
   const predicate: Predicate | undefined = tree && where !== undefined ? compileQuery(where, options) : undefined
-  const sortKeys = str(args.sort) === undefined ? [] : parseSortKeys(str(args.sort)!)
+  const groupBy = str(args['group-by'])
+  // With --group-by, --sort orders the groups (count, sum, key); otherwise it names entry fields.
+  const sortKeys = str(args.sort) === undefined || groupBy !== undefined ? [] : parseSortKeys(str(args.sort)!)
   for (const k of sortKeys) resolveField(id, k.path, options) // unknown fields fail before any work
   const sec = section(archive, id)
-  const groupBy = str(args['group-by'])
   const mode = args.json ? 'json' : args.ndjson ? 'ndjson' : args.csv ? 'csv' : 'table'
-  const [one, many] = LABEL[id]
+  const [one, many] = archive.header.host.platform === 'linux' && id === 'handles' ? ['fd', 'fds'] : LABEL[id]
   // Absent is not zero: a section the capture did not ask for is said so, not listed as empty.
   if (!captured && mode !== 'table') process.stderr.write(`note: ${safeText(path)} holds no ${many}: they were not captured\n`)
   const incomplete = captured && Object.hasOwn(damage.sections, id) && !damage.sections[id]!.complete ? damage.sections[id]! : undefined
-  const columns = groupBy === undefined && (mode === 'table' || mode === 'csv') ? selectColumns(id, str(args.columns), { ...options, present: sec.fields }) : []
+  const columns = groupBy === undefined && (mode === 'table' || mode === 'csv') ? selectColumns(id, str(args.columns), { ...options, present: sec.fields, platform: archive.header.host.platform }) : []
 
   if (groupBy !== undefined) {
     const keyField = resolveField(id, groupBy, options)
     const sumField = str(args.sum) === undefined ? undefined : resolveField(id, str(args.sum)!, options)
     const matches = filterSection(sec, predicate)
+    const groupSort = str(args.sort) === undefined ? [] : parseGroupSortKeys(str(args.sort)!, keyField.path, sumField !== undefined)
     let groups = groupEntries(matches, keyField.path, { ...options, ...(sumField ? { sumPath: sumField.path } : {}) })
+    if (groupSort.length) groups = sortGroups(groups, groupSort)
     const total = groups.length
     if (limit !== undefined) groups = groups.slice(0, limit)
-    await renderGroups(id, keyField, sumField, groups, mode, { total, matched: matches.length, sectionLength: sec.length, where, one, many, captured, damage, csv })
+    await renderGroups(id, keyField, sumField, groups, mode, { total, matched: matches.length, sectionLength: sec.length, where, one, many, captured, damage, csv, maxWidth: tableWidth(args) })
     return exitFor(args, damage)
   }
 
@@ -339,7 +359,7 @@ export async function list(cliSection: string, args: Args): Promise<number> {
         await write(`${s.dim(`${many} not captured in this archive (capture flags 0x${archive.header.capture.captureFlags.toString(16)})`)}\n`)
         return 0
       }
-      const layout = tableLayout(columns, entries)
+      const layout = fitLayout(tableLayout(columns, entries), columns, tableWidth(args))
       const w = new BufferedWriter(stdoutOutput())
       await w.write(`${s.bold(tableHeader(columns, layout))}\n`)
       for (const e of entries) await w.write(`${tableLine(layout, tableCells(columns, layout, e))}\n`)
@@ -373,6 +393,7 @@ interface GroupContext {
   captured: boolean
   damage: ArchiveDamage
   csv: CsvOptions
+  maxWidth: number | undefined
 }
 
 async function renderGroups(id: SectionId, key: FieldRef, sum: FieldRef | undefined, groups: ReturnType<typeof groupEntries>, mode: string, ctx: GroupContext): Promise<void> {
@@ -403,7 +424,7 @@ async function renderGroups(id: SectionId, key: FieldRef, sum: FieldRef | undefi
         { label: 'count', field: countRef },
         ...(sum ? [{ label: sumLabel!, field: { ...sum, get: (g: object) => (g as { sum: unknown }).sum } }] : []),
       ]
-      const table = renderTable(columns, tableRows(columns, groups), { header: s.bold })
+      const table = renderTable(columns, tableRows(columns, groups), { header: s.bold, maxWidth: ctx.maxWidth })
       const shown = groups.length < ctx.total ? `showing ${count(groups.length)} of ${count(ctx.total)} groups` : plural(ctx.total, 'group')
       const of = ctx.where !== undefined ? `${count(ctx.matched)} matching ${ctx.many} (of ${count(ctx.sectionLength)})` : plural(ctx.sectionLength, ctx.one, ctx.many)
       const section = Object.hasOwn(ctx.damage.sections, id) ? ctx.damage.sections[id]! : undefined
@@ -514,7 +535,7 @@ export async function exportArchive(args: Args): Promise<number> {
   const options = { ...(ctx ? { contextArchitecture: ctx } : {}) }
   const predicate = where !== undefined ? compileQuery(where, { section: sections[0]!, ...options }) : undefined
   const jsonOptions = { ...options, ...(includeBlobs ? { includeBlobs: true } : {}) }
-  const columns = format === 'csv' ? selectColumns(sections[0]!, str(args.columns) ?? 'all', { ...options, present: section(archive, sections[0]!).fields }) : []
+  const columns = format === 'csv' ? selectColumns(sections[0]!, str(args.columns) ?? 'all', { ...options, present: section(archive, sections[0]!).fields, platform: archive.header.host.platform }) : []
 
   const target: Output = await outputTarget(str(args.output), { force: args.force === true, inputs: [str(args.archive)!] })
   const w = new BufferedWriter(target)

@@ -3,18 +3,22 @@
 //
 // Exit codes: 0 success; 1 a reported failure (`CODE - message` on stderr: ArchiveError, QueryError,
 // a missing file…; `validate` also exits 1 when the archive has an error diagnostic); 2 a usage error
-// (unknown command or option, missing argument), printed with the command's usage.
+// (unknown command or option, missing argument): the problem, a did-you-mean and the --help hint, at most 3 lines.
 import { readFileSync } from 'node:fs'
 import yargs, { type Argv } from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { safeText } from '../reader/display.js'
+import { suggest } from '../reader/suggest.js'
 import { setMaxDecoded } from './decode-limit.js'
+import { sourceMappedStack } from './stack.js'
 import { styleFor } from './io.js'
+import { usageLines } from './usage.js'
 
 class UsageError extends Error {
   constructor(
     message: string,
-    readonly usage: string,
+    /** What to print: the problem, a did-you-mean, the --help hint (cli/usage.ts). */
+    readonly lines: readonly string[],
   ) {
     super(message)
   }
@@ -43,6 +47,9 @@ const OUTPUT_OPTIONS = {
 /** CSV cells that a spreadsheet would run as formulas get a leading ' unless this is given (spec/JSON.md, CSV). */
 const CSV_RAW_OPTION = { 'csv-raw': { type: 'boolean', description: "CSV cells exactly as stored: no ' before cells starting with = + - @ TAB CR (for pipelines, not spreadsheets)" } } as const
 
+/** Tables are cut to the terminal; piped output is whole unless COLUMNS asks otherwise (reader/text.ts fitLayout). */
+const WIDE_OPTION = { wide: { type: 'boolean', description: "tables: never cut the widest text column to fit the terminal's width (on a terminal, or when COLUMNS is set, it is cut with …; piped output is not cut)" } } as const
+
 const WHERE_HELP = `--where: comparisons on any field, combined with and / or / not and parentheses:
   field = value   != < <= > >=      field ~ text   field ~ /regex/i   field !~ …
   field in (a, b, c)   field not in (…)   field has FLAG   field = null
@@ -51,6 +58,16 @@ Values: 42  0x7ff6a000  64KB 1.5MiB (1024-based)  250ms 2s (durations)
   (objectType = SECTION, state = COMMIT or MEM_COMMIT, protect = READWRITE|GUARD).
 Fields are dotted paths (typeSpecificInformation.process.processId, basicInformation.state),
 matched ignoring case; a unique last part is enough (Rip → registers.Rip, process.processId).`
+
+/** Section names `query` takes, any case (reader/access.ts SECTION_ALIASES, kept here so --help loads nothing). */
+const QUERY_SECTIONS = ['handles', 'threads', 'regions', 'vaSpace', 'aux', 'auxiliaryPages']
+
+function sectionCheck(a: { section?: unknown }): true | string {
+  const name = String(a.section)
+  if (QUERY_SECTIONS.some((s) => s.toLowerCase() === name.toLowerCase())) return true
+  const meant = suggest(name, QUERY_SECTIONS, 1)
+  return `unknown section '${name}'${meant.length ? ` (did you mean ${meant[0]}?)` : ''}: use handles, threads, regions or aux`
+}
 
 function listCommand(y: Argv, what: string): Argv {
   return y
@@ -64,6 +81,7 @@ function listCommand(y: Argv, what: string): Argv {
       sum: { type: 'string', description: 'with --group-by: also sum this field per group', requiresArg: true },
       ...OUTPUT_OPTIONS,
       ...CSV_RAW_OPTION,
+      ...WIDE_OPTION,
     })
     .conflicts({ json: ['ndjson', 'csv'], ndjson: 'csv' })
     .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
@@ -100,19 +118,34 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'handles <archive>',
       'list handles (PSS_HANDLE_ENTRY)',
-      (y) => listCommand(y, 'handles').example("$0 handles capture.pssnap --where 'objectType = SECTION'", 'section handles').example('$0 handles capture.pssnap --group-by typeName', 'handle count per type').example("$0 handles capture.pssnap --where 'objectName ~ BaseNamedObjects' --csv", 'named objects as CSV'),
+      (y) =>
+        listCommand(y, 'handles (Linux: file descriptors)')
+          .example("$0 handles capture.pssnap --where 'objectType = SECTION'", 'Windows: section handles')
+          .example("$0 handles capture.pssnap --where 'objectName ~ BaseNamedObjects' --csv", 'Windows: named objects as CSV')
+          .example("$0 handles capture.pssnap --where 'typeName = Socket'", 'Linux: open sockets (fd numbers in decimal)')
+          .example("$0 handles capture.pssnap --where 'openFlags has WRONLY'", 'Linux: descriptors open for writing')
+          .example('$0 handles capture.pssnap --group-by typeName --sort count:desc', 'handle (fd) count per type, most first'),
       (a) => run(async () => (await import('./commands.js')).list('handles', a)),
     )
     .command(
       'threads <archive>',
       'list threads (PSS_THREAD_ENTRY) with decoded registers',
-      (y) => listCommand(y, 'threads').example("$0 threads capture.pssnap --sort 'kernelTime:desc' --limit 5", 'busiest threads').example("$0 threads capture.pssnap --columns threadId,Rip,Rsp,threadName", 'registers from the thread contexts'),
+      (y) =>
+        listCommand(y, 'threads')
+          .example("$0 threads capture.pssnap --sort 'kernelTime:desc' --limit 5", 'busiest threads')
+          .example('$0 threads capture.pssnap --columns threadId,Rip,Rsp,threadName', 'Windows: registers from the thread contexts')
+          .example("$0 threads capture.pssnap --where 'schedulerState = D'", 'Linux: threads in uninterruptible (disk) sleep'),
       (a) => run(async () => (await import('./commands.js')).list('threads', a)),
     )
     .command(
       'regions <archive>',
       'list memory regions (PSS_VA_SPACE_ENTRY)',
-      (y) => listCommand(y, 'memory regions').example("$0 regions capture.pssnap --where 'state = COMMIT and protect ~ EXECUTE'", 'executable committed memory').example('$0 regions capture.pssnap --group-by type --sum regionSize', 'bytes per region type').example("$0 regions capture.pssnap --where 'regionSize >= 1MiB' --sort regionSize:desc", 'large regions first'),
+      (y) =>
+        listCommand(y, 'memory regions (Linux: mappings)')
+          .example("$0 regions capture.pssnap --where 'state = COMMIT and protect ~ EXECUTE'", 'executable committed memory')
+          .example('$0 regions capture.pssnap --group-by type --sum regionSize --sort sum:desc', 'bytes per region type, largest first')
+          .example("$0 regions capture.pssnap --where 'regionSize >= 1MiB' --sort regionSize:desc", 'large regions first')
+          .example("$0 regions capture.pssnap --where \"mappedFileName ~ '.so'\" --sort residentSize:desc", 'Linux (--preset full or memory): shared libraries by resident size'),
       (a) => run(async () => (await import('./commands.js')).list('regions', a)),
     )
     .command(
@@ -126,8 +159,10 @@ export async function main(argv: string[]): Promise<number> {
       'filter, sort and group any section (handles, threads, regions, aux)',
       (y) =>
         listCommand(y, 'entries of a section')
-          .positional('section', { type: 'string', choices: ['handles', 'threads', 'regions', 'aux', 'vaSpace', 'auxiliaryPages'], description: 'the section to query', demandOption: true })
-          .example("$0 query capture.pssnap handles --where 'typeName = File and objectName ~ .log' --sort handle:desc", 'open log files, newest handle first')
+          .positional('section', { type: 'string', description: 'the section to query: handles, threads, regions (vaSpace) or aux (auxiliaryPages), any case', demandOption: true })
+          .check(sectionCheck)
+          .example("$0 query capture.pssnap handles --where \"typeName = File and objectName ~ '.log'\" --sort handle:desc", 'open log files, newest handle first')
+          .example("$0 query capture.pssnap handles --group-by typeName --sort count:desc", 'handle types, most frequent first (Linux: File, Socket, Pipe…)')
           .example('$0 query capture.pssnap regions --group-by protect --sum regionSize --json', 'bytes per protection as JSON'),
       (a) => run(async () => (await import('./commands.js')).list(String(a.section), a)),
     )
@@ -261,7 +296,19 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'ps',
       'list processes that can be captured: pid, handles (Linux: fds), threads, name',
-      (y) => y.options({ json: { type: 'boolean', description: 'JSON: {schema: "pssnap.ps/1", processes: [{processId, parentProcessId, name, imagePath?, threadCount, handleCount?}]}' } }).example('$0 ps', 'pid, fd count, thread count and name of every process').example('$0 ps --json', 'the same for scripts'),
+      (y) =>
+        y
+          .options({
+            where: { type: 'string', alias: 'w', description: 'keep processes matching an expression over processId, parentProcessId, name, imagePath, commandLine, threadCount, handleCount, state, kernelThread (the --where language of the list commands)', requiresArg: true },
+            sort: { type: 'string', alias: 's', description: 'sort by fields: field[:desc],… (default processId)', requiresArg: true },
+            json: { type: 'boolean', description: 'JSON: {schema: "pssnap.ps/1", processes: [{processId, parentProcessId, name, imagePath?, commandLine?, state?, kernelThread?, threadCount, handleCount?}]}' },
+            ...WIDE_OPTION,
+          })
+          .example('$0 ps', 'pid, state, fd count, thread count, name and command line of every process')
+          .example("$0 ps --where 'name = node' --sort threadCount:desc", 'the node processes, most threads first')
+          .example("$0 ps --where 'kernelThread = false and handleCount > 100'", 'Linux: user processes with more than 100 fds')
+          .example('$0 ps --json', 'the same for scripts')
+          .epilogue('Linux: kernel threads are shown [in brackets] and cannot be captured; zombies are marked <defunct> (state Z).'),
       (a) => run(async () => (await import('./capture.js')).ps(a)),
     )
     .command(
@@ -281,13 +328,10 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpOnFail(false)
     .fail((msg, err, y) => {
       // Command handlers only record what to run, so everything that reaches here is about the arguments.
-      let usage = ''
-      y.showHelp((s: string) => (usage = s))
-      let message = msg ?? err?.message ?? 'invalid arguments'
-      // `pssnap bogus …` is an unknown command, not an unknown argument.
-      const first = argv.find((a) => !a.startsWith('-'))
-      if (first !== undefined && !COMMANDS.includes(first) && argv.indexOf(first) === 0) message = `Unknown command: ${first}`
-      throw new UsageError(message, usage)
+      let help = ''
+      y.showHelp((s: string) => (help = s))
+      const message = msg ?? err?.message ?? 'invalid arguments'
+      throw new UsageError(message, usageLines({ argv, commands: COMMANDS, message, help }))
     })
 
   try {
@@ -296,7 +340,7 @@ export async function main(argv: string[]): Promise<number> {
     colorWanted = args.color as boolean | undefined
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`${error.usage}\n\n${safeText(error.message)}\n`)
+      process.stderr.write(`${error.lines.join('\n')}\n`)
       return 2
     }
     return report(error, verbose, colorWanted)
@@ -329,7 +373,7 @@ function report(error: unknown, verbose: boolean, color: boolean | undefined): n
   }
   // Messages quote archive strings (a QueryError's value, an unknown name): one line, escaped and cut.
   process.stderr.write(`${head} - ${message.split('\n').map((line) => safeText(line)).join('\n')}\n`)
-  if (verbose) process.stderr.write(`${(e.stack ?? '').split('\n').map((line) => safeText(line, { max: 4096 })).join('\n')}\n`)
+  if (verbose) process.stderr.write(`${sourceMappedStack(e.stack ?? '').split('\n').map((line) => safeText(line, { max: 4096 })).join('\n')}\n`)
   else if (code === 'INTERNAL') process.stderr.write('(this is a bug in pssnap; run again with --verbose for the stack trace)\n')
   // An InterruptedError (cli/interrupt.ts) carries 130 / 143.
   const exitCode = (e as { exitCode?: unknown }).exitCode

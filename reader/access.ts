@@ -5,6 +5,7 @@
 import { contextLayout, decodeRegisters } from '../format/context.js'
 import { SECTIONS, type DType, type FieldKind, type FieldSpec } from '../format/fields.js'
 import type { NameTableId } from '../format/names.js'
+import { suggest } from './suggest.js'
 
 export type SectionId = keyof typeof SECTIONS
 
@@ -18,10 +19,16 @@ export const SECTION_ALIASES: Readonly<Record<string, SectionId>> = {
   auxiliaryPages: 'auxiliaryPages',
 }
 
-/** The archive section a CLI or archive section name means, or undefined. */
+/** The same names lower-cased: section names ignore case everywhere (`vaspace`, `REGIONS`), like fields. */
+const SECTION_BY_LOWER_NAME = new Map(Object.entries(SECTION_ALIASES).map(([name, id]) => [name.toLowerCase(), id]))
+
+/** The archive section a CLI or archive section name means (any case), or undefined. */
 export function sectionId(name: string): SectionId | undefined {
-  return Object.prototype.hasOwnProperty.call(SECTION_ALIASES, name) ? SECTION_ALIASES[name] : undefined
+  return SECTION_BY_LOWER_NAME.get(name.toLowerCase())
 }
+
+/** Section names the CLI accepts, for messages. */
+export const SECTION_NAMES: readonly string[] = Object.keys(SECTION_ALIASES)
 
 export interface FieldRef {
   /** Canonical dotted path: `handleCount`, `typeSpecificInformation.process.processId`, `registers.Rip`. */
@@ -39,6 +46,11 @@ export interface FieldRef {
 export interface AccessOptions {
   /** Architecture of the thread CONTEXT records (`archive.contextArchitecture`), for `registers.*`. */
   contextArchitecture?: string
+  /**
+   * For records outside an archive's sections (`pssnap ps`'s processes): the field names they have. A name is
+   * then matched ignoring case, and an unknown one is UNKNOWN_FIELD with suggestions; values stay untyped.
+   */
+  fieldNames?: readonly string[]
 }
 
 /** Raised for a field path that names no field, or more than one. */
@@ -151,6 +163,12 @@ function refFor(section: SectionId, path: string, options: AccessOptions): Field
  */
 export function resolveField(section: string | undefined, name: string, options: AccessOptions = {}): FieldRef {
   const id = section === undefined ? undefined : sectionId(section)
+  if (!id && options.fieldNames) {
+    const hit = options.fieldNames.find((p) => p === name) ?? options.fieldNames.find((p) => p.toLowerCase() === name.toLowerCase())
+    if (hit !== undefined) return { path: hit, dtype: undefined, kind: undefined, get: pathGetter(hit) }
+    const near = suggest(name, options.fieldNames, 4)
+    throw new FieldError('UNKNOWN_FIELD', `unknown field '${name}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`, near, `fields: ${options.fieldNames.join(', ')}`)
+  }
   // No section, or one this reader does not know (a newer minor's): every path is read as is.
   if (!id) return { path: name, dtype: undefined, kind: undefined, get: pathGetter(name) }
   const all = fieldPaths(id, options)
@@ -166,6 +184,6 @@ export function resolveField(section: string | undefined, name: string, options:
     pick(all.filter((p) => p.endsWith(`.${name}`))) ??
     pick(all.filter((p) => p.toLowerCase().endsWith(`.${lower}`)))
   if (ref) return ref
-  const near = lower.length < 3 ? [] : all.filter((p) => p.toLowerCase().includes(lower) || lower.includes(p.slice(p.lastIndexOf('.') + 1).toLowerCase()))
+  const near = suggest(name, all, 4)
   throw new FieldError('UNKNOWN_FIELD', `unknown field '${name}' in ${id}${near.length ? ` (did you mean ${near.slice(0, 4).join(', ')}?)` : ''}`, near, `fields: ${storedFieldPaths(id).filter((p) => !p.includes('.') || id !== 'handles').join(', ')}${id === 'handles' ? ', typeSpecificInformation.<member>.<field>' : ''}${id === 'threads' ? `, registers.{${registerNames(options.contextArchitecture ?? 'x64').join(',')}}` : ''}`)
 }

@@ -18,6 +18,7 @@ import type { FieldKind } from '../format/fields.js'
 import { NAME_TABLES, parseFlags, type NameTable } from '../format/names.js'
 import { FieldError, resolveField, type AccessOptions, type FieldRef } from './access.js'
 import { compileLinearRegex, RegexRefusal } from './linear-regex.js'
+import { suggest } from './suggest.js'
 import { matchText } from './text.js'
 
 export class QueryError extends Error {
@@ -671,6 +672,48 @@ export function groupEntries<T extends object>(entries: Iterable<T>, path: strin
     if (ua || ub) return ua === ub ? 0 : ua ? 1 : -1
     return orderOf(a.key, b.key)
   })
+}
+
+/** What `--sort` may name with `--group-by`: the group's key, its entry count, or its sum. */
+export type GroupSortField = 'key' | 'count' | 'sum'
+
+/**
+ * Reads `--sort` for groups: `count`, `sum` or `key` (also the grouped field's own name, any case, for `key`),
+ * each with `:asc`/`:desc`. Anything else is UNKNOWN_FIELD: a sort that would be ignored is refused instead.
+ */
+export function parseGroupSortKeys(spec: string, groupField: string, hasSum: boolean): { field: GroupSortField; descending: boolean }[] {
+  const lastPart = (p: string) => p.slice(p.lastIndexOf('.') + 1).toLowerCase()
+  return parseSortKeys(spec).map((k) => {
+    const name = k.path.toLowerCase()
+    const field: GroupSortField | undefined =
+      name === 'count' ? 'count' : name === 'sum' || name.startsWith('sum(') ? 'sum' : name === 'key' || name === groupField.toLowerCase() || name === lastPart(groupField) ? 'key' : undefined
+    if (field === undefined) {
+      throw new FieldError('UNKNOWN_FIELD', `with --group-by, --sort orders the groups: 'count', ${hasSum ? "'sum', " : ''}'key' or '${groupField}', not '${k.path}'`, suggest(k.path, ['count', 'key', ...(hasSum ? ['sum'] : []), groupField]))
+    }
+    if (field === 'sum' && !hasSum) throw new FieldError('UNKNOWN_FIELD', `--sort sum needs --sum <field>: there is no sum per group to sort by`)
+    return { field, descending: k.descending === true }
+  })
+}
+
+/** A sorted copy of groups (stable; undefined keys last whatever the direction). */
+export function sortGroups(groups: readonly Group[], keys: readonly { field: GroupSortField; descending: boolean }[]): Group[] {
+  const rows = groups.map((g, index) => ({ g, index }))
+  rows.sort((x, y) => {
+    for (const k of keys) {
+      const a = x.g[k.field]
+      const b = y.g[k.field]
+      const ua = a === undefined || a === null
+      const ub = b === undefined || b === null
+      if (ua || ub) {
+        if (ua && ub) continue
+        return ua ? 1 : -1
+      }
+      const c = orderOf(a, b)
+      if (c !== 0) return k.descending ? -c : c
+    }
+    return x.index - y.index
+  })
+  return rows.map((r) => r.g)
 }
 
 /** Anything a section offers for filtering: an opened archive's Section, or any iterable. */

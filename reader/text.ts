@@ -130,7 +130,7 @@ export const DEFAULT_COLUMNS: Readonly<Record<SectionId, readonly string[]>> = {
   // Columns absent from an archive are not shown, so the Linux-only 1.1 fields appear only where captured.
   handles: ['handle', 'typeName', 'objectName', 'grantedAccess', 'handleCount', 'pointerCount', 'openFlags', 'filePosition'],
   threads: ['threadId', 'priority', 'basePriority', 'suspendCount', 'win32StartAddress', 'registers.$pc', 'registers.$sp', 'createTime', 'flags', 'schedulerState', 'threadName'],
-  vaSpace: ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'residentSize', 'swappedSize', 'mappedFileName'],
+  vaSpace: ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'residentSize', 'proportionalSize', 'swappedSize', 'mappedFileName'],
   auxiliaryPages: ['address', 'pageSize', 'captureTime'],
 }
 
@@ -143,6 +143,17 @@ export interface TableColumn {
 export interface ColumnOptions extends AccessOptions {
   /** Stored fields present in at least one chunk (Section.fields): defaults absent from the archive are left out. */
   present?: readonly string[]
+  /** The archive's `host.platform`: `linux` shows a handle as the fd number it is (decimal, column `fd`). */
+  platform?: string
+}
+
+/**
+ * A column in the archive platform's own terms. On Linux a handle is a file descriptor: `fd 27`, not `0x1b`
+ * (spec/LINUX.md §5); the stored value and JSON are unchanged.
+ */
+function platformColumn(field: FieldRef, label: string, platform: string | undefined): TableColumn {
+  if (platform === 'linux' && field.path === 'handle') return { label: label === 'handle' ? 'fd' : label, field: { ...field, kind: 'int' } }
+  return { label, field }
 }
 
 /**
@@ -155,7 +166,7 @@ export function selectColumns(section: string, spec: string | undefined, options
   const present = options.present ? new Set(options.present) : undefined
   const hasContexts = !present || present.has('contextRecord')
   const arch = options.contextArchitecture ?? 'x64'
-  const column = (field: FieldRef): TableColumn => ({ label: field.path.startsWith('registers.') ? field.path.slice('registers.'.length) : field.path, field })
+  const column = (field: FieldRef): TableColumn => platformColumn(field, field.path.startsWith('registers.') ? field.path.slice('registers.'.length) : field.path, options.platform)
   const trimmed = spec?.trim()
   if (!trimmed) {
     const regs = registerNames(arch)
@@ -174,7 +185,7 @@ export function selectColumns(section: string, spec: string | undefined, options
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((name) => column(resolveField(id, name, options)))
+    .map((name) => column(resolveField(id, options.platform === 'linux' && id === 'handles' && name.toLowerCase() === 'fd' ? 'handle' : name, options)))
 }
 
 // ---- tables and CSV ----
@@ -188,6 +199,41 @@ export interface TableLayout {
   /** Hex digits each address column is padded to: the widest value in the column, not 16. */
   readonly digits: readonly number[]
   readonly right: readonly boolean[]
+  /** Columns cut to fit a width (fitLayout): their cells end in `…` beyond widths[i]. */
+  readonly cut?: readonly boolean[]
+}
+
+/** The narrowest a cut column becomes: enough to recognise a path's start. */
+export const MIN_CUT_WIDTH = 12
+
+/** Code points of `cell`, cut to `width` with `…` as the last one. */
+export function cutCell(cell: string, width: number): string {
+  if (cell.length <= width) return cell
+  const points = Array.from(cell)
+  return points.length <= width ? cell : `${points.slice(0, Math.max(0, width - 1)).join('')}…`
+}
+
+/**
+ * A layout narrowed to `maxWidth` terminal columns: the widest text column (never a number, address, or
+ * the header's own width below MIN_CUT_WIDTH) is cut first, then the next, until the table fits or no text
+ * column can give more. `undefined` (piped output, `--wide`) keeps the layout as it is.
+ */
+export function fitLayout(layout: TableLayout, columns: readonly TableColumn[], maxWidth: number | undefined): TableLayout {
+  if (maxWidth === undefined || !(maxWidth > 0)) return layout
+  const widths = [...layout.widths]
+  const cut = widths.map(() => false)
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, widths.length - 1)
+  // Names and paths first; flag lists (`RDWR|NONBLOCK|CLOEXEC`) only when cutting text was not enough.
+  for (const tier of [(k: FieldKind | undefined) => k === 'text' || k === undefined, (k: FieldKind | undefined) => k === 'flags']) {
+    for (let round = 0; round < widths.length && total() > maxWidth; round++) {
+      let widest = -1
+      for (let i = 0; i < widths.length; i++) if (tier(columns[i]!.field.kind) && !cut[i] && widths[i]! > MIN_CUT_WIDTH && (widest < 0 || widths[i]! > widths[widest]!)) widest = i
+      if (widest < 0) break
+      widths[widest] = Math.max(MIN_CUT_WIDTH, columns[widest]!.label.length, widths[widest]! - (total() - maxWidth))
+      cut[widest] = true
+    }
+  }
+  return { ...layout, widths, cut }
 }
 
 export function tableLayout(columns: readonly TableColumn[], entries: Iterable<object>): TableLayout {
@@ -213,7 +259,10 @@ export function tableLayout(columns: readonly TableColumn[], entries: Iterable<o
 
 /** Table cells of one entry, for a layout. */
 export function tableCells(columns: readonly TableColumn[], layout: TableLayout, entry: object): string[] {
-  return columns.map((c, i) => displayCell(formatValue(c.field, c.field.get(entry), { mode: 'table', addrDigits: layout.digits[i]! })))
+  return columns.map((c, i) => {
+    const cell = displayCell(formatValue(c.field, c.field.get(entry), { mode: 'table', addrDigits: layout.digits[i]! }))
+    return layout.cut?.[i] ? cutCell(cell, layout.widths[i]!) : cell
+  })
 }
 
 /** One table line: two spaces between columns, numeric kinds right-aligned, no trailing spaces. */
@@ -238,13 +287,14 @@ export function tableRows(columns: readonly TableColumn[], entries: readonly obj
   return entries.map((e) => tableCells(columns, layout, e))
 }
 
-/** A whole table as one string (header, rows, trailing newline), from rendered cells. */
-export function renderTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], options: { header?: (text: string) => string } = {}): string {
+/** A whole table as one string (header, rows, trailing newline), from rendered cells; `maxWidth` as fitLayout. */
+export function renderTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], options: { header?: (text: string) => string; maxWidth?: number | undefined } = {}): string {
   const widths = columns.map((c) => c.label.length)
   for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (r[i] ?? '').length)
-  const layout: TableLayout = { widths, digits: columns.map(() => 16), right: columns.map((c) => isNumericKind(c.field.kind)) }
+  const layout = fitLayout({ widths, digits: columns.map(() => 16), right: columns.map((c) => isNumericKind(c.field.kind)) }, columns, options.maxWidth)
   const head = tableHeader(columns, layout)
-  return [options.header ? options.header(head) : head, ...rows.map((r) => tableLine(layout, r))].join('\n') + '\n'
+  const fitted = layout.cut ? rows.map((r) => r.map((cell, i) => (layout.cut![i] ? cutCell(cell, layout.widths[i]!) : cell))) : rows
+  return [options.header ? options.header(head) : head, ...fitted.map((r) => tableLine(layout, r))].join('\n') + '\n'
 }
 
 /**

@@ -125,12 +125,12 @@ describe.concurrent('help and version', () => {
   })
 })
 
-describe.concurrent('usage errors exit 2 with the usage', () => {
+describe.concurrent('usage errors exit 2: the problem, a did-you-mean, the --help hint, at most three lines', () => {
   const cases: [string, string[], RegExp][] = [
-    ['no command', [], /Choose a command\.\n$/],
-    ['an unknown command', ['bogus', 'x'], /Unknown command: bogus\n$/],
-    ['an unknown option', ['handles', 'x.pssnap', '--bogus'], /Unknown argument: bogus\n$/],
-    ['a missing archive', ['info'], /Not enough non-option arguments/],
+    ['no command', [], /^pssnap: choose a command\n/],
+    ['an unknown command', ['bogus', 'x'], /^pssnap: unknown command 'bogus'\n/],
+    ['an unknown option', ['handles', 'x.pssnap', '--bogus'], /^pssnap handles: unknown option --bogus\n/],
+    ['a missing archive', ['info'], /^pssnap info: missing argument: pssnap info <archive>\n/],
     ['conflicting output modes', ['handles', 'x.pssnap', '--json', '--csv'], /mutually exclusive/],
     ['a negative --limit', ['regions', 'x.pssnap', '--limit', '-1'], /--limit takes a whole number/],
     ['--limit that is not a number', ['regions', 'x.pssnap', '--limit', 'ten'], /--limit takes a whole number/],
@@ -145,9 +145,12 @@ describe.concurrent('usage errors exit 2 with the usage', () => {
     const r = await run(...args)
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toMatch(/^pssnap /)
+    expect(r.stderr).toMatch(/^pssnap[ :]/)
     expect(r.stderr).toMatch(message)
     expect(r.stderr).not.toMatch(/\n\s+at /)
+    const lines = r.stderr.trimEnd().split('\n')
+    expect(lines.length).toBeLessThanOrEqual(3)
+    expect(lines.at(-1)).toMatch(/^Run 'pssnap( \w+)? --help' for /)
   })
 })
 

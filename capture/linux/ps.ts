@@ -7,6 +7,13 @@ import { parseStat, procRoot, readLink, readText } from './proc.js'
 
 export type { ProcessSummary }
 
+/** PF_KTHREAD in `stat` field 9 (include/linux/sched.h): a kernel thread, with no user memory, fds or executable. */
+const PF_KTHREAD = 0x00200000
+
+export function isKernelThread(statFlags: number): boolean {
+  return Number.isFinite(statFlags) && (statFlags & PF_KTHREAD) !== 0
+}
+
 export function listProcesses(): ProcessSummary[] {
   const out: ProcessSummary[] = []
   for (const entry of readdirSync('/proc')) {
@@ -15,7 +22,14 @@ export function listProcesses(): ProcessSummary[] {
     const root = procRoot(pid)
     try {
       const stat = parseStat(readText(`${root}/stat`))
-      const p: ProcessSummary = { processId: pid, parentProcessId: stat.num(4), name: stat.comm, threadCount: stat.num(20) }
+      const p: ProcessSummary = { processId: pid, parentProcessId: stat.num(4), name: stat.comm, threadCount: stat.num(20), state: stat.field(3) ?? '?', kernelThread: isKernelThread(stat.num(9)) }
+      try {
+        // NUL-separated arguments; empty for kernel threads and zombies.
+        const args = readText(`${root}/cmdline`).replace(/\0+$/, '')
+        if (args) p.commandLine = args.replace(/\0/g, ' ')
+      } catch {
+        // exited meanwhile
+      }
       try {
         p.imagePath = readLink(`${root}/exe`)
       } catch {
@@ -48,6 +62,7 @@ export function resolveTarget(target: string): number {
   const hits = findProcesses(target)
   if (hits.length === 1) return hits[0]!.processId
   if (hits.length === 0) throw new CaptureFailedError('NO_SUCH_PROCESS', `no process named '${target}' (run 'pssnap ps' to list processes)`)
-  const list = hits.map((p) => `  ${p.processId}  ${p.name}${p.imagePath ? `  ${p.imagePath}` : ''}`).join('\n')
+  // The command line tells identical `node /usr/bin/node` rows apart.
+  const list = hits.map((p) => `  ${p.processId}  ${p.commandLine ?? p.imagePath ?? p.name}`).join('\n')
   throw new CaptureFailedError('AMBIGUOUS_NAME', `${hits.length} processes are named '${target}'; capture one by its pid:\n${list}`)
 }

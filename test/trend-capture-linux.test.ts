@@ -3,7 +3,7 @@
 // span is 30 s, so the issue's one-minute schedule is shortened to keep this test near 40 s), is LEAK with
 // File handles named by their pattern; an idle child captured on the same schedule is not. Also the diff of
 // a default capture and a memory-only capture: handles are "not captured", never 0. Linux only.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,10 +27,10 @@ setInterval(() => {}, 1000)
 process.stdout.write('ready\\n')
 `
 
-function start(script: string, arg: string): Promise<ChildProcessWithoutNullStreams> {
+function start(script: string, arg: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['-e', script, arg], { stdio: ['pipe', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
-    child.stdout.once('data', () => resolve(child))
+    child.stdout!.once('data', () => resolve(child))
     child.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready`)))
   })
 }
@@ -39,8 +39,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.skipIf(!linux)('trend of real captures (Linux)', () => {
   let dir: string
-  let leaker: ChildProcessWithoutNullStreams
-  let idle: ChildProcessWithoutNullStreams
+  let leaker: ChildProcess
+  let idle: ChildProcess
   const files = { leaker: [] as string[], idle: [] as string[] }
 
   beforeAll(async () => {

@@ -326,7 +326,7 @@ describe.skipIf(process.platform !== 'linux')('Linux capture from /proc', () => 
         p.on('close', (code) => resolve({ code, stderr }))
       })
       expect(r.code).toBe(1)
-      expect(r.stderr).toMatch(new RegExp(`^ACCESS_DENIED - cannot inspect process ${child.pid}: it belongs to uid 0 and this is uid 65534: run pssnap as that user, or as root / with CAP_SYS_PTRACE\\n$`))
+      expect(r.stderr).toMatch(new RegExp(`^ACCESS_DENIED - cannot inspect process ${child.pid}: process ${child.pid} belongs to uid 0 and pssnap runs as uid 65534: run pssnap as that user, or as root / with CAP_SYS_PTRACE\\n$`))
     })
   })
 })

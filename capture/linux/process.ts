@@ -3,6 +3,7 @@
 import { closeSync, constants, openSync, readSync, statSync } from 'node:fs'
 import type { ArchiveHeaderInput, ProcessInformation } from '../../format/index.js'
 import { CaptureFailedError } from '../errors.js'
+import { accessDeniedCause } from './access-denied.js'
 import { answersFromMemory, lazyMounts, type MountTable } from './mounts.js'
 import { cpuMask, isDenied, isGone, parseStat, parseStatus, procRoot, readLink, readText, statusBytes } from './proc.js'
 import { startTimeFiletime, ticksToDuration } from './time.js'
@@ -21,9 +22,8 @@ export const nodeArch = (arch: string = process.arch) => (arch === 'ia32' ? 'x86
  */
 export function checkAccess(pid: number): void {
   const root = procRoot(pid)
-  let owner: number
   try {
-    owner = statSync(root).uid
+    statSync(root)
   } catch (error) {
     if (isGone(error)) throw new CaptureFailedError('NO_SUCH_PROCESS', `no process with id ${pid}`, pid)
     throw error
@@ -42,12 +42,7 @@ export function checkAccess(pid: number): void {
       }
     }
     if (!isDenied(error)) throw error
-    const self = process.getuid?.() ?? -1
-    const why =
-      owner !== self
-        ? `it belongs to uid ${owner} and this is uid ${self}: run pssnap as that user, or as root / with CAP_SYS_PTRACE`
-        : `ptrace access was refused (the process is not dumpable or a security module forbids it): run pssnap as root / with CAP_SYS_PTRACE`
-    throw new CaptureFailedError('ACCESS_DENIED', `cannot inspect process ${pid}: ${why}`, pid)
+    throw new CaptureFailedError('ACCESS_DENIED', `cannot inspect process ${pid}: ${accessDeniedCause(pid)}`, pid)
   }
 }
 

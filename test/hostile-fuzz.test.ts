@@ -145,7 +145,7 @@ describe(`${COUNT} hostile cases through every reading verb`, () => {
     const summaryFile = join(dir, 'summary.json')
     try {
       const run = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-        const args = ['scripts/fuzz.mjs', '--hostile', '--seed', String(SEED), '--count', String(COUNT), '--jobs', '2', '--cli-every', '1000', '--hang-ms', '10000', '--no-keep', '--summary', summaryFile]
+        const args = ['scripts/fuzz.mjs', '--hostile', '--seed', String(SEED), '--count', String(COUNT), '--jobs', '2', '--cli-every', '1000', '--hang-ms', '20000', '--no-keep', '--summary', summaryFile]
         const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
         let output = ''
         child.stdout.on('data', (d: Buffer) => (output += d))

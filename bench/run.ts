@@ -160,7 +160,9 @@ results.push(await benchDiff(file))
 {
   const base = generateSnapshot({ seed: 5, handles: 30_000 * scale, regions: 60_000 * scale, threads: 10_000 * scale, contextRatio: 0.5 })
   const series: Uint8Array[] = []
-  for (let i = 0; i < 20; i++) series.push(await writeOurs({}, later(base, 0, 50 * i, 100 + i)))
+  // A minute apart: the leak verdict needs at least 5 snapshots over 30 s (spec/JSON.md).
+  const minute = (s: Snapshot, i: number): Snapshot => ({ ...s, header: { ...s.header, capture: { ...s.header.capture, startedAt: new Date(Date.parse(s.header.capture.startedAt) + i * 60_000).toISOString() } } })
+  for (let i = 0; i < 20; i++) series.push(await writeOurs({}, minute(later(base, 0, 50 * i, 100 + i), i)))
   const load = () => Promise.all(series.map((bytes) => decodeArchive(bytes, { hooks: nodeHooks })))
   const loading = await median(RUNS, load)
   let verdict = ''

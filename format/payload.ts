@@ -43,11 +43,14 @@ const utf8 = new TextDecoder('utf-8')
 export class PayloadReader {
   pos = 0
   private readonly view: DataView
+  private readonly bytes: Uint8Array
   constructor(
-    private readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     /** Unknown keys found, as dotted paths from the payload's root. */
     readonly unknown: string[] = [],
   ) {
+    // A plain Uint8Array view: a Node Buffer's subarray() (bins, strings) costs several times more.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
@@ -58,7 +61,15 @@ export class PayloadReader {
       const n = this.containerLength(false, path, 'an array')
       const out = new Array<unknown>(n)
       // Elements share one path (`list[]`), so an unknown key is listed once however many elements hold it.
-      for (let i = 0; i < n; i++) out[i] = this.read(shape.array, `${path}[]`)
+      const element = `${path}[]`
+      const elementShape = shape.array
+      if (elementShape === 'str') {
+        // A dictionary: tens of thousands of strings, the one large array of the format.
+        for (let i = 0; i < n; i++) {
+          if (!this.isString()) throw new ShapeError(element, `expected a string, found ${typeName(this.bytes[this.pos]!)}`)
+          out[i] = this.string(element)
+        }
+      } else for (let i = 0; i < n; i++) out[i] = this.read(elementShape, element)
       return out
     }
     const n = this.containerLength(true, path, 'a map')
@@ -248,13 +259,19 @@ function safe(v: bigint): number | bigint {
 }
 
 /**
- * UTF-8 with U+FFFD for invalid sequences (spec §2.2); short ASCII strings without a TextDecoder call, in
- * one fromCharCode call (appending character by character would build a rope of small strings).
+ * UTF-8 with U+FFFD for invalid sequences (spec §2.2). Strings of up to 12 ASCII bytes are built by
+ * concatenation, which V8 keeps flat below 13 characters and which beats a TextDecoder call there; longer
+ * ones go to TextDecoder (concatenation would build a rope of small strings, several times their size).
  */
 function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
-    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return utf8.decode(bytes.subarray(start, end))
-    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[])
+  if (end - start <= 12) {
+    let s = ''
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!
+      if (c >= 0x80) return utf8.decode(bytes.subarray(start, end))
+      s += String.fromCharCode(c)
+    }
+    return s
   }
   return utf8.decode(bytes.subarray(start, end))
 }

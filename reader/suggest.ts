@@ -29,7 +29,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidates a misspelt `name` most likely meant, best first (at most `max`): within an edit distance of
- * about a third of the name's length, or containing it / its last dotted part (`count` → `handleCount`).
+ * about a third of the name's length, or containing it (`count` → `handleCount`), or sharing most of its start
+ * (`threads` → `threadCount`).
  */
 export function suggest(name: string, candidates: readonly string[], max = 3): string[] {
   const lower = name.toLowerCase()
@@ -41,7 +42,14 @@ export function suggest(name: string, candidates: readonly string[], max = 3): s
     const d = Math.min(editDistance(lower, c), editDistance(lower, last))
     if (d <= limit) scored.push({ c, d })
     else if (lower.length >= 3 && c.toLowerCase().includes(lower)) scored.push({ c, d: limit + 1 })
+    else if (commonPrefix(lower, last.toLowerCase()) >= Math.max(4, Math.ceil(lower.length * 0.6))) scored.push({ c, d: limit + 2 }) // threads → threadCount
   }
   scored.sort((x, y) => x.d - y.d || x.c.length - y.c.length)
   return [...new Set(scored.map((x) => x.c))].slice(0, max)
+}
+
+function commonPrefix(a: string, b: string): number {
+  let n = 0
+  while (n < a.length && n < b.length && n < MAX_COMPARED && a[n] === b[n]) n++
+  return n
 }

@@ -214,26 +214,29 @@ export function cutCell(cell: string, width: number): string {
 }
 
 /**
- * A layout narrowed to `maxWidth` terminal columns: the widest text column (never a number, address, or
- * the header's own width below MIN_CUT_WIDTH) is cut first, then the next, until the table fits or no text
- * column can give more. `undefined` (piped output, `--wide`) keeps the layout as it is.
+ * A layout narrowed to `maxWidth` terminal columns: the widest text or flag-list column gives up one character
+ * at a time (so the widest is always cut first and no column ends narrower than it needs to), never below
+ * MIN_CUT_WIDTH or its header; numbers, addresses, sizes and times are never cut. `undefined` (piped output,
+ * `--wide`) keeps the layout as it is.
  */
 export function fitLayout(layout: TableLayout, columns: readonly TableColumn[], maxWidth: number | undefined): TableLayout {
   if (maxWidth === undefined || !(maxWidth > 0)) return layout
   const widths = [...layout.widths]
-  const cut = widths.map(() => false)
-  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, widths.length - 1)
-  // Names and paths first; flag lists (`RDWR|NONBLOCK|CLOEXEC`) only when cutting text was not enough.
-  for (const tier of [(k: FieldKind | undefined) => k === 'text' || k === undefined, (k: FieldKind | undefined) => k === 'flags']) {
-    for (let round = 0; round < widths.length && total() > maxWidth; round++) {
-      let widest = -1
-      for (let i = 0; i < widths.length; i++) if (tier(columns[i]!.field.kind) && !cut[i] && widths[i]! > MIN_CUT_WIDTH && (widest < 0 || widths[i]! > widths[widest]!)) widest = i
-      if (widest < 0) break
-      widths[widest] = Math.max(MIN_CUT_WIDTH, columns[widest]!.label.length, widths[widest]! - (total() - maxWidth))
-      cut[widest] = true
-    }
+  const original = layout.widths
+  let excess = widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, widths.length - 1) - maxWidth
+  const floor = columns.map((c) => Math.max(MIN_CUT_WIDTH, c.label.length))
+  const cuttable = columns.map((c) => c.field.kind === 'text' || c.field.kind === undefined || c.field.kind === 'flags')
+  // Each step takes one character from the widest column that can give one: at most one step per character of
+  // excess, and the excess is bounded by the table's width (cells are cut at CELL_DISPLAY_LENGTH).
+  while (excess > 0) {
+    let widest = -1
+    for (let i = 0; i < widths.length; i++) if (cuttable[i] && widths[i]! > floor[i]! && (widest < 0 || widths[i]! > widths[widest]!)) widest = i
+    if (widest < 0) break
+    widths[widest]!--
+    excess--
   }
-  return { ...layout, widths, cut }
+  const cut = widths.map((w, i) => w < original[i]!)
+  return cut.some(Boolean) ? { ...layout, widths, cut } : layout
 }
 
 export function tableLayout(columns: readonly TableColumn[], entries: Iterable<object>): TableLayout {

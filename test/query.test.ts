@@ -2,8 +2,9 @@
 // comparisons, and sortEntries / groupEntries / filterSection.
 import { describe, expect, it } from 'vitest'
 import type { HandleEntry, ThreadEntry, VaSpaceEntry, AuxiliaryPageEntry } from '../format/fields.js'
-import { compareValues, compileQuery, filterSection, groupEntries, parseQuery, parseSortKeys, QueryError, sortEntries } from '../reader/query.js'
-import { FieldError, resolveField } from '../reader/access.js'
+import { compareValues, compileQuery, filterSection, groupEntries, parseGroupSortKeys, parseQuery, parseSortKeys, QueryError, sortEntries, sortGroups } from '../reader/query.js'
+import { FieldError, resolveField, sectionId } from '../reader/access.js'
+import { suggest } from '../reader/suggest.js'
 import { context, ft } from './helpers/values.js'
 
 
@@ -453,5 +454,43 @@ describe('filterSection', () => {
     expect(filterSection(handles, undefined, 2)).toHaveLength(2)
     expect(filterSection(handles, undefined, 0)).toEqual([])
     expect(filterSection(handles, undefined)).toHaveLength(5)
+  })
+})
+
+describe('sorting groups (--group-by with --sort)', () => {
+  const groups = groupEntries(handles, 'typeName', { section: 'handles', sumPath: 'handleCount' })
+  it('count, sum and key, each ascending or descending; the grouped field names the key', () => {
+    const counts = (keys: string) => sortGroups(groups, parseGroupSortKeys(keys, 'typeName', true))
+    expect(counts('count:desc').map((g) => g.count)).toEqual([...groups.map((g) => g.count)].sort((a, b) => b - a))
+    expect(counts('sum:desc').map((g) => Number(g.sum))).toEqual([...groups.map((g) => Number(g.sum))].sort((a, b) => b - a))
+    expect(counts('typename').map((g) => g.key)).toEqual([...groups.map((g) => g.key as string)].sort())
+    expect(counts('key:desc').map((g) => g.key)).toEqual([...groups.map((g) => g.key as string)].sort().reverse())
+  })
+  it('any other field is refused rather than ignored; sum needs --sum', () => {
+    expect(() => parseGroupSortKeys('handleCount', 'typeName', true)).toThrow(/with --group-by, --sort orders the groups: 'count', 'sum', 'key' or 'typeName', not 'handleCount'/)
+    expect(() => parseGroupSortKeys('sum', 'typeName', false)).toThrow(/--sort sum needs --sum/)
+  })
+})
+
+describe('suggestions and names in any case', () => {
+  it('a misspelt field is suggested in --where and --sort alike (edit distance, containment, shared start)', () => {
+    expect(() => compileQuery('typname = File', { section: 'handles' })).toThrow(/unknown field 'typname' in handles \(did you mean typeName\?\)/)
+    expect(() => resolveField('handles', 'objetName')).toThrow(/did you mean objectName\?/)
+    expect(suggest('threads', ['processId', 'threadCount', 'name'])).toEqual(['threadCount'])
+    expect(suggest('zzzzzz', ['processId', 'threadCount'])).toEqual([])
+    // Bounded: a megabyte of name costs what 64 characters cost.
+    expect(suggest('x'.repeat(1 << 20), ['name'])).toEqual([])
+  })
+  it('section names ignore case; own names only', () => {
+    expect(['vaspace', 'VASPACE', 'Regions', 'AUX', 'auxiliarypages'].map(sectionId)).toEqual(['vaSpace', 'vaSpace', 'vaSpace', 'auxiliaryPages', 'auxiliaryPages'])
+    expect(sectionId('constructor')).toBeUndefined()
+    expect(sectionId('__proto__')).toBeUndefined()
+  })
+  it('records outside sections (ps) resolve their own field names, any case, with suggestions', () => {
+    const options = { fieldNames: ['processId', 'name', 'threadCount'] }
+    const rows = [{ processId: 1, name: 'init', threadCount: 1 }, { processId: 7, name: 'node', threadCount: 11 }]
+    expect(rows.filter(compileQuery('NAME = node and threadcount > 4', options))).toEqual([rows[1]])
+    expect(() => compileQuery('nme = x', options)).toThrow(/unknown field 'nme' \(did you mean name\?\)/)
+    expect(() => compileQuery('constructor = x', options)).toThrow(/unknown field 'constructor'/)
   })
 })

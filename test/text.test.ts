@@ -23,6 +23,7 @@ import {
   tableLine,
   tableRows,
 } from '../reader/text.js'
+import { cutCell, fitLayout } from '../reader/text.js'
 
 
 describe('values by kind', () => {
@@ -216,5 +217,41 @@ describe('CSV', () => {
     const blob = selectColumns('threads', 'contextRecord')
     expect(csvCells(blob, { contextRecord: Uint8Array.of(255) })).toEqual(['<1 bytes>'])
     expect(csvCells(blob, { contextRecord: Uint8Array.of(255) }, { includeBlobs: true })).toEqual(['/w=='])
+  })
+})
+
+describe('tables fitted to a width', () => {
+  const entries = [
+    { handle: 3n, typeName: 'File', objectName: '/var/log/a-rather-long-file-name-for-a-log.log', openFlags: 0o2102001 },
+    { handle: 27n, typeName: 'CharacterDevice', objectName: '/dev/null', openFlags: 0 },
+  ]
+  const columns = selectColumns('handles', 'handle,typeName,objectName,openFlags', { platform: 'linux' })
+  it('cuts the widest text column first, with …, never numbers; no width keeps the layout', () => {
+    const layout = tableLayout(columns, entries)
+    expect(fitLayout(layout, columns, undefined)).toBe(layout)
+    expect(fitLayout(layout, columns, 500)).toBe(layout)
+    const narrow = fitLayout(layout, columns, 60)
+    const lines = [tableHeader(columns, narrow), ...entries.map((e) => tableLine(narrow, tableCells(columns, narrow, e)))]
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(60)
+    expect(lines[1]).toMatch(/^ 3  File +\/var\/log\/a-rath[^ ]*…  WRONLY\|/)
+    expect(lines[2]).toContain('CharacterDevice')
+    // Too narrow for anything: cut columns stop at their floor, the rest is left as is.
+    const tiny = fitLayout(layout, columns, 10)
+    expect(tiny.widths.every((w, i) => w >= Math.min(layout.widths[i]!, 12))).toBe(true)
+  })
+  it('renderTable fits too; cutCell counts code points', () => {
+    const table = renderTable(columns, entries.map((e) => tableCells(columns, tableLayout(columns, entries), e)), { maxWidth: 50 })
+    for (const l of table.trimEnd().split('\n')) expect(l.length).toBeLessThanOrEqual(50)
+    expect(cutCell('😀😀😀😀', 3)).toBe('😀😀…')
+    expect(cutCell('short', 12)).toBe('short')
+  })
+  it('a Linux handle is its fd number, in decimal, in a column named fd (JSON and the value unchanged)', () => {
+    const [fd] = columns
+    expect(fd!.label).toBe('fd')
+    expect(formatValue(fd!.field, 27n)).toBe('27')
+    const windows = selectColumns('handles', 'handle')[0]!
+    expect(windows.label).toBe('handle')
+    expect(formatValue(windows.field, 27n)).toBe('0x000000000000001b')
+    expect(selectColumns('handles', 'fd', { platform: 'linux' })[0]!.field.path).toBe('handle')
   })
 })

@@ -1,0 +1,62 @@
+// A Linux archive shown in Linux terms (issue 11 item 2, display side), through the built CLI, on the golden
+// Linux fixture and, for contrast, a Windows one: fds in decimal, RSS/PSS/swap columns, open flags by name,
+// no empty Windows-only columns, no Windows capture-flag names or "pagefile usage" in info.
+import { join } from 'node:path'
+import { describe, it } from 'vitest'
+import { runCli } from './helpers/cli.js'
+
+const linux = join('spec', 'fixtures', 'linux-small.pssnap')
+const windows = join('spec', 'fixtures', 'small.pssnap')
+
+describe.concurrent('Linux archives in Linux terms', () => {
+  it('info: what /proc gave, in its words', async ({ expect }) => {
+    const r = await runCli('info', linux)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Captured  fds (fd/, fdinfo), threads (task/), memory maps with RSS/PSS/swap (smaps)\n')
+    expect(r.stdout).toMatch(/\n {2}fds \/ threads +9 \/ 4\n/)
+    expect(r.stdout).toMatch(/\n {2}private \(VmData\) +64 MiB\n/)
+    expect(r.stdout).toMatch(/\n {2}swap \(VmSwap\) +2 MiB\n/)
+    expect(r.stdout).toMatch(/\n {2}nice +0\n/)
+    expect(r.stdout).toMatch(/\n {2}handles \(fds\) +9\n/)
+    for (const windowsWord of ['VA_SPACE_SECTION_INFORMATION', 'HANDLE_NAME_INFORMATION', 'Capture flags', 'Context flags', 'pagefile usage', 'working set', 'base priority']) expect(r.stdout).not.toContain(windowsWord)
+  })
+
+  it('info of a Windows archive keeps the PSS terms', async ({ expect }) => {
+    const r = await runCli('info', windows)
+    expect(r.stdout).toContain('Capture flags')
+    expect(r.stdout).toContain('pagefile usage')
+    expect(r.stdout).not.toContain('(VmData)')
+  })
+
+  it('handles: fd numbers in decimal, open flags by name, no empty Windows-only columns', async ({ expect }) => {
+    const r = await runCli('handles', linux)
+    expect(r.code).toBe(0)
+    const [header, ...rows] = r.stdout.trimEnd().split('\n')
+    expect(header).toMatch(/^fd {2}typeName +objectName +openFlags +filePosition$/)
+    expect(rows[3]).toMatch(/^ 3 {2}File +\/var\/log\/svc\/übersicht-2026-11-25\.log +WRONLY\|APPEND\|LARGEFILE\|CLOEXEC +1048576$/)
+    expect(rows.at(-1)).toBe('9 fds')
+    expect(r.stdout).not.toMatch(/0x[0-9a-f]/)
+    for (const column of ['grantedAccess', 'handleCount', 'pointerCount']) expect(header).not.toContain(column)
+    // --where and --columns take the fd by the field's name or as `fd`.
+    const one = await runCli('handles', linux, '--where', 'handle = 3', '--columns', 'fd,objectName')
+    expect(one.stdout).toBe('fd  objectName\n 3  /var/log/svc/übersicht-2026-11-25.log\n1 of 9 fds match\n')
+    // CSV is the same number; JSON keeps the stored value (spec/JSON.md).
+    const csv = await runCli('handles', linux, '--csv', '--columns', 'fd')
+    expect(csv.stdout.split('\r\n').slice(0, 3)).toEqual(['fd', '0', '1'])
+  })
+
+  it('a Windows archive keeps hex handles', async ({ expect }) => {
+    const r = await runCli('handles', windows, '--limit', '1')
+    expect(r.stdout).toMatch(/^handle /)
+    expect(r.stdout.split('\n')[1]).toMatch(/^0x[0-9a-f]+ /)
+  })
+
+  it('regions: RSS, PSS and swap where captured; threads: no empty Windows-only columns', async ({ expect }) => {
+    const regions = await runCli('regions', linux)
+    expect(regions.stdout.split('\n')[0]).toMatch(/^baseAddress +regionSize +state +protect +type +residentSize +proportionalSize +swappedSize +mappedFileName$/)
+    const threads = await runCli('threads', linux)
+    const header = threads.stdout.split('\n')[0]!
+    expect(header).toMatch(/schedulerState/)
+    for (const column of ['suspendCount', 'win32StartAddress', 'Rip']) expect(header).not.toContain(column)
+  })
+})

@@ -7,6 +7,7 @@ import type { Archive } from './archive.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
 import { ChunkCursor, chunkColumns, countStrings, hiAt, intColumn, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn, type StrColumn } from './column-views.js'
 import { Matcher } from './diff-matcher.js'
+import { lazyEntries } from './lazy-entries.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
 import type { Section } from './section.js'
 
@@ -157,7 +158,7 @@ export interface ArchiveDiff {
     /** The same names grouped by pattern, largest |net| first, then in natural order. */
     readonly byPattern: readonly PatternSummary[]
   }
-  /** Added and removed handles in archive order. A value reused for another object is one of each. */
+  /** Added and removed handles in archive order (built when read). A value reused for another object is one of each. */
   readonly handles: EntryChanges<HandleEntry>
   readonly threads: EntryChanges<ThreadEntry>
   /** `unchanged` counts regions at the same base address with no compared field changed. */
@@ -236,8 +237,10 @@ function diffHandles(a: Archive, b: Archive) {
       else unchanged++
     }
   }
-  const added = addedAt.map((j) => b.handles.get(j)!)
-  const removed = matcher.unmatched().map((i) => a.handles.get(i)!)
+  const removedAt = matcher.unmatched()
+  // Lists build their entries only when read (a table shows 20); the summaries below read the columns.
+  const added = lazyEntries(b.handles, addedAt)
+  const removed = lazyEntries(a.handles, removedAt)
 
   // Counts by type from the dictionaries' histograms, added and removed from the few reported entries.
   const before = countStrings(a.handles, 'typeName', '')
@@ -257,14 +260,15 @@ function diffHandles(a: Archive, b: Archive) {
     if (!c) names.set(key, (c = { added: 0, removed: 0 }))
     return c
   }
-  for (const h of added) {
-    typeOf(h.typeName ?? '').added++
-    nameOf(h.objectName).added++
+  const tally = (cursor: ChunkCursor<ChunkColumns<never, (typeof HANDLE_STRS)[number]>>, indices: readonly number[], side: 'added' | 'removed') => {
+    for (const i of indices) {
+      const c = cursor.at(i)
+      typeOf(strAt(c.str.typeName, i - c.start) ?? '')[side]++
+      nameOf(strAt(c.str.objectName, i - c.start))[side]++
+    }
   }
-  for (const h of removed) {
-    typeOf(h.typeName ?? '').removed++
-    nameOf(h.objectName).removed++
-  }
+  tally(new ChunkCursor(chunkColumns(b.handles, [], HANDLE_STRS)), addedAt, 'added')
+  tally(new ChunkCursor(chunkColumns(a.handles, [], HANDLE_STRS)), removedAt, 'removed')
   const byType: TypeSummary[] = [...types].map(([typeName, c]) => ({ typeName, ...c, net: c.after - c.before }))
   byType.sort((x, y) => Math.abs(y.net) - Math.abs(x.net) || y.added + y.removed - (x.added + x.removed) || naturalCompare(x.typeName, y.typeName))
   const byName: NameSummary[] = [...names].map(([objectName, c]) => ({ objectName, ...c, net: c.added - c.removed }))
@@ -319,7 +323,7 @@ function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
       else unchanged++
     }
   }
-  return { added: addedAt.map((j) => b.threads.get(j)!), removed: matcher.unmatched().map((i) => a.threads.get(i)!), unchanged }
+  return { added: lazyEntries(b.threads, addedAt), removed: lazyEntries(a.threads, matcher.unmatched()), unchanged }
 }
 
 // ---- regions and modules ----
@@ -422,8 +426,8 @@ function diffRegions(a: Archive, b: Archive) {
       else changedAt.push([i, c.start + o])
     }
   }
-  const added = addedAt.map((j) => b.vaSpace.get(j)!)
-  const removed = matcher.unmatched().map((i) => a.vaSpace.get(i)!)
+  const added = lazyEntries(b.vaSpace, addedAt)
+  const removed = lazyEntries(a.vaSpace, matcher.unmatched())
   // Only a changed region becomes objects, and its changes are read from them.
   const changed: RegionChange[] = changedAt.map(([i, j]) => {
     const before = a.vaSpace.get(i)!

@@ -34,15 +34,15 @@ const LISTS = [
 
 /** `--where` expressions over hostile content, one per case in turn (the first is the backtracking one of issue 18). */
 const QUERIES = [
-  ['handles', 'objectName ~ /^(\\/?[a-z]+)+\\.log$/'],
-  ['handles', "typeName = 'constructor' or objectName ~ proto"],
-  ['threads', 'threadName ~ /\\x1b|\\u202e/'],
-  ['regions', "mappedFileName ~ '='"],
+  { name: 'regex', section: 'handles', where: 'objectName ~ /^(\\/?[a-z]+)+\\.log$/', sort: 'captureTime:desc' },
+  { name: 'proto', section: 'handles', where: "typeName = 'constructor' or objectName ~ proto", sort: 'typeName' },
+  { name: 'escapes', section: 'threads', where: 'threadName ~ /\\x1b|\\u202e/', sort: 'captureTime:desc' },
+  { name: 'formula', section: 'regions', where: "mappedFileName ~ '='", sort: 'baseAddress:desc' },
 ] as const
 
 /**
- * The verbs one case runs. Every verb runs on every case; with `allModes` each in every output mode (32
- * runs), otherwise in one mode chosen by the seed (12 runs), so any four consecutive seeds cover every mode.
+ * The verbs one case runs. Every verb runs on every case; with `allModes` each in every output mode and every
+ * query (35 runs), otherwise in one mode chosen by the seed (12 runs): any four consecutive seeds cover them all.
  */
 export function verbsFor(files: CaseFiles, seed: number, allModes = false): Verb[] {
   const { a, b, c } = files
@@ -59,7 +59,7 @@ export function verbsFor(files: CaseFiles, seed: number, allModes = false): Verb
     ]
     verbs.push(...one(modes, i))
   })
-  for (const [section, where] of one(QUERIES)) verbs.push({ label: 'query --where', argv: ['query', a, section, '--where', where, '--sort', 'captureTime:desc'], output: 'human', reads: ['a'] })
+  for (const q of one(QUERIES)) verbs.push({ label: `query --where ${q.name}`, argv: ['query', a, q.section, '--where', q.where, '--sort', q.sort], output: 'human', reads: ['a'] })
   const csvSection = LISTS[seed % LISTS.length]![0]
   verbs.push(
     ...one<Verb>([

@@ -231,3 +231,18 @@ describe('entries that cannot be matched', () => {
     expect(counterOf(diff, 'handles')).toMatchObject({ before: BigInt(n), after: BigInt(n) })
   })
 })
+
+describe('gates that cannot be checked', () => {
+  it('a counter absent on a side is unchecked (exit 4 in the CLI), never passed as 0', async () => {
+    const { uncheckedGates } = await import('../reader/diff-gates.js')
+    const before = baseSnapshot()
+    const after = clone(before)
+    delete after.header.processInformation
+    const diff = diffArchives(await open(before), await open(after))
+    expect(counterOf(diff, 'privateUsage')).toMatchObject({ before: expect.any(BigInt), afterAbsent: 'not-captured' })
+    expect(counterOf(diff, 'privateUsage')!.after).toBeUndefined()
+    const gates = parseFailOn(['private+1MB', 'handles+1'])
+    expect(checkFailOn(diff, gates)).toEqual([])
+    expect(uncheckedGates(diff, gates).map((u) => u.message)).toEqual(['privateUsage not comparable: not captured in the later snapshot (--fail-on private+1MB)'])
+  })
+})

@@ -303,7 +303,7 @@ export async function list(cliSection: string, args: Args): Promise<number> {
   // Absent is not zero: a section the capture did not ask for is said so, not listed as empty.
   if (!captured && mode !== 'table') process.stderr.write(`note: ${safeText(path)} holds no ${many}: they were not captured\n`)
   const incomplete = captured && Object.hasOwn(damage.sections, id) && !damage.sections[id]!.complete ? damage.sections[id]! : undefined
-  const columns = groupBy === undefined && (mode === 'table' || mode === 'csv') ? selectColumns(id, str(args.columns), { ...options, present: sec.fields, platform: archive.header.host.platform }) : []
+  const columns = groupBy === undefined && (mode === 'table' || mode === 'csv') ? selectColumns(id, str(args.columns), { ...options, present: sec.fields, platform: archive.header.host.platform, forTable: mode === 'table' }) : []
 
   if (groupBy !== undefined) {
     const keyField = resolveField(id, groupBy, options)

@@ -74,7 +74,7 @@ function listCommand(y: Argv, what: string): Argv {
     .positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true })
     .options({
       where: { type: 'string', alias: 'w', description: 'keep entries matching an expression (see below)', requiresArg: true },
-      sort: { type: 'string', alias: 's', description: 'sort by fields: field[:desc],…', requiresArg: true },
+      sort: { type: 'string', alias: 's', description: 'sort by fields: field[:desc],… (with --group-by: count, sum or key, e.g. count:desc)', requiresArg: true },
       limit: { type: 'number', alias: 'n', description: 'show at most N entries (or groups)', requiresArg: true },
       columns: { type: 'string', alias: 'c', description: "table/CSV columns: a,b,c or 'all'", requiresArg: true },
       'group-by': { type: 'string', alias: 'g', description: 'count entries per value of a field', requiresArg: true },

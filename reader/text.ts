@@ -143,8 +143,13 @@ export interface TableColumn {
 export interface ColumnOptions extends AccessOptions {
   /** Stored fields present in at least one chunk (Section.fields): defaults absent from the archive are left out. */
   present?: readonly string[]
-  /** The archive's `host.platform`: `linux` shows a handle as the fd number it is (decimal, column `fd`). */
+  /** The archive's `host.platform`: on `linux`, `fd` names the `handle` field. */
   platform?: string
+  /**
+   * Columns for a table a person reads: on Linux a handle is then shown as the fd number it is (decimal, column
+   * `fd`). CSV keeps field paths as headers and addresses as hex (spec/JSON.md, CSV), so it leaves this unset.
+   */
+  forTable?: boolean
 }
 
 /**
@@ -166,7 +171,7 @@ export function selectColumns(section: string, spec: string | undefined, options
   const present = options.present ? new Set(options.present) : undefined
   const hasContexts = !present || present.has('contextRecord')
   const arch = options.contextArchitecture ?? 'x64'
-  const column = (field: FieldRef): TableColumn => platformColumn(field, field.path.startsWith('registers.') ? field.path.slice('registers.'.length) : field.path, options.platform)
+  const column = (field: FieldRef): TableColumn => platformColumn(field, field.path.startsWith('registers.') ? field.path.slice('registers.'.length) : field.path, options.forTable ? options.platform : undefined)
   const trimmed = spec?.trim()
   if (!trimmed) {
     const regs = registerNames(arch)

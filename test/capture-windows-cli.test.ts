@@ -153,9 +153,9 @@ describe('the built CLI with PSSNAP_PSS_LIBRARY', () => {
     expect(JSON.parse(json.stdout)).toEqual({ schema: 'pssnap.ps/1', processes: TABLE })
     const text = await runCliWith(ENV, 'ps')
     expect(text.code).toBe(0)
-    expect(text.stdout.split('\n')[0]).toMatch(/^ *pid +handles +threads +name/)
-    expect(text.stdout).toMatch(/\n 4242 +8 +2 +notepad\.exe\n/)
-    expect(text.stdout).toMatch(/\n 1000 +- +60 +explorer\.exe\n/)
+    expect(text.stdout.split('\n')[0]).toMatch(/^ *pid +ppid +handles +threads +name/)
+    expect(text.stdout).toMatch(/\n 4242 +1000 +8 +2 +notepad\.exe\n/)
+    expect(text.stdout).toMatch(/\n 1000 +4 +- +60 +explorer\.exe\n/)
     expect(text.stdout).toContain('app-😀.exe')
     // The fake's table is fixed, so ps's whole output is a file snapshot like every other verb's (cli-output).
     await expect(text.stdout).toMatchFileSnapshot('./__snapshots__/cli-output/ps-fake-table.txt')

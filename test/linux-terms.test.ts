@@ -40,9 +40,9 @@ describe.concurrent('Linux archives in Linux terms', () => {
     // --where and --columns take the fd by the field's name or as `fd`.
     const one = await runCli('handles', linux, '--where', 'handle = 3', '--columns', 'fd,objectName')
     expect(one.stdout).toBe('fd  objectName\n 3  /var/log/svc/übersicht-2026-11-25.log\n1 of 9 fds match\n')
-    // CSV is the same number; JSON keeps the stored value (spec/JSON.md).
+    // CSV keeps field paths and hex addresses (spec/JSON.md, CSV); JSON the stored value.
     const csv = await runCli('handles', linux, '--csv', '--columns', 'fd')
-    expect(csv.stdout.split('\r\n').slice(0, 3)).toEqual(['fd', '0', '1'])
+    expect(csv.stdout.split('\r\n').slice(0, 3)).toEqual(['handle', '0x0000000000000000', '0x0000000000000001'])
   })
 
   it('a Windows archive keeps hex handles', async ({ expect }) => {

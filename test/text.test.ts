@@ -225,7 +225,7 @@ describe('tables fitted to a width', () => {
     { handle: 3n, typeName: 'File', objectName: '/var/log/a-rather-long-file-name-for-a-log.log', openFlags: 0o2102001 },
     { handle: 27n, typeName: 'CharacterDevice', objectName: '/dev/null', openFlags: 0 },
   ]
-  const columns = selectColumns('handles', 'handle,typeName,objectName,openFlags', { platform: 'linux' })
+  const columns = selectColumns('handles', 'handle,typeName,objectName,openFlags', { platform: 'linux', forTable: true })
   it('cuts the widest text column first, with …, never numbers; no width keeps the layout', () => {
     const layout = tableLayout(columns, entries)
     expect(fitLayout(layout, columns, undefined)).toBe(layout)
@@ -245,7 +245,7 @@ describe('tables fitted to a width', () => {
     expect(cutCell('😀😀😀😀', 3)).toBe('😀😀…')
     expect(cutCell('short', 12)).toBe('short')
   })
-  it('a Linux handle is its fd number, in decimal, in a column named fd (JSON and the value unchanged)', () => {
+  it('a Linux handle is its fd number, in decimal, in a table column named fd (CSV, JSON and the value unchanged)', () => {
     const [fd] = columns
     expect(fd!.label).toBe('fd')
     expect(formatValue(fd!.field, 27n)).toBe('27')
@@ -253,5 +253,8 @@ describe('tables fitted to a width', () => {
     expect(windows.label).toBe('handle')
     expect(formatValue(windows.field, 27n)).toBe('0x000000000000001b')
     expect(selectColumns('handles', 'fd', { platform: 'linux' })[0]!.field.path).toBe('handle')
+    // CSV: field paths as headers, addresses in hex, whatever the platform.
+    const csv = selectColumns('handles', 'fd', { platform: 'linux' })[0]!
+    expect([csv.label, formatValue(csv.field, 27n, { mode: 'csv' })]).toEqual(['handle', '0x000000000000001b'])
   })
 })

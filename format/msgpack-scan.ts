@@ -1,6 +1,7 @@
-// A structural pre-scan of a MessagePack payload before msgpackr decodes it: exactly one value, no ext
-// types (spec §1), nesting ≤ MAX_NESTING, every declared length inside the payload. After it passes,
-// decoding cannot overflow the stack, allocate for lengths the bytes do not hold, or read past the end.
+// A structural pre-scan of a MessagePack payload before format/payload.ts decodes it by its shape: exactly
+// one value, no ext types (spec §1), nesting ≤ MAX_NESTING, every declared length inside the payload. After
+// it passes, decoding cannot overflow the stack, allocate for lengths the bytes do not hold, or read past
+// the end, and unknown values can be skipped without checks.
 // Iterative (no recursion) and O(payload bytes); bins and strings are skipped in O(1).
 import { MAX_NESTING } from './constants.js'
 

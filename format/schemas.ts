@@ -128,7 +128,7 @@ export const TrailerSchema = z.object({
   entryCounts: z.record(z.string(), z.int().check(z.minimum(0))),
 })
 
-/** Binary values: msgpackr gives Buffer in Node, Uint8Array elsewhere; both are Uint8Array. */
+/** Binary values: views into the payload (format/payload.ts). */
 const bin = z.instanceof(Uint8Array)
 
 /** A dictionary can hold tens of thousands of strings: one tight loop instead of a schema per element. */
@@ -172,24 +172,3 @@ export type Epilogue = z.infer<typeof EpilogueSchema>
 export type Trailer = z.infer<typeof TrailerSchema>
 export type ColumnPayload = z.infer<typeof ColumnSchema>
 export type ChunkPayload = z.infer<typeof ChunkSchema>
-
-/** Keys present in `value` that `shape` does not declare (unknown fields from newer minors), dotted. */
-export function unknownKeys(value: unknown, schema: z.ZodMiniType, path = ''): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) return []
-  const shape = objectShape(schema)
-  if (!shape) return []
-  const out: string[] = []
-  for (const key of Object.keys(value)) {
-    const child = shape[key]
-    if (!child || !Object.prototype.hasOwnProperty.call(shape, key)) out.push(path + key)
-    else out.push(...unknownKeys((value as Record<string, unknown>)[key], child, `${path}${key}.`))
-  }
-  return out
-}
-
-function objectShape(schema: z.ZodMiniType): Record<string, z.ZodMiniType> | undefined {
-  // Look through optional wrappers to the object's declared shape.
-  let s: { _zod: { def: { type: string; innerType?: unknown; shape?: unknown } } } = schema as never
-  while (s._zod.def.type === 'optional' && s._zod.def.innerType) s = s._zod.def.innerType as typeof s
-  return s._zod.def.type === 'object' ? (s._zod.def.shape as Record<string, z.ZodMiniType>) : undefined
-}

@@ -356,7 +356,8 @@ export async function list(cliSection: string, args: Args): Promise<number> {
     default: {
       const s = out()
       if (!captured) {
-        await write(`${s.dim(`${many} not captured in this archive (capture flags 0x${archive.header.capture.captureFlags.toString(16)})`)}\n`)
+        const how = archive.header.host.platform === 'linux' ? `preset ${safeText(archive.header.capture.preset ?? 'unknown', { max: NAME_DISPLAY_LENGTH })}` : `capture flags 0x${archive.header.capture.captureFlags.toString(16)}`
+        await write(`${s.dim(`${many} not captured in this archive (${how})`)}\n`)
         return 0
       }
       const layout = fitLayout(tableLayout(columns, entries), columns, tableWidth(args))

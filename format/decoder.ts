@@ -593,6 +593,17 @@ function readShaped(payload: Uint8Array, shape: Shape): { value: unknown; unknow
   }
 }
 
+/**
+ * A chunk read by its section's shape (undefined for a section this reader does not know), with the
+ * section the decoded map holds, which differs from `section` only when the key is repeated.
+ */
+function readShapedChunk(payload: Uint8Array, section: string): { shaped: ReturnType<typeof readShaped> | undefined; section: string } {
+  const shape = Object.hasOwn(SECTIONS, section) ? CHUNK_SHAPES.get(section) : undefined
+  if (!shape) return { shaped: undefined, section }
+  const shaped = readShaped(payload, shape)
+  return { shaped, section: shaped instanceof ShapeError ? section : String((shaped.value as { section?: unknown }).section) }
+}
+
 /** At most one UNKNOWN diagnostic per frame, naming what it holds that was not listed before. */
 function reportUnknown(walk: Walk, paths: string[], out: ArchiveEvent[], where: Partial<Diagnostic>): void {
   const fresh = walk.noteUnknown(paths)
@@ -614,20 +625,27 @@ function decodeChunk(walk: Walk, payload: Uint8Array, info: FrameInfo, out: Arch
     out.push(diag(walk.report('SCHEMA', 'error', `chunk frame ${info.index}${section ? ` of ${section}` : ''}: ${message}`, section === undefined ? where : { ...where, section })))
     return undefined
   }
-  // The section decides the shape of everything else, and a map's keys come in any order: look it up first.
-  const section = new PayloadReader(payload).peekString('section')
+  // The section decides the shape of everything else, and a map's keys come in any order: look it up first
+  // (writers put it first; a repeated `section` key, whose last value counts, takes the slow path below).
+  let section = new PayloadReader(payload).peekString('section', true)
+  // An unknown section is skipped unread, so make sure no later repeat of the key names another.
+  if (section === undefined || !CHUNK_SHAPES.has(section)) section = new PayloadReader(payload).peekString('section')
   if (section === undefined) return schemaError('section: expected a string')
-  const shape = Object.hasOwn(SECTIONS, section) ? CHUNK_SHAPES.get(section) : undefined
-  if (!shape) {
+  let read = readShapedChunk(payload, section)
+  if (read.section !== section) {
+    section = new PayloadReader(payload).peekString('section')
+    if (section === undefined) return schemaError('section: expected a string')
+    read = readShapedChunk(payload, section)
+  }
+  if (read.shaped === undefined) {
     // A newer minor's section: the frame is intact and skipped by design, not damaged.
     info.ok = true
     if (walk.noteUnknownSection(section)) out.push(diag(walk.report('UNKNOWN', 'info', `section '${section}' is unknown to this reader: its chunks are skipped`, { ...where, section })))
     return undefined
   }
+  if (read.shaped instanceof ShapeError) return schemaError(read.shaped.message, section)
   const layout = SECTIONS[section as SectionName] as SectionLayout
-  const read = readShaped(payload, shape)
-  if (read instanceof ShapeError) return schemaError(read.message, section)
-  const c = read.value as Partial<ChunkPayload>
+  const c = read.shaped.value as Partial<ChunkPayload>
   if (typeof c.first !== 'number' || c.first > 0xffffffff || c.first < 0) return schemaError(`first: expected a uint32, found ${String(c.first)}`, section)
   if (typeof c.count !== 'number' || c.count > MAX_CHUNK_ENTRIES || c.count < 0) return schemaError(`count: expected an integer from 0 to ${MAX_CHUNK_ENTRIES}, found ${String(c.count)}`, section)
   if (!c.columns) return schemaError('columns: required', section)
@@ -637,7 +655,7 @@ function decodeChunk(walk: Walk, payload: Uint8Array, info: FrameInfo, out: Arch
     out.push(diag(walk.report('DUPLICATE', 'error', `chunk frame ${info.index} of ${section} starts at entry ${first}, overlapping entries already read (next expected ${expectedFirst}): skipped`, { ...where, section })))
     return undefined
   }
-  const unknownPaths = read.unknown.map((p) => `chunk.${section}.${p}`)
+  const unknownPaths = read.shaped.unknown.map((p) => `chunk.${section}.${p}`)
   const decoded = decodeColumns(section, 'columns', c.columns, layout.columns, count, out, where, walk, unknownPaths)
   if (!decoded) return undefined
   // Sparse groups hold at most `count` rows each, so they never back entries on their own.

@@ -100,8 +100,12 @@ export class PayloadReader {
     return out
   }
 
-  /** Finds the string value of `key` in the map at `pos` without moving; undefined if absent or not a string. */
-  peekString(key: string): string | undefined {
+  /**
+   * Finds the string value of `key` in the map at `pos` without moving; undefined if absent or not a
+   * string. `firstOnly`: stop at the first occurrence (writers put it first; a repeated key, whose last
+   * value wins, is the caller's to check).
+   */
+  peekString(key: string, firstOnly = false): string | undefined {
     const start = this.pos
     try {
       const b = this.bytes[this.pos]!
@@ -110,8 +114,10 @@ export class PayloadReader {
       let found: string | undefined
       for (let i = 0; i < n; i++) {
         const k = this.isString() ? this.string() : (this.skip(), undefined)
-        if (k === key && this.isString()) found = this.string()
-        else this.skip()
+        if (k === key && this.isString()) {
+          found = this.string()
+          if (firstOnly) return found
+        } else this.skip()
       }
       return found
     } catch (e) {

@@ -625,6 +625,11 @@ export const CORPUS: readonly CorpusRecipe[] = [
     build: simple((b) => b.value(Kind.CHUNK, { ...chunkValue(handles(0, 2)), sparse: { 'typeSpecificInformation.event': { rows: col.u32([1]).data } } }), { trailer: { entryCounts: { handles: 2 } } }),
   },
   {
+    file: 'chunk-repeated-section.pssnap',
+    expect: ok('a chunk map repeats `section` (`modules`, then `handles`): the last value counts, as for any repeated key (§2.2)', { handles: 2 }),
+    build: simple((b) => b.value(Kind.CHUNK, mp.map([['section', 'modules'], ['first', 0], ['count', 2], ['columns', handles(0, 2).columns], ['section', 'handles']])), { trailer: { entryCounts: { handles: 2 } } }),
+  },
+  {
     file: 'long-string.pssnap',
     expect: opens(['SCHEMA', 'GAP'], 'an objectName of 1 MiB + 1 bytes (deflated): above the 1 MiB limit on strings, SCHEMA, the chunk skipped (§2.2)', { handles: 2 }),
     build: () => {

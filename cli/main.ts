@@ -145,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
           .example("$0 regions capture.pssnap --where 'state = COMMIT and protect ~ EXECUTE'", 'executable committed memory')
           .example('$0 regions capture.pssnap --group-by type --sum regionSize --sort sum:desc', 'bytes per region type, largest first')
           .example("$0 regions capture.pssnap --where 'regionSize >= 1MiB' --sort regionSize:desc", 'large regions first')
-          .example("$0 regions capture.pssnap --where \"mappedFileName ~ '.so'\" --sort residentSize:desc", 'Linux (--preset full or memory): shared libraries by resident size'),
+          .example("$0 regions capture.pssnap --where 'mappedFileName ~ .so' --sort residentSize:desc", 'Linux (--preset full or memory): shared libraries by resident size'),
       (a) => run(async () => (await import('./commands.js')).list('regions', a)),
     )
     .command(
@@ -161,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
         listCommand(y, 'entries of a section')
           .positional('section', { type: 'string', description: 'the section to query: handles, threads, regions (vaSpace) or aux (auxiliaryPages), any case', demandOption: true })
           .check(sectionCheck)
-          .example("$0 query capture.pssnap handles --where \"typeName = File and objectName ~ '.log'\" --sort handle:desc", 'open log files, newest handle first')
+          .example("$0 query capture.pssnap handles --where 'typeName = File and objectName ~ .log' --sort handle:desc", 'open log files, newest handle first')
           .example("$0 query capture.pssnap handles --group-by typeName --sort count:desc", 'handle types, most frequent first (Linux: File, Socket, Pipe…)')
           .example('$0 query capture.pssnap regions --group-by protect --sum regionSize --json', 'bytes per protection as JSON'),
       (a) => run(async () => (await import('./commands.js')).list(String(a.section), a)),

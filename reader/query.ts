@@ -4,7 +4,7 @@
 //   or      := and (('or' | '||') and)*
 //   and     := not (('and' | '&&') not)*
 //   not     := ('not' | '!') not | '(' query ')' | test
-//   test    := field op value | field ('~' | '!~') (value | /regex/flags)
+//   test    := field op value | field ('~' | '!~') (value | /regex/flags | bare text up to a space or ')')
 //            | field ['not'] 'in' '(' value (',' value)* ')' | field 'has' value
 //   op      := '=' | '==' | '!=' | '<>' | '<' | '<=' | '>' | '>='
 //   value   := number | 0xHEX | size (64KB, 1.5MiB) | duration (250ms, 2s) | date (2026-11-25T12:00Z)
@@ -121,6 +121,17 @@ function tokenize(query: string): Token[] {
       tokens.push({ type: 'regex', text: query.slice(i, j + 1 + flags.length), column: col, value: query.slice(i + 1, j), flags })
       i = j + 1 + flags.length
       continue
+    }
+    // After `~` / `!~` a bare run of text up to a space or ')' is the text to find (`objectName ~ .log`,
+    // `mappedFileName ~ libc.so.6`), so a path or an extension needs no quotes; `null` stays the keyword.
+    const last = tokens[tokens.length - 1]
+    if (last?.type === 'op' && (last.text === '~' || last.text === '!~') && c !== '(') {
+      const bare = /^[^\s()]+/.exec(rest)![0]
+      if (bare.toLowerCase() !== 'null') {
+        tokens.push({ type: 'string', text: bare, column: col, value: bare })
+        i += bare.length
+        continue
+      }
     }
     const date = DATE.exec(rest)
     if (date && !/^[\w.:]/.test(rest.slice(date[0].length))) {

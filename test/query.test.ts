@@ -494,3 +494,16 @@ describe('suggestions and names in any case', () => {
     expect(() => compileQuery('constructor = x', options)).toThrow(/unknown field 'constructor'/)
   })
 })
+
+describe('bare text after ~', () => {
+  it('a path or extension needs no quotes; quotes, regexes and null keep their meaning', () => {
+    const names = (q: string) => handles.filter(compileQuery(q, { section: 'handles' })).map((h) => h.objectName)
+    expect(names('objectName ~ .mui')).toEqual(['\\Device\\HarddiskVolume3\\x.mui'])
+    expect(names("typeName = File and objectName ~ .mui")).toEqual(['\\Device\\HarddiskVolume3\\x.mui'])
+    expect(names('(objectName ~ .mui)')).toEqual(['\\Device\\HarddiskVolume3\\x.mui'])
+    expect(names("objectName ~ '.mui'")).toEqual(names('objectName ~ .mui'))
+    expect(names('objectName ~ /\\.mui$/')).toEqual(names('objectName ~ .mui'))
+    expect(names('objectName !~ .mui').length).toBe(handles.length - 1)
+    expect(() => compileQuery('objectName ~ null', { section: 'handles' })).toThrow(/expected text or \/regex\/ after '~'/)
+  })
+})

@@ -176,7 +176,9 @@ export function selectColumns(section: string, spec: string | undefined, options
   if (!trimmed) {
     const regs = registerNames(arch)
     const defaults = DEFAULT_COLUMNS[id].map((p) => (p === 'registers.$pc' ? (regs[0] ? `registers.${regs[0]}` : '') : p === 'registers.$sp' ? (regs[1] ? `registers.${regs[1]}` : '') : p)).filter((p) => p !== '')
-    const shown = defaults.filter((p) => (p.startsWith('registers.') ? hasContexts : !present || present.has(p)))
+    // A Linux thread's `flags` only repeats its state (TERMINATED for Z/X, spec/LINUX.md §3): schedulerState says it in Linux's words.
+    const linuxRedundant = options.platform === 'linux' && id === 'threads' ? new Set(['flags']) : undefined
+    const shown = defaults.filter((p) => !linuxRedundant?.has(p) && (p.startsWith('registers.') ? hasContexts : !present || present.has(p)))
     // An empty section has no fields present: show the default header anyway.
     return (shown.length ? shown : defaults.filter((p) => !p.startsWith('registers.') && p !== 'threadName')).map((p) => column(resolveField(id, p, options)))
   }

@@ -2,7 +2,7 @@
 // (and refuses, typed, where there is none). Loaded only when one of these commands runs.
 import { basename } from 'node:path'
 import { safeText } from '../reader/display.js'
-import { resolveField, type FieldRef } from '../reader/access.js'
+import { resolveField } from '../reader/access.js'
 import { compileQuery, parseSortKeys, sortEntries } from '../reader/query.js'
 import { displayCell, formatSize, renderTable, type TableColumn } from '../reader/text.js'
 import type { ProcessSummary } from '../capture/process-summary.js'
@@ -87,16 +87,16 @@ export async function ps(args: Args): Promise<number> {
     return 0
   }
   const linux = lib.selectBackend().name === 'linux'
-  const int = (path: string, get: (p: ProcessSummary) => unknown): FieldRef => ({ path, dtype: 'u32', kind: 'int', get: (e) => get(e as ProcessSummary) })
-  const text = (path: string): FieldRef => ({ path, dtype: 'str', kind: 'text', get: () => undefined })
+  // The cells are rendered below; a column only needs its header and kind (numbers right-aligned, text cut to the width).
+  const column = (label: string, kind: 'int' | 'text'): TableColumn => ({ label, field: { path: label, dtype: kind === 'int' ? 'u32' : 'str', kind, get: () => undefined } })
   const columns: TableColumn[] = [
-    { label: 'pid', field: int('processId', (p) => p.processId) },
-    { label: 'ppid', field: int('parentProcessId', (p) => p.parentProcessId) },
-    ...(linux ? [{ label: 'state', field: text('state') }] : []),
-    { label: linux ? 'fds' : 'handles', field: int('handleCount', (p) => p.handleCount) },
-    { label: 'threads', field: int('threadCount', (p) => p.threadCount) },
-    { label: 'name', field: text('name') },
-    { label: linux ? 'command' : 'image', field: text('command') },
+    column('pid', 'int'),
+    column('ppid', 'int'),
+    ...(linux ? [column('state', 'text')] : []),
+    column(linux ? 'fds' : 'handles', 'int'),
+    column('threads', 'int'),
+    column('name', 'text'),
+    column(linux ? 'command' : 'image', 'text'),
   ]
   // Any local user picks their own process name (prctl PR_SET_NAME) and command line: escaped and cut like archive strings.
   // Marked as ps(1) does: [kernel thread], <defunct> zombie; '-': this user may not list that process's descriptors.

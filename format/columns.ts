@@ -3,6 +3,7 @@
 // tight loop instead of validating entry objects.
 import { DTYPE_WIDTH, type DType } from './fields.js'
 import { ALIGN } from './msgpack-encode.js'
+import { LazyStrings } from './payload.js'
 import type { ColumnPayload } from './schemas.js'
 
 if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) {
@@ -71,13 +72,23 @@ export function decodeColumn(c: ColumnPayload, count: number): Column | string {
       return (dtype === 'u64' || dtype === 'i64' ? { dtype, values, narrow: width < 8 } : { dtype, values }) as Column
     }
     case 'str': {
-      if (!c.dict) return 'str column has no dict'
+      const source = c.dict as readonly string[] | LazyStrings | undefined
+      if (!source) return 'str column has no dict'
       const width = storedWidth(c.data.length, count, 4, 'str column index')
       if (typeof width === 'string') return width
       const index = typed<Uint8Array | Uint16Array | Uint32Array>(UNSIGNED_BY_WIDTH[width]!, c.data)
-      const limit = c.dict.length
+      const limit = source.length
       for (let i = 0; i < index.length; i++) if (index[i]! > limit) return `str column index ${index[i]} at row ${i} exceeds the dictionary (${limit})`
-      return { dtype, dict: c.dict, index }
+      if (!(source instanceof LazyStrings)) return { dtype, dict: source, index }
+      // The strings are decoded the first time anything reads the dictionary (opening and validating do not),
+      // and only those the index refers to (spec/ARCHIVE.md §2.4).
+      return {
+        dtype,
+        index,
+        get dict(): readonly string[] {
+          return source.decode(index)
+        },
+      }
     }
     case 'bytes': {
       if (!c.offsets) return 'bytes column has no offsets'

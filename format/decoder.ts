@@ -105,7 +105,7 @@ const TRAILER_SHAPE: Shape = (() => {
   return { ...base, map: { ...base.map, entryCounts: { record: (name: string) => (knownSection(name) ? 'int' : undefined) } } }
 })()
 /** A column map: other keys (padding `_…` among them) are ignored, not listed (spec §5). */
-const COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', dict: { array: 'str' }, offsets: 'bin', architecture: 'str' }, extra: 'ignore', required: ['type', 'data'] }
+const COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', dict: { lazyStrings: true }, offsets: 'bin', architecture: 'str' }, extra: 'ignore', required: ['type', 'data'] }
 /** An unknown column: only what checks its length is read; its dictionary is never decoded. */
 const UNKNOWN_COLUMN_SHAPE: Shape = { map: { type: 'str', data: 'bin', offsets: 'bin' }, extra: 'ignore', required: ['type', 'data'] }
 

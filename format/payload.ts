@@ -25,6 +25,50 @@ export type Shape =
    */
   | { readonly record: Shape | ((key: string) => Shape | undefined) }
   | { readonly array: Shape }
+  /** An array of strings read as a LazyStrings: checked now, decoded when first used (a dictionary). */
+  | { readonly lazyStrings: true }
+
+/**
+ * A list of strings checked in the payload but decoded only when `decode()` is first called: opening and
+ * validating an archive do not pay for its dictionaries' strings, and 4 bytes per string are held until
+ * then (a payload byte or more each).
+ */
+export class LazyStrings {
+  private decoded: string[] | undefined
+  constructor(
+    private readonly bytes: Uint8Array,
+    /** Offset of each string's MessagePack header in `bytes`. */
+    private readonly starts: Uint32Array,
+  ) {}
+  get length(): number {
+    return this.starts.length
+  }
+  /**
+   * The strings. With `used` (a str column's index: 0 absent, k the k-th string), only the strings some
+   * row refers to are decoded and the others read as '' (a dictionary may list strings no row uses; a
+   * hostile one lists millions to cost a reader their memory).
+   */
+  decode(used?: ArrayLike<number>): string[] {
+    if (this.decoded) return this.decoded
+    const n = this.starts.length
+    let wanted: Uint8Array | undefined
+    if (used) {
+      wanted = new Uint8Array(n + 1)
+      for (let i = 0; i < used.length; i++) wanted[used[i]!] = 1
+    }
+    const reader = new PayloadReader(this.bytes)
+    const out = new Array<string>(n)
+    for (let i = 0; i < n; i++) {
+      if (wanted && !wanted[i + 1]) {
+        out[i] = ''
+        continue
+      }
+      reader.pos = this.starts[i]!
+      out[i] = reader.readString()
+    }
+    return (this.decoded = out)
+  }
+}
 
 /** A payload that does not have the shape the format gives it (spec §9 SCHEMA). */
 export class ShapeError extends Error {
@@ -57,6 +101,17 @@ export class PayloadReader {
   /** Decodes the value at `pos` as `shape`; throws ShapeError naming `path` when it does not fit. */
   read(shape: Shape, path: string): unknown {
     if (typeof shape === 'string') return this.leaf(shape, path)
+    if ('lazyStrings' in shape) {
+      const n = this.containerLength(false, path, 'an array')
+      const element = `${path}[]`
+      const starts = new Uint32Array(n)
+      for (let i = 0; i < n; i++) {
+        if (!this.isString()) throw new ShapeError(element, `expected a string, found ${typeName(this.bytes[this.pos]!)}`)
+        starts[i] = this.pos
+        this.skipString(element)
+      }
+      return new LazyStrings(this.bytes, starts)
+    }
     if ('array' in shape) {
       const n = this.containerLength(false, path, 'an array')
       const out = new Array<unknown>(n)
@@ -219,6 +274,23 @@ export class PayloadReader {
     }
     this.pos++
     return out
+  }
+
+  /** The string at `pos` (a LazyStrings entry, already checked). */
+  readString(): string {
+    return this.string()
+  }
+
+  /** Moves past the string at `pos`, checking its length against the limit. */
+  private skipString(path: string): void {
+    const b = this.bytes[this.pos]!
+    let n: number
+    if (b <= 0xbf) n = b & 0x1f, this.pos += 1
+    else if (b === 0xd9) n = this.bytes[this.pos + 1]!, this.pos += 2
+    else if (b === 0xda) n = this.view.getUint16(this.pos + 1), this.pos += 3
+    else n = this.view.getUint32(this.pos + 1), this.pos += 5
+    if (n > MAX_STRING_BYTES) throw new ShapeError(path, `a string of ${n} bytes, above the ${MAX_STRING_BYTES}-byte limit`)
+    this.pos += n
   }
 
   private isString(): boolean {

@@ -28,7 +28,8 @@ export function intColumn(c: Column | undefined): IntColumn {
 }
 
 export function strColumn(c: Column | undefined): StrColumn {
-  return c?.dtype === 'str' ? c : undefined
+  // The dictionary read once here (decoding it on first use), not through the column's getter per value.
+  return c?.dtype === 'str' ? { dict: c.dict, index: c.index } : undefined
 }
 
 /** High 32 bits of value i; -1 when absent. Narrow signed values sign-extend, as their bigint would. */

@@ -220,6 +220,14 @@ function isContext(section: string, path: readonly string[], col: Column): boole
   return section === 'threads' && path.length === 1 && path[0] === 'contextRecord' && col.dtype === 'bytes'
 }
 
+/**
+ * What a generated builder holds for a column: a str column's dictionary read once (decoding it on first
+ * use, format/columns.ts), not through its getter per row.
+ */
+function held(col: Column): unknown {
+  return col.dtype === 'str' ? { dict: col.dict, index: col.index } : col
+}
+
 function valueExpr(col: Column, ref: string, index: string): string {
   switch (col.dtype) {
     case 'str':
@@ -265,12 +273,12 @@ function generatedBuilder(section: string, chunk: DecodedChunk, contextArchitect
     if (isContext(section, path, col) && contextArchitecture !== undefined) {
       const c = ref(col)
       insert(tree, path, `((a = ${c}.offsets[i]) === (b = ${c}.offsets[i + 1]) ? undefined : ${ref(tagContextArchitecture)}(${c}.data.slice(a, b), ${ref(contextArchitecture)}))`)
-    } else insert(tree, path, valueExpr(col, ref(col), 'i'))
+    } else insert(tree, path, valueExpr(col, ref(held(col)), 'i'))
   }
   const groupLines: string[] = []
   p.groups.forEach(([path, pos, cols], gi) => {
     if (!path.every((s) => IDENT.test(s)) || !cols.every(([k]) => IDENT.test(k))) throw new Error('unsafe identifier')
-    const member = `{ ${cols.map(([k, c]) => `${k}: ${valueExpr(c, ref(c), `g${gi}`)}`).join(', ')} }`
+    const member = `{ ${cols.map(([k, c]) => `${k}: ${valueExpr(c, ref(held(c)), `g${gi}`)}`).join(', ')} }`
     const posRef = ref(pos)
     const [parent, ...rest] = path
     // Sparse members nest under their parent object (typeSpecificInformation.process → row.typeSpecificInformation.process).

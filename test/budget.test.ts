@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { decodedBytes, longName, manyOneByteRows, manyUnknownColumns, unknownTinyMaps, unknownTinyMapsInHeader } from './helpers/budget-attacks.js'
+import { decodedBytes, hugeDictionary, longName, manyOneByteRows, manyUnknownColumns, unknownTinyMaps, unknownTinyMapsInHeader } from './helpers/budget-attacks.js'
 import { CLI } from './helpers/cli.js'
 
 const cli = process.env.PSSNAP_TEST_CLI || CLI
@@ -89,6 +89,8 @@ const ATTACKS: Attack[] = [
   // Issue 18: handles --json failed with INTERNAL and the table died with a V8 fatal error. Above the 1 MiB
   // string limit the chunk is SCHEMA (validate exits 1), so nothing renders it.
   { name: 'one 100M-character name of ESC characters', build: () => longName(100_000_000, '\x1b'), reads: everyVerb({ validate: 1, code: 'SCHEMA' }) },
+  // Strings cost a reader far more than their 4 bytes: only those a row uses are decoded, when first read.
+  { name: 'a dictionary of 4M distinct strings, one used', build: () => hugeDictionary(4_000_000), reads: everyVerb() },
   {
     name: 'the 16M-map archive read with --max-decoded 1M',
     build: () => unknownTinyMaps(16 << 20),

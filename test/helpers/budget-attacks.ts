@@ -60,6 +60,19 @@ export function longName(length: number, char = 'A'): Uint8Array {
   return deflated(new ArchiveBuilder().header(HEADER), Kind.CHUNK, payload).finish({ trailer: { entryCounts: { handles: 1 } } })
 }
 
+/** One handle whose objectName dictionary lists `n` distinct 3-character strings (4 bytes each), one used. */
+export function hugeDictionary(n: number): Uint8Array {
+  const strings = new Uint8Array(n * 4)
+  for (let i = 0; i < n; i++) strings.set([0xa3, 33 + (i % 90), 33 + (Math.floor(i / 90) % 90), 33 + (Math.floor(i / 8100) % 90)], i * 4)
+  const payload = encode({
+    section: 'handles',
+    first: 0,
+    count: 1,
+    columns: { handle: { type: 'u64', data: new Uint8Array(8) }, objectName: { type: 'str', data: Uint8Array.of(1), dict: mp.raw(arrayHeader(n), strings) } },
+  } as never)
+  return deflated(new ArchiveBuilder().header(HEADER), Kind.CHUNK, payload).finish({ trailer: { entryCounts: { handles: 1 } } })
+}
+
 /** The sum of the frames' decodedLength: the D of the budget. */
 export function decodedBytes(archive: Uint8Array): number {
   const view = new DataView(archive.buffer, archive.byteOffset, archive.byteLength)

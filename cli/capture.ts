@@ -18,9 +18,7 @@ export async function capture(args: Args): Promise<number> {
   const pid = args.self ? 'self' : await lib.resolveTarget(target!)
   // Default `<image>_<pid>_<YYYYMMDD_HHMMSS>.pssnap`: a series of captures never overwrites itself.
   const processId = pid === 'self' ? process.pid : pid
-  const image = (await lib.listProcesses().catch(() => [])).find((p) => p.processId === processId)
-  // A kernel thread has no user memory, descriptors or executable: an archive of it would hold nothing true.
-  if (image?.kernelThread) throw new CliError('KERNEL_THREAD', `process ${processId} (${safeText(image.name)}) is a kernel thread: it has no memory maps, file descriptors or executable to capture`)
+  const image = typeof args.output === 'string' ? undefined : (await lib.listProcesses().catch(() => [])).find((p) => p.processId === processId)
   const output = typeof args.output === 'string' ? args.output : await captureFileName(image?.imagePath ?? image?.name, processId)
   await checkOutput(output, { force: args.force === true })
   const preset = typeof args.preset === 'string' ? args.preset : undefined

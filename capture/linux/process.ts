@@ -4,6 +4,7 @@ import { closeSync, constants, openSync, readSync, statSync } from 'node:fs'
 import type { ArchiveHeaderInput, ProcessInformation } from '../../format/index.js'
 import { CaptureFailedError } from '../errors.js'
 import { accessDeniedCause } from './access-denied.js'
+import { isKernelThread } from './ps.js'
 import { answersFromMemory, lazyMounts, type MountTable } from './mounts.js'
 import { cpuMask, isDenied, isGone, parseStat, parseStatus, procRoot, readLink, readText, statusBytes } from './proc.js'
 import { startTimeFiletime, ticksToDuration } from './time.js'
@@ -33,13 +34,16 @@ export function checkAccess(pid: number): void {
   } catch (error) {
     if (isGone(error)) {
       // A kernel thread has no exe (ENOENT) but is still there; a process that exited is not.
+      let stat: ReturnType<typeof parseStat>
       try {
-        statSync(`${root}/stat`)
+        stat = parseStat(readText(`${root}/stat`))
         readText(`${root}/maps`)
-        return
       } catch {
         throw new CaptureFailedError('NO_SUCH_PROCESS', `process ${pid} exited`, pid)
       }
+      // Nothing of a kernel thread is there to capture (no maps, fds or executable): refused, not an empty archive.
+      if (isKernelThread(stat.num(9))) throw new CaptureFailedError('KERNEL_THREAD', `process ${pid} (${stat.comm}) is a kernel thread: it has no memory maps, file descriptors or executable to capture`, pid)
+      return
     }
     if (!isDenied(error)) throw error
     throw new CaptureFailedError('ACCESS_DENIED', `cannot inspect process ${pid}: ${accessDeniedCause(pid)}`, pid)

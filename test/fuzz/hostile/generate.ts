@@ -64,7 +64,9 @@ export function planCase(seed: number, big?: BigKind): CasePlan {
     shape.sameNames = true
   }
   if (big === 'hugeCount') hugeCount = pick(r, [1 << 20, 500_000, 200_000])
-  if (big === 'longStrings') shape.longString = pick(r, [1 << 20, 3 << 20, 100_000])
+  // Strings just under the format's 1 MiB limit (in UTF-8 bytes) reach every display path; 3 Mi characters are
+  // above it (a typed refusal: SCHEMA, or a chunk lost).
+  if (big === 'longStrings') shape.longString = pick(r, [600_000, 3 << 20, 100_000])
   const builderOnly = unknownNames > 0 || hugeCount > 0
   return {
     seed,

@@ -101,7 +101,7 @@ describe.concurrent('--verbose', () => {
     writeFileSync(text, 'not an archive\n')
     const r = await runCli('handles', text, '--verbose')
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/\n\s+at .*format\/decoder\.ts:\d+:\d+/)
+    expect(r.stderr).toMatch(/\n\s+at .*\/(format|reader|cli)\/[\w-]+\.ts:\d+:\d+/)
     expect(r.stderr).not.toMatch(/cli\.js:\d+:\d+/)
   })
 })

@@ -2,7 +2,7 @@
 // bigints, floats, booleans, nil, arrays, Uint8Array as bin). It sizes the value first and writes it into
 // one buffer with room for the frame header in front, so a chunk's column bytes are copied exactly once;
 // with msgpackr's pack the columns were copied three times into fresh memory, which made writing 1M
-// entries 2–3× slower (bench (c)). Decoding untrusted bytes stays with msgpackr.
+// entries 2–3× slower (bench (c)). Untrusted bytes are decoded by format/payload.ts.
 
 const encoder = new TextEncoder()
 

@@ -14,6 +14,8 @@ export { safeText, safeValue, isDisplaySafe, unsafeCharactersIn, DEFAULT_DISPLAY
 export * from './diff.js'
 export * from './diff-gates.js'
 export * from './trend.js'
+export { mannKendall, theilSen, assessSeries, type MannKendall, type TheilSen, type SeriesAssessment, type SeriesPattern, type AssessOptions } from './trend-stats.js'
+export { namePattern, naturalCompare, groupByPattern, type PatternGroup } from './name-patterns.js'
 export { diffToJson, trendToJson, type DiffJsonOptions } from './diff-json.js'
 export { openPssArchive, PssArchiveError, PSS_ERROR_NAMES, PSS_ARCHIVE_QUERY, PSS_ARCHIVE_WALK, type PssArchiveSnapshot, type PssArchiveOptions, type PssArchiveCall, type ArchiveQueryResults, type ArchiveQueryClass, type ArchiveWalkEntries, type ArchiveWalkClass, type ArchiveWalkMarker } from './pss-facade.js'
 export { planRedaction, redactArchive, randomRedactionKey, RedactError, REDACTION_METHOD, type RedactOptions, type RedactionPlan, type RedactionSummary, type RedactionMap, type RedactErrorCode } from './redact/redact.js'

@@ -5,6 +5,7 @@ import type { FieldKind } from '../format/fields.js'
 import type { FieldRef } from '../reader/access.js'
 import { damageLine, type ArchiveDamage } from '../reader/damage.js'
 import { checkFailOn, parseFailOn, uncheckedGates, type Gate } from '../reader/diff-gates.js'
+import { committedLabel } from '../reader/committed.js'
 import { DIFF_CSV_COLUMNS, diffToCsvRows, diffToJson, trendToCsvRows, trendToJson } from '../reader/diff-json.js'
 import { diffArchives, type ArchiveDiff, type CounterDelta, type DiffWarning, type FieldChange, type ModuleInfo } from '../reader/diff.js'
 import { safeText } from '../reader/display.js'
@@ -186,7 +187,10 @@ function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number |
 
   out.push('', s.bold('Counters'))
   const counters = details ? d.counters : d.counters.filter((c) => !c.name.startsWith('performanceCounters.'))
-  out.push(table([col('counter'), col('before', true), col('after', true), col('delta', true)], counters.map(counterRow), s))
+  // committed in each platform's terms (reader/committed.ts): on Linux, private writable mappings.
+  const cm = d.committedMeaning
+  const committedName = cm.before === cm.after ? committedLabel(cm.after) : `${committedLabel(cm.before)} → ${committedLabel(cm.after)}`
+  out.push(table([col('counter'), col('before', true), col('after', true), col('delta', true)], counters.map((c) => counterRow(c, c.name === 'committed' ? committedName : c.name)), s))
   if (!details) out.push(s.dim('  (--details adds the PSS performance counters)'))
   return out.join('\n') + '\n'
 }
@@ -222,8 +226,8 @@ function regionValue(x: FieldChange, side: 'before' | 'after'): string {
   return formatValue({ kind: spec?.kind, names: spec?.names }, x[side])
 }
 
-function counterRow(c: CounterDelta): string[] {
-  return [c.name, counterSide(c, 'before'), counterSide(c, 'after'), c.delta === undefined ? '-' : signed(c.delta, c.unit)]
+function counterRow(c: CounterDelta, name: string): string[] {
+  return [name, counterSide(c, 'before'), counterSide(c, 'after'), c.delta === undefined ? '-' : signed(c.delta, c.unit)]
 }
 
 // ---------------------------------------------------------------- trend
@@ -261,7 +265,7 @@ function renderTrend(t: TrendResult, s: Style): string {
   out.push(`${s.bold(plural(t.points.length, 'snapshot'))}${first ? ` of pid ${first.processId}, ${safeText(first.startedAt)} → ${safeText(last!.startedAt)} (${formatDuration(span)})` : ''}`)
   out.push('')
   const [handles, threads, priv, committed] = t.totals as [TrendSeries, TrendSeries, TrendSeries, TrendSeries]
-  const cols = [col('#', true), col('captured'), col('archive'), col('handles', true), col('threads', true), col('private', true), col('committed', true)]
+  const cols = [col('#', true), col('captured'), col('archive'), col('handles', true), col('threads', true), col('private', true), col(committedLabel(t.committedMeaning), true)]
   out.push(
     table(
       cols,
@@ -285,7 +289,8 @@ function renderTrend(t: TrendResult, s: Style): string {
       const q = (y: number | null) => (y === null ? '-' : formatQuantity(x.unit, y, scale))
       const a = x.assessment
       const slope = a?.theilSen ? formatRate(x.unit, a.theilSen.perSecond, rate, scale).replace(/ per \w+$/, '') : '-'
-      return [x.metric.slice(strip.length) || '-', q(x.first), q(x.last), formatSigned(x.unit, x.net, scale), slope, a?.pattern ?? '', a?.mannKendall ? formatP(a.mannKendall.pIncrease) : '']
+      const name = x.metric === 'committed' && !strip ? committedLabel(t.committedMeaning) : x.metric.slice(strip.length) || '-'
+      return [name, q(x.first), q(x.last), formatSigned(x.unit, x.net, scale), slope, a?.pattern ?? '', a?.mannKendall ? formatP(a.mannKendall.pIncrease) : '']
     }
     out.push(table(c, list.map(row), s))
   }

@@ -6,13 +6,16 @@ import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
 import { ChunkCursor, chunkColumns, countStrings, hiAt, intColumn, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn, type StrColumn } from './column-views.js'
+import { committedAt, committedMeaningOf, type CommittedMeaning } from './committed.js'
 import { Matcher } from './diff-matcher.js'
 import { lazyEntries } from './lazy-entries.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
 import type { Section } from './section.js'
 
 const MEM_COMMIT = 0x1000
+const MEM_RESERVE = 0x2000
 const MEM_IMAGE = 0x1000000
+const PAGE_NOACCESS = 0x01
 
 export type DiffWarningCode = 'PID_DIFFERS' | 'IMAGE_DIFFERS' | 'CREATE_TIME_DIFFERS'
 
@@ -166,6 +169,8 @@ export interface ArchiveDiff {
   readonly modules: { readonly added: readonly ModuleInfo[]; readonly removed: readonly ModuleInfo[]; readonly changed: readonly ModuleChange[]; readonly unchanged: number }
   /** handles, threads, regions, modules, committed, the process memory counters, then performanceCounters.*. */
   readonly counters: readonly CounterDelta[]
+  /** What `committed` counts on each side, by its platform (reader/committed.ts). */
+  readonly committedMeaning: { readonly before: CommittedMeaning; readonly after: CommittedMeaning }
   /** Sections not compared (damaged or not captured on a side); their lists above are empty. */
   readonly notComparable: readonly NotComparable[]
   /** What each archive is missing (reader/damage.ts). */
@@ -349,17 +354,22 @@ interface ModuleAcc {
 class MemoryTally {
   readonly modules = new Map<string, ModuleAcc>()
   readonly committed = new IntSum()
+  private readonly section: Archive['vaSpace']
+  private readonly meaning: CommittedMeaning
 
-  constructor(private readonly section: Archive['vaSpace']) {}
+  constructor(archive: Archive) {
+    this.section = archive.vaSpace
+    this.meaning = committedMeaningOf(archive)
+  }
 
   /** Adds the regions of one chunk. */
   addChunk(c: RegionChunk): void {
-    const { baseAddress, regionSize, state, type, sizeOfImage, timeDateStamp } = c.int
+    const { baseAddress, regionSize, state, protect, type, sizeOfImage, timeDateStamp } = c.int
     const file = c.str.mappedFileName
     // Modules by dictionary index: one Map lookup per file name per chunk, not per region.
     const byIndex: (ModuleAcc | undefined)[] = file ? new Array(file.dict.length + 1) : []
     for (let o = 0; o < c.count; o++) {
-      if (u32At(state, o, -1) === MEM_COMMIT) this.committed.add(regionSize, o)
+      if (committedAt(this.meaning, state, protect, type, o)) this.committed.add(regionSize, o)
       if (!file || u32At(type, o, -1) !== MEM_IMAGE) continue
       const k = file.index[o]!
       if (k === 0) continue
@@ -403,8 +413,10 @@ function diffRegions(a: Archive, b: Archive) {
   const matcher = new Matcher(a.vaSpace, 'baseAddress')
   const earlierChunks = chunkColumns(a.vaSpace, REGION_INTS, REGION_STRS)
   const earlier = new ChunkCursor(earlierChunks)
-  const memA = new MemoryTally(a.vaSpace)
-  const memB = new MemoryTally(b.vaSpace)
+  const memA = new MemoryTally(a)
+  const memB = new MemoryTally(b)
+  const linux = bothLinux(a, b)
+  const sameState: (x: IntColumn, i: number, y: IntColumn, j: number, protect: IntColumn) => boolean = linux ? sameLinuxState : sameIntAt
   for (const c of earlierChunks) memA.addChunk(c)
   const addedAt: number[] = []
   const changedAt: [number, number][] = []
@@ -422,7 +434,7 @@ function diffRegions(a: Archive, b: Archive) {
       const e = earlier.at(i)
       const p = i - e.start
       const x = e.int
-      if (sameIntAt(x.regionSize, p, regionSize, o) && sameIntAt(x.state, p, state, o) && sameIntAt(x.protect, p, protect, o) && sameIntAt(x.type, p, type, o) && strAt(e.str.mappedFileName, p) === strAt(file, o)) unchanged++
+      if (sameIntAt(x.regionSize, p, regionSize, o) && sameState(x.state, p, state, o, x.protect) && sameIntAt(x.protect, p, protect, o) && sameIntAt(x.type, p, type, o) && strAt(e.str.mappedFileName, p) === strAt(file, o)) unchanged++
       else changedAt.push([i, c.start + o])
     }
   }
@@ -433,7 +445,7 @@ function diffRegions(a: Archive, b: Archive) {
     const before = a.vaSpace.get(i)!
     const r = b.vaSpace.get(j)!
     const changes: FieldChange[] = []
-    for (const f of REGION_FIELDS) if (before[f] !== r[f]) changes.push({ field: f, before: before[f], after: r[f] })
+    for (const f of REGION_FIELDS) if (before[f] !== r[f] && !(f === 'state' && linux && linuxStateAlike(before, r))) changes.push({ field: f, before: before[f], after: r[f] })
     return { baseAddress: r.baseAddress ?? 0n, before, after: r, changes }
   })
 
@@ -461,6 +473,24 @@ function diffRegions(a: Archive, b: Archive) {
     moduleCounts: [memA.modules.size, memB.modules.size] as const,
     committed: [memA.committed.value, memB.committed.value] as const,
   }
+}
+
+const bothLinux = (a: Archive, b: Archive) => committedMeaningOf(a) === 'private-writable' && committedMeaningOf(b) === 'private-writable'
+
+/**
+ * Linux states compared as one reading of the maps line: since 2026-12-02 a `---p` mapping is MEM_RESERVE,
+ * before it was MEM_COMMIT (spec/LINUX.md §4), so COMMIT and RESERVE of a PROT_NONE mapping are the same
+ * state across that change (its protection is compared on its own).
+ */
+function sameLinuxState(x: IntColumn, i: number, y: IntColumn, j: number, protect: IntColumn): boolean {
+  if (sameIntAt(x, i, y, j)) return true
+  const states = [u32At(x, i, -1), u32At(y, j, -1)]
+  return u32At(protect, i, -1) === PAGE_NOACCESS && states.every((s) => s === MEM_COMMIT || s === MEM_RESERVE)
+}
+
+function linuxStateAlike(x: VaSpaceEntry, y: VaSpaceEntry): boolean {
+  const alike = (s: number | undefined) => s === MEM_COMMIT || s === MEM_RESERVE
+  return x.protect === PAGE_NOACCESS && alike(x.state) && alike(y.state)
 }
 
 // ---- counters ----
@@ -570,7 +600,7 @@ export function diffArchives(a: Archive, b: Archive, options: DiffOptions = {}):
   const memory = mem ?? (() => {
     // Regions not comparable: each whole side still has its own counts (modules, committed).
     const one = (x: Archive) => {
-      const tally = new MemoryTally(x.vaSpace)
+      const tally = new MemoryTally(x)
       for (const c of chunkColumns(x.vaSpace, REGION_INTS, REGION_STRS)) tally.addChunk(c)
       return tally
     }
@@ -585,7 +615,7 @@ export function diffArchives(a: Archive, b: Archive, options: DiffOptions = {}):
     counter('threads', 'count', ...both('threads', () => a.threads.length, () => b.threads.length)),
     counter('regions', 'count', ...both('vaSpace', () => a.vaSpace.length, () => b.vaSpace.length)),
     counter('modules', 'count', ...both('vaSpace', () => memory.moduleCounts[0], () => memory.moduleCounts[1])),
-    // Committed bytes as the regions show them: available even without processInformation.
+    // Committed bytes as the regions show them, by the platform's meaning: available even without processInformation.
     counter('committed', 'bytes', ...both('vaSpace', () => memory.committed[0], () => memory.committed[1])),
     ...PROCESS_COUNTERS.map((k) => counter(k, 'bytes', pa?.[k], pb?.[k])),
     ...PERFORMANCE_COUNTERS.map((k) => counter(`performanceCounters.${k}`, 'raw', a.header.performanceCounters?.[k], b.header.performanceCounters?.[k])),
@@ -604,6 +634,7 @@ export function diffArchives(a: Archive, b: Archive, options: DiffOptions = {}):
     regions: mem?.regions ?? { ...NO_CHANGES, changed: [] },
     modules: mem?.modules ?? { added: [], removed: [], changed: [], unchanged: 0 },
     counters,
+    committedMeaning: { before: committedMeaningOf(a), after: committedMeaningOf(b) },
     notComparable,
     damage,
   }

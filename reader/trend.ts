@@ -4,7 +4,8 @@
 // damaged or was not captured in a snapshot is no value there (null), never 0. Platform-free; counts are read
 // from the columns (reader/column-views.ts), so the work is linear in the entries of the inputs.
 import type { Archive } from './archive.js'
-import { chunkColumns, countStrings, IntSum, u32At } from './column-views.js'
+import { chunkColumns, countStrings, IntSum } from './column-views.js'
+import { committedAt, committedLabel, committedMeaningOf, type CommittedMeaning } from './committed.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
 import { identityWarnings, snapshotIdentity, type DiffWarning } from './diff.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
@@ -12,7 +13,6 @@ import { collectKeyed, valuesOfKeys, type KeyedSummary } from './trend-keyed.js'
 import { byteScaleFor, formatDuration, formatP, formatQuantity, formatRate, formatRateRange, formatSigned, rateUnitFor, type ByteScale } from './trend-format.js'
 import { assessSeries, plateauTail, type SeriesAssessment } from './trend-stats.js'
 
-const MEM_COMMIT = 0x1000
 const MS_PER_HOUR = 3_600_000
 
 export interface TrendInput {
@@ -103,6 +103,8 @@ export interface TrendResult {
   readonly warnings: readonly (DiffWarning & { readonly point: number })[]
   /** handles, threads, privateUsage, committed. */
   readonly totals: readonly TrendSeries[]
+  /** What `committed` counts: `private-writable` when every snapshot is of Linux, else `mem-commit` (reader/committed.ts). */
+  readonly committedMeaning: CommittedMeaning
   /** Per handle type, largest net growth first (at most `typeLimit`, those that changed kept first). */
   readonly byType: readonly TrendSeries[]
   /** Per object name that changed at all, largest net growth first, then in natural order (at most `nameLimit`). */
@@ -164,9 +166,12 @@ function countsOf(archive: Archive, usable: (s: TrendSection) => boolean): Count
   }
   let committed: number | null = null
   if (usable('vaSpace')) {
+    // By the platform's meaning (reader/committed.ts): on Linux, private writable mappings.
+    const meaning = committedMeaningOf(archive)
     const sum = new IntSum()
-    for (const c of chunkColumns(archive.vaSpace, ['state', 'regionSize'], [])) {
-      for (let o = 0; o < c.count; o++) if (u32At(c.int.state, o, -1) === MEM_COMMIT) sum.add(c.int.regionSize, o)
+    for (const c of chunkColumns(archive.vaSpace, ['state', 'protect', 'type', 'regionSize'], [])) {
+      const { state, protect, type, regionSize } = c.int
+      for (let o = 0; o < c.count; o++) if (committedAt(meaning, state, protect, type, o)) sum.add(regionSize, o)
     }
     committed = Number(sum.value)
   }
@@ -306,13 +311,15 @@ export function trendArchives(inputs: readonly (Archive | TrendInput)[], options
   const topNames = changedNames.filter((n) => n.monotonic).slice(0, top).map(nameSeries)
   const byPattern = patternSeries(changedNames, nameMaps, ctx, nameLimit)
 
+  const committedMeaning: CommittedMeaning = items.length && items.every((it) => committedMeaningOf(it.archive) === 'private-writable') ? 'private-writable' : 'mem-commit'
   const verdict = judge(points, totals, byType, topNames, byPattern, warnings, {
     minSnapshots: options.minSnapshots ?? MIN_SNAPSHOTS,
     minSpanSeconds: options.minSpanSeconds ?? MIN_SPAN_SECONDS,
     top,
     alpha: ctx.alpha,
+    nameOf: (metric) => (metric === 'committed' ? committedLabel(committedMeaning) : metric),
   })
-  return { points, warnings, totals, byType, byName, byPattern, verdict }
+  return { points, warnings, totals, committedMeaning, byType, byName, byPattern, verdict }
 }
 
 /**
@@ -330,6 +337,8 @@ interface JudgeOptions {
   minSpanSeconds: number
   top: number
   alpha: number
+  /** How evidence names a metric (committed in the platform's terms). */
+  nameOf: (metric: string) => string
 }
 
 function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], byType: readonly TrendSeries[], topNames: readonly TrendSeries[], patterns: readonly PatternSeries[], warnings: readonly unknown[], o: JudgeOptions): LeakVerdict {
@@ -358,24 +367,24 @@ function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], by
   if (missing.length) {
     verdict = 'inconclusive'
     evidence.push(`not enough to judge: ${points.length} snapshot${points.length === 1 ? '' : 's'} over ${formatDuration(spanSeconds)}; a leak verdict needs ${missing.join(' and ')}`)
-    for (const s of seen) evidence.push(`seen so far: ${describe(s)}`)
+    for (const s of seen) evidence.push(`seen so far: ${describe(s, o.nameOf(s.metric))}`)
     moreTypes('seen so far: ')
   } else if (growing.length) {
     verdict = 'leak'
     const types = growing.filter((s) => s.metric.startsWith('handles.'))
-    for (const s of [...growing.filter((x) => !types.includes(x)), ...types.slice(0, 5)]) evidence.push(describe(s))
+    for (const s of [...growing.filter((x) => !types.includes(x)), ...types.slice(0, 5)]) evidence.push(describe(s, o.nameOf(s.metric)))
     if (types.length > 5) evidence.push(`${types.length - 5} more handle types grew steadily: ${types.slice(5).map((s) => s.metric.slice('handles.'.length)).join(', ')}`)
     if (topPatterns.length) evidence.push(`top growing names: ${topPatterns.slice(0, 5).map((s) => `${s.metric}${s.names > 1 ? ` ×${s.names}` : ''} ${formatSigned('count', s.net)}`).join(', ')}${topPatterns.length > 5 ? ` and ${topPatterns.length - 5} more` : ''}`)
   } else {
     verdict = 'no-leak'
-    evidence.push(`no steady growth over ${points.length} snapshots (${formatDuration(spanSeconds)}): ${totals.map((s) => `${s.metric} ${shortPattern(s)}`).join(', ')}`)
-    for (const s of seen) evidence.push(describe(s))
+    evidence.push(`no steady growth over ${points.length} snapshots (${formatDuration(spanSeconds)}): ${totals.map((s) => `${o.nameOf(s.metric)} ${shortPattern(s)}`).join(', ')}`)
+    for (const s of seen) evidence.push(describe(s, o.nameOf(s.metric)))
     moreTypes('')
   }
   for (const s of totals) {
     const gaps = s.values.filter((v) => v === null).length
-    if (gaps && gaps < s.values.length) evidence.push(`${s.metric}: no value in ${gaps} of ${s.values.length} snapshots (damaged or not captured), judged on the other ${s.values.length - gaps}`)
-    else if (gaps) evidence.push(`${s.metric}: not captured or damaged in every snapshot, not judged`)
+    if (gaps && gaps < s.values.length) evidence.push(`${o.nameOf(s.metric)}: no value in ${gaps} of ${s.values.length} snapshots (damaged or not captured), judged on the other ${s.values.length - gaps}`)
+    else if (gaps) evidence.push(`${o.nameOf(s.metric)}: not captured or damaged in every snapshot, not judged`)
   }
   if (warnings.length) {
     const codes = [...new Set((warnings as { code: string }[]).map((w) => w.code))]
@@ -405,9 +414,9 @@ function shortPattern(s: TrendSeries): string {
  * One sentence for a series with its numbers and the strength of the evidence. Byte figures of a sentence
  * share one unit; rates are per the largest time unit the series spans.
  */
-export function describe(s: TrendSeries): string {
+export function describe(s: TrendSeries, name: string = s.metric): string {
   const a = s.assessment
-  if (!a) return `${s.metric}: ${s.first ?? '?'} → ${s.last ?? '?'}`
+  if (!a) return `${name}: ${s.first ?? '?'} → ${s.last ?? '?'}`
   const scale: ByteScale | undefined = s.unit === 'bytes' ? byteScaleFor(s.values.filter((v): v is number => v !== null)) : undefined
   const q = (v: number | null) => (v === null ? '?' : formatQuantity(s.unit, v, scale))
   const range = `${q(s.first)} → ${q(s.last)} (${formatSigned(s.unit, s.net, scale)})`
@@ -419,21 +428,21 @@ export function describe(s: TrendSeries): string {
   switch (a.pattern) {
     case 'growth': {
       const ts = a.theilSen!
-      return `${s.metric} grew steadily ${over}: ${range}, ${formatRate(s.unit, ts.perSecond, rate, scale)} (Theil–Sen, ${Math.round(ts.confidence * 100)}% CI ${formatRateRange(s.unit, ts.low, ts.high, rate, scale)}); ${strength}`
+      return `${name} grew steadily ${over}: ${range}, ${formatRate(s.unit, ts.perSecond, rate, scale)} (Theil–Sen, ${Math.round(ts.confidence * 100)}% CI ${formatRateRange(s.unit, ts.low, ts.high, rate, scale)}); ${strength}`
     }
     case 'step': {
       const st = a.largestStep!
-      return `${s.metric} rose in one step, ${formatSigned(s.unit, st.delta, scale)} between ${at(st.from)} and ${at(st.to)} (${Math.round(st.share * 100)}% of its rise), flat before and after: a one-off change, not steady growth; ${q(s.first)} → ${q(s.last)} ${over}`
+      return `${name} rose in one step, ${formatSigned(s.unit, st.delta, scale)} between ${at(st.from)} and ${at(st.to)} (${Math.round(st.share * 100)}% of its rise), flat before and after: a one-off change, not steady growth; ${q(s.first)} → ${q(s.last)} ${over}`
     }
     case 'plateau':
-      return `${s.metric} grew, then stayed flat for the last ${plateauTail(a.n)} snapshots: ${range} ${over}; bounded growth (a cache or pool filling), not a leak so far`
+      return `${name} grew, then stayed flat for the last ${plateauTail(a.n)} snapshots: ${range} ${over}; bounded growth (a cache or pool filling), not a leak so far`
     case 'decline':
-      return `${s.metric} fell ${over}: ${range}; Mann–Kendall ${formatP(mk!.pDecrease)} (${mk!.method})`
+      return `${name} fell ${over}: ${range}; Mann–Kendall ${formatP(mk!.pDecrease)} (${mk!.method})`
     case 'flat':
-      return `${s.metric} unchanged ${over}: ${q(s.first)}`
+      return `${name} unchanged ${over}: ${q(s.first)}`
     case 'no-trend':
-      return `${s.metric} shows no steady trend ${over}: ${range}${a.belowMinimumEffect ? ', a rise too small to matter' : ''}${strength ? `; ${strength}` : ''}`
+      return `${name} shows no steady trend ${over}: ${range}${a.belowMinimumEffect ? ', a rise too small to matter' : ''}${strength ? `; ${strength}` : ''}`
     default:
-      return `${s.metric}: ${range}, too few values to judge`
+      return `${name}: ${range}, too few values to judge`
   }
 }

@@ -1,6 +1,8 @@
 // Memory regions from /proc/<pid>/maps as PSS_VA_SPACE_ENTRY (spec/LINUX.md §4): protection to PAGE_*, type
 // image / mapped / private, the mapped file's path; when asked, from smaps instead (the same lines, plus
-// each region's resident, proportional and swapped sizes: format 1.1). All listed mappings are MEM_COMMIT.
+// each region's resident, proportional and swapped sizes: format 1.1). A private mapping without access
+// (`---p`: a reservation, a guard area) is MEM_RESERVE, as the kernel charges it no commit; every other
+// listed mapping is MEM_COMMIT (spec/LINUX.md §4).
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import type { VaSpaceEntry } from '../../format/index.js'
 import { bytesFromText } from './byte-text.js'
@@ -10,6 +12,7 @@ import type { SoftErrors } from './soft-errors.js'
 
 const PAGE = { NOACCESS: 0x01, READONLY: 0x02, READWRITE: 0x04, WRITECOPY: 0x08, EXECUTE: 0x10, EXECUTE_READ: 0x20, EXECUTE_READWRITE: 0x40, EXECUTE_WRITECOPY: 0x80 }
 const MEM_COMMIT = 0x1000
+const MEM_RESERVE = 0x2000
 const MEM_PRIVATE = 0x20000
 const MEM_MAPPED = 0x40000
 const MEM_IMAGE = 0x1000000
@@ -108,6 +111,15 @@ export function protectOf(perms: string, fileBacked: boolean): number {
   return r ? PAGE.READONLY : PAGE.NOACCESS
 }
 
+/**
+ * PROT_NONE and private: address space set aside (V8's heap and wasm reservations, thread stack guards,
+ * the gaps ld.so leaves between an ELF's segments) that the kernel's commit accounting does not charge
+ * (accountable_mapping() needs VM_WRITE). A shared `---s` mapping stays COMMIT: it is charged to its file.
+ */
+export function stateOf(perms: string): number {
+  return perms.startsWith('---') && perms[3] === 'p' ? MEM_RESERVE : MEM_COMMIT
+}
+
 /** A file path, as opposed to `[heap]`, `[stack]`, `[vdso]`, `[anon:name]` or nothing. */
 const isFilePath = (m: Mapping) => m.path !== undefined && m.path.startsWith('/')
 
@@ -124,7 +136,7 @@ export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?:
     const entry: VaSpaceEntry = {
       baseAddress: m.start,
       regionSize: m.end - m.start,
-      state: MEM_COMMIT,
+      state: stateOf(m.perms),
       protect: protectOf(m.perms, file),
       type: !file ? MEM_PRIVATE : images.has(m.path!) ? MEM_IMAGE : MEM_MAPPED,
     }

@@ -283,6 +283,12 @@ export class PayloadReader {
 
   /** Moves past the string at `pos`, checking its length against the limit. */
   private skipString(path: string): void {
+    const n = this.stringLength(path) // moves pos past the header first: `this.pos += …` would read pos before
+    this.pos += n
+  }
+
+  /** Reads a str header at `pos` (fixstr, str8/16/32), checks its length against the limit, moves past it. */
+  private stringLength(path: string): number {
     const b = this.bytes[this.pos]!
     let n: number
     if (b <= 0xbf) n = b & 0x1f, this.pos += 1
@@ -290,7 +296,7 @@ export class PayloadReader {
     else if (b === 0xda) n = this.view.getUint16(this.pos + 1), this.pos += 3
     else n = this.view.getUint32(this.pos + 1), this.pos += 5
     if (n > MAX_STRING_BYTES) throw new ShapeError(path, `a string of ${n} bytes, above the ${MAX_STRING_BYTES}-byte limit`)
-    this.pos += n
+    return n
   }
 
   private isString(): boolean {
@@ -299,13 +305,7 @@ export class PayloadReader {
   }
 
   private string(path = ''): string {
-    const b = this.bytes[this.pos]!
-    let n: number
-    if (b <= 0xbf) n = b & 0x1f, this.pos += 1
-    else if (b === 0xd9) n = this.bytes[this.pos + 1]!, this.pos += 2
-    else if (b === 0xda) n = this.view.getUint16(this.pos + 1), this.pos += 3
-    else n = this.view.getUint32(this.pos + 1), this.pos += 5
-    if (n > MAX_STRING_BYTES) throw new ShapeError(path, `a string of ${n} bytes, above the ${MAX_STRING_BYTES}-byte limit`)
+    const n = this.stringLength(path)
     const start = this.pos
     this.pos += n
     return decodeUtf8(this.bytes, start, this.pos)

@@ -628,10 +628,19 @@ export function sortEntries<T extends object>(entries: Iterable<T>, keys: readon
   if (getters.length === 0) return list
   // Decorate once: a getter (registers, nested paths) runs n times instead of n log n.
   const rows = list.map((entry, index) => ({ entry, index, values: getters.map((g) => g.get(entry)) }))
-  rows.sort((x, y) => {
-    for (let k = 0; k < getters.length; k++) {
-      const a = x.values[k]
-      const b = y.values[k]
+  const descending = keys.map((k) => k.descending === true)
+  return stableSortBy(rows, descending, (r, k) => r.values[k]).map((r) => r.entry)
+}
+
+/**
+ * Sorts decorated rows (each with its original `index`) by key k = 0, 1, … in turn, `descending[k]` per key;
+ * undefined and null last whatever the direction, ties kept in their original order.
+ */
+function stableSortBy<R extends { index: number }>(rows: R[], descending: readonly boolean[], value: (row: R, k: number) => unknown): R[] {
+  return rows.sort((x, y) => {
+    for (let k = 0; k < descending.length; k++) {
+      const a = value(x, k)
+      const b = value(y, k)
       const ua = a === undefined || a === null
       const ub = b === undefined || b === null
       if (ua || ub) {
@@ -639,11 +648,10 @@ export function sortEntries<T extends object>(entries: Iterable<T>, keys: readon
         return ua ? 1 : -1
       }
       const c = orderOf(a, b)
-      if (c !== 0) return c * getters[k]!.sign
+      if (c !== 0) return descending[k] ? -c : c
     }
     return x.index - y.index
   })
-  return rows.map((r) => r.entry)
 }
 
 export interface Group {
@@ -709,22 +717,11 @@ export function parseGroupSortKeys(spec: string, groupField: string, hasSum: boo
 /** A sorted copy of groups (stable; undefined keys last whatever the direction). */
 export function sortGroups(groups: readonly Group[], keys: readonly { field: GroupSortField; descending: boolean }[]): Group[] {
   const rows = groups.map((g, index) => ({ g, index }))
-  rows.sort((x, y) => {
-    for (const k of keys) {
-      const a = x.g[k.field]
-      const b = y.g[k.field]
-      const ua = a === undefined || a === null
-      const ub = b === undefined || b === null
-      if (ua || ub) {
-        if (ua && ub) continue
-        return ua ? 1 : -1
-      }
-      const c = orderOf(a, b)
-      if (c !== 0) return k.descending ? -c : c
-    }
-    return x.index - y.index
-  })
-  return rows.map((r) => r.g)
+  return stableSortBy(
+    rows,
+    keys.map((k) => k.descending),
+    (r, k) => r.g[keys[k]!.field],
+  ).map((r) => r.g)
 }
 
 /** Anything a section offers for filtering: an opened archive's Section, or any iterable. */

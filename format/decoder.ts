@@ -21,7 +21,7 @@ import type { Crc32 } from './crc32.js'
 import { frameCrc, hasMagic, isSyncAt, readFrameHeader, sniffFormat, type FrameHeader } from './frames.js'
 import { resolveHooks, type FormatHooks, type ResolvedHooks } from './hooks.js'
 import { scanMessagePack } from './msgpack-scan.js'
-import { PayloadReader, ShapeError, shapeOf, type Shape } from './payload.js'
+import { LazyStrings, PayloadReader, ShapeError, shapeOf, type Shape } from './payload.js'
 import {
   EpilogueSchema,
   HeaderSchema,
@@ -258,6 +258,7 @@ class Walk {
   private readonly unknownSeen = new Set<string>()
   private readonly unknownSections = new Set<string>()
   decodedBytes = 0
+  maxDecodedBytes = DEFAULT_MAX_DECODED_BYTES
   readonly frameCrcs: number[] = []
   readonly sectionCounts = new Map<string, number>()
   readonly sectionNext = new Map<string, number>()
@@ -273,6 +274,20 @@ class Walk {
     const d: Diagnostic = { code, severity, message, ...where }
     this.diagnostics.push(d)
     return d
+  }
+
+  /**
+   * A str column whose rows repeat dictionary strings spells out more than the frame's bytes: one 1 MiB
+   * string referenced by a million rows is a terabyte of JSON. What the rows spell out beyond the stored
+   * dictionary counts as decoded bytes (spec §2.4), so such a column is TOO_LARGE, not an endless output.
+   */
+  countExpansion(dict: LazyStrings, index: ArrayLike<number>, column: string, where: { offset: number; frame: number }): void {
+    const excess = dict.expandedBytes(index) - dict.storedBytes
+    if (excess <= 0) return
+    this.decodedBytes += excess
+    if (this.decodedBytes > this.maxDecodedBytes) {
+      this.fatal('TOO_LARGE', `frame ${where.frame} at offset ${where.offset}: the rows of ${column} repeat its dictionary strings to ${excess} bytes beyond the dictionary, bringing the decoded payload to ${this.decodedBytes} bytes, above the limit of ${this.maxDecodedBytes} (raise it with the maxDecodedBytes option, or --max-decoded in the CLI)`, where.offset)
+    }
   }
 
   fatal(code: ArchiveErrorCode, message: string, offset?: number): never {
@@ -318,6 +333,7 @@ export async function* decodeArchiveEvents(input: ByteInput, options: DecodeOpti
 async function* walkArchive(src: ByteSource, options: DecodeOptions): AsyncGenerator<ArchiveEvent> {
   const walk = new Walk(resolveHooks(options.hooks))
   const maxDecoded = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES
+  walk.maxDecodedBytes = maxDecoded
   const version = await readPreamble(src, walk)
   if (version.minor > FORMAT_MINOR) {
     yield diag(walk.report('NEWER_MINOR', 'info', `archive format ${version.major}.${version.minor} is newer than this reader's ${FORMAT_MAJOR}.${FORMAT_MINOR}: read, content this reader does not know is listed as unknown`))
@@ -710,6 +726,7 @@ function decodeColumns(
       return undefined
     }
     backed = true
+    if (decoded.dtype === 'str' && payload.dict instanceof LazyStrings) walk.countExpansion(payload.dict, decoded.index, `${section}.${label}.${name}`, where)
     if (spec.dtype !== decoded.dtype) {
       out.push(diag(walk.report('SCHEMA', 'error', `${section}.${name} is stored as ${decoded.dtype}, the format says ${spec.dtype}: column dropped`, { ...where, section })))
       continue

@@ -39,9 +39,29 @@ export class LazyStrings {
     private readonly bytes: Uint8Array,
     /** Offset of each string's MessagePack header in `bytes`. */
     private readonly starts: Uint32Array,
+    /** Offset just past the last string. */
+    private readonly end: number,
   ) {}
   get length(): number {
     return this.starts.length
+  }
+  /** Stored bytes of the whole dictionary (each string with its header). */
+  get storedBytes(): number {
+    return this.starts.length ? this.end - this.starts[0]! : 0
+  }
+  /**
+   * Bytes the rows of `index` (0 absent, k the k-th string) spell out when each row's string is written in
+   * full, counting each string with its header: what a row-by-row output (JSON, CSV) of this column costs.
+   */
+  expandedBytes(index: ArrayLike<number>): number {
+    const starts = this.starts
+    const n = starts.length
+    let total = 0
+    for (let i = 0; i < index.length; i++) {
+      const k = index[i]!
+      if (k !== 0) total += (k === n ? this.end : starts[k]!) - starts[k - 1]!
+    }
+    return total
   }
   /**
    * The strings. With `used` (a str column's index: 0 absent, k the k-th string), only the strings some
@@ -110,7 +130,7 @@ export class PayloadReader {
         starts[i] = this.pos
         this.skipString(element)
       }
-      return new LazyStrings(this.bytes, starts)
+      return new LazyStrings(this.bytes, starts, this.pos)
     }
     if ('array' in shape) {
       const n = this.containerLength(false, path, 'an array')

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { decodedBytes, hugeDictionary, longName, manyOneByteRows, manyUnknownColumns, unknownTinyMaps, unknownTinyMapsInHeader } from './helpers/budget-attacks.js'
+import { decodedBytes, hugeDictionary, longName, manyOneByteRows, manyUnknownColumns, repeatedLongString, unknownTinyMaps, unknownTinyMapsInHeader } from './helpers/budget-attacks.js'
 import { CLI } from './helpers/cli.js'
 
 const cli = process.env.PSSNAP_TEST_CLI || CLI
@@ -91,6 +91,20 @@ const ATTACKS: Attack[] = [
   { name: 'one 100M-character name of ESC characters', build: () => longName(100_000_000, '\x1b'), reads: everyVerb({ validate: 1, code: 'SCHEMA' }) },
   // Strings cost a reader far more than their 4 bytes: only those a row uses are decoded, when first read.
   { name: 'a dictionary of 4M distinct strings, one used', build: () => hugeDictionary(4_000_000), reads: everyVerb() },
+  // One string just under the 1 MiB limit, referred to by every row of a 1M-entry chunk: a few KiB on disk, a
+  // terabyte of JSON if written out. What the rows spell out beyond the dictionary counts as decoded bytes.
+  {
+    name: 'one 1 MiB string repeated by 1M rows',
+    build: () => repeatedLongString(1, 1 << 20, (1 << 20) - 16),
+    reads: [
+      { args: ['info'], exit: 1, code: 'TOO_LARGE' },
+      { args: ['validate'], exit: 1, code: 'TOO_LARGE' },
+      { args: ['handles', '--json'], exit: 1, code: 'TOO_LARGE' },
+      { args: ['export', '--format', 'ndjson'], exit: 1, code: 'TOO_LARGE' },
+    ],
+  },
+  // The same repetition within the limit is read as usual (100 rows × 64 KiB = 6.4 MB spelt out).
+  { name: 'one 64 KiB string repeated by 100 rows', build: () => repeatedLongString(1, 100, 64 << 10), reads: everyVerb() },
   {
     name: 'the 16M-map archive read with --max-decoded 1M',
     build: () => unknownTinyMaps(16 << 20),

@@ -80,3 +80,17 @@ export function decodedBytes(archive: Uint8Array): number {
   for (let at = 16; at + 20 <= archive.length; at += 20 + view.getUint32(at + 8, true)) total += view.getUint32(at + 12, true)
   return total
 }
+
+/**
+ * `chunks` handles chunks of `rows` entries whose objectName is one `length`-byte string, every row
+ * referring to it: a few KiB on disk, a terabyte of JSON if every row were written out in full.
+ */
+export function repeatedLongString(chunks: number, rows: number, length: number): Uint8Array {
+  const b = new ArchiveBuilder().header(HEADER)
+  const name = new Uint8Array(length).fill(0x41)
+  for (let i = 0; i < chunks; i++) {
+    const payload = encode({ section: 'handles', first: i * rows, count: rows, columns: { objectName: { type: 'str', data: new Uint8Array(rows).fill(1), dict: [mp.strBytes(name)] } } } as never)
+    deflated(b, Kind.CHUNK, payload)
+  }
+  return b.finish({ trailer: { entryCounts: { handles: chunks * rows } } })
+}

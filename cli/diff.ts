@@ -187,13 +187,25 @@ function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number |
 
   out.push('', s.bold('Counters'))
   const counters = details ? d.counters : d.counters.filter((c) => !c.name.startsWith('performanceCounters.'))
-  // committed in each platform's terms (reader/committed.ts): on Linux, private writable mappings.
+  // Counters in each platform's terms: on Linux committed is private writable mappings (reader/committed.ts),
+  // and the process counters are the /proc/<pid>/status lines they were read from (spec/LINUX.md §2.1).
   const cm = d.committedMeaning
+  const linux = cm.before === 'private-writable' && cm.after === 'private-writable'
   const committedName = cm.before === cm.after ? committedLabel(cm.after) : `${committedLabel(cm.before)} → ${committedLabel(cm.after)}`
-  out.push(table([col('counter'), col('before', true), col('after', true), col('delta', true)], counters.map((c) => counterRow(c, c.name === 'committed' ? committedName : c.name)), s))
+  const nameOf = (c: CounterDelta) => (c.name === 'committed' ? committedName : linux && Object.hasOwn(LINUX_COUNTER_NAMES, c.name) ? LINUX_COUNTER_NAMES[c.name]! : c.name)
+  out.push(table([col('counter'), col('before', true), col('after', true), col('delta', true)], counters.map((c) => counterRow(c, nameOf(c))), s))
   if (!details) out.push(s.dim('  (--details adds the PSS performance counters)'))
   return out.join('\n') + '\n'
 }
+
+/** A total's name in the platform's terms (Linux: private writable mappings, VmData). */
+function totalName(t: TrendResult, metric: string): string {
+  if (metric === 'committed') return committedLabel(t.committedMeaning)
+  return metric === 'privateUsage' && t.committedMeaning === 'private-writable' ? LINUX_COUNTER_NAMES.privateUsage! : metric
+}
+
+/** The process counters of a Linux archive by their /proc/<pid>/status names, as `info` shows them. */
+const LINUX_COUNTER_NAMES: Readonly<Record<string, string>> = { privateUsage: 'private (VmData)', workingSetSize: 'resident (VmRSS)', virtualSize: 'virtual (VmSize)', pagefileUsage: 'swap (VmSwap)' }
 
 /** Pattern rows on a terminal without --details: the top ones, then "and N more". */
 const PATTERN_ROWS = 10
@@ -265,7 +277,7 @@ function renderTrend(t: TrendResult, s: Style): string {
   out.push(`${s.bold(plural(t.points.length, 'snapshot'))}${first ? ` of pid ${first.processId}, ${safeText(first.startedAt)} → ${safeText(last!.startedAt)} (${formatDuration(span)})` : ''}`)
   out.push('')
   const [handles, threads, priv, committed] = t.totals as [TrendSeries, TrendSeries, TrendSeries, TrendSeries]
-  const cols = [col('#', true), col('captured'), col('archive'), col('handles', true), col('threads', true), col('private', true), col(committedLabel(t.committedMeaning), true)]
+  const cols = [col('#', true), col('captured'), col('archive'), col('handles', true), col('threads', true), col(t.committedMeaning === 'private-writable' ? 'private (VmData)' : 'private', true), col(committedLabel(t.committedMeaning), true)]
   out.push(
     table(
       cols,
@@ -289,7 +301,7 @@ function renderTrend(t: TrendResult, s: Style): string {
       const q = (y: number | null) => (y === null ? '-' : formatQuantity(x.unit, y, scale))
       const a = x.assessment
       const slope = a?.theilSen ? formatRate(x.unit, a.theilSen.perSecond, rate, scale).replace(/ per \w+$/, '') : '-'
-      const name = x.metric === 'committed' && !strip ? committedLabel(t.committedMeaning) : x.metric.slice(strip.length) || '-'
+      const name = strip ? x.metric.slice(strip.length) || '-' : totalName(t, x.metric)
       return [name, q(x.first), q(x.last), formatSigned(x.unit, x.net, scale), slope, a?.pattern ?? '', a?.mannKendall ? formatP(a.mannKendall.pIncrease) : '']
     }
     out.push(table(c, list.map(row), s))

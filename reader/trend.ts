@@ -317,7 +317,7 @@ export function trendArchives(inputs: readonly (Archive | TrendInput)[], options
     minSpanSeconds: options.minSpanSeconds ?? MIN_SPAN_SECONDS,
     top,
     alpha: ctx.alpha,
-    nameOf: (metric) => (metric === 'committed' ? committedLabel(committedMeaning) : metric),
+    nameOf: (metric) => (metric === 'committed' ? committedLabel(committedMeaning) : metric === 'privateUsage' && committedMeaning === 'private-writable' ? 'private (VmData)' : metric),
   })
   return { points, warnings, totals, committedMeaning, byType, byName, byPattern, verdict }
 }

@@ -108,6 +108,15 @@ describe.skipIf(!linux)('committed on Linux: private writable mappings (real pro
     const r = await runCli('diff', files[0]!, files[1]!, '--fail-on', 'committed+1GB')
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/\n\s*committed \(private writable\)\s+\d/)
+    expect(r.stdout).toMatch(/\n\s*private \(VmData\)\s+\d/)
+    expect(r.stdout).not.toMatch(/\n\s*(privateUsage|pagefileUsage)\s/)
+  })
+
+  it('trend text labels both memory series in Linux terms', async () => {
+    const r = await runCli('trend', ...files)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/private \(VmData\)\s+committed \(private writable\)\n/)
+    expect(r.stdout).toMatch(/\ncommitted \(private writable\)\s+\d/)
   })
 
   it('trend --json: every point is the private writable total', async () => {

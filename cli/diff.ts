@@ -5,7 +5,9 @@ import type { FieldKind } from '../format/fields.js'
 import type { FieldRef } from '../reader/access.js'
 import { damageLine, type ArchiveDamage } from '../reader/damage.js'
 import { checkFailOn, parseFailOn, uncheckedGates, type Gate } from '../reader/diff-gates.js'
+import type { VaSpaceEntry } from '../format/index.js'
 import { committedLabel } from '../reader/committed.js'
+import { linuxPerms } from '../reader/linux-perms.js'
 import { DIFF_CSV_COLUMNS, diffToCsvRows, diffToJson, trendToCsvRows, trendToJson } from '../reader/diff-json.js'
 import { diffArchives, type ArchiveDiff, type CounterDelta, type DiffWarning, type FieldChange, type ModuleInfo } from '../reader/diff.js'
 import { safeText } from '../reader/display.js'
@@ -159,19 +161,21 @@ function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number |
     out.push(...more(d.summary.byPattern.length, shown.length, details, s))
   }
 
-  entryList(out, 'Added handles', 'handles', d.handles.added, rows, details, s)
-  entryList(out, 'Removed handles', 'handles', d.handles.removed, rows, details, s)
+  // Both sides of Linux: fds and maps-style perms in the lists, as the list verbs show them.
+  const platform = d.committedMeaning.before === 'private-writable' && d.committedMeaning.after === 'private-writable' ? 'linux' : undefined
+  entryList(out, 'Added handles', 'handles', d.handles.added, rows, details, s, platform)
+  entryList(out, 'Removed handles', 'handles', d.handles.removed, rows, details, s, platform)
 
   if (d.regions.changed.length) {
     const shown = cap(d.regions.changed, rows)
     out.push('', s.bold(`Changed regions (${count(d.regions.changed.length)})`))
     const cols = [col('baseAddress'), col('field'), col('before'), col('after')]
-    const lines = shown.flatMap((c) => c.changes.map((x, i) => [i === 0 ? formatAddress(c.baseAddress) : '', x.field, regionValue(x, 'before'), regionValue(x, 'after')]))
+    const lines = shown.flatMap((c) => c.changes.map((x, i) => [i === 0 ? formatAddress(c.baseAddress) : '', x.field, regionValue(x, c.before, platform), regionValue(x, c.after, platform)]))
     out.push(table(cols, lines, s))
     out.push(...more(d.regions.changed.length, shown.length, details, s))
   }
-  entryList(out, 'Added regions', 'vaSpace', d.regions.added, rows, details, s)
-  entryList(out, 'Removed regions', 'vaSpace', d.regions.removed, rows, details, s)
+  entryList(out, 'Added regions', 'vaSpace', d.regions.added, rows, details, s, platform)
+  entryList(out, 'Removed regions', 'vaSpace', d.regions.removed, rows, details, s, platform)
 
   moduleList(out, 'Loaded modules', d.modules.added, s)
   moduleList(out, 'Unloaded modules', d.modules.removed, s)
@@ -182,8 +186,8 @@ function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number |
     out.push(table(cols, d.modules.changed.flatMap((m) => m.changes.map((x, i) => [i === 0 ? m.path : '', x.field, show(x, x.before), show(x, x.after)])), s))
   }
 
-  entryList(out, 'New threads', 'threads', d.threads.added, rows, details, s)
-  entryList(out, 'Exited threads', 'threads', d.threads.removed, rows, details, s)
+  entryList(out, 'New threads', 'threads', d.threads.added, rows, details, s, platform)
+  entryList(out, 'Exited threads', 'threads', d.threads.removed, rows, details, s, platform)
 
   out.push('', s.bold('Counters'))
   const counters = details ? d.counters : d.counters.filter((c) => !c.name.startsWith('performanceCounters.'))
@@ -216,10 +220,10 @@ function more(total: number, shown: number, details: boolean, s: Style): string[
   return total > shown ? [s.dim(`  … ${count(total - shown)} more (${details ? 'raise --limit' : '--details lists all'})`)] : []
 }
 
-function entryList(out: string[], title: string, section: 'handles' | 'threads' | 'vaSpace', entries: readonly object[], rows: number | undefined, details: boolean, s: Style): void {
+function entryList(out: string[], title: string, section: 'handles' | 'threads' | 'vaSpace', entries: readonly object[], rows: number | undefined, details: boolean, s: Style, platform: string | undefined): void {
   if (!entries.length) return
   const shown = cap(entries, rows)
-  const columns = selectColumns(section, undefined, { present: section === 'threads' ? ['threadId', 'priority', 'win32StartAddress', 'createTime', 'threadName'] : undefined })
+  const columns = selectColumns(section, undefined, { present: section === 'threads' ? ['threadId', 'priority', 'win32StartAddress', 'createTime', 'threadName'] : undefined, ...(platform ? { platform, forTable: true } : {}) })
   out.push('', s.bold(`${title} (${count(entries.length)})`))
   // tableRows already made every cell safe to show (reader/text.ts displayCell).
   out.push(renderTable(columns, tableRows(columns, shown), { header: s.bold }).trimEnd())
@@ -233,9 +237,13 @@ function moduleList(out: string[], title: string, modules: readonly ModuleInfo[]
   out.push(table(cols, modules.map((m) => [formatAddress(m.imageBase, 12), formatSize(m.sizeOfImage), formatHex(m.timeDateStamp), m.path]), s))
 }
 
-function regionValue(x: FieldChange, side: 'before' | 'after'): string {
+function regionValue(x: FieldChange, region: VaSpaceEntry, platform: string | undefined): string {
+  if (platform === 'linux' && x.field === 'protect') {
+    const perms = linuxPerms(region.protect, region.type, region.state)
+    if (perms) return perms
+  }
   const spec = fieldSpecOf('vaSpace', x.field)
-  return formatValue({ kind: spec?.kind, names: spec?.names }, x[side])
+  return formatValue({ kind: spec?.kind, names: spec?.names }, region[x.field as keyof VaSpaceEntry])
 }
 
 function counterRow(c: CounterDelta, name: string): string[] {

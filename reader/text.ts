@@ -7,6 +7,7 @@ import { NAME_TABLES, nameValue, type NameTableId } from '../format/names.js'
 import { fieldPaths, registerNames, resolveField, sectionId, storedFieldPaths, type AccessOptions, type FieldRef, type SectionId } from './access.js'
 import { safeText } from './display.js'
 import { filetimeToIso, toBase64 } from './json.js'
+import { linuxPerms } from './linux-perms.js'
 
 /** `table`: for people (human sizes, '-' for absent). `csv`: exact (sizes in bytes, '' for absent). */
 export type TextMode = 'table' | 'csv'
@@ -158,6 +159,15 @@ export interface ColumnOptions extends AccessOptions {
  */
 function platformColumn(field: FieldRef, label: string, platform: string | undefined): TableColumn {
   if (platform === 'linux' && field.path === 'handle') return { label: label === 'handle' ? 'fd' : label, field: { ...field, kind: 'int' } }
+  // A Linux region's protection as maps prints it (`r-xp`), not PAGE_* names (reader/linux-perms.ts).
+  if (platform === 'linux' && field.path === 'protect') {
+    const get = (entry: object) => {
+      const e = entry as { protect?: unknown; type?: unknown; state?: unknown }
+      const protect = field.get(entry)
+      return linuxPerms(protect, e.type, e.state) ?? (protect === undefined ? undefined : formatValue(field, protect))
+    }
+    return { label: label === 'protect' ? 'perms' : label, field: { path: field.path, dtype: undefined, kind: 'text', get } }
+  }
   return { label, field }
 }
 
@@ -192,7 +202,14 @@ export function selectColumns(section: string, spec: string | undefined, options
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((name) => column(resolveField(id, options.platform === 'linux' && id === 'handles' && name.toLowerCase() === 'fd' ? 'handle' : name, options)))
+    .map((name) => column(resolveField(id, linuxAlias(id, name, options.platform) ?? name, options)))
+}
+
+/** Column names of a Linux archive's own terms: `fd` for handles' `handle`, `perms` for regions' `protect`. */
+function linuxAlias(id: SectionId, name: string, platform: string | undefined): string | undefined {
+  if (platform !== 'linux') return undefined
+  const lower = name.toLowerCase()
+  return id === 'handles' && lower === 'fd' ? 'handle' : id === 'vaSpace' && lower === 'perms' ? 'protect' : undefined
 }
 
 // ---- tables and CSV ----

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { protectOf, stateOf } from '../capture/linux/regions.js'
 import type { Archive } from '../reader/archive.js'
 import { committedLabel, committedMeaningOf, isPrivateWritable } from '../reader/committed.js'
+import { linuxPerms } from '../reader/linux-perms.js'
 import { counterOf, diffArchives } from '../reader/diff.js'
 import { openArchiveFile } from '../reader/node.js'
 import { trendArchives } from '../reader/trend.js'
@@ -33,6 +34,22 @@ describe('the Linux rule', () => {
 
   it('only ---p is a reservation', () => {
     for (const perms of ALL_PERMS) expect(stateOf(perms), perms).toBe(perms === '---p' ? MEM_RESERVE : MEM_COMMIT)
+  })
+
+  it('perms shown for tables: rwx as stored (write-only reads as read-write), p/s never wrong, ? only where the columns cannot tell', () => {
+    for (const perms of ALL_PERMS) {
+      const rwx = `${perms[1] === 'w' ? 'r' : perms[0]}${perms.slice(1, 3)}`
+      for (const [file, type] of [[true, MEM_MAPPED], [true, MEM_IMAGE], [false, MEM_PRIVATE]] as const) {
+        if (!file && perms[3] === 's') continue // shared anonymous memory is a file (/dev/zero)
+        const shown = linuxPerms(protectOf(perms, file), type, stateOf(perms))!
+        expect(shown.slice(0, 3), `${perms} ${type}`).toBe(rwx)
+        const sharing = shown[3]
+        if (type === MEM_IMAGE && perms[1] !== 'w' && perms !== '---s') expect(sharing, perms).toBe('p') // inferred: loaders map images private
+        else if (sharing !== '?') expect(sharing, `${perms} ${type}`).toBe(perms[3])
+        else expect(file && perms[1] !== 'w', `? for ${perms} ${type}`).toBe(true)
+      }
+    }
+    expect(linuxPerms(0x104, MEM_PRIVATE, MEM_COMMIT)).toBeUndefined() // PAGE_GUARD: not a Linux value
   })
 
   it('names the counter by platform', () => {

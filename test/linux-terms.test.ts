@@ -53,10 +53,33 @@ describe.concurrent('Linux archives in Linux terms', () => {
 
   it('regions: RSS, PSS and swap where captured; threads: no empty Windows-only columns', async ({ expect }) => {
     const regions = await runCli('regions', linux)
-    expect(regions.stdout.split('\n')[0]).toMatch(/^baseAddress +regionSize +state +protect +type +residentSize +proportionalSize +swappedSize +mappedFileName$/)
+    expect(regions.stdout.split('\n')[0]).toMatch(/^baseAddress +regionSize +state +perms +type +residentSize +proportionalSize +swappedSize +mappedFileName$/)
     const threads = await runCli('threads', linux)
     const header = threads.stdout.split('\n')[0]!
     expect(header).toMatch(/schedulerState/)
     for (const column of ['suspendCount', 'win32StartAddress', 'Rip', 'flags']) expect(header).not.toContain(column)
+  })
+
+  it('regions: protection as maps prints it, p or s where the archive tells and ? where it cannot; CSV and --where keep PAGE_* names', async ({ expect }) => {
+    const table = await runCli('regions', linux, '--columns', 'baseAddress,perms,type,mappedFileName')
+    expect(table.code, table.stderr).toBe(0)
+    const perms = (address: string) => new RegExp(`^${address} +(\\S+) `, 'm').exec(table.stdout)?.[1]
+    expect(perms('0x55d04a200000')).toBe('r--p') // READONLY of an ELF image: loaders map images private
+    expect(perms('0x55d04a218000')).toBe('r-xp')
+    expect(perms('0x55d04a2b4000')).toBe('rw-p') // WRITECOPY: private writable file
+    expect(perms('0x55d04c000000')).toBe('rw-p') // READWRITE anonymous
+    expect(perms('0x7f3a10000000')).toBe('r--?') // read-only data file: private or shared, the archive cannot tell
+    expect(perms('0x7f3a20200000')).toBe('---p') // anonymous without access
+    for (const name of ['READONLY', 'EXECUTE_READ', 'WRITECOPY', 'READWRITE', 'NOACCESS']) expect(table.stdout).not.toContain(name)
+    const csv = await runCli('regions', linux, '--csv', '--columns', 'baseAddress,protect')
+    expect(csv.stdout).toContain('0x000055d04a218000,EXECUTE_READ\r\n')
+    const where = await runCli('regions', linux, '--where', 'protect = EXECUTE_READ', '--columns', 'baseAddress,perms')
+    expect(where.stdout.match(/ r-xp\n/g)).toHaveLength(2)
+  })
+
+  it('regions of a Windows archive keep PAGE_* names', async ({ expect }) => {
+    const r = await runCli('regions', windows, '--limit', '5')
+    expect(r.stdout.split('\n')[0]).toMatch(/ protect /)
+    expect(r.stdout).toMatch(/READ|NOACCESS/)
   })
 })

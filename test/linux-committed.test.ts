@@ -164,4 +164,24 @@ describe.skipIf(!linux)('committed on Linux: private writable mappings (real pro
     expect(series.values[0]).toBe(series.values[1])
     expect(t.committedMeaning).toBe('private-writable')
   })
+
+  it('a private writable region turned PROT_NONE: a change in maps terms, and committed falls by its size', async () => {
+    const capture = await readLinuxCapture(child.pid!, { preset: 'regions' })
+    const target = capture.vaSpace!.find((e) => e.protect === 0x04 && e.type === 0x20000 && e.mappedFileName === undefined)!
+    const write = (path: string, release: boolean) =>
+      writeArchiveFile(path, capture.header, (w) => {
+        w.declareSection('vaSpace')
+        for (const e of capture.vaSpace!) w.add('vaSpace', release && e === target ? { ...e, protect: PAGE_NOACCESS, state: MEM_RESERVE } : e)
+      })
+    const [before, after] = [join(dir, 'before-release.pssnap'), join(dir, 'after-release.pssnap')]
+    await write(before, false)
+    await write(after, true)
+    const r = await runCli('diff', before, after)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/\n\s*protect\s+rw-p\s+---p\n/)
+    expect(r.stdout).toMatch(/ state +COMMIT +RESERVE\n/)
+    const json = await runCli('diff', before, after, '--json')
+    const c = (JSON.parse(json.stdout).counters as { name: string; delta: string }[]).find((x) => x.name === 'committed')!
+    expect(BigInt(c.delta)).toBe(-target.regionSize!)
+  })
 })

@@ -243,10 +243,57 @@ class StreamSource implements ByteSource {
   }
 }
 
-export type ByteInput = Uint8Array | AsyncIterable<Uint8Array>
+/**
+ * One buffer filled front to back while it is decoded (a file being read into memory): frames are checked
+ * and decoded as soon as their bytes are in place, while later bytes are still arriving, and decoded columns
+ * are views into `bytes`, as for a whole buffer (no copies).
+ */
+export interface FillingBytes {
+  /** The buffer the input is read into; bytes [0, filled) are in place and never change afterwards. */
+  readonly bytes: Uint8Array
+  readonly filled: number
+  /**
+   * Resolves once `filled` has grown, or with false when it never will again: the input ended, maybe short
+   * of bytes.length (a file that shrank). Rejects when reading fails.
+   */
+  more(): Promise<boolean>
+  /** Lets go of the input when decoding stops before it ended. */
+  close?(): Promise<void> | void
+}
+
+class FillingSource implements ByteSource {
+  position = 0
+  private ended = false
+  constructor(private readonly input: FillingBytes) {}
+  async fill(n: number): Promise<boolean> {
+    while (this.input.filled - this.position < n && !this.ended) this.ended = !(await this.input.more())
+    return this.input.filled - this.position >= n
+  }
+  view(n: number): Uint8Array {
+    return this.input.bytes.subarray(this.position, this.position + n)
+  }
+  buffered(): number {
+    return this.input.filled - this.position
+  }
+  advance(n: number): void {
+    this.position += n
+  }
+  async atEnd(): Promise<boolean> {
+    // Waits for the whole input, so that what follows a trailer is counted as in a whole buffer.
+    while (!this.ended) this.ended = !(await this.input.more())
+    return this.position >= this.input.filled
+  }
+  async close(): Promise<void> {
+    if (!this.ended) await this.input.close?.()
+  }
+}
+
+export type ByteInput = Uint8Array | AsyncIterable<Uint8Array> | FillingBytes
 
 function sourceOf(input: ByteInput, transient: boolean): ByteSource {
-  return input instanceof Uint8Array ? new BufferSource(input) : new StreamSource(input, transient)
+  if (input instanceof Uint8Array) return new BufferSource(input)
+  if (Symbol.asyncIterator in input) return new StreamSource(input, transient)
+  return new FillingSource(input)
 }
 
 // ---- the frame walk ----

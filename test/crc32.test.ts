@@ -56,8 +56,8 @@ describe('crc32', () => {
   })
 })
 
-// openArchiveFile computes each frame's CRC while the rest of the file is still being read (reader/node.ts
-// FrameCrcs); the decoder's checks must see exactly what a plain decode sees.
+// openArchiveFile checks and decodes each frame while the rest of the file is still being read (reader/node.ts
+// FileFilling); the decoder's checks must see exactly what a plain decode sees.
 describe('checksums computed while a file is read', () => {
   let dir: string
   let bytes: Uint8Array
@@ -86,8 +86,8 @@ describe('checksums computed while a file is read', () => {
     const opened = await openArchiveFile(file, { strict: true, hooks: { crc32: counting } })
     expect(summary(opened)).toEqual(summary(await decodeArchive(bytes)))
     expect(opened.ok).toBe(true)
-    // Every payload once while reading, plus 12 header bytes per frame and the trailer's list of CRCs: the
-    // decoder's own checks were answered from the reading pass, not computed a second time.
+    // Every payload once, plus 12 header bytes per frame and the trailer's list of CRCs: no byte is
+    // checksummed twice.
     expect(checksummed).toBeGreaterThan(bytes.length * 0.99)
     expect(checksummed).toBeLessThan(bytes.length * 1.01)
   })

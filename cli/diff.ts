@@ -223,7 +223,10 @@ function more(total: number, shown: number, details: boolean, s: Style): string[
 function entryList(out: string[], title: string, section: 'handles' | 'threads' | 'vaSpace', entries: readonly object[], rows: number | undefined, details: boolean, s: Style, platform: string | undefined): void {
   if (!entries.length) return
   const shown = cap(entries, rows)
-  const columns = selectColumns(section, undefined, { present: section === 'threads' ? ['threadId', 'priority', 'win32StartAddress', 'createTime', 'threadName'] : undefined, ...(platform ? { platform, forTable: true } : {}) })
+  const selected = selectColumns(section, undefined, { present: section === 'threads' ? ['threadId', 'priority', 'win32StartAddress', 'createTime', 'threadName'] : undefined, ...(platform ? { platform, forTable: true } : {}) })
+  // Linux archives have no value for PSS-only fields (grantedAccess, handleCount, pointerCount…): a column
+  // empty in every listed entry is left out rather than shown as a row of dashes.
+  const columns = platform === 'linux' ? selected.filter((c) => shown.some((e) => c.field.get(e) !== undefined && c.field.get(e) !== null)) : selected
   out.push('', s.bold(`${title} (${count(entries.length)})`))
   // tableRows already made every cell safe to show (reader/text.ts displayCell).
   out.push(renderTable(columns, tableRows(columns, shown), { header: s.bold }).trimEnd())

@@ -46,3 +46,37 @@ export const crc32: Crc32 = (data, previous = 0) => {
   while (i < n) c = t[(c ^ data[i++]!) & 255]! ^ (c >>> 8)
   return ~c >>> 0
 }
+
+/** x^(2^k) modulo the CRC polynomial, k = 0..31 (reflected), for crc32Combine. */
+let powers: Uint32Array | undefined
+
+/** a × b modulo the CRC polynomial (both reflected). */
+function multiplyModP(a: number, b: number): number {
+  let product = 0
+  for (let bit = 0x80000000; bit !== 0; bit >>>= 1) {
+    if (a & bit) product ^= b
+    b = b & 1 ? (b >>> 1) ^ 0xedb88320 : b >>> 1
+  }
+  return product >>> 0
+}
+
+/**
+ * The CRC-32 of A followed by B from the CRC of A, the CRC of B and B's length (zlib's crc32_combine), so
+ * parts of a buffer checksummed apart, in any order, give the CRC of the whole.
+ */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  return crc32Combiner(lengthB)(crcA, crcB)
+}
+
+/** crc32Combine for parts B of one length, with the shift for that length computed once. */
+export function crc32Combiner(lengthB: number): (crcA: number, crcB: number) => number {
+  if (!powers) {
+    powers = new Uint32Array(32)
+    let p = 0x40000000 // x^1
+    for (let k = 0; k < 32; k++, p = multiplyModP(p, p)) powers[k] = p
+  }
+  // x^(8 × lengthB): the shift of A's CRC past B's bytes.
+  let shift = 0x80000000 // x^0
+  for (let n = lengthB, k = 3; n > 0; n = Math.floor(n / 2), k++) if (n % 2) shift = multiplyModP(powers[k % 32]!, shift)
+  return (crcA, crcB) => (multiplyModP(shift, crcA) ^ crcB) >>> 0
+}

@@ -1,11 +1,13 @@
 // The Node entry (`pssnap/node`): file helpers and zlib-backed hooks. The only reader file that may use
 // node: modules; everything else in reader/ and format/ runs in any JavaScript runtime.
 import { link, lstat, open, realpath, rename, rm, stat } from 'node:fs/promises'
-import type { Stats } from 'node:fs'
+import { readSync, type Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import * as zlib from 'node:zlib'
 import { ArchiveWriter, type ArchiveHeaderInput, type ByteSink, type DecodeOptions, type Epilogue, type FillingBytes, type FormatHooks, type WriteSummary, type WriterOptions } from '../format/index.js'
+import { crc32 as portableCrc32, crc32Combiner, type Crc32 } from '../format/crc32.js'
 import { decodeArchive, type Archive, type OpenOptions } from './archive.js'
 import { validateArchive, type ValidationReport } from './validate.js'
 
@@ -28,54 +30,96 @@ function withHooks<T extends { hooks?: FormatHooks }>(options: T): T {
 }
 
 /**
- * Opens an archive file, read whole into one buffer (the fastest way to a queryable archive). Frames are
- * checksummed and decoded as soon as their bytes are in place, while the rest of the file is still being read
- * in libuv's thread pool (FileFilling), so verifying and validating overlap reading instead of following it.
+ * Opens an archive file, read whole into one buffer (the fastest way to a queryable archive). The file is read
+ * in slices, each checksummed right after it is read while it is still in the reading core's cache (a CRC of
+ * bytes another core wrote runs at less than half the speed); frames are checked and decoded as soon as their
+ * slices are in place. A large file is read by two threads, this one and a helper (FileFilling).
  */
 export async function openArchiveFile(path: string, options: OpenOptions = {}): Promise<Archive> {
-  return decodeArchive(await FileFilling.start(path), withHooks(options))
+  const resolved = withHooks(options)
+  const filling = await FileFilling.start(path, resolved.hooks?.crc32 ?? portableCrc32)
+  return decodeArchive(filling, { ...resolved, hooks: { ...resolved.hooks, crc32: filling.crc32 } })
 }
 
+/** Atomics.waitAsync (ES2024; in Node since 16). */
+const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeout: number): { async: boolean; value: unknown } }).waitAsync
+
+/** Bytes per read: small enough to stay in a core's 2 MiB L2 cache until checksummed (measured fastest). */
+const SLICE = 256 << 10
 /**
- * Bytes per read and reads kept in flight: with two, the pool has the next read to work on while the main
- * thread checks and decodes, and a slice is small enough for the decoder to start early (measured: 2 MiB × 2
- * beat 4 MiB × 1 and 1 MiB × 4 on a 109 MB file; see spec/ENCODING.md).
+ * Each slice is checksummed in blocks of this size, so that a frame's CRC is its blocks' CRCs combined plus the
+ * bytes of the two partial blocks at its ends (checksumming partial slices again ran cold: ~5 ms of 109 MB).
  */
-const READ_STEP = 2 << 20
-const READS_IN_FLIGHT = 2
+const BLOCK = 32 << 10
+const combineBlock = crc32Combiner(BLOCK)
+/** Files this large get a helper thread (it takes ~16 ms to start: not worth it for less). */
+const HELPER_FROM = 24 << 20
 
 /**
- * A file read front to back into one buffer of its size, as FillingBytes for the decoder. Reads of READ_STEP
- * bytes are issued ahead (they may complete in any order); `filled` is where the contiguous prefix of completed
- * reads ends. A file that shrank after its size was taken ends where its reads stopped finding bytes.
+ * The helper thread: claims slices from the shared counter, reads each with the main thread's descriptor,
+ * checksums it and marks it done. It stops when no slice is left (or the main thread takes the rest away).
+ */
+const HELPER_SOURCE = `
+const { workerData: w } = require('node:worker_threads')
+const { readSync } = require('node:fs')
+const crc32 = require('node:zlib').crc32
+const bytes = new Uint8Array(w.bytes), control = new Int32Array(w.control), count = w.count, slice = w.slice, block = w.block
+const state = new Int32Array(w.control, 16, count), got = new Int32Array(w.control, 16 + 4 * count, count), crcs = new Int32Array(w.crcs)
+for (let i; (i = Atomics.add(control, 0, 1)) < count; ) {
+  const start = i * slice, until = Math.min(start + slice, bytes.length)
+  let at = start
+  for (let n; at < until && (n = readSync(w.fd, bytes, at, until - at, at)) > 0; ) at += n
+  for (let b = start; b < at; b += block) crcs[b / block] = crc32(bytes.subarray(b, Math.min(b + block, at)))
+  got[i] = at - start
+  Atomics.store(state, i, 1)
+  Atomics.add(control, 1, 1)
+  Atomics.notify(control, 1)
+}
+`
+
+/**
+ * A file read into one buffer of its size, as FillingBytes for the decoder. The buffer is cut into SLICE-byte
+ * slices claimed in order from a shared counter by this thread (when the decoder asks for more) and, for a large
+ * file, by a helper thread all along; each slice's CRC-32 is taken by the thread that read it, at once.
+ * `filled` is where the contiguous run of read slices ends; a slice read short (a file that shrank after its
+ * size was taken) ends the file there. The `crc32` hook answers for a range of this buffer from its slices'
+ * CRCs (crc32Combine), checksumming itself only the partial slices at the range's ends.
  */
 class FileFilling implements FillingBytes {
   filled = 0
   private end: number
-  private requested = 0
-  private inFlight = 0
-  /** Completed reads beyond `filled`: start → where that read stopped. */
-  private readonly completed = new Map<number, number>()
-  private failure: unknown
-  private stopping = false
-  private waiter: (() => void) | undefined
+  private next = 0
+  private readonly count: number
+  /** [0] next slice to claim, [1] slices done (waited on); then per slice: state (1 = read), bytes read. */
+  private readonly control: Int32Array
+  private readonly state: Int32Array
+  private readonly got: Int32Array
+  /** Per BLOCK: its CRC-32. */
+  private readonly crcs: Int32Array
+  private helperExit: Promise<void> | undefined
   private closed: Promise<void> | undefined
 
   private constructor(
     private readonly handle: FileHandle,
     readonly bytes: Uint8Array,
+    private readonly nativeCrc32: Crc32,
   ) {
     this.end = bytes.length
+    this.count = Math.ceil(bytes.length / SLICE)
+    const shared = new SharedArrayBuffer(16 + 8 * this.count)
+    this.control = new Int32Array(shared, 0, 4)
+    this.state = new Int32Array(shared, 16, this.count)
+    this.got = new Int32Array(shared, 16 + 4 * this.count, this.count)
+    this.crcs = new Int32Array(new SharedArrayBuffer(4 * Math.ceil(bytes.length / BLOCK)))
   }
 
-  static async start(path: string): Promise<FileFilling> {
+  static async start(path: string, crc32: Crc32): Promise<FileFilling> {
     const handle = await open(path, 'r')
     try {
       const { size } = await handle.stat()
-      // Unzeroed: a byte is read before `filled` passes it, and bytes past where the file ended are never looked at.
-      const filling = new FileFilling(handle, Buffer.allocUnsafe(size))
-      filling.pump()
-      filling.settle()
+      // Shared so the helper can read into it; zero pages cost nothing until a read writes them.
+      const filling = new FileFilling(handle, new Uint8Array(size >= HELPER_FROM ? new SharedArrayBuffer(size) : new ArrayBuffer(size)), crc32)
+      if (size >= HELPER_FROM) filling.startHelper()
       return filling
     } catch (e) {
       await handle.close()
@@ -83,70 +127,94 @@ class FileFilling implements FillingBytes {
     }
   }
 
-  more(): Promise<boolean> {
-    if (this.failure !== undefined) return Promise.reject(this.failure)
-    if (this.finished) return Promise.resolve(false)
-    return new Promise<boolean>((resolve, reject) => {
-      this.waiter = () => (this.failure !== undefined ? reject(this.failure) : resolve(true))
+  private startHelper(): void {
+    let helper: Worker
+    try {
+      helper = new Worker(HELPER_SOURCE, { eval: true, workerData: { fd: this.handle.fd, bytes: this.bytes.buffer, control: this.control.buffer, crcs: this.crcs.buffer, count: this.count, slice: SLICE, block: BLOCK } })
+    } catch {
+      return // No helper: this thread reads every slice.
+    }
+    // Whatever the helper claimed but did not finish (it failed) is read again here: see readLeftovers.
+    this.helperExit = new Promise<void>((resolve) => {
+      helper.once('error', () => {})
+      helper.once('exit', () => resolve())
+    })
+    this.helperExit.then(() => {
+      this.helperExit = undefined
+      Atomics.add(this.control, 1, 1)
+      Atomics.notify(this.control, 1)
     })
   }
 
+  async more(): Promise<boolean> {
+    const before = this.filled
+    for (;;) {
+      this.advance()
+      if (this.filled > before) return true
+      if (this.filled >= this.end) return false
+      if (this.readSlice(Atomics.add(this.control, 0, 1))) continue
+      if (!this.helperExit) {
+        this.readLeftovers()
+        continue
+      }
+      // Every slice is claimed and the helper has the next one: wait until it marks a slice done (or exits).
+      const seen = Atomics.load(this.control, 1)
+      this.advance()
+      if (this.filled > before) return true
+      const waiting = waitAsync(this.control, 1, seen, 100)
+      if (waiting.async) await waiting.value
+    }
+  }
+
+  /** The crc32 hook: ranges of this buffer spanning whole blocks from the blocks' CRCs, the rest computed. */
+  readonly crc32: Crc32 = (data, previous = 0) => {
+    const start = data.byteOffset - this.bytes.byteOffset
+    const first = Math.ceil(start / BLOCK)
+    const last = Math.floor((start + data.length) / BLOCK)
+    if (data.buffer !== this.bytes.buffer || first >= last || start + data.length > this.filled) return this.nativeCrc32(data, previous)
+    let crc = this.nativeCrc32(data.subarray(0, first * BLOCK - start), previous)
+    for (let b = first; b < last; b++) crc = combineBlock(crc, this.crcs[b]! >>> 0)
+    return this.nativeCrc32(data.subarray(last * BLOCK - start), crc)
+  }
+
   async close(): Promise<void> {
-    this.stopping = true
-    this.settle()
-    await this.closed
+    // No slice is claimed after this; the helper finishes the one it reads, then the file is closed.
+    Atomics.store(this.control, 0, this.count)
+    await this.finish()
   }
 
-  private get finished(): boolean {
-    return this.filled >= this.end
+  private finish(): Promise<void> {
+    return (this.closed ??= (async () => {
+      await this.helperExit
+      await this.handle.close().catch(() => {})
+    })())
   }
 
-  private pump(): void {
-    while (this.inFlight < READS_IN_FLIGHT && this.requested < this.end && !this.stopping && this.failure === undefined) {
-      const start = this.requested
-      const until = Math.min(start + READ_STEP, this.end)
-      this.requested = until
-      this.inFlight++
-      this.readRange(start, until).then(
-        (stop) => this.arrived(start, until, stop),
-        (e: unknown) => {
-          this.failure ??= e
-          this.arrived(start, until, start)
-        },
-      )
-    }
-  }
-
-  /** Reads [start, until); returns where it stopped (before `until` only at the end of the file). */
-  private async readRange(start: number, until: number): Promise<number> {
+  /** Reads and checksums slice `i` here; false when `i` is past the last slice. */
+  private readSlice(i: number): boolean {
+    if (i >= this.count) return false
+    const start = i * SLICE
+    const until = Math.min(start + SLICE, this.bytes.length)
     let at = start
-    while (at < until) {
-      const { bytesRead } = await this.handle.read(this.bytes, at, until - at, at)
-      if (bytesRead === 0) break
-      at += bytesRead
-    }
-    return at
+    for (let n; at < until && (n = readSync(this.handle.fd, this.bytes, at, until - at, at)) > 0; ) at += n
+    for (let b = start; b < at; b += BLOCK) this.crcs[b / BLOCK] = this.nativeCrc32(this.bytes.subarray(b, Math.min(b + BLOCK, at)))
+    this.got[i] = at - start
+    Atomics.store(this.state, i, 1)
+    return true
   }
 
-  private arrived(start: number, until: number, stop: number): void {
-    this.inFlight--
-    if (stop < until) this.end = Math.min(this.end, stop)
-    this.completed.set(start, stop)
-    for (let stopAt; (stopAt = this.completed.get(this.filled)) !== undefined && this.filled < this.end; ) {
-      this.completed.delete(this.filled)
-      this.filled = Math.min(stopAt, this.end)
-    }
-    this.pump()
-    this.settle()
-    const waiter = this.waiter
-    this.waiter = undefined
-    waiter?.()
+  /** After the helper is gone: slices it claimed without marking them read are read here. */
+  private readLeftovers(): void {
+    for (let i = Math.floor(this.filled / SLICE); i < this.count; i++) if (Atomics.load(this.state, i) === 0) this.readSlice(i)
   }
 
-  /** Closes the file once no read is in flight and none will be issued (a read never meets a closed handle). */
-  private settle(): void {
-    if (this.closed || this.inFlight > 0) return
-    if (this.finished || this.stopping || this.failure !== undefined) this.closed = this.handle.close().catch(() => {})
+  /** Moves `filled` over the slices read since; a short slice is the end of the file. */
+  private advance(): void {
+    for (let i = Math.floor(this.filled / SLICE); i < this.count && this.filled < this.end && Atomics.load(this.state, i) === 1; i++) {
+      this.filled = i * SLICE + this.got[i]!
+      if (this.got[i]! < Math.min(SLICE, this.bytes.length - i * SLICE)) this.end = this.filled
+    }
+    if (this.filled >= this.end) void this.finish()
   }
 }
 

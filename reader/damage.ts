@@ -102,7 +102,9 @@ export function archiveDamage(archive: Archive): ArchiveDamage {
     const entriesRead = archive.section(name)!.length
     // A section's own errors (GAP, SCHEMA, DUPLICATE) are counted once each; GAP is not a lost chunk.
     const own = archive.diagnostics.filter((d) => d.severity === 'error' && d.section === name && d.code !== 'GAP' && d.code !== 'TRAILER_MISMATCH').length
-    const expected = archive.trailer ? (trailerCount(archive, name) ?? null) : (fromHeader ?? null)
+    // The trailer counts what was written; a section it does not list had nothing written (the header's
+    // query result is what PSS captured, and a shortfall there is a capture error, not damage).
+    const expected = archive.trailer ? (trailerCount(archive, name) ?? 0) : (fromHeader ?? null)
     const complete = expected !== null && expected === entriesRead && !sectionErrors.has(name)
     if (!complete) allComplete = false
     sections[name] = { complete, entriesRead, entriesExpected: expected, chunksLost: own }

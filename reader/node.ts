@@ -82,13 +82,12 @@ for (let i; (i = Atomics.add(control, 0, 1)) < count; ) {
  * slices claimed in order from a shared counter by this thread (when the decoder asks for more) and, for a large
  * file, by a helper thread all along; each slice's CRC-32 is taken by the thread that read it, at once.
  * `filled` is where the contiguous run of read slices ends; a slice read short (a file that shrank after its
- * size was taken) ends the file there. The `crc32` hook answers for a range of this buffer from its slices'
- * CRCs (crc32Combine), checksumming itself only the partial slices at the range's ends.
+ * size was taken) ends the file there. The `crc32` hook answers for a range of this buffer from its blocks'
+ * CRCs (crc32Combiner), checksumming itself only the partial blocks at the range's ends.
  */
 class FileFilling implements FillingBytes {
   filled = 0
   private end: number
-  private next = 0
   private readonly count: number
   /** [0] next slice to claim, [1] slices done (waited on); then per slice: state (1 = read), bytes read. */
   private readonly control: Int32Array
@@ -118,8 +117,9 @@ class FileFilling implements FillingBytes {
     try {
       const { size } = await handle.stat()
       // Shared so the helper can read into it; zero pages cost nothing until a read writes them.
-      const filling = new FileFilling(handle, new Uint8Array(size >= HELPER_FROM ? new SharedArrayBuffer(size) : new ArrayBuffer(size)), crc32)
-      if (size >= HELPER_FROM) filling.startHelper()
+      const filling = new FileFilling(handle, new Uint8Array(size >= HELPER_FROM && nativeCrc32 ? new SharedArrayBuffer(size) : new ArrayBuffer(size)), crc32)
+      // The helper checksums with zlib.crc32 itself: without it (Node < 20.15) this thread does all the work.
+      if (size >= HELPER_FROM && nativeCrc32) filling.startHelper()
       return filling
     } catch (e) {
       await handle.close()

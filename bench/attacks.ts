@@ -97,7 +97,7 @@ const attacks: Attack[] = [
 
 const MB = 1e6
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length))
-console.log(`${pad('attack', 44)}${pad('build', 12)}${pad('outcome', 26)}${pad('time', 10)}${pad('peak RSS', 12)}budget (RSS / time)   other`)
+console.log(`${pad('attack', 50)}${pad('build', 12)}${pad('outcome', 26)}${pad('time', 10)}${pad('peak RSS', 12)}budget (RSS / time)   other`)
 for (const attack of attacks) {
   for (const [label, cli] of builds) {
     const files = attack.files()
@@ -113,9 +113,9 @@ for (const attack of attacks) {
     const code = /^([A-Z][A-Z0-9_]+) - /m.exec(stderr)?.[1]
     const fatal = /FATAL ERROR|Reached heap limit/.test(stderr)
     const outcome = r.error ? 'killed at 120 s' : fatal ? 'V8 fatal error' : killed ? `signal ${killed}` : `exit ${r.status}${code ? ` ${code}` : ''}`
-    const other = attack.check?.({ stdout: r.stdout ?? '', stderr, code: r.status, files }) ?? ''
+    const other = [code === 'INTERNAL' ? 'a bug, not a typed error' : '', attack.check?.({ stdout: r.stdout ?? '', stderr, code: r.status, files }) ?? ''].filter(Boolean).join('; ')
     const over = [peak > rssBudget ? 'RSS over' : '', seconds > timeBudget ? 'time over' : ''].filter(Boolean).join(', ')
-    console.log(`${pad(attack.name, 44)}${pad(label, 12)}${pad(outcome, 26)}${pad(`${seconds.toFixed(2)} s`, 10)}${pad(`${(peak / MB).toFixed(0)} MB`, 12)}${pad(`${(rssBudget / MB).toFixed(0)} MB / ${timeBudget.toFixed(1)} s`, 22)}${[over, other].filter(Boolean).join('; ') || 'ok'}`)
+    console.log(`${pad(attack.name, 50)}${pad(label, 12)}${pad(outcome, 26)}${pad(`${seconds.toFixed(2)} s`, 10)}${pad(`${(peak / MB).toFixed(0)} MB`, 12)}${pad(`${(rssBudget / MB).toFixed(0)} MB / ${timeBudget.toFixed(1)} s`, 22)}${[over, other].filter(Boolean).join('; ') || 'ok'}`)
     // The export attack replaces its input on an old build: put it back for the next build.
     if (attack.name.startsWith('output path')) copyFileSync(medium, files[0]!)
   }

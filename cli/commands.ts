@@ -318,25 +318,47 @@ export async function list(cliSection: string, args: Args): Promise<number> {
     return exitFor(args, damage)
   }
 
-  // Every match is counted (for the footer); only the first `limit` are kept unless sorting needs all.
+  // Every match is counted (for the footer). Sorting needs every match kept; otherwise the rows are built again
+  // on each pass (table layout, then lines) instead of kept: a 1M-entry section from a 1 MB archive would hold
+  // 100+ MB of row objects, past the reading budget (spec/ARCHIVE.md §2.4).
   let matched = 0
-  let entries: object[] = []
-  const keepAll = sortKeys.length > 0 || limit === undefined
-  sec.forEach((e) => {
-    if (predicate && !predicate(e)) return
-    matched++
-    if (keepAll || entries.length < limit!) entries.push(e)
-  })
-  if (sortKeys.length) entries = sortEntries(entries, sortKeys, options)
-  if (limit !== undefined) entries = entries.slice(0, limit)
+  let shown: number
+  let entries: Iterable<object>
+  if (sortKeys.length) {
+    const kept: object[] = []
+    sec.forEach((e) => {
+      if (!predicate || predicate(e)) kept.push(e)
+    })
+    matched = kept.length
+    const sorted = sortEntries(kept, sortKeys, options)
+    entries = limit === undefined ? sorted : sorted.slice(0, limit)
+    shown = limit === undefined ? sorted.length : Math.min(limit, sorted.length)
+  } else {
+    if (predicate) sec.forEach((e) => void (predicate(e) && matched++))
+    else matched = sec.length
+    const rows = limit === undefined ? matched : Math.min(limit, matched)
+    shown = rows
+    entries = {
+      *[Symbol.iterator]() {
+        if (rows === 0) return
+        let n = 0
+        for (const e of sec) {
+          if (predicate && !predicate(e)) continue
+          yield e
+          if (++n >= rows) return
+        }
+      },
+    }
+  }
 
   const ctx = archive.contextArchitecture
   switch (mode) {
     case 'json': {
       const w = new BufferedWriter(stdoutOutput())
-      await w.write(`{"schema":"pssnap.entries/1","section":${JSON.stringify(id)},"captured":${captured},"damage":${JSON.stringify(damage)},"count":${entries.length},"entries":[`)
-      for (let i = 0; i < entries.length; i++) await w.write(`${i ? ',' : ''}\n${JSON.stringify(entryToJson(id, entries[i]!, ctx ? { contextArchitecture: ctx } : {}))}`)
-      await w.write(`${entries.length ? '\n' : ''}]}\n`)
+      await w.write(`{"schema":"pssnap.entries/1","section":${JSON.stringify(id)},"captured":${captured},"damage":${JSON.stringify(damage)},"count":${shown},"entries":[`)
+      let i = 0
+      for (const e of entries) await w.write(`${i++ ? ',' : ''}\n${JSON.stringify(entryToJson(id, e, ctx ? { contextArchitecture: ctx } : {}))}`)
+      await w.write(`${shown ? '\n' : ''}]}\n`)
       await w.flush()
       return exitFor(args, damage)
     }
@@ -365,8 +387,8 @@ export async function list(cliSection: string, args: Args): Promise<number> {
       await w.write(`${s.bold(tableHeader(columns, layout))}\n`)
       for (const e of entries) await w.write(`${tableLine(layout, tableCells(columns, layout, e))}\n`)
       const summary =
-        entries.length < matched
-          ? `showing ${count(entries.length)} of ${count(matched)} ${where !== undefined ? `matching ${many} (${count(sec.length)} in the archive)` : many}`
+        shown < matched
+          ? `showing ${count(shown)} of ${count(matched)} ${where !== undefined ? `matching ${many} (${count(sec.length)} in the archive)` : many}`
           : where !== undefined
             ? `${count(matched)} of ${plural(sec.length, one, many)} match`
             : plural(sec.length, one, many)

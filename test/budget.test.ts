@@ -84,6 +84,13 @@ const ATTACKS: Attack[] = [
     build: () => manyOneByteRows(20, 1 << 20),
     reads: [{ args: ['info'], exit: 0 }, { args: ['validate'], exit: 0 }, { args: ['handles', '--json', '--limit', '3'], exit: 0 }, { args: ['handles', '--limit', '3'], exit: 0 }],
   },
+  // Every row of an honest 1M-entry chunk listed in full: rows are streamed, never all kept (the hostile
+  // fuzzer's hugeCount case took 155–176 MB of a 154 MB budget while the list verbs kept them).
+  {
+    name: 'one chunk of 1M entries listed in full',
+    build: () => manyOneByteRows(1, 1 << 20),
+    reads: [{ args: ['handles'], exit: 0 }, { args: ['handles', '--csv'], exit: 0 }, { args: ['handles', '--json'], exit: 0 }],
+  },
   // Issue 18: 20–30 s (unknown names tracked with Array.includes).
   { name: '20,000 unknown columns (470 KB)', build: () => manyUnknownColumns(20_000), reads: everyVerb() },
   // Issue 18: handles --json failed with INTERNAL and the table died with a V8 fatal error. Above the 1 MiB

@@ -68,7 +68,20 @@ export function callOffThread<R>(call: string, start: (done: (error: unknown, re
       limits.signal?.removeEventListener('abort', onAbort)
     }
     inFlight++
-    start((error, result) => {
+    // koffi checks the arguments before it queues the call: a throw here means nothing runs on a worker thread.
+    try {
+      start(onDone)
+    } catch (error) {
+      inFlight--
+      givenUp = true
+      settle()
+      reject(error)
+      return
+    }
+    if (givenUp) return // answered synchronously: no deadline to keep
+    if (limits.timeoutMs !== undefined) timer = setTimeout(() => giveUp(new NativeCallTimeoutError(call, limits.timeoutMs!, settled)), limits.timeoutMs)
+    limits.signal?.addEventListener('abort', onAbort, { once: true })
+    function onDone(error: unknown, result: R) {
       inFlight--
       if (givenUp) {
         try {
@@ -83,9 +96,7 @@ export function callOffThread<R>(call: string, start: (done: (error: unknown, re
       settle()
       if (error) reject(error)
       else resolve(result)
-    })
-    if (limits.timeoutMs !== undefined) timer = setTimeout(() => giveUp(new NativeCallTimeoutError(call, limits.timeoutMs!, settled)), limits.timeoutMs)
-    limits.signal?.addEventListener('abort', onAbort, { once: true })
+    }
   })
 }
 

@@ -62,7 +62,8 @@ export function resolveTarget(target: string): number {
   const hits = findProcesses(target)
   if (hits.length === 1) return hits[0]!.processId
   if (hits.length === 0) throw new CaptureFailedError('NO_SUCH_PROCESS', `no process named '${target}' (run 'pssnap ps' to list processes)`)
-  // The command line tells identical `node /usr/bin/node` rows apart.
-  const list = hits.map((p) => `  ${p.processId}  ${p.commandLine ?? p.imagePath ?? p.name}`).join('\n')
+  // The command line tells identical `node /usr/bin/node` rows apart. An argument's newline would print as a
+  // row of its own (the CLI escapes each line, not the line breaks), so one process stays one row.
+  const list = hits.map((p) => `  ${p.processId}  ${(p.commandLine ?? p.imagePath ?? p.name).replace(/\n/g, ' ')}`).join('\n')
   throw new CaptureFailedError('AMBIGUOUS_NAME', `${hits.length} processes are named '${target}'; capture one by its pid:\n${list}`)
 }

@@ -7,7 +7,7 @@ import type { Archive } from './archive.js'
 import { chunkColumns, countStrings, IntSum } from './column-views.js'
 import { committedAt, committedLabel, committedMeaningOf, type CommittedMeaning } from './committed.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
-import { identityWarnings, snapshotIdentity, type DiffWarning } from './diff.js'
+import { identityWarnings, sectionState, snapshotIdentity, type DiffWarning } from './diff.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
 import { collectKeyed, valuesOfKeys, type KeyedSummary } from './trend-keyed.js'
 import { byteScaleFor, formatDuration, formatP, formatQuantity, formatRate, formatRateRange, formatSigned, rateUnitFor, type ByteScale } from './trend-format.js'
@@ -146,12 +146,6 @@ interface Counts {
   committed: number | null
   types: Map<string, number> | null
   names: Map<string, number> | null
-}
-
-/** Whether a section can be compared in this archive: captured, and complete. */
-function sectionState(damage: ArchiveDamage, section: TrendSection): 'ok' | 'damaged' | 'not-captured' {
-  if (!Object.hasOwn(damage.sections, section)) return 'not-captured'
-  return damage.sections[section]!.complete ? 'ok' : 'damaged'
 }
 
 function countsOf(archive: Archive, usable: (s: TrendSection) => boolean): Counts {

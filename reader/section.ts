@@ -32,7 +32,7 @@ export class Section<T extends object> implements Iterable<T> {
    * `contextFallback`: the architecture of thread contexts whose chunk does not name one (the header's
    * target, else host, architecture: spec §6.2).
    */
-  constructor(name: string, chunks: readonly DecodedChunk[], private readonly contextFallback?: string) {
+  constructor(name: string, chunks: readonly DecodedChunk[], contextFallback?: string) {
     this.name = name
     let start = 0
     this.views = chunks.map((chunk) => {
@@ -126,12 +126,6 @@ export class Section<T extends object> implements Iterable<T> {
   get contextArchitecture(): string | undefined {
     const all = this.contextArchitectures
     return all.length === 1 ? all[0] : undefined
-  }
-
-  /** The architecture of entry `index`'s context (its chunk's). */
-  contextArchitectureAt(index: number): string | undefined {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined
-    return this.views[this.chunkAt(index)]!.contextArchitecture
   }
 
   private chunkAt(index: number): number {

@@ -380,7 +380,7 @@ export async function list(cliSection: string, args: Args): Promise<number> {
       if (!captured) {
         const how = archive.header.host.platform === 'linux' ? `preset ${safeText(archive.header.capture.preset ?? 'unknown', { max: NAME_DISPLAY_LENGTH })}` : `capture flags 0x${archive.header.capture.captureFlags.toString(16)}`
         await write(`${s.dim(`${many} not captured in this archive (${how})`)}\n`)
-        return 0
+        return exitFor(args, damage)
       }
       const layout = fitLayout(tableLayout(columns, entries), columns, tableWidth(args))
       const w = new BufferedWriter(stdoutOutput())

@@ -5,7 +5,6 @@ import type { CrossedGate, UncheckedGate } from './diff-gates.js'
 import type { ArchiveDiff, CounterDelta, DiffSection, FieldChange, ModuleInfo, SnapshotIdentity } from './diff.js'
 import { entryToJson, genericToJson, hexAddress, kindToJson, type Json } from './json.js'
 import { fieldSpecOf } from './section.js'
-import type { ArchiveDamage } from './damage.js'
 import type { PatternSeries, TrendResult, TrendSeries } from './trend.js'
 import type { SeriesAssessment } from './trend-stats.js'
 
@@ -88,7 +87,7 @@ export function diffToJson(diff: ArchiveDiff, options: DiffJsonOptions = {}): Ob
     },
     counters: diff.counters.map(counterToJson),
     notComparable: diff.notComparable.map((x) => ({ section: SECTION_KEY[x.section], before: x.before, after: x.after, message: x.message })),
-    damage: { before: damageToJson(diff.damage.before), after: damageToJson(diff.damage.after) },
+    damage: { before: diff.damage.before, after: diff.damage.after },
   }
   if (options.unchecked) doc.failOnUnchecked = options.unchecked.map((g) => ({ gate: g.gate.spec, metric: g.gate.typeName !== undefined ? `handles.${g.gate.typeName}` : g.gate.metric, message: g.message }))
   if (options.crossed) doc.failOn = options.crossed.map((g) => ({ gate: g.gate.spec, metric: g.gate.typeName !== undefined ? `handles.${g.gate.typeName}` : g.gate.metric, threshold: g.gate.threshold.toString(), before: g.before.toString(), after: g.after.toString(), growth: g.growth.toString(), message: g.message }))
@@ -120,18 +119,12 @@ function seriesToJson(s: TrendSeries): Obj {
   return out
 }
 
-function damageToJson(d: ArchiveDamage): Obj {
-  const sections: Obj = {}
-  for (const [name, x] of Object.entries(d.sections)) sections[name] = { complete: x.complete, entriesRead: x.entriesRead, entriesExpected: x.entriesExpected, chunksLost: x.chunksLost }
-  return { complete: d.complete, trailer: d.trailer, sections, chunksLost: d.chunksLost, diagnostics: { errors: d.diagnostics.errors, warnings: d.diagnostics.warnings } }
-}
-
 /** The `pssnap trend --json` document (spec/JSON.md "pssnap.trend/2"). */
 export function trendToJson(trend: TrendResult): Obj {
   const v = trend.verdict
   return {
     schema: 'pssnap.trend/2',
-    points: trend.points.map((p) => ({ index: p.index, label: p.label ?? null, processId: p.processId, startedAt: p.startedAt, damage: damageToJson(p.damage), damaged: [...p.damaged], notCaptured: [...p.notCaptured] })),
+    points: trend.points.map((p) => ({ index: p.index, label: p.label ?? null, processId: p.processId, startedAt: p.startedAt, damage: p.damage, damaged: [...p.damaged], notCaptured: [...p.notCaptured] })),
     warnings: trend.warnings.map((w) => ({ point: w.point, code: w.code, message: w.message })),
     totals: trend.totals.map(seriesToJson),
     byType: trend.byType.map(seriesToJson),

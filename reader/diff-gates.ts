@@ -63,13 +63,14 @@ function parseGate(text: string): Gate {
   const usage = 'write METRIC+AMOUNT: handles+100, handles.File+10, threads+5, private+50MB, committed+1GB, regions+20, modules+1'
   if (!m) throw new GateError(`bad --fail-on gate '${text}': ${usage}`)
   const [, rawMetric, typeName, amount, rawUnit] = m as unknown as [string, string, string | undefined, string, string]
-  const known = METRICS[rawMetric.toLowerCase()]
+  const known = Object.hasOwn(METRICS, rawMetric.toLowerCase()) ? METRICS[rawMetric.toLowerCase()] : undefined
   if (!known) throw new GateError(`unknown metric '${rawMetric}' in --fail-on gate '${text}': use ${Object.keys(METRICS).filter((k) => !k.endsWith('usage') && !k.endsWith('size')).join(', ')}`)
   const [metric, unit] = known
   if (typeName !== undefined && metric !== 'handles') throw new GateError(`'${rawMetric}.${typeName}' in --fail-on gate '${text}': only handles take a type (handles.File+10)`)
   let threshold: bigint
   if (unit === 'bytes') {
-    const scale = UNITS[(rawUnit || 'b').toLowerCase()]
+    const unitKey = (rawUnit || 'b').toLowerCase()
+    const scale = Object.hasOwn(UNITS, unitKey) ? UNITS[unitKey] : undefined
     if (scale === undefined) throw new GateError(`unknown size unit '${rawUnit}' in --fail-on gate '${text}': use B, KB, MB, GB, TB (1024-based)`)
     threshold = decimalTimes(amount, scale)
   } else {

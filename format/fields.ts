@@ -22,6 +22,8 @@ const f = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTa
 
 /** A field added by format 1.1 (spec/ARCHIVE.md §10.1): no PSS counterpart, filled by Linux captures. */
 const f11 = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTableId) => ({ ...f(dtype, kind, c, names), since: 1 }) as ReturnType<typeof f<D>> & { readonly since: 1 }
+/** A field added by format 1.2 (spec/ARCHIVE.md §10.1). */
+const f12 = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTableId) => ({ ...f(dtype, kind, c, names), since: 2 }) as ReturnType<typeof f<D>> & { readonly since: 2 }
 
 export const HANDLE_FIELDS = {
   handle: f('u64', 'addr', 'Handle'),
@@ -39,6 +41,18 @@ export const HANDLE_FIELDS = {
   objectName: f('str', 'text', 'ObjectName'),
   openFlags: f11('u32', 'flags', 'Linux fdinfo flags', 'LINUX_OPEN_FLAGS'),
   filePosition: f11('u64', 'int', 'Linux fdinfo pos'),
+  // Issue 16 (spec/LINUX.md §9): sockets joined from /proc/<pid>/net/*, deleted files, fdinfo details.
+  deleted: f12('u8', 'int', 'Linux: the file was deleted'),
+  socketFamily: f12('str', 'text', 'Linux socket family'),
+  socketProtocol: f12('str', 'text', 'Linux socket protocol'),
+  localAddress: f12('str', 'text', 'Linux socket local address'),
+  localPort: f12('u32', 'int', 'Linux socket local port'),
+  remoteAddress: f12('str', 'text', 'Linux socket remote address'),
+  remotePort: f12('u32', 'int', 'Linux socket remote port'),
+  socketState: f12('str', 'text', 'Linux socket state'),
+  sendQueue: f12('u32', 'int', 'Linux socket tx_queue'),
+  receiveQueue: f12('u32', 'int', 'Linux socket rx_queue'),
+  details: f12('str', 'text', 'Linux fdinfo details'),
 } as const
 
 /** The members of PSS_HANDLE_ENTRY.TypeSpecificInformation, stored as sparse groups (spec §5.4). */
@@ -133,6 +147,8 @@ export const VA_SPACE_FIELDS = {
   residentSize: f11('u64', 'size', 'Linux smaps Rss'),
   proportionalSize: f11('u64', 'size', 'Linux smaps Pss'),
   swappedSize: f11('u64', 'size', 'Linux smaps Swap'),
+  mappingLabel: f12('str', 'text', 'Linux maps pseudo-path'),
+  deleted: f12('u8', 'int', 'Linux: the mapped file was deleted'),
 } as const
 
 export const AUXILIARY_PAGE_FIELDS = {

@@ -91,6 +91,33 @@ export const RedactionSchema = z.object({
   contextsDropped: z.boolean(),
 })
 
+/** `linuxProcess` (format 1.2, spec/ARCHIVE.md §3.3, LINUX.md §9.5): a Linux process beyond PSS_PROCESS_INFORMATION. */
+const LimitSchema = z.object({ soft: u64, hard: u64 })
+export const LINUX_LIMIT_NAMES = ['cpuTime', 'fileSize', 'dataSize', 'stackSize', 'coreFileSize', 'residentSet', 'processes', 'openFiles', 'lockedMemory', 'addressSpace', 'fileLocks', 'pendingSignals', 'msgqueueSize', 'nicePriority', 'realtimePriority', 'realtimeTimeout'] as const
+export const LINUX_NAMESPACE_NAMES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'pid_for_children', 'time', 'time_for_children', 'user', 'uts'] as const
+export const LinuxProcessSchema = z.object({
+  commandLine: z.optional(z.array(z.string())),
+  workingDirectory: z.optional(z.string()),
+  rootDirectory: z.optional(z.string()),
+  executableDeleted: z.optional(z.boolean()),
+  realUserId: z.optional(u32),
+  effectiveUserId: z.optional(u32),
+  savedUserId: z.optional(u32),
+  filesystemUserId: z.optional(u32),
+  realGroupId: z.optional(u32),
+  effectiveGroupId: z.optional(u32),
+  savedGroupId: z.optional(u32),
+  filesystemGroupId: z.optional(u32),
+  userName: z.optional(z.string()),
+  effectiveUserName: z.optional(z.string()),
+  groupName: z.optional(z.string()),
+  effectiveGroupName: z.optional(z.string()),
+  supplementaryGroups: z.optional(z.array(u32)),
+  limits: z.optional(z.object(Object.fromEntries(LINUX_LIMIT_NAMES.map((n) => [n, z.optional(LimitSchema)])) as Record<(typeof LINUX_LIMIT_NAMES)[number], z.ZodMiniOptional<typeof LimitSchema>>)),
+  cgroup: z.optional(z.array(z.string())),
+  namespaces: z.optional(z.object(Object.fromEntries(LINUX_NAMESPACE_NAMES.map((n) => [n, z.optional(u64)])) as Record<(typeof LINUX_NAMESPACE_NAMES)[number], z.ZodMiniOptional<typeof u64>>)),
+})
+
 export const HeaderSchema = z.object({
   producer: ProducerSchema,
   host: HostSchema,
@@ -105,6 +132,7 @@ export const HeaderSchema = z.object({
   handleTraceInformation: z.optional(z.object({ sectionHandle: u64, size: u32 })),
   performanceCounters: z.optional(PerformanceCountersSchema),
   redaction: z.optional(RedactionSchema),
+  linuxProcess: z.optional(LinuxProcessSchema),
 })
 
 export const CaptureErrorSchema = z.object({
@@ -163,6 +191,7 @@ export type CaptureInfo = z.infer<typeof CaptureSchema>
 export type ProcessInformation = z.infer<typeof ProcessInformationSchema>
 export type PerformanceCounters = z.infer<typeof PerformanceCountersSchema>
 export type Redaction = z.infer<typeof RedactionSchema>
+export type LinuxProcess = z.infer<typeof LinuxProcessSchema>
 /** The HEADER frame, as the reader returns it (64-bit values widened to bigint). */
 export type ArchiveHeader = z.infer<typeof HeaderSchema>
 /** What a writer passes (64-bit values as bigint or safe integers). */

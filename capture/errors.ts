@@ -4,8 +4,9 @@
 
 /** TIMEOUT: a PSS call did not return within the deadline (it may still be running: see the CLI's exit);
  * ARCHITECTURE_MISMATCH: a 32-bit pssnap cannot capture a 64-bit process (pointer-sized fields would be cut);
- * BAD_CONTEXT_FLAGS: a `--context-flags` value names no CONTEXT_* flag of this architecture. */
-export type CaptureFailureCode = 'NO_SUCH_PROCESS' | 'ACCESS_DENIED' | 'AMBIGUOUS_NAME' | 'BAD_PRESET' | 'TIMEOUT' | 'ARCHITECTURE_MISMATCH' | 'BAD_CONTEXT_FLAGS' | 'KERNEL_THREAD'
+ * BAD_CONTEXT_FLAGS: a `--context-flags` value names no CONTEXT_* flag of this architecture;
+ * PTRACE_DENIED / ALREADY_TRACED: Linux holding (capture/linux/hold.ts) was refused by ptrace. */
+export type CaptureFailureCode = 'NO_SUCH_PROCESS' | 'ACCESS_DENIED' | 'AMBIGUOUS_NAME' | 'BAD_PRESET' | 'TIMEOUT' | 'ARCHITECTURE_MISMATCH' | 'BAD_CONTEXT_FLAGS' | 'KERNEL_THREAD' | 'PTRACE_DENIED' | 'ALREADY_TRACED'
 
 export class CaptureFailedError extends Error {
   override name = 'CaptureFailedError'

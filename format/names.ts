@@ -183,8 +183,32 @@ const shortName = (t: NameTable, full: string) => (full.startsWith(t.prefix) ? f
 
 /** Name of an enum value (`SECTION`), or its decimal number when unknown. */
 export function enumName(t: NameTable, value: number, short = true): string {
-  for (const [name, v] of Object.entries(t.values)) if (v === value) return short ? shortName(t, name) : name
-  return String(value)
+  const name = lookupOf(t).byValue.get(value)
+  return name === undefined ? String(value) : short ? shortName(t, name) : name
+}
+
+/** What naming a value needs from a table, worked out once: a million-row table names a million values. */
+interface Lookup {
+  /** Each value's first name in the table's order (the name an enum, a mode or zero is shown by). */
+  readonly byValue: ReadonlyMap<number, string>
+  /** Flag members in matching order: multi-bit first (largest first), the mode's values and zero left out. */
+  readonly members: readonly (readonly [string, number])[]
+}
+
+const lookups = new WeakMap<NameTable, Lookup>()
+
+function lookupOf(t: NameTable): Lookup {
+  let l = lookups.get(t)
+  if (l === undefined) {
+    const byValue = new Map<number, string>()
+    for (const [name, v] of Object.entries(t.values)) if (!byValue.has(v)) byValue.set(v, name)
+    const members = Object.entries(t.values)
+      .filter(([, v]) => v !== 0 && (t.modeMask === undefined || (v & ~t.modeMask) !== 0))
+      .sort((a, b) => popcount(b[1]) - popcount(a[1]) || b[1] - a[1])
+    l = { byValue, members }
+    lookups.set(t, l)
+  }
+  return l
 }
 
 /**
@@ -196,22 +220,20 @@ export function flagNames(t: NameTable, value: number, short = true): string {
   const hits: [string, number][] = []
   const full = value >>> 0
   let covered = 0
+  const lookup = lookupOf(t)
   if (t.modeMask !== undefined) {
     // The mode is a value, not bits: RDONLY (0) is named too, and first.
     const mode = (full & t.modeMask) >>> 0
-    const hit = Object.entries(t.values).find(([, v]) => v === mode)
-    if (hit) {
-      names.push(short ? shortName(t, hit[0]) : hit[0])
+    const hit = lookup.byValue.get(mode)
+    if (hit !== undefined) {
+      names.push(short ? shortName(t, hit) : hit)
       covered = t.modeMask
     }
   }
   // Multi-bit members (CONTEXT_CONTROL = AMD64|1) are matched whole, largest first, before single bits.
   // Members may share bits (every CONTEXT_* has CONTEXT_AMD64), so each is matched against the whole
   // value and named when it adds a bit not already named.
-  const members = Object.entries(t.values)
-    .filter(([, v]) => v !== 0 && (t.modeMask === undefined || (v & ~t.modeMask) !== 0))
-    .sort((a, b) => popcount(b[1]) - popcount(a[1]) || b[1] - a[1])
-  for (const [name, v] of members) {
+  for (const [name, v] of lookup.members) {
     if (((full & v) >>> 0) === v >>> 0 && ((v & ~covered) >>> 0) !== 0) {
       hits.push([name, v >>> 0])
       covered = (covered | v) >>> 0
@@ -221,8 +243,8 @@ export function flagNames(t: NameTable, value: number, short = true): string {
   const rest = (full & ~covered) >>> 0
   if (rest !== 0) names.push(`0x${rest.toString(16)}`)
   if (names.length === 0) {
-    const zero = Object.entries(t.values).find(([, v]) => v === 0)
-    return zero ? (short ? shortName(t, zero[0]) : zero[0]) : '0'
+    const zero = lookup.byValue.get(0)
+    return zero !== undefined ? (short ? shortName(t, zero) : zero) : '0'
   }
   return names.join('|')
 }

@@ -3,12 +3,13 @@
 // snapshot: each section is consistent with itself only at the moment it was read (spec/LINUX.md §1).
 import { hostname, release } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { SECTIONS, type ArchiveHeaderInput, type Epilogue, type FieldSpec, type HandleEntry, type ThreadEntry, type VaSpaceEntry, type WriteSummary } from '../../format/index.js'
+import { SECTIONS, type ArchiveHeaderInput, type CaptureSet, type Epilogue, type FieldSpec, type HandleEntry, type ThreadEntry, type VaSpaceEntry, type WriteSummary } from '../../format/index.js'
 import { writeArchiveFile, type WriteFileOptions } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { testOnlyPause } from '../test-pause.js'
 import { readHandles, typeUntyped } from './handles.js'
 import { checkAccess, nodeArch, readProcess } from './process.js'
+import { readLinuxProcess } from './process-info.js'
 import { captureFlagsOf, presetReadsRegionSizes, presetSections, type LinuxSection } from './presets.js'
 import { lazyMounts } from './mounts.js'
 import { isGone, parseStat, procRoot, readText } from './proc.js'
@@ -33,6 +34,8 @@ export interface LinuxCaptureOptions {
   statTimeoutMs?: number
   /** Tests only: the source of the helper process that stats those descriptors (one whose stat blocks). */
   statHelper?: string
+  /** The set this archive belongs to (several targets, a watched series): HEADER `captureSet`, format 1.2. */
+  captureSet?: CaptureSet
 }
 
 export interface LinuxCapture {
@@ -83,10 +86,13 @@ export async function readLinuxCapture(pid: number, options: LinuxCaptureOptions
       target: proc.target,
       capture: { captureFlags: captureFlagsOf(sections), threadContextFlags: 0, startedAt, preset },
       processInformation: proc.processInformation,
+      ...(options.captureSet ? { captureSet: options.captureSet } : {}),
     },
     errors,
     timings,
   }
+  // Command line, directories, ids, limits, namespaces (format 1.2, spec/LINUX.md §9.5): every preset.
+  result.header.linuxProcess = timed('processInfoMs', () => readLinuxProcess(pid, errors, mounts))
   // A section whose directory or file cannot be read at all is absent, with a soft error (spec §3).
   const walk = <T>(section: LinuxSection, file: string, read: () => T[]): T[] | undefined =>
     timed(`${section}Ms`, () => {
@@ -176,14 +182,15 @@ export async function captureLinuxToFile(pid: number, path: string, options: Lin
       return epilogue
     },
     // Declared by what the entries hold (spec §10: the lowest minor that holds them).
-    { formatMinor: formatMinorOf(capture), ...options.write, ...(signal ? { signal } : {}) },
+    { formatMinor: Math.max(formatMinorOf(capture), capture.header.captureSet ? 2 : 0), ...options.write, ...(signal ? { signal } : {}) },
   )
   return { path, processId: pid, summary, captureErrors: capture.errors.list.length, timings: epilogue?.timings ?? {} }
 }
 
 /** The newest format minor any captured field needs (format 1.1 added the fdinfo, state and smaps fields). */
-export function formatMinorOf(capture: Pick<LinuxCapture, 'handles' | 'threads' | 'vaSpace'>): number {
-  let minor = 0
+export function formatMinorOf(capture: Pick<LinuxCapture, 'handles' | 'threads' | 'vaSpace'> & { header?: ArchiveHeaderInput }): number {
+  // linuxProcess is a 1.2 header key (spec/ARCHIVE.md §3.3).
+  let minor = capture.header?.linuxProcess !== undefined ? 2 : 0
   for (const section of ['handles', 'threads', 'vaSpace'] as const) {
     const newer = Object.entries(SECTIONS[section].columns as Record<string, FieldSpec>).filter(([, spec]) => (spec.since ?? 0) > minor)
     for (const entry of (capture[section] ?? []) as Record<string, unknown>[]) {

@@ -5,6 +5,9 @@
 import { closeSync, openSync, readdirSync, statSync } from 'node:fs'
 import type { HandleEntry } from '../../format/index.js'
 import { boundedStat, DEFAULT_STAT_TIMEOUT_MS, type BoundedStatOptions } from './bounded-stat.js'
+import { deletedFlag } from './deleted.js'
+import { detailsOf } from './fdinfo.js'
+import { joinSockets, type NetTableOptions } from './net-tables.js'
 import { answersFromMemory, lazyMounts, type Mount, type MountTable } from './mounts.js'
 import { isGone, procRoot, readLink, readText } from './proc.js'
 import type { SoftErrors } from './soft-errors.js'
@@ -107,7 +110,7 @@ export interface HandleWalk {
  * The fds, in order, each typed by its link or, on a file system that answers from memory, by a stat; the
  * others are left for typeUntyped. Synchronous: /proc and such stats never wait for anyone.
  */
-export function readHandles(pid: number, errors: SoftErrors, mounts: () => MountTable | undefined = lazyMounts(pid)): HandleWalk {
+export function readHandles(pid: number, errors: SoftErrors, mounts: () => MountTable | undefined = lazyMounts(pid), net: NetTableOptions = {}): HandleWalk {
   const dir = `${procRoot(pid)}/fd`
   const infoDir = `${procRoot(pid)}/fdinfo`
   // Capturing ourselves, the listing includes the descriptor readdir itself held, closed by now. The kernel
@@ -123,6 +126,8 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
     .sort((a, b) => a - b)
   const handles: HandleEntry[] = []
   const untyped: UntypedTarget[] = []
+  // socket:[inode] → its entry, filled from the net tables after the walk (spec/LINUX.md §9.1).
+  const sockets = new Map<string, HandleEntry>()
   for (const fd of fds) {
     const path = `${dir}/${fd}`
     let operation = 'readlink'
@@ -130,14 +135,17 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
       const target = readLink(path)
       const captureTime = nowFiletime()
       let info: Fdinfo = {}
+      let infoText = ''
       try {
-        info = parseFdinfo(readText(`${infoDir}/${fd}`))
+        infoText = readText(`${infoDir}/${fd}`)
+        info = parseFdinfo(infoText)
       } catch (error) {
         // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
         errors.add('handles', 'readFile', `${infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
       }
       let typeName = typeNameOfLink(target)
       let mount: Mount | undefined
+      let deleted: 0 | 1 | undefined
       if (typeName === undefined) {
         // The mount table is read once, when the first path target needs it.
         const table = mounts()
@@ -145,9 +153,11 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
         if (answersFromMemory(mount?.fsType)) {
           operation = 'stat'
           // stat through the magic link reaches the open object even when its path is gone or elsewhere.
-          typeName = typeNameOfMode(statSync(path).mode)
-        }
-      }
+          const st = statSync(path, { bigint: true })
+          typeName = typeNameOfMode(Number(st.mode))
+          deleted = deletedFlag(pid, target, st.dev, st.ino)
+        } else if (!target.endsWith(' (deleted)')) deleted = 0
+      } else if (typeName === 'Memfd') deleted = 1
       // One literal, fields in one order: the writer visits 10k of these.
       const entry: HandleEntry =
         typeName !== undefined
@@ -155,6 +165,10 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
           : { handle: BigInt(fd), flags: PSS_HANDLE_HAVE_NAME, objectType: 0, captureTime, objectName: target }
       if (info.openFlags !== undefined) entry.openFlags = info.openFlags
       if (info.filePosition !== undefined) entry.filePosition = info.filePosition
+      if (deleted !== undefined) entry.deleted = deleted
+      const details = detailsOf(typeName, infoText, target)
+      if (details !== undefined) entry.details = details
+      if (typeName === 'Socket' && target.startsWith('socket:[')) sockets.set(target.slice('socket:['.length, -1), entry)
       if (typeName === undefined) untyped.push({ entry, path, mount })
       handles.push(entry)
     } catch (error) {
@@ -162,6 +176,7 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
       errors.add('handles', operation, path, error, isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'skipped')
     }
   }
+  joinSockets(pid, sockets, errors, net)
   return { handles, untyped }
 }
 

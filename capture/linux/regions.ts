@@ -6,6 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import type { VaSpaceEntry } from '../../format/index.js'
 import { bytesFromText } from './byte-text.js'
+import { deletedFlag, DELETED_SUFFIX, devOfMaps } from './deleted.js'
 import { answersFromMemory, deviceOfMaps, lazyMounts, type MountTable } from './mounts.js'
 import { isGone, procRoot, readText } from './proc.js'
 import type { SoftErrors } from './soft-errors.js'
@@ -140,7 +141,13 @@ export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?:
       protect: protectOf(m.perms, file),
       type: !file ? MEM_PRIVATE : images.has(m.path!) ? MEM_IMAGE : MEM_MAPPED,
     }
-    if (file) entry.mappedFileName = m.path!
+    if (file) {
+      entry.mappedFileName = m.path!
+      // The kernel's suffix is checked against the literal name (spec/LINUX.md §9.2), only where a lookup cannot block.
+      if (!m.path!.endsWith(DELETED_SUFFIX)) entry.deleted = 0
+      else if (m.path!.startsWith('/memfd:')) entry.deleted = 1 // never had a name in a directory
+      else if (answersFromMemory(mounts()?.ofDevice(deviceOfMaps(m.device))?.fsType)) entry.deleted = deletedFlag(pid, m.path!, devOfMaps(m.device), BigInt(m.inode))
+    } else if (m.path !== undefined) entry.mappingLabel = m.path // [heap], [stack], [vdso], [anon:name] (§9.4)
     if (m.residentSize !== undefined) entry.residentSize = m.residentSize
     if (m.proportionalSize !== undefined) entry.proportionalSize = m.proportionalSize
     if (m.swappedSize !== undefined) entry.swappedSize = m.swappedSize

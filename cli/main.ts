@@ -24,7 +24,7 @@ class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'capture', 'ps', 'selftest']
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'report', 'view', 'sql', 'capture', 'ps', 'selftest']
 
 /** What the matched command will do, run after parsing so every failure reaches one handler. */
 type Action = () => Promise<number | void>
@@ -173,13 +173,14 @@ export async function main(argv: string[]): Promise<number> {
       (a) => run(async () => (await import('./commands.js')).validate(a)),
     )
     .command(
-      'export <archive>',
-      'write sections as JSON, NDJSON or CSV',
+      'export <archive> [more..]',
+      'write sections as JSON, NDJSON or CSV; many archives as Parquet tables',
       (y) =>
         y
           .positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true })
           .options({
-            format: { type: 'string', alias: 'f', choices: ['json', 'ndjson', 'csv'], description: 'output format', demandOption: true, requiresArg: true },
+            format: { type: 'string', alias: 'f', choices: ['json', 'ndjson', 'csv', 'parquet'], description: 'output format (parquet: the sql tables, one file each, into the folder -o; spec/SQL.md)', demandOption: true, requiresArg: true },
+            'partition-by': { type: 'string', description: 'parquet: hive-style folders by host, date or host,date', requiresArg: true },
             section: { type: 'string', description: 'sections to export: handles, threads, regions, aux (comma-separated; one for csv)', requiresArg: true },
             where: { type: 'string', alias: 'w', description: 'keep entries matching an expression (one --section only)', requiresArg: true },
             columns: { type: 'string', alias: 'c', description: "CSV columns: a,b,c (default: all)", requiresArg: true },
@@ -193,12 +194,15 @@ export async function main(argv: string[]): Promise<number> {
             if (a.format === 'csv' && sections.length !== 1) return '--format csv writes one section: add --section handles, threads, regions or aux'
             if (a.where !== undefined && sections.length !== 1) return '--where applies to one section: add --section'
             if (a.columns !== undefined && a.format !== 'csv') return '--columns applies to --format csv only'
+            if (a.format !== 'parquet' && (a['partition-by'] !== undefined || (Array.isArray(a.more) && a.more.length))) return 'several archives and --partition-by are for --format parquet'
+            if (a.format === 'parquet' && (a.section !== undefined || a.where !== undefined || a.output === undefined)) return '--format parquet writes every table of every archive into the folder -o (no --section or --where: filter with pssnap sql)'
             return true
           })
           .example('$0 export capture.pssnap --format json -o capture.json', 'everything as one JSON document (schema pssnap.export/1)')
           .example('$0 export capture.pssnap --format ndjson', 'one line per entry, with a "section" field')
-          .example('$0 export capture.pssnap --format csv --section regions -o regions.csv', 'one section as CSV'),
-      (a) => run(async () => (await import('./commands.js')).exportArchive(a)),
+          .example('$0 export capture.pssnap --format csv --section regions -o regions.csv', 'one section as CSV')
+          .example('$0 export fleet/ --format parquet --partition-by host,date -o lake/', 'every archive below fleet/ as Parquet tables, in host=…/date=… folders'),
+      (a) => run(async () => (a.format === 'parquet' ? (await import('./sql.js')).exportParquet(a) : (await import('./commands.js')).exportArchive(a))),
     )
     .command(
       'diff <a> <b>',
@@ -269,6 +273,53 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 redact before.pssnap -o b.pssnap --key K && $0 redact after.pssnap -o a.pssnap --key K', 'one key for both: the redacted pair diffs like the original')
           .epilogue('Keeps types, counts, sizes, addresses, protections, times and module base names; paths keep their\nseparators, depth, drive or root, public folder names and extension. What each field becomes: spec/REDACTION.md.'),
       (a) => run(async () => (await import('./redact.js')).redact(a)),
+    )
+    .command(
+      'report <archives..>',
+      'one self-contained HTML file: the viewer with the archives embedded, to attach to a bug report',
+      (y) =>
+        y
+          .positional('archives', { type: 'string', array: true, description: 'archives: one, two to compare, or a series for a trend', demandOption: true })
+          .options({
+            output: { type: 'string', alias: 'o', description: 'the HTML file to write (atomically, mode 0600)', demandOption: true, requiresArg: true },
+            force: { type: 'boolean', description: 'replace an existing output file (never a device, FIFO, directory or an input)' },
+          })
+          .example('$0 report app.pssnap -o report.html', 'overview, address space, handles and threads; opens offline by double-click')
+          .example('$0 report before.pssnap after.pssnap -o diff.html', 'the two archives and their diff')
+          .epilogue('The page runs under a strict Content-Security-Policy (its own script and style by hash, no network) and shows every\nstring from the archives as text.'),
+      (a) => run(async () => (await import('./report.js')).report(a)),
+    )
+    .command(
+      'view <archives..>',
+      'serve the viewer on 127.0.0.1 and open a browser (Ctrl-C stops)',
+      (y) =>
+        y
+          .positional('archives', { type: 'string', array: true, description: 'archives: one, two to compare, or a series for a trend', demandOption: true })
+          .options({ open: { type: 'boolean', default: true, description: 'open a browser (--no-open: only print the URL)' } })
+          .example('$0 view snap-*.pssnap', 'the series with its trend, in the default browser')
+          .epilogue('Listens on 127.0.0.1 on a random port; the URL carries a random token, so other local users cannot read the archives.'),
+      (a) => run(async () => (await import('./view.js')).view(a)),
+    )
+    .command(
+      'sql <query> <archives..>',
+      'SQL over many archives (DuckDB): tables snapshots, handles, threads, regions, aux, modules, capture_errors',
+      (y) =>
+        y
+          .positional('query', { type: 'string', description: 'one SQL query (DuckDB dialect); tables and columns: spec/SQL.md', demandOption: true })
+          .positional('archives', { type: 'string', array: true, description: 'archives, folders (every .pssnap below) or quoted globs', demandOption: true })
+          .options({
+            json: { type: 'boolean', description: 'JSON document (schema pssnap.sql/1)' },
+            csv: { type: 'boolean', description: 'CSV (RFC 4180) with a header row' },
+            save: { type: 'string', description: 'also keep the loaded database (every table) in this DuckDB file (atomically, mode 0600)', requiresArg: true },
+            force: { type: 'boolean', description: 'replace an existing --save file (never a device, FIFO, directory or an input)' },
+            'memory-limit': { type: 'string', description: "DuckDB's memory_limit for loading and the query (default 4GB)", requiresArg: true },
+            ...CSV_RAW_OPTION,
+          })
+          .conflicts('json', 'csv')
+          .example(`$0 sql "SELECT typeName, count(*) AS n FROM handles GROUP BY ALL ORDER BY n DESC LIMIT 10" fleet/`, 'top handle types across every archive below fleet/')
+          .example(`$0 sql "SELECT machineName, imagePath, complete FROM snapshots WHERE NOT complete" 'snaps/*.pssnap'`, 'which archives are damaged')
+          .epilogue('Only the tables a query names are loaded. The query cannot read or write files, load extensions or change settings;\nDuckDB runs with 2 threads and --memory-limit. Damaged archives load with their damage in snapshots (complete, damage).'),
+      (a) => run(async () => (await import('./sql.js')).sql(a)),
     )
     .command(
       'capture [target]',

@@ -168,11 +168,37 @@ export function fieldSpecOf(section: string, name: string): FieldSpec | undefine
 // allowed (a strict Content-Security-Policy) a generic builder does the same more slowly.
 
 function rowBuilder(section: string, chunk: DecodedChunk, contextArchitecture: string | undefined, keep?: ReadonlySet<string>): RowBuilder {
-  try {
-    return generatedBuilder(section, chunk, contextArchitecture, keep)
-  } catch {
-    return genericBuilder(section, chunk, contextArchitecture, keep)
+  if (codeGenerationAllowed()) {
+    try {
+      return generatedBuilder(section, chunk, contextArchitecture, keep)
+    } catch {
+      // An identifier the generator will not emit: this chunk only.
+    }
   }
+  return genericBuilder(section, chunk, contextArchitecture, keep)
+}
+
+// Whether `new Function` may run here. Probed once and remembered: under a CSP without 'unsafe-eval' every
+// refused attempt fires a violation report, so trying again per chunk made one report per chunk.
+let codeGeneration: boolean | undefined
+
+/**
+ * Tells the reader whether it may generate code (`undefined`: probe once on first use). A page that knows its
+ * CSP refuses eval (the viewer) says `false` up front, so not even the probe is reported as a violation.
+ */
+export function setCodeGeneration(allowed: boolean | undefined): void {
+  codeGeneration = allowed
+}
+
+function codeGenerationAllowed(): boolean {
+  if (codeGeneration === undefined) {
+    try {
+      codeGeneration = new Function('return 1')() === 1
+    } catch {
+      codeGeneration = false
+    }
+  }
+  return codeGeneration
 }
 
 interface Plan {

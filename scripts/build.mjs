@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs'
 import { build } from 'esbuild'
+import { buildViewer } from './build-viewer.mjs'
 
 const staging = `dist.build-${process.pid}`
 const previous = `dist.old-${process.pid}`
@@ -31,10 +32,13 @@ try {
     banner: { js: banner },
     // koffi (an optional peer dependency) is a native addon loaded lazily by capture/windows only;
     // msgpackr-extract is msgpackr's optional addon.
-    external: ['koffi', 'msgpackr-extract'],
+    // @duckdb/node-api (optional dependency, a native addon) is imported by `pssnap sql` only, at run time.
+    external: ['koffi', 'msgpackr-extract', '@duckdb/node-api'],
     logLevel: 'warning',
   })
   chmodSync(`${staging}/cli.js`, 0o755)
+  // The viewer's bundle and static page (issue 14), read by `pssnap report` and `pssnap view`.
+  await buildViewer(`${staging}/viewer`)
 
   if (existsSync('dist')) renameSync('dist', previous)
   renameSync(staging, 'dist')

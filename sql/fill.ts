@@ -1,0 +1,312 @@
+// Column-to-column loading: each archive chunk's typed arrays are copied into DuckDB data chunks (2,048 rows
+// each) and appended, never a row object or a DuckDB value per entry. Strings go in as ENUM indices over
+// the chunk's own dictionary (the table stores VARCHAR: the appender casts, in C++). The copy into a vector
+// is unchecked, so every byte count below is the row count times the vector's exact width.
+import type { Column, Section } from '../reader/index.js'
+import { formatNamed } from '../reader/index.js'
+import { hiAt, intColumn, loAt, type IntColumn } from '../reader/column-views.js'
+import type { DuckDBModules } from './duckdb.js'
+import type { EntryColumn, EntryTable, SqlType } from './tables.js'
+
+type Api = DuckDBModules['api']
+type DataChunk = InstanceType<Api['DuckDBDataChunk']>
+type Appender = Awaited<ReturnType<InstanceType<Api['DuckDBConnection']>['createAppender']>>
+type LogicalType = Parameters<Api['DuckDBDataChunk']['create']>[0][number]
+
+const WIDTH: Readonly<Record<SqlType, number>> = { UTINYINT: 1, USMALLINT: 2, UINTEGER: 4, INTEGER: 4, UBIGINT: 8, BIGINT: 8, DOUBLE: 8, TIMESTAMP: 8, VARCHAR: 0, BOOLEAN: 1 }
+const TWO_32 = 4294967296
+/** 100 ns ticks from 1601-01-01 to 1970-01-01, divided by 10 (µs): 11,644,473,600,000,000 as two words. */
+const EPOCH_US_HI = Math.floor(11644473600000000 / TWO_32)
+const EPOCH_US_LO = 11644473600000000 - EPOCH_US_HI * TWO_32
+
+/** Scratch space per column, reused for every vector: 2,048 rows × 8 bytes. */
+class Scratch {
+  readonly buffer: ArrayBuffer
+  readonly u8: Uint8Array
+  readonly u16: Uint16Array
+  readonly u32: Uint32Array
+  readonly i32: Int32Array
+  readonly f64: Float64Array
+  /** Validity bits, one u64 word per 64 rows. */
+  readonly validity: Uint8Array
+  constructor(rows: number) {
+    this.buffer = new ArrayBuffer(rows * 8)
+    this.u8 = new Uint8Array(this.buffer)
+    this.u16 = new Uint16Array(this.buffer)
+    this.u32 = new Uint32Array(this.buffer)
+    this.i32 = new Int32Array(this.buffer)
+    this.f64 = new Float64Array(this.buffer)
+    this.validity = new Uint8Array(Math.ceil(rows / 64) * 8)
+  }
+}
+
+/** One column's source within one archive chunk, prepared once per chunk. */
+interface Prepared {
+  readonly type: LogicalType
+  /** Writes rows [from, from + n) of the chunk into the vector; returns the validity to set, or undefined when all valid. */
+  write(vector: unknown, from: number, n: number, s: Scratch): boolean
+}
+
+export interface FillContext {
+  readonly duck: DuckDBModules
+  readonly rows: number
+}
+
+/** Appends every entry of `section` to the table behind `appender`, with `snapshot_id` first. */
+export function appendSection(ctx: FillContext, appender: Appender, table: EntryTable, snapshotId: number, section: Section<object>): number {
+  const { api, bindings } = ctx.duck
+  const spans = table.columns.map((c) => section.spans(c.field))
+  const chunks = spans[0]?.length ?? 0
+  const scratch = [new Scratch(ctx.rows), ...table.columns.map(() => new Scratch(ctx.rows))]
+  const ids = scratch[0]!.u32.fill(snapshotId)
+  let appended = 0
+  for (let k = 0; k < chunks; k++) {
+    const count = spans[0]![k]!.count
+    if (count === 0) continue
+    const prepared = table.columns.map((c, j) => prepare(api, c, spans[j]![k]!.column))
+    const chunk: DataChunk = api.DuckDBDataChunk.create([api.UINTEGER, ...prepared.map((p) => p.type)], ctx.rows)
+    for (let from = 0; from < count; from += ctx.rows) {
+      const n = Math.min(ctx.rows, count - from)
+      bindings.data_chunk_reset(chunk.chunk)
+      const raw = chunk.chunk
+      bindings.copy_data_to_vector(bindings.data_chunk_get_vector(raw, 0), 0, ids.buffer as ArrayBuffer, 0, n * 4)
+      for (let j = 0; j < prepared.length; j++) {
+        const vector = bindings.data_chunk_get_vector(raw, j + 1)
+        const s = scratch[j + 1]!
+        if (prepared[j]!.write(vector, from, n, s)) {
+          bindings.vector_ensure_validity_writable(vector)
+          bindings.copy_data_to_vector_validity(vector, 0, s.validity.buffer as ArrayBuffer, 0, Math.ceil(n / 64) * 8)
+        }
+      }
+      bindings.data_chunk_set_size(raw, n)
+      appender.appendDataChunk(chunk)
+      appended += n
+    }
+  }
+  return appended
+}
+
+function prepare(api: Api, c: EntryColumn, column: Column | undefined): Prepared {
+  switch (c.fill) {
+    case 'int':
+      return intSource(api, c, column)
+    case 'time':
+      return timeSource(api, column)
+    case 'dur':
+      return durSource(api, column)
+    case 'text':
+      return textSource(api, column)
+    case 'name':
+      return nameSource(api, c, column)
+    case 'length':
+      return lengthSource(api, column)
+  }
+}
+
+const logical = (api: Api, type: SqlType): LogicalType => api[type] as LogicalType
+
+/** Marks every row of [0, n) invalid (NULL). */
+function allNull(s: Scratch, n: number): boolean {
+  s.validity.fill(0, 0, Math.ceil(n / 64) * 8)
+  return true
+}
+
+/** Sets validity bits from a predicate's rows: valid where `ok(i)`. Returns whether any row is NULL. */
+function validityFrom(s: Scratch, n: number, ok: (i: number) => boolean): boolean {
+  const v = s.validity
+  v.fill(0, 0, Math.ceil(n / 64) * 8)
+  let nulls = false
+  for (let i = 0; i < n; i++) {
+    if (ok(i)) v[i >> 3]! |= 1 << (i & 7)
+    else nulls = true
+  }
+  return nulls
+}
+
+let bindingsRef: DuckDBModules['bindings'] | undefined
+/** The raw copy, bound once by `bindCopy`. */
+function copyTo(vector: unknown, buffer: ArrayBufferLike, byteOffset: number, bytes: number): void {
+  bindingsRef!.copy_data_to_vector(vector as never, 0, buffer as ArrayBuffer, byteOffset, bytes)
+}
+export function bindCopy(bindings: DuckDBModules['bindings']): void {
+  bindingsRef = bindings
+}
+
+function intSource(api: Api, c: EntryColumn, column: Column | undefined): Prepared {
+  const type = logical(api, c.type)
+  const width = WIDTH[c.type]
+  if (!column || column.dtype === 'str' || column.dtype === 'bytes') return { type, write: (_v, _f, n, s) => allNull(s, n) }
+  const values = column.values
+  if (values.BYTES_PER_ELEMENT === width) {
+    // Stored as wide as the SQL type: straight from the archive's bytes.
+    return { type, write: (v, from, n) => (copyTo(v, values.buffer, values.byteOffset + from * width, n * width), false) }
+  }
+  if (width === 8) {
+    // A 64-bit field stored narrow: widen into words (sign-extending a signed one).
+    const narrow = values as Exclude<typeof values, BigUint64Array | BigInt64Array>
+    return {
+      type,
+      write(v, from, n, s) {
+        const w = s.u32
+        for (let i = 0; i < n; i++) {
+          const x = narrow[from + i]!
+          w[2 * i] = x >>> 0
+          w[2 * i + 1] = x < 0 ? 0xffffffff : 0
+        }
+        copyTo(v, s.buffer, 0, n * 8)
+        return false
+      },
+    }
+  }
+  // A narrower stored width: TypedArray.set widens numerically.
+  const narrow = values as Exclude<typeof values, BigUint64Array | BigInt64Array>
+  return {
+    type,
+    write(v, from, n, s) {
+      const target = width === 1 ? s.u8 : width === 2 ? s.u16 : c.type === 'INTEGER' ? s.i32 : s.u32
+      target.set(narrow.subarray(from, from + n))
+      copyTo(v, s.buffer, 0, n * width)
+      return false
+    },
+  }
+}
+
+/** FILETIME (100 ns since 1601) → µs since 1970, exactly, in 32-bit words; 0 (never set) → NULL. */
+function timeSource(api: Api, column: Column | undefined): Prepared {
+  const type = api.TIMESTAMP as LogicalType
+  const col: IntColumn = intColumn(column)
+  if (!col.words && !col.narrow) return { type, write: (_v, _f, n, s) => allNull(s, n) }
+  return {
+    type,
+    write(v, from, n, s) {
+      const w = s.u32
+      const valid = s.validity
+      valid.fill(0, 0, Math.ceil(n / 64) * 8)
+      let nulls = false
+      for (let i = 0; i < n; i++) {
+        const hi = hiAt(col, from + i) >>> 0
+        const lo = loAt(col, from + i) >>> 0
+        if (hi === 0 && lo === 0) {
+          nulls = true
+          w[2 * i] = 0
+          w[2 * i + 1] = 0
+          continue
+        }
+        valid[i >> 3]! |= 1 << (i & 7)
+        // ticks / 10: the high word's quotient, then the remainder carried into the low word (< 10 × 2^32: exact).
+        const qHi = Math.floor(hi / 10)
+        const rest = (hi - qHi * 10) * TWO_32 + lo
+        let qLo = Math.floor(rest / 10)
+        let h = qHi - EPOCH_US_HI
+        qLo -= EPOCH_US_LO
+        if (qLo < 0) {
+          qLo += TWO_32
+          h -= 1
+        }
+        w[2 * i] = qLo
+        w[2 * i + 1] = h >>> 0
+      }
+      copyTo(v, s.buffer, 0, n * 8)
+      return nulls
+    },
+  }
+}
+
+function durSource(api: Api, column: Column | undefined): Prepared {
+  const type = api.DOUBLE as LogicalType
+  const col = intColumn(column)
+  if (!col.words && !col.narrow) return { type, write: (_v, _f, n, s) => allNull(s, n) }
+  return {
+    type,
+    write(v, from, n, s) {
+      for (let i = 0; i < n; i++) s.f64[i] = ((hiAt(col, from + i) >>> 0) * TWO_32 + (loAt(col, from + i) >>> 0)) / 1e7
+      copyTo(v, s.buffer, 0, n * 8)
+      return false
+    },
+  }
+}
+
+/** Distinct strings in first-seen order, and each stored index's position among them (0 stays NULL). */
+function enumOver(strings: readonly string[]): { values: string[]; remap: Uint32Array } {
+  const position = new Map<string, number>()
+  const remap = new Uint32Array(strings.length + 1)
+  const values: string[] = []
+  for (let k = 0; k < strings.length; k++) {
+    const text = strings[k]!
+    let p = position.get(text)
+    if (p === undefined) {
+      p = values.push(text) - 1
+      position.set(text, p)
+    }
+    remap[k + 1] = p
+  }
+  return { values, remap }
+}
+
+/** Writes ENUM indices `remap[index[from + i]]` at the enum's width; index 0 is NULL. */
+function enumWriter(values: readonly string[], index: ArrayLike<number>, remap: Uint32Array): Prepared['write'] {
+  const width = values.length < 256 ? 1 : values.length < 65536 ? 2 : 4
+  return (v, from, n, s) => {
+    const target = width === 1 ? s.u8 : width === 2 ? s.u16 : s.u32
+    let nulls = false
+    const valid = s.validity
+    valid.fill(0, 0, Math.ceil(n / 64) * 8)
+    for (let i = 0; i < n; i++) {
+      const k = index[from + i]!
+      if (k === 0) {
+        nulls = true
+        target[i] = 0
+      } else {
+        target[i] = remap[k]!
+        valid[i >> 3]! |= 1 << (i & 7)
+      }
+    }
+    copyTo(v, s.buffer, 0, n * width)
+    return nulls
+  }
+}
+
+function textSource(api: Api, column: Column | undefined): Prepared {
+  if (column?.dtype !== 'str') return { type: api.VARCHAR as LogicalType, write: (_v, _f, n, s) => allNull(s, n) }
+  const { values, remap } = enumOver(column.dict)
+  // An ENUM needs at least one member; a chunk whose strings are all absent gets a placeholder never used.
+  const members = values.length ? values : ['']
+  return { type: api.ENUM(members) as LogicalType, write: enumWriter(members, column.index, remap) }
+}
+
+/** The enum or flag name of each value (format/names.ts), as ENUM indices over the chunk's distinct values. */
+function nameSource(api: Api, c: EntryColumn, column: Column | undefined): Prepared {
+  if (!column || column.dtype === 'str' || column.dtype === 'bytes' || column.dtype === 'u64' || column.dtype === 'i64') return { type: api.VARCHAR as LogicalType, write: (_v, _f, n, s) => allNull(s, n) }
+  const values = column.values as ArrayLike<number>
+  // Dictionary of the chunk's distinct values: slot 0 stays "absent", value slots from 1.
+  const slot = new Map<number, number>()
+  const index = new Uint32Array(values.length)
+  const names: string[] = []
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!
+    let k = slot.get(x)
+    if (k === undefined) {
+      k = names.push(formatNamed(c.names, x)) // 1-based
+      slot.set(x, k)
+    }
+    index[i] = k
+  }
+  const { values: members, remap } = enumOver(names)
+  const list = members.length ? members : ['']
+  return { type: api.ENUM(list) as LogicalType, write: enumWriter(list, index, remap) }
+}
+
+function lengthSource(api: Api, column: Column | undefined): Prepared {
+  const type = api.UINTEGER as LogicalType
+  if (column?.dtype !== 'bytes') return { type, write: (_v, _f, n, s) => allNull(s, n) }
+  const offsets = column.offsets
+  return {
+    type,
+    write(v, from, n, s) {
+      for (let i = 0; i < n; i++) s.u32[i] = offsets[from + i + 1]! - offsets[from + i]!
+      copyTo(v, s.buffer, 0, n * 4)
+      // An empty blob is an absent one (the reader's rows carry undefined).
+      return validityFrom(s, n, (i) => s.u32[i] !== 0)
+    },
+  }
+}

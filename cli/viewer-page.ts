@@ -26,7 +26,7 @@ export async function viewerAssets(): Promise<ViewerAssets> {
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`
 
-/** The page's Content-Security-Policy: its own script and style by hash; `connect` for `?url=` (view). */
+/** The page's Content-Security-Policy: its own script and style by hash; `connect` for `?url=` (view). No `"&<>` in it: it goes into an attribute as it is. */
 export function viewerCsp(assets: ViewerAssets, connectSelf: boolean): string {
   return `default-src 'none'; script-src ${sha256(assets.js)}; style-src ${sha256(assets.css)}; connect-src ${connectSelf ? "'self'" : "'none'"}; base-uri 'none'; form-action 'none'`
 }
@@ -43,7 +43,7 @@ const EMBEDDED_TYPE = 'application/x-pssnap+base64'
  * base64 alphabet cannot close the element.
  */
 export function* viewerPage(assets: ViewerAssets, archives: readonly { name: string; bytes: Uint8Array }[], connectSelf: boolean): Generator<string> {
-  yield `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${attribute(viewerCsp(assets, connectSelf))}"><meta name="referrer" content="no-referrer"><meta name="viewport" content="width=device-width, initial-scale=1"><title>pssnap viewer</title><style>${assets.css}</style></head><body><main id="app"><p>Loading… (this page needs JavaScript)</p></main>\n`
+  yield `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${viewerCsp(assets, connectSelf)}"><meta name="referrer" content="no-referrer"><meta name="viewport" content="width=device-width, initial-scale=1"><title>pssnap viewer</title><style>${assets.css}</style></head><body><main id="app"><p>Loading… (this page needs JavaScript)</p></main>\n`
   for (const a of archives) {
     yield `<script type="${EMBEDDED_TYPE}" data-name="${attribute(a.name)}">`
     // base64 in 3 MiB slices (multiples of 3 bytes: no padding inside).

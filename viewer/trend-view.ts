@@ -17,7 +17,7 @@ function chart(title: string, times: readonly number[], series: readonly TrendSe
     width: 760,
     height: 240,
     scales: { x: { time: true } },
-    axes: [{ stroke: '#1d1f21' }, { stroke: '#1d1f21', size: 70, values: (_u, ticks) => ticks.map((t) => (bytes ? formatSize(Math.max(0, Math.round(t))) : String(t))) }],
+    axes: [{ stroke: '#1d1f21' }, { stroke: '#1d1f21', size: bytes ? 86 : 60, values: (_u, ticks) => ticks.map((t) => (bytes ? formatSize(Math.max(0, Math.round(t))) : String(t))) }],
     series: [{ label: 'time' }, ...series.map((s, i) => ({ label: text(s.metric, 60), stroke: PALETTE[i % PALETTE.length]!, width: 2, points: { show: true } }))],
   }
   // uPlot builds its DOM with createElement and sets styles through the CSSOM: fine under the strict CSP.

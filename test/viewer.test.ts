@@ -1,0 +1,305 @@
+// The viewer in real Chromium (issue 14): `pssnap report` pages for every golden fixture, a 1.1 Linux
+// archive, a diff pair, a trend series, a damaged archive and a hostile one, each view visited by keyboard
+// and screenshotted (test/viewer/.screenshots/), under the page's strict CSP: no violation, no console error,
+// no dialog, nothing from an archive run or parsed as markup; labels, keyboard and contrast checked. Then
+// `pssnap view`: the token, the Host check, the archives fetched by `?url=`, Ctrl-C.
+import { execFile, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { archiveDamage, damageLine, decodeArchive, diffArchives, safeText, trendArchives, type Archive } from '../reader/index.js'
+import { CLI as BUILT_CLI, type CliResult } from './helpers/cli.js'
+import { hostile, hostileArchive } from './helpers/hostile-strings.js'
+import { addFiles, baseSnapshot, injectChanges, later, NEW_MODULE } from './helpers/snapshot-pair.js'
+import { snapshotBytes } from './synthetic/generate.js'
+import { CHROMIUM, CHROMIUM_REQUIRED, cspViolations, haveChromium, launchChromium, watchedPage, type PageProblems } from './viewer/browser.js'
+import { injected, lowContrast, unlabelled } from './viewer/page-checks.js'
+
+const skip = !haveChromium && !CHROMIUM_REQUIRED
+if (skip) console.warn(`test/viewer.test.ts skipped: ${CHROMIUM} not found (set PSSNAP_REQUIRE_CHROMIUM=1 to make this a failure)`)
+
+/** dist/cli.js (built by `npm test`); PSSNAP_TEST_CLI names another build. */
+const CLI = process.env.PSSNAP_TEST_CLI ?? BUILT_CLI
+const runCli = (...args: string[]) =>
+  new Promise<CliResult>((resolve) =>
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout: String(stdout), stderr: String(stderr) })),
+  )
+
+const FIXTURES = 'spec/fixtures'
+const SHOTS = 'test/viewer/.screenshots'
+/** Markup and script in every string of the hostile archive, plus hostile()'s terminal escapes and bidi controls. */
+const PAYLOAD = (f: string) => `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1;alert(1)"><b>${f}</b>${hostile(f)}`
+
+interface Case {
+  name: string
+  files: string[]
+  archives: Archive[]
+  html: string
+}
+
+let dir: string
+let browser: Browser
+const cases = new Map<string, Case>()
+
+async function writeArchive(name: string, bytes: Uint8Array): Promise<string> {
+  const path = join(dir, name)
+  writeFileSync(path, bytes)
+  return path
+}
+
+async function makeCase(name: string, files: string[]): Promise<void> {
+  const html = join(dir, `${name}.html`)
+  const r = await runCli('report', ...files, '-o', html)
+  expect(r.code, r.stderr).toBe(0)
+  cases.set(name, { name, files, archives: await Promise.all(files.map(async (f) => decodeArchive(new Uint8Array(readFileSync(f))))), html })
+}
+
+/** Opens a case's report and waits for its first complete render. */
+async function open(c: Case): Promise<{ page: Page; problems: PageProblems }> {
+  const w = await watchedPage(browser)
+  await w.page.goto(`file://${c.html}`)
+  await w.page.waitForSelector('body[data-state=ready]', { timeout: 30_000 })
+  return w
+}
+
+/** Every view, reached from the selected tab with the arrow key (keyboard only), screenshotted. */
+async function visitAll(page: Page, caseName: string, each?: (view: string) => Promise<void>): Promise<string[]> {
+  const tabs = await page.$$eval('[role=tab]', (els) => els.map((e) => e.id.replace(/^tab-/, '')))
+  await page.focus('[role=tab][aria-selected=true]')
+  for (let i = 0; i < tabs.length; i++) {
+    if (i > 0) await page.keyboard.press('ArrowRight')
+    await page.waitForSelector(`body[data-view=${tabs[i]}]`)
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(`tab-${tabs[i]}`)
+    await page.screenshot({ path: `${SHOTS}/${caseName}-${tabs[i]}.png` })
+    await each?.(tabs[i]!)
+  }
+  return tabs
+}
+
+async function expectClean(page: Page, problems: PageProblems): Promise<void> {
+  expect(await cspViolations(page)).toEqual([])
+  expect(problems.console).toEqual([])
+  expect(problems.errors).toEqual([])
+  expect(problems.dialogs).toEqual([])
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined()
+  expect(await page.evaluate(injected)).toEqual([])
+}
+
+const panelText = (page: Page) => page.$eval('#panel', (el) => (el as HTMLElement).innerText)
+
+describe.skipIf(skip)('the viewer in Chromium', () => {
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`PSSNAP_REQUIRE_CHROMIUM=1 but ${CHROMIUM} not found`)
+    dir = mkdtempSync(join(tmpdir(), 'pssnap-viewer-'))
+    mkdirSync(SHOTS, { recursive: true })
+    const launched = launchChromium()
+    for (const f of readdirSync(FIXTURES).filter((n) => n.endsWith('.pssnap')).sort()) await makeCase(`fixture-${f.replace(/\.pssnap$/, '')}`, [join(FIXTURES, f)])
+    // A diff pair: 5 File handles added under one folder, 3 handles removed, a module loaded.
+    const before = baseSnapshot(7)
+    const after = later(before, 1)
+    injectChanges(after)
+    await makeCase('diff', [await writeArchive('before.pssnap', await snapshotBytes(before)), await writeArchive('after.pssnap', await snapshotBytes(after))])
+    // A trend series: 6 snapshots an hour apart, 10 more File handles each hour (a leak).
+    const first = baseSnapshot(9)
+    const series: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const s = later(first, i)
+      addFiles(s, 10 * i, 'leak')
+      series.push(await writeArchive(`series-${i}.pssnap`, await snapshotBytes(s, { compression: 'deflate' })))
+    }
+    await makeCase('trend', series)
+    // Damaged: the small fixture cut at two thirds (no trailer, a section short).
+    const small = readFileSync(join(FIXTURES, 'small.pssnap'))
+    await makeCase('damaged', [await writeArchive('cut.pssnap', small.subarray(0, Math.floor((small.length * 2) / 3)))])
+    await makeCase('hostile', [await writeArchive('hostile.pssnap', hostileArchive({ text: PAYLOAD }))])
+    browser = await launched
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('the report is one 0600 file under a strict CSP by hash, its archives embedded as base64 of their bytes', () => {
+    const c = cases.get('fixture-medium')!
+    expect(statSync(c.html).mode & 0o777).toBe(0o600)
+    const html = readFileSync(c.html, 'utf8')
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1]!
+    expect(csp).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'sha256-[A-Za-z0-9+/=]+'; connect-src 'none'/)
+    expect(csp).not.toMatch(/unsafe|\*|http/)
+    const b64 = /<script type="application\/x-pssnap\+base64" data-name="medium.pssnap">([^<]*)<\/script>/.exec(html)![1]!
+    expect(Buffer.from(b64, 'base64').equals(readFileSync(c.files[0]!))).toBe(true)
+    // No reference to anything outside the file.
+    expect(html).not.toMatch(/\ssrc=|\shref=|https?:\/\//)
+  })
+
+  it('every golden fixture: overview, address space, handles, threads; clean, labelled, readable', async () => {
+    for (const [name, c] of cases) {
+      if (!name.startsWith('fixture-')) continue
+      const a = c.archives[0]!
+      const { page, problems } = await open(c)
+      const overview = await panelText(page)
+      expect(overview).toContain(safeText(a.header.target.imagePath ?? ''))
+      expect(overview).toContain(`pssnap ${a.version.major}.${a.version.minor}`)
+      const views = await visitAll(page, name, async (view) => {
+        expect(await page.evaluate(unlabelled)).toEqual([])
+        expect(await page.evaluate(lowContrast)).toEqual([])
+        const text = await panelText(page)
+        if (view === 'handles') expect(text).toContain(`${a.handles.length.toLocaleString('en-US')} of ${a.handles.length.toLocaleString('en-US')}`)
+        if (view === 'threads') expect(text).toContain(`${a.threads.length.toLocaleString('en-US')} of ${a.threads.length.toLocaleString('en-US')} threads`)
+        if (view === 'address') expect(await page.$$('canvas.treemap')).toHaveLength(1)
+      })
+      expect(views).toEqual(['overview', 'address', 'handles', 'threads'])
+      await expectClean(page, problems)
+      await page.close()
+    }
+  }, 90_000)
+
+  it('a 1.1 Linux archive in Linux terms: fds, perms, VmData', async () => {
+    const { page, problems } = await open(cases.get('fixture-linux-small')!)
+    expect(await panelText(page)).toContain('private (VmData)')
+    await page.click('#tab-handles')
+    const handles = await panelText(page)
+    expect(handles).toContain('9 of 9 file descriptors')
+    expect(await page.$$eval('#panel table.list th', (ths) => ths.map((t) => t.textContent))).toContain('fd')
+    await page.fill('#panel input.where', "typeName = Socket")
+    await page.press('#panel input.where', 'Enter')
+    expect(await panelText(page)).toMatch(/\d+ of 9 file descriptors/)
+    await page.click('#tab-address')
+    expect(await page.$$eval('#panel table.list th', (ths) => ths.map((t) => t.textContent))).toContain('perms')
+    expect(await panelText(page)).toMatch(/r-xp|rw-p|r--p/)
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
+  it('a --where error is shown, not thrown', async () => {
+    const { page, problems } = await open(cases.get('fixture-small')!)
+    await page.click('#tab-handles')
+    await page.fill('#panel input.where', 'nosuchfield = 1')
+    await page.press('#panel input.where', 'Enter')
+    expect(await page.$eval('#panel .status', (e) => e.className)).toContain('error')
+    expect(await page.$eval('#panel .status', (e) => e.textContent)).toMatch(/nosuchfield/)
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
+  it('a diff pair: counters, the added files by pattern, the loaded module (reader/diff.ts)', async () => {
+    const c = cases.get('diff')!
+    const d = diffArchives(c.archives[0]!, c.archives[1]!)
+    const { page, problems } = await open(c)
+    const views = await visitAll(page, 'diff')
+    expect(views).toEqual(['overview', 'address', 'handles', 'threads', 'diff'])
+    const text = await panelText(page)
+    const file = d.summary.byType.find((t) => t.typeName === 'File')!
+    expect(text).toContain(`File\t${file.before.toLocaleString('en-US')}\t${file.after.toLocaleString('en-US')}\t${file.added}\t${file.removed}\t+${file.net}`)
+    expect(text).toContain(safeText(d.summary.byPattern[0]!.pattern!))
+    expect(text).toContain(NEW_MODULE)
+    expect(text).toContain(`Added handles (${d.handles.added.length})`)
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
+  it('a trend series: the verdict and its evidence (reader/trend.ts), charts drawn', async () => {
+    const c = cases.get('trend')!
+    const r = trendArchives(c.archives)
+    expect(r.verdict.verdict).toBe('leak')
+    const { page, problems } = await open(c)
+    await visitAll(page, 'trend')
+    const text = await panelText(page)
+    expect(text).toContain('Verdict: LEAK')
+    for (const e of r.verdict.evidence) expect(text).toContain(safeText(e))
+    expect(await page.$$('.trend-chart canvas')).not.toHaveLength(0)
+    expect(await page.evaluate(lowContrast)).toEqual([])
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
+  it('a damaged archive: the damage is said first, and what survived is shown', async () => {
+    const c = cases.get('damaged')!
+    const line = damageLine(archiveDamage(c.archives[0]!), 'cut.pssnap')!
+    expect(line).toBeTruthy()
+    const { page, problems } = await open(c)
+    expect(await page.$eval('#panel [role=alert]', (e) => e.textContent)).toBe(line)
+    await visitAll(page, 'damaged')
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
+  it('a hostile archive: markup, script and escapes in every name stay text; nothing runs', async () => {
+    const { page, problems } = await open(cases.get('hostile')!)
+    await visitAll(page, 'hostile', async (view) => {
+      const text = await page.evaluate(() => document.body.innerText)
+      // The payload's markup shows as text…
+      if (view === 'overview') expect(text).toContain('<script>window.__pwned=1</script><img src=x onerror=')
+      // …its terminal escapes and bidi controls as visible escapes, never raw.
+      expect(text).not.toMatch(/[\x1b\x9b\u202e\u2066\u2028\u200b]/)
+      if (view === 'overview' || view === 'handles') expect(text).toContain('\\x1b]52;c;')
+      expect(await page.evaluate(injected)).toEqual([])
+    })
+    await page.click('#tab-threads')
+    await page.click('#panel table.list tbody tr')
+    expect(await page.$eval('#panel .detail', (e) => (e as HTMLElement).innerText)).toContain('\\u202eevil')
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
+  it('pssnap view: the token URL serves the page and the archives, nothing else; Ctrl-C stops it', async () => {
+    const files = cases.get('diff')!.files
+    const child = spawn(process.execPath, [CLI, 'view', '--no-open', ...files], { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString()
+          const m = /^(http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{20,}\/\?\S+)$/m.exec(out)
+          if (m) resolve(m[1]!)
+        })
+        child.once('exit', (code) => reject(new Error(`view exited ${code}`)))
+      })
+      const u = new URL(url)
+      const status = (path: string, host = u.host) =>
+        new Promise<number>((resolve, reject) => request({ host: '127.0.0.1', port: u.port, path, headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end())
+      expect(await status(u.pathname)).toBe(200)
+      expect(await status('/wrong-token/')).toBe(404)
+      expect(await status(`${u.pathname}a/0/before.pssnap`)).toBe(200)
+      expect(await status(`/wrong-token/a/0/before.pssnap`)).toBe(404)
+      expect(await status(u.pathname, 'evil.example:80')).toBe(421)
+      const { page, problems } = await watchedPage(browser)
+      await page.goto(url)
+      await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 })
+      expect(await page.$$eval('#archive option', (o) => o.map((x) => x.textContent))).toEqual(['1. before.pssnap', '2. after.pssnap'])
+      await page.click('#tab-diff')
+      expect(await panelText(page)).toContain(NEW_MODULE)
+      await page.screenshot({ path: `${SHOTS}/view-diff.png` })
+      await expectClean(page, problems)
+      await page.close()
+    } finally {
+      child.kill('SIGINT')
+    }
+    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)))
+    expect(code).toBe(0)
+  }, 60_000)
+})
+
+describe('pssnap report: output safety', () => {
+  it('refuses an existing file without --force, and the input itself even with it', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'pssnap-report-'))
+    try {
+      const input = join(d, 'a.pssnap')
+      writeFileSync(input, readFileSync(join(FIXTURES, 'minimal.pssnap')))
+      const out = join(d, 'r.html')
+      writeFileSync(out, 'keep')
+      expect((await runCli('report', input, '-o', out)).stderr).toMatch(/^FILE_EXISTS/)
+      expect(readFileSync(out, 'utf8')).toBe('keep')
+      expect((await runCli('report', input, '-o', input, '--force')).code).toBe(1)
+      expect(readFileSync(input).equals(readFileSync(join(FIXTURES, 'minimal.pssnap')))).toBe(true)
+      expect((await runCli('report', join(FIXTURES, 'README.md'), '-o', join(d, 'x.html'))).stderr).toMatch(/^[A-Z_]+ - /)
+      expect(readdirSync(d).sort()).toEqual(['a.pssnap', 'r.html'])
+    } finally {
+      rmSync(d, { recursive: true, force: true })
+    }
+  })
+})

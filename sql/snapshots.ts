@@ -22,8 +22,12 @@ interface RowColumn {
 
 const FILETIME_EPOCH = 116444736000000000n
 
-/** FILETIME ticks → µs since 1970 (0: never set → NULL). */
-export const filetimeMicros = (ticks: bigint | undefined): bigint | undefined => (ticks === undefined || ticks === 0n ? undefined : (ticks - FILETIME_EPOCH) / 10n)
+/** FILETIME ticks → µs since 1970, rounded down as the entry tables' are (0: never set → NULL). */
+export const filetimeMicros = (ticks: bigint | undefined): bigint | undefined => {
+  if (ticks === undefined || ticks === 0n) return undefined
+  const d = ticks - FILETIME_EPOCH
+  return d >= 0n ? d / 10n : -((-d + 9n) / 10n)
+}
 /** An ISO-8601 text → µs since 1970; undefined when it is not a time. */
 const isoMicros = (text: string | undefined): bigint | undefined => {
   const ms = text === undefined ? NaN : Date.parse(text)

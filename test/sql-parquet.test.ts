@@ -1,0 +1,139 @@
+// Parquet export (sql/parquet.ts) read back by hyparquet, a reader that shares nothing with DuckDB: every
+// value of every table equals the archive (as the reader's row objects give it), and the types are the
+// standard Parquet ones spec/SQL.md names.
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { archiveDamage, type Archive } from '../reader/index.js'
+import { openArchiveFile } from '../reader/node.js'
+import { exportTables } from '../sql/parquet.js'
+import { SqlSession } from '../sql/session.js'
+import { SNAPSHOT_COLUMNS } from '../sql/snapshots.js'
+import { ENTRY_TABLES, TABLE_NAMES } from '../sql/tables.js'
+import { expectedValue, normal, sqlFixtures, type SqlFixtures } from './sql-fixtures.js'
+
+let fx: SqlFixtures
+let archives: Archive[]
+let flat: string
+let parted: string
+
+const buffer = (file: string) => {
+  const b = readFileSync(file)
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
+}
+/** Rows with raw µs for timestamps (hyparquet's default Date would drop the microseconds). */
+const read = (file: string) => parquetReadObjects({ file: buffer(file), parsers: { timestampFromMicroseconds: (m: bigint) => m } }) as Promise<Record<string, unknown>[]>
+
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.parquet'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+}
+
+beforeAll(async () => {
+  fx = await sqlFixtures()
+  archives = await Promise.all(fx.paths.map((p) => openArchiveFile(p)))
+  const session = await SqlSession.open()
+  try {
+    await session.load(archives.map((archive, i) => ({ path: fx.paths[i]!, archive, damage: archiveDamage(archive) })), new Set(TABLE_NAMES))
+    flat = join(fx.dir, 'flat')
+    parted = join(fx.dir, 'parted')
+    mkdirSync(flat)
+    mkdirSync(parted)
+    await exportTables(session, flat, [])
+    await exportTables(session, parted, ['host', 'date'])
+  } finally {
+    session.close()
+  }
+}, 120_000)
+
+afterAll(() => {
+  if (fx) rmSync(fx.dir, { recursive: true, force: true })
+})
+
+function compareEntries(table: (typeof ENTRY_TABLES)[number], got: Record<string, unknown>[], ids: readonly number[]): number {
+  let r = 0
+  let checked = 0
+  for (const id of ids) {
+    for (const entry of archives[id]!.section(table.section)!) {
+      const row = got[r++]!
+      expect(row.snapshot_id).toBe(id)
+      for (const c of table.columns) {
+        const want = expectedValue(c, entry)
+        const have = normal(row[c.name])
+        const same = c.fill === 'int' || c.fill === 'time' || c.fill === 'length' ? (want === null ? have === null : have !== null && BigInt(have) === BigInt(want)) : have === want
+        if (!same) expect({ table: table.table, snapshot: id, column: c.name, have }).toEqual({ table: table.table, snapshot: id, column: c.name, have: want })
+        checked++
+      }
+    }
+  }
+  expect(got.length).toBe(r)
+  return checked
+}
+
+describe('parquet export, read by hyparquet', () => {
+  it('writes one file per table', () => {
+    expect(readdirSync(flat).sort()).toEqual(TABLE_NAMES.map((t) => `${t}.parquet`).sort())
+  })
+
+  it.each(ENTRY_TABLES.map((t) => [t.table, t] as const))('%s.parquet: every value equals the archive', async (_n, t) => {
+    const got = await read(join(flat, `${t.table}.parquet`))
+    expect(compareEntries(t, got, archives.map((_a, i) => i))).toBeGreaterThan(0)
+  })
+
+  it('snapshots.parquet: one row per archive, damage and all', async () => {
+    const got = await read(join(flat, 'snapshots.parquet'))
+    expect(got.map((r) => Object.keys(r))[0]).toEqual(SNAPSHOT_COLUMNS.map((c) => c.name))
+    got.forEach((row, id) => {
+      const a = archives[id]!
+      const damage = archiveDamage(a)
+      expect(row.snapshot_id).toBe(id)
+      expect(row.path).toBe(fx.paths[id])
+      expect(row.complete).toBe(damage.complete)
+      expect(JSON.parse(row.damage as string)).toEqual(damage)
+      expect(row.processId).toBe(a.header.target.processId)
+      expect(row.formatVersion).toBe(`${a.version.major}.${a.version.minor}`)
+      expect(row.privateUsage ?? undefined).toBe(a.header.processInformation?.privateUsage)
+      expect(Number(row.startedAt) / 1000).toBe(Date.parse(a.header.capture.startedAt))
+    })
+    expect(got.some((r) => r.complete === false)).toBe(true)
+  })
+
+  it('types are standard Parquet: UBIGINT → INT64 UINT_64, TIMESTAMP → INT64 TIMESTAMP(MICROS, not UTC-adjusted), text → BYTE_ARRAY UTF8', () => {
+    const schema = parquetMetadata(buffer(join(flat, 'threads.parquet'))).schema
+    const by = new Map(schema.map((e) => [e.name, e]))
+    expect(by.get('tebBaseAddress')).toMatchObject({ type: 'INT64', converted_type: 'UINT_64' })
+    expect(by.get('createTime')).toMatchObject({ type: 'INT64', converted_type: 'TIMESTAMP_MICROS', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' } })
+    expect(by.get('threadName')).toMatchObject({ type: 'BYTE_ARRAY', converted_type: 'UTF8' })
+    expect(by.get('threadId')).toMatchObject({ type: 'INT32', converted_type: 'UINT_32' })
+    expect(by.get('kernelTime')).toMatchObject({ type: 'DOUBLE' })
+    // Nothing DuckDB-specific: every physical type is a standard one, every annotation a standard one.
+    for (const t of TABLE_NAMES) {
+      for (const e of parquetMetadata(buffer(join(flat, `${t}.parquet`))).schema.slice(1)) {
+        expect(['BOOLEAN', 'INT32', 'INT64', 'DOUBLE', 'BYTE_ARRAY']).toContain(e.type)
+        if (e.converted_type !== undefined) expect(['UTF8', 'UINT_8', 'UINT_16', 'UINT_32', 'UINT_64', 'INT_32', 'INT_64', 'TIMESTAMP_MICROS', 'DATE']).toContain(e.converted_type)
+      }
+    }
+  })
+
+  it('--partition-by host,date: hive folders whose rows, put together, are every row', async () => {
+    for (const t of ENTRY_TABLES) {
+      const files = filesBelow(join(parted, t.table))
+      const all: Record<string, unknown>[] = []
+      for (const f of files) {
+        const folders = relative(join(parted, t.table), f).split('/')
+        expect(folders[0]).toMatch(/^host=[A-Za-z0-9_-][A-Za-z0-9._-]*$/)
+        expect(folders[1]).toMatch(/^date=(\d{4}-\d{2}-\d{2}|NULL)$/)
+        all.push(...(await read(f)))
+      }
+      // Put back in archive order (snapshot_id, then the order within each file, which keeps archive order).
+      const ids = [...new Set(all.map((r) => r.snapshot_id as number))].sort((a, b) => a - b)
+      const ordered = ids.flatMap((id) => all.filter((r) => r.snapshot_id === id))
+      const expectedIds = archives.map((a, i) => (a.section(t.section)!.length ? i : -1)).filter((i) => i >= 0)
+      expect(ids).toEqual(expectedIds)
+      compareEntries(t, ordered, ids)
+    }
+  })
+})

@@ -1,0 +1,133 @@
+// `pssnap sql`'s database (sql/): every value of every entry table equals the archive read by the reader's
+// row objects; damaged archives and different format minors load together; a query cannot reach files.
+import { rmSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { archiveDamage, type Archive } from '../reader/index.js'
+import { openArchiveFile } from '../reader/node.js'
+import { SqlSession, tablesNamed } from '../sql/session.js'
+import { ENTRY_TABLES, TABLE_NAMES } from '../sql/tables.js'
+import { expectedValue, normal, sqlFixtures, type SqlFixtures } from './sql-fixtures.js'
+
+let fx: SqlFixtures
+let archives: Archive[]
+let session: SqlSession
+
+beforeAll(async () => {
+  fx = await sqlFixtures()
+  archives = await Promise.all(fx.paths.map((p) => openArchiveFile(p)))
+  session = await SqlSession.open()
+  await session.load(archives.map((archive, i) => ({ path: fx.paths[i]!, archive, damage: archiveDamage(archive) })), new Set(TABLE_NAMES))
+}, 120_000)
+
+afterAll(() => {
+  session?.close()
+  if (fx) rmSync(fx.dir, { recursive: true, force: true })
+})
+
+async function rows(sql: string): Promise<unknown[][]> {
+  const reader = await session.connection.runAndReadAll(sql)
+  return reader.getRows() as unknown[][]
+}
+
+describe('sql tables', () => {
+  it.each(ENTRY_TABLES.map((t) => [t.table, t] as const))('%s: every value equals the archive, row by row', async (_name, t) => {
+    const got = await rows(`SELECT * FROM ${t.table} ORDER BY rowid`)
+    let r = 0
+    let checked = 0
+    archives.forEach((archive, id) => {
+      for (const entry of archive.section(t.section)!) {
+        const row = got[r++]!
+        expect(row[0]).toBe(id)
+        t.columns.forEach((c, j) => {
+          const want = expectedValue(c, entry)
+          const have = normal(row[j + 1])
+          const same = c.fill === 'int' || c.fill === 'time' || c.fill === 'length' ? (want === null ? have === null : have !== null && BigInt(have) === BigInt(want)) : have === want
+          if (!same) expect({ table: t.table, snapshot: id, column: c.name, have }).toEqual({ table: t.table, snapshot: id, column: c.name, have: want })
+          checked++
+        })
+      }
+    })
+    expect(got.length).toBe(r)
+    expect(checked).toBeGreaterThan(0)
+  })
+
+  it('the damaged archive loads with its damage in snapshots, and what was read before the cut', async () => {
+    const id = fx.paths.indexOf(fx.damaged)
+    const [row] = await rows(`SELECT complete, trailer, handles, regions, damage FROM snapshots WHERE snapshot_id = ${id}`)
+    const damage = archiveDamage(archives[id]!)
+    expect(damage.complete).toBe(false)
+    expect(row![0]).toBe(false)
+    expect(row![1]).toBe(damage.trailer)
+    expect(JSON.parse(row![4] as string)).toEqual(damage)
+    const [[n]] = (await rows(`SELECT count(*) FROM handles WHERE snapshot_id = ${id}`)) as [[bigint]]
+    expect(Number(n)).toBe(archives[id]!.handles.length)
+    // Intact archives say so.
+    const complete = await rows(`SELECT snapshot_id FROM snapshots WHERE complete ORDER BY 1`)
+    expect(complete.map((r) => r[0])).toEqual(archives.map((a, i) => (archiveDamage(a).complete ? i : -1)).filter((i) => i >= 0))
+  })
+
+  it('archives of format 1.0 and 1.1 load together; a 1.1 column is NULL for 1.0 archives, never 0', async () => {
+    const versions = await rows(`SELECT formatVersion, count(*) FROM snapshots GROUP BY 1 ORDER BY 1`)
+    expect(versions.map((r) => r[0])).toEqual(expect.arrayContaining(['1.0', '1.1']))
+    const linux = fx.paths.indexOf('spec/fixtures/linux-small.pssnap')
+    const [[withFlags]] = (await rows(`SELECT count(openFlags) FROM handles WHERE snapshot_id = ${linux}`)) as [[bigint]]
+    expect(Number(withFlags)).toBe(archives[linux]!.handles.length)
+    const [[others]] = (await rows(`SELECT count(openFlags) FROM handles WHERE snapshot_id <> ${linux}`)) as [[bigint]]
+    expect(Number(others)).toBe(0)
+  })
+
+  it('snapshots: one row per archive with who, when and counts; a section not captured is NULL', async () => {
+    const got = await rows(`SELECT snapshot_id, path, processId, imagePath, handles, threads, regions, aux, machineName, platform, startedAt FROM snapshots ORDER BY snapshot_id`)
+    expect(got.length).toBe(archives.length)
+    got.forEach((r, i) => {
+      const a = archives[i]!
+      const d = archiveDamage(a)
+      expect(r[1]).toBe(fx.paths[i])
+      expect(r[2]).toBe(a.header.target.processId)
+      expect(r[3] ?? undefined).toBe(a.header.target.imagePath ?? a.header.processInformation?.imageFileName)
+      expect(r[4] ?? undefined).toBe(Object.hasOwn(d.sections, 'handles') ? a.handles.length : undefined)
+      expect(r[6] ?? undefined).toBe(Object.hasOwn(d.sections, 'vaSpace') ? a.vaSpace.length : undefined)
+      expect(r[7] ?? undefined).toBe(Object.hasOwn(d.sections, 'auxiliaryPages') ? a.auxiliaryPages.length : undefined)
+      expect(r[8] ?? undefined).toBe(a.header.host.machineName)
+      expect(Number((r[10] as { micros: bigint }).micros / 1000n)).toBe(Date.parse(a.header.capture.startedAt))
+    })
+  })
+
+  it('capture_errors and modules hold what the reader and diff see', async () => {
+    const errs = await rows(`SELECT snapshot_id, section, operation, code, name, message FROM capture_errors ORDER BY rowid`)
+    expect(errs.map((r) => [r[0], r[1], r[2], Number(r[3]), r[4] ?? undefined, r[5]])).toEqual(archives.flatMap((a, id) => a.captureErrors.map((e) => [id, e.section, e.operation, e.code, e.name, e.message])))
+    const { diffArchives } = await import('../reader/diff.js')
+    const medium = fx.paths.indexOf('spec/fixtures/medium.pssnap')
+    // diff against an archive without regions lists every module of the other as added.
+    const d = diffArchives(archives[fx.paths.indexOf('spec/fixtures/minimal.pssnap')]!, archives[medium]!)
+    const mods = await rows(`SELECT path, imageBase, sizeOfImage, timeDateStamp, regions, bytes FROM modules WHERE snapshot_id = ${medium} ORDER BY path`)
+    const fromDiff = [...d.modules.added].sort((x, y) => (x.path < y.path ? -1 : 1))
+    expect(fromDiff.length).toBeGreaterThan(0)
+    expect(mods.map((m) => [m[0], m[1], m[2], m[3], m[4], m[5]])).toEqual(fromDiff.map((m) => [m.path, m.imageBase, m.sizeOfImage, m.timeDateStamp, m.regions, m.bytes]))
+    expect(mods.length).toBeGreaterThan(0)
+  })
+})
+
+describe('sql limits', () => {
+  it.each([
+    ["SELECT * FROM read_csv('/etc/passwd')"],
+    ["SELECT * FROM read_text('/etc/hostname')"],
+    ["COPY handles TO '/tmp/pssnap-sql-leak.csv'"],
+    ["ATTACH '/tmp/pssnap-sql-other.duckdb' AS other"],
+    ['INSTALL httpfs'],
+    ["LOAD '/tmp/pssnap-evil.duckdb_extension'"],
+    ['SET enable_external_access = true'],
+    ["SET memory_limit = '64GB'"],
+  ])('refuses %s with SQL_ERROR', async (q) => {
+    await expect(session.query(q)).rejects.toMatchObject({ code: 'SQL_ERROR' })
+  })
+
+  it('a syntax error is SQL_ERROR with DuckDB message', async () => {
+    await expect(session.query('SELEC 1')).rejects.toMatchObject({ code: 'SQL_ERROR', message: expect.stringMatching(/syntax error/i) })
+  })
+
+  it('tablesNamed: only the tables a query names (snapshots always)', () => {
+    expect([...tablesNamed('select count(*) from HANDLES h')].sort()).toEqual(['handles', 'snapshots'])
+    expect([...tablesNamed('select * from modules')].sort()).toEqual(['modules', 'snapshots'])
+  })
+})

@@ -21,6 +21,19 @@ describe('layering', () => {
     }
   })
 
+  // The minidump writer (DESIGN §8) is platform-free too, and is built on the reader, never the other way round.
+  it.each(sources('minidump'))('%s imports only the reader and format', (file) => {
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      expect(m[1], file).not.toMatch(/^node:|^(fs|path|os|zlib|crypto|child_process|worker_threads)$|^koffi|capture\/|cli\/|sql\//)
+    }
+  })
+
+  it('reader/ and format/ import nothing from minidump/', () => {
+    for (const file of platformFree) {
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) expect(m[1], file).not.toMatch(/minidump\//)
+    }
+  })
+
   it('format/ imports nothing from reader/ or cli/', () => {
     for (const file of sources('format')) {
       for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) expect(m[1], file).not.toMatch(/reader\/|cli\//)

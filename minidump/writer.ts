@@ -1,0 +1,453 @@
+// Writes a minidump from an opened archive (spec/MINIDUMP.md): a Windows minidump from a Windows archive, a
+// Breakpad/Crashpad-style Linux minidump from a Linux one. Platform-free (reader/ and format/ only). Streams the
+// archive cannot fill are left out, never faked; a field with no source is 0, which the spec lists.
+import { contextArchitectureOf, type HandleEntry, type ThreadEntry, type VaSpaceEntry } from '../format/index.js'
+import type { Archive } from '../reader/archive.js'
+import { ByteSink } from './bytes.js'
+import * as L from './layout.js'
+
+/** Memory contents to include (Memory64List), each range at most 4 GiB and ranges not overlapping. */
+export interface MemoryRange {
+  address: bigint
+  bytes: Uint8Array
+}
+
+export interface MinidumpOptions {
+  memory?: readonly MemoryRange[]
+}
+
+export interface MinidumpSummary {
+  platform: 'windows' | 'linux'
+  streams: string[]
+  threads: number
+  threadsWithContext: number
+  modules: number
+  regions: number
+  handles: number
+  memoryRanges: number
+  memoryBytes: number
+  /** Thread contexts of an architecture the minidump cannot hold (left without a context). */
+  contextsLeftOut: number
+}
+
+interface Stream {
+  type: number
+  name: string
+  write(sink: ByteSink): { rva: number; size: number }
+}
+
+const FILETIME_UNIX_EPOCH = 116444736000000000n
+
+/** FILETIME ticks to time_t seconds (u32), 0 when absent or outside u32. */
+function filetimeToTimeT(t: bigint | undefined): number {
+  if (t === undefined || t < FILETIME_UNIX_EPOCH) return 0
+  const s = (t - FILETIME_UNIX_EPOCH) / 10_000_000n
+  return s > 0xffffffffn ? 0 : Number(s)
+}
+
+/** A duration in 100 ns ticks to whole seconds (u32). */
+function durationSeconds(t: bigint | undefined): number {
+  if (t === undefined || t < 0n) return 0
+  const s = t / 10_000_000n
+  return s > 0xffffffffn ? 0xffffffff : Number(s)
+}
+
+/** The minidump of an archive, and what went in. */
+export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): { bytes: Uint8Array; summary: MinidumpSummary } {
+  const linux = archive.header.host.platform === 'linux'
+  const architecture = archive.header.target.architecture ?? archive.header.host.architecture
+  const sink = new ByteSink()
+  const strings = new Map<string, number>()
+  /** A MINIDUMP_STRING (u32 byte length, UTF-16LE, NUL), written once per distinct value. */
+  const str = (value: string): number => {
+    const known = strings.get(value)
+    if (known !== undefined) return known
+    sink.align(4)
+    const at = sink.reserve(4 + value.length * 2 + 2)
+    sink.u32(at, value.length * 2)
+    for (let i = 0; i < value.length; i++) sink.u16(at + 4 + i * 2, value.charCodeAt(i))
+    strings.set(value, at)
+    return at
+  }
+
+  const summary: MinidumpSummary = { platform: linux ? 'linux' : 'windows', streams: [], threads: 0, threadsWithContext: 0, modules: 0, regions: 0, handles: 0, memoryRanges: 0, memoryBytes: 0, contextsLeftOut: 0 }
+  const memory = [...(options.memory ?? [])].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+  const streams: Stream[] = []
+  const pi = archive.header.processInformation
+  const pid = archive.header.target.processId
+
+  streams.push({
+    type: L.STREAM.SystemInfo,
+    name: 'SystemInfo',
+    write(s) {
+      // CSDVersion first: its RVA goes into the record.
+      const osVersion = archive.header.host.osVersion
+      const csd = str(linux ? (osVersion !== undefined ? `Linux ${osVersion}` : '') : '')
+      s.align(4)
+      const at = s.reserve(L.SYSTEM_INFO_SIZE)
+      const arch = architecture !== undefined && Object.hasOwn(L.PROCESSOR_ARCHITECTURE, architecture) ? L.PROCESSOR_ARCHITECTURE[architecture]! : 0xffff
+      s.u16(at + L.SYSTEM_INFO.ProcessorArchitecture, arch)
+      const [major, minor, build] = versionNumbers(osVersion, archive.header.host.osBuild)
+      s.u32(at + L.SYSTEM_INFO.MajorVersion, major)
+      s.u32(at + L.SYSTEM_INFO.MinorVersion, minor)
+      s.u32(at + L.SYSTEM_INFO.BuildNumber, build)
+      s.u32(at + L.SYSTEM_INFO.PlatformId, linux ? L.PLATFORM_LINUX : L.PLATFORM_WIN32_NT)
+      s.u32(at + L.SYSTEM_INFO.CSDVersionRva, csd)
+      return { rva: at, size: L.SYSTEM_INFO_SIZE }
+    },
+  })
+
+  streams.push({
+    type: L.STREAM.MiscInfo,
+    name: 'MiscInfo',
+    write(s) {
+      s.align(4)
+      const at = s.reserve(L.MISC_INFO_SIZE)
+      s.u32(at, L.MISC_INFO_SIZE)
+      const times = pi?.createTime !== undefined && pi.userTime !== undefined && pi.kernelTime !== undefined
+      s.u32(at + 4, L.MISC1_PROCESS_ID | (times ? L.MISC1_PROCESS_TIMES : 0))
+      s.u32(at + 8, pid)
+      if (times) {
+        s.u32(at + 12, filetimeToTimeT(pi.createTime))
+        s.u32(at + 16, durationSeconds(pi.userTime))
+        s.u32(at + 20, durationSeconds(pi.kernelTime))
+      }
+      return { rva: at, size: L.MISC_INFO_SIZE }
+    },
+  })
+
+  // Memory is written last (it is the bulk); thread stacks point into it, patched at the end.
+  const memoryRvas: number[] = []
+  const stackPatches: { at: number; sp: bigint; range: number }[] = []
+
+  const threadSection = archive.threads
+  if (archive.sectionNames.includes('threads')) {
+    streams.push({
+      type: L.STREAM.ThreadList,
+      name: 'ThreadList',
+      write(s) {
+        const threads: ThreadEntry[] = []
+        threadSection.forEach((t) => threads.push(t), ['threadId', 'suspendCount', 'priority', 'tebBaseAddress', 'contextRecord'])
+        // Contexts first, each 16-byte aligned (the CONTEXT's own alignment).
+        const contexts = threads.map((t) => {
+          const ctx = minidumpContext(t.contextRecord, threadSection.contextArchitecture ?? architecture)
+          if (t.contextRecord && !ctx) summary.contextsLeftOut++
+          if (!ctx) return undefined
+          s.align(16)
+          return { rva: s.append(ctx), size: ctx.length, sp: stackPointer(ctx) }
+        })
+        s.align(4)
+        const at = s.reserve(4 + threads.length * L.THREAD_SIZE)
+        s.u32(at, threads.length)
+        threads.forEach((t, i) => {
+          const r = at + 4 + i * L.THREAD_SIZE
+          s.u32(r + L.THREAD.ThreadId, t.threadId ?? 0)
+          s.u32(r + L.THREAD.SuspendCount, t.suspendCount ?? 0)
+          s.u32(r + L.THREAD.PriorityClass, pi?.priorityClass ?? 0)
+          s.u32(r + L.THREAD.Priority, t.priority ?? 0)
+          s.u64(r + L.THREAD.Teb, t.tebBaseAddress ?? 0n)
+          const c = contexts[i]
+          if (c) {
+            s.u32(r + L.THREAD.ContextDataSize, c.size)
+            s.u32(r + L.THREAD.ContextRva, c.rva)
+            summary.threadsWithContext++
+            // The stack: the captured range holding the stack pointer, from the pointer to the range's end.
+            const k = c.sp === undefined ? -1 : memory.findIndex((m) => m.address <= c.sp! && c.sp! < m.address + BigInt(m.bytes.length))
+            if (k >= 0) stackPatches.push({ at: r, sp: c.sp!, range: k })
+          }
+        })
+        summary.threads = threads.length
+        return { rva: at, size: 4 + threads.length * L.THREAD_SIZE }
+      },
+    })
+    let hasNames = false
+    threadSection.forEach((t) => (hasNames ||= t.threadName !== undefined), ['threadName'])
+    if (hasNames) {
+      streams.push({
+        type: L.STREAM.ThreadNames,
+        name: 'ThreadNames',
+        write(s) {
+          const named: { id: number; rva: number }[] = []
+          threadSection.forEach((t) => {
+            if (t.threadName !== undefined) named.push({ id: t.threadId ?? 0, rva: str(t.threadName) })
+          }, ['threadId', 'threadName'])
+          s.align(4)
+          const at = s.reserve(4 + named.length * L.THREAD_NAME_SIZE)
+          s.u32(at, named.length)
+          named.forEach((n, i) => {
+            s.u32(at + 4 + i * L.THREAD_NAME_SIZE, n.id)
+            s.u64(at + 8 + i * L.THREAD_NAME_SIZE, BigInt(n.rva))
+          })
+          return { rva: at, size: 4 + named.length * L.THREAD_NAME_SIZE }
+        },
+      })
+    }
+  }
+  if (archive.sectionNames.includes('vaSpace')) {
+    streams.push({
+      type: L.STREAM.ModuleList,
+      name: 'ModuleList',
+      write(s) {
+        const modules = imageModules(archive, linux)
+        const names = modules.map((m) => str(m.name))
+        s.align(4)
+        const at = s.reserve(4 + modules.length * L.MODULE_SIZE)
+        s.u32(at, modules.length)
+        modules.forEach((m, i) => {
+          const r = at + 4 + i * L.MODULE_SIZE
+          s.u64(r + L.MODULE.BaseOfImage, m.base)
+          s.u32(r + L.MODULE.SizeOfImage, m.size)
+          s.u32(r + L.MODULE.CheckSum, m.checkSum ?? 0)
+          s.u32(r + L.MODULE.TimeDateStamp, m.timeDateStamp ?? 0)
+          s.u32(r + L.MODULE.ModuleNameRva, names[i]!)
+        })
+        summary.modules = modules.length
+        return { rva: at, size: 4 + modules.length * L.MODULE_SIZE }
+      },
+    })
+    streams.push({
+      type: L.STREAM.MemoryInfoList,
+      name: 'MemoryInfoList',
+      write(s) {
+        const n = archive.vaSpace.length
+        s.align(8)
+        const at = s.reserve(L.MEMORY_INFO_LIST_HEADER_SIZE + n * L.MEMORY_INFO_SIZE)
+        s.u32(at, L.MEMORY_INFO_LIST_HEADER_SIZE)
+        s.u32(at + 4, L.MEMORY_INFO_SIZE)
+        s.u64(at + 8, BigInt(n))
+        archive.vaSpace.forEach(
+          (e: VaSpaceEntry, i) => {
+            const r = at + L.MEMORY_INFO_LIST_HEADER_SIZE + i * L.MEMORY_INFO_SIZE
+            s.u64(r + L.MEMORY_INFO.BaseAddress, e.baseAddress ?? 0n)
+            s.u64(r + L.MEMORY_INFO.AllocationBase, e.allocationBase ?? 0n)
+            s.u32(r + L.MEMORY_INFO.AllocationProtect, e.allocationProtect ?? 0)
+            s.u64(r + L.MEMORY_INFO.RegionSize, e.regionSize ?? 0n)
+            s.u32(r + L.MEMORY_INFO.State, e.state ?? 0)
+            s.u32(r + L.MEMORY_INFO.Protect, e.protect ?? 0)
+            s.u32(r + L.MEMORY_INFO.Type, e.type ?? 0)
+          },
+          ['baseAddress', 'allocationBase', 'allocationProtect', 'regionSize', 'state', 'protect', 'type'],
+        )
+        summary.regions = n
+        return { rva: at, size: L.MEMORY_INFO_LIST_HEADER_SIZE + n * L.MEMORY_INFO_SIZE }
+      },
+    })
+  }
+
+  if (!linux && archive.sectionNames.includes('handles')) {
+    streams.push({
+      type: L.STREAM.HandleData,
+      name: 'HandleData',
+      write(s) {
+        const n = archive.handles.length
+        const typeRvas = new Uint32Array(n)
+        const nameRvas = new Uint32Array(n)
+        archive.handles.forEach(
+          (h: HandleEntry, i) => {
+            if (h.typeName !== undefined) typeRvas[i] = str(h.typeName)
+            if (h.objectName !== undefined) nameRvas[i] = str(h.objectName)
+          },
+          ['typeName', 'objectName'],
+        )
+        s.align(8)
+        const at = s.reserve(L.HANDLE_DATA_HEADER_SIZE + n * L.HANDLE_DESCRIPTOR_SIZE)
+        s.u32(at, L.HANDLE_DATA_HEADER_SIZE)
+        s.u32(at + 4, L.HANDLE_DESCRIPTOR_SIZE)
+        s.u32(at + 8, n)
+        archive.handles.forEach(
+          (h: HandleEntry, i) => {
+            const r = at + L.HANDLE_DATA_HEADER_SIZE + i * L.HANDLE_DESCRIPTOR_SIZE
+            s.u64(r + L.HANDLE_DESCRIPTOR.Handle, h.handle ?? 0n)
+            s.u32(r + L.HANDLE_DESCRIPTOR.TypeNameRva, typeRvas[i]!)
+            s.u32(r + L.HANDLE_DESCRIPTOR.ObjectNameRva, nameRvas[i]!)
+            s.u32(r + L.HANDLE_DESCRIPTOR.Attributes, h.attributes ?? 0)
+            s.u32(r + L.HANDLE_DESCRIPTOR.GrantedAccess, h.grantedAccess ?? 0)
+            s.u32(r + L.HANDLE_DESCRIPTOR.HandleCount, h.handleCount ?? 0)
+            s.u32(r + L.HANDLE_DESCRIPTOR.PointerCount, h.pointerCount ?? 0)
+          },
+          ['handle', 'attributes', 'grantedAccess', 'handleCount', 'pointerCount'],
+        )
+        summary.handles = n
+        return { rva: at, size: L.HANDLE_DATA_HEADER_SIZE + n * L.HANDLE_DESCRIPTOR_SIZE }
+      },
+    })
+  }
+
+  if (linux) {
+    const lp = archive.header.linuxProcess
+    const status = linuxStatus(archive)
+    if (status) streams.push(textStream(L.STREAM.LinuxProcStatus, 'LinuxProcStatus', utf8(status)))
+    if (lp?.commandLine && lp.commandLine.length > 0) streams.push(textStream(L.STREAM.LinuxCmdLine, 'LinuxCmdLine', utf8(lp.commandLine.map((a) => `${a}\0`).join(''))))
+  }
+
+  if (memory.length > 0) {
+    streams.push({
+      type: L.STREAM.Memory64List,
+      name: 'Memory64List',
+      write(s) {
+        s.align(8)
+        const at = s.reserve(L.MEMORY64_LIST_HEADER_SIZE + memory.length * L.MEMORY_DESCRIPTOR64_SIZE)
+        s.u64(at, BigInt(memory.length))
+        memory.forEach((m, i) => {
+          const r = at + L.MEMORY64_LIST_HEADER_SIZE + i * L.MEMORY_DESCRIPTOR64_SIZE
+          s.u64(r, m.address)
+          s.u64(r + 8, BigInt(m.bytes.length))
+        })
+        // The ranges' bytes follow, back to back from BaseRva, in descriptor order.
+        s.align(16)
+        s.u64(at + 8, BigInt(s.length))
+        for (const m of memory) {
+          memoryRvas.push(s.append(m.bytes))
+          summary.memoryRanges++
+          summary.memoryBytes += m.bytes.length
+        }
+        // WinDbg wants this stream's size to cover the descriptors only: 16 × (N + 1).
+        return { rva: at, size: L.MEMORY64_LIST_HEADER_SIZE + memory.length * L.MEMORY_DESCRIPTOR64_SIZE }
+      },
+    })
+  }
+
+  // Header and directory, then every stream's data; the directory is filled as streams are written.
+  sink.reserve(L.HEADER_SIZE)
+  const dir = sink.reserve(streams.length * L.DIRECTORY_SIZE)
+  let flags = 0
+  streams.forEach((st, i) => {
+    const { rva, size } = st.write(sink)
+    sink.u32(dir + i * L.DIRECTORY_SIZE, st.type)
+    sink.u32(dir + i * L.DIRECTORY_SIZE + 4, size)
+    sink.u32(dir + i * L.DIRECTORY_SIZE + 8, rva)
+    summary.streams.push(st.name)
+    if (st.type === L.STREAM.HandleData) flags |= L.MINIDUMP_TYPE.WithHandleData
+    if (st.type === L.STREAM.MemoryInfoList) flags |= L.MINIDUMP_TYPE.WithFullMemoryInfo
+  })
+  // Thread stacks: descriptors into the memory ranges' bytes, from the stack pointer to the range's end.
+  for (const p of stackPatches) {
+    const m = memory[p.range]!
+    const skip = Number(p.sp - m.address)
+    sink.u64(p.at + L.THREAD.StackStart, p.sp)
+    sink.u32(p.at + L.THREAD.StackDataSize, m.bytes.length - skip)
+    sink.u32(p.at + L.THREAD.StackRva, memoryRvas[p.range]! + skip)
+  }
+  sink.u32(0, L.MINIDUMP_SIGNATURE)
+  sink.u32(4, L.MINIDUMP_VERSION)
+  sink.u32(8, streams.length)
+  sink.u32(12, L.HEADER_SIZE)
+  sink.u32(20, Math.floor(Date.parse(archive.header.capture.startedAt) / 1000) >>> 0)
+  sink.u64(24, BigInt(flags))
+  return { bytes: sink.result(), summary }
+}
+
+function textStream(type: number, name: string, bytes: Uint8Array): Stream {
+  return { type, name, write: (s) => ({ rva: s.append(bytes), size: bytes.length }) }
+}
+
+const utf8 = (text: string) => new TextEncoder().encode(text)
+
+/** Major, minor, build from `10.0.22631` (Windows) or a kernel release `6.1.0-18-amd64`; 0 where absent. */
+function versionNumbers(osVersion: string | undefined, osBuild: string | undefined): [number, number, number] {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(osVersion ?? '')
+  const num = (s: string | undefined) => (s !== undefined && Number(s) <= 0xffffffff ? Number(s) : 0)
+  const build = osBuild !== undefined && /^\d+$/.test(osBuild) ? num(osBuild) : num(m?.[3])
+  return [num(m?.[1]), num(m?.[2]), build]
+}
+
+/**
+ * The thread's context as the minidump holds it: a Windows CONTEXT as stored; a Linux x64 register set
+ * (NT_PRSTATUS) moved into the x64 CONTEXT's integer, control and segment fields. Undefined when there is none
+ * or its architecture has no minidump form here.
+ */
+function minidumpContext(context: Uint8Array | undefined, fallback: string | undefined): Uint8Array | undefined {
+  if (!context || context.length === 0) return undefined
+  const arch = contextArchitectureOf(context) ?? fallback
+  if (arch === 'x64' || arch === 'x86' || arch === 'arm64') return context
+  if (arch === 'linux-x64' && context.length >= L.USER_REGS_X64_SIZE) {
+    const src = new DataView(context.buffer, context.byteOffset, context.byteLength)
+    const out = new Uint8Array(L.CONTEXT_AMD64_SIZE)
+    const dst = new DataView(out.buffer)
+    dst.setUint32(L.CONTEXT_AMD64.ContextFlags, L.CONTEXT_AMD64_FULL_INTEGER, true)
+    for (const [name, offset, width] of L.USER_REGS_TO_CONTEXT) {
+      const v = src.getBigUint64(L.USER_REGS_X64.indexOf(name) * 8, true)
+      if (width === 8) dst.setBigUint64(offset, v, true)
+      else if (width === 4) dst.setUint32(offset, Number(v & 0xffffffffn), true)
+      else dst.setUint16(offset, Number(v & 0xffffn), true)
+    }
+    return out
+  }
+  return undefined
+}
+
+/** Rsp of an x64 CONTEXT (the only layout whose stacks are matched to memory ranges here). */
+function stackPointer(ctx: Uint8Array): bigint | undefined {
+  if (ctx.length < L.CONTEXT_AMD64_SIZE) return undefined
+  return new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength).getBigUint64(L.CONTEXT_AMD64.Rsp, true)
+}
+
+interface Module {
+  base: bigint
+  size: number
+  name: string
+  checkSum?: number
+  timeDateStamp?: number
+}
+
+/**
+ * Modules from image regions. Windows: one per allocation base (the image's), with SizeOfImage, CheckSum and
+ * TimeDateStamp when the archive has them, else the extent of its regions. Linux: one per mapped file of
+ * type MEM_IMAGE, from its lowest to its highest mapped address.
+ */
+function imageModules(archive: Archive, linux: boolean): Module[] {
+  const byKey = new Map<string, Module & { end: bigint }>()
+  archive.vaSpace.forEach(
+    (e: VaSpaceEntry) => {
+      if (e.type !== L.MEM_IMAGE || e.baseAddress === undefined || e.regionSize === undefined) return
+      const name = e.mappedFileName
+      if (name === undefined) return
+      const base = linux ? e.baseAddress : (e.imageBase ?? e.allocationBase ?? e.baseAddress)
+      const key = linux ? name : base.toString()
+      const end = e.baseAddress + e.regionSize
+      const m = byKey.get(key)
+      if (!m) {
+        byKey.set(key, { base: linux ? e.baseAddress : base, end, size: 0, name, ...(e.checkSum !== undefined ? { checkSum: e.checkSum } : {}), ...(e.timeDateStamp !== undefined ? { timeDateStamp: e.timeDateStamp } : {}), ...(e.sizeOfImage ? { size: e.sizeOfImage } : {}) })
+        return
+      }
+      if (e.baseAddress < m.base && linux) m.base = e.baseAddress
+      if (end > m.end) m.end = end
+      if (e.sizeOfImage && !m.size) m.size = e.sizeOfImage
+      if (e.checkSum !== undefined) m.checkSum ??= e.checkSum
+      if (e.timeDateStamp !== undefined) m.timeDateStamp ??= e.timeDateStamp
+    },
+    ['type', 'baseAddress', 'regionSize', 'mappedFileName', 'imageBase', 'allocationBase', 'sizeOfImage', 'checkSum', 'timeDateStamp'],
+  )
+  const out: Module[] = []
+  for (const m of byKey.values()) {
+    const extent = m.end - m.base
+    const size = m.size || (extent > 0n && extent <= 0xffffffffn ? Number(extent) : 0)
+    const mod: Module = { base: m.base, size, name: m.name }
+    if (m.checkSum !== undefined) mod.checkSum = m.checkSum
+    if (m.timeDateStamp !== undefined) mod.timeDateStamp = m.timeDateStamp
+    out.push(mod)
+  }
+  return out.sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0))
+}
+
+/**
+ * The lines of /proc/<pid>/status the archive holds values for (never a line it does not): Name, State (of the
+ * main thread), Pid, PPid, Uid, Gid. lldb takes the pid from here when MiscInfo is absent; both are written.
+ */
+function linuxStatus(archive: Archive): string | undefined {
+  const lines: string[] = []
+  const pid = archive.header.target.processId
+  let name: string | undefined
+  archive.threads.forEach((t) => {
+    if (t.threadId === pid) name = t.threadName
+  }, ['threadId', 'threadName'])
+  // One line per key: a hostile name cannot add lines of its own.
+  if (name !== undefined) lines.push(`Name:\t${name.replace(/[\0-\x1f]/g, '?')}`)
+  lines.push(`Pid:\t${pid}`)
+  const ppid = archive.header.processInformation?.parentProcessId
+  if (ppid !== undefined) lines.push(`PPid:\t${ppid}`)
+  const lp = archive.header.linuxProcess
+  if (lp?.realUserId !== undefined && lp.effectiveUserId !== undefined && lp.savedUserId !== undefined && lp.filesystemUserId !== undefined) lines.push(`Uid:\t${lp.realUserId}\t${lp.effectiveUserId}\t${lp.savedUserId}\t${lp.filesystemUserId}`)
+  if (lp?.realGroupId !== undefined && lp.effectiveGroupId !== undefined && lp.savedGroupId !== undefined && lp.filesystemGroupId !== undefined) lines.push(`Gid:\t${lp.realGroupId}\t${lp.effectiveGroupId}\t${lp.savedGroupId}\t${lp.filesystemGroupId}`)
+  return lines.join('\n') + '\n'
+}

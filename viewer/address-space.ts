@@ -18,6 +18,8 @@ const MEM_PRIVATE = 0x20000
 /** Beyond this many regions the picture stops at modules and allocations (one rectangle each). */
 const MAX_LEAVES = 40_000
 const WIDTH = 960
+/** What the picture and its hover details read of a region. */
+const DRAWN_FIELDS = ['baseAddress', 'allocationBase', 'regionSize', 'state', 'protect', 'type', 'mappedFileName']
 const HEIGHT = 540
 
 interface Node {
@@ -59,9 +61,10 @@ function build(archive: Archive, includeReserved: boolean): Node {
   const linux = isLinux(archive)
   const byType = new Map<number | undefined, Map<string, Node>>()
   let regions = 0
-  for (const e of archive.vaSpace) {
-    if (e.state === MEM_FREE || e.regionSize === undefined) continue
-    if (!includeReserved && e.state !== MEM_COMMIT) continue
+  // Rows of only the fields drawn (Section.forEach builds nothing else).
+  archive.vaSpace.forEach((e) => {
+    if (e.state === MEM_FREE || e.regionSize === undefined) return
+    if (!includeReserved && e.state !== MEM_COMMIT) return
     regions++
     let groups = byType.get(e.type)
     if (!groups) byType.set(e.type, (groups = new Map()))
@@ -72,7 +75,7 @@ function build(archive: Archive, includeReserved: boolean): Node {
       groups.set(key, (g = { name: e.mappedFileName !== undefined ? baseName(e.mappedFileName) : key, children: [], size: 0, ...(where ? { where } : {}), ...(e.type !== undefined ? { type: e.type } : {}) }))
     }
     g.children!.push({ name: formatAddress(e.baseAddress ?? 0n), size: Number(e.regionSize), entry: e, ...(e.type !== undefined ? { type: e.type } : {}) })
-  }
+  }, DRAWN_FIELDS)
   const leaves = regions <= MAX_LEAVES
   return {
     name: 'address space',

@@ -56,10 +56,16 @@ export function entryList(archive: Archive, section: ListSection, what: string, 
     }
     const shown: object[] = []
     let matches = 0
-    for (const e of entries ?? []) {
-      if (predicate && !predicate(e)) continue
-      matches++
-      if (shown.length < ROWS) shown.push(e)
+    if (!predicate) {
+      // No filter: every entry matches; only the rows shown are built.
+      matches = entries?.length ?? 0
+      for (let i = 0; i < Math.min(ROWS, matches); i++) shown.push(entries!.get(i)!)
+    } else {
+      for (const e of entries ?? []) {
+        if (!predicate(e)) continue
+        matches++
+        if (shown.length < ROWS) shown.push(e)
+      }
     }
     status.textContent = `${count(matches)} of ${count(entries?.length ?? 0)} ${what}${matches > shown.length ? `, first ${count(shown.length)} shown` : ''}`
     const numeric = columns.map((c) => isNumericKind(c.field.kind))

@@ -30,18 +30,18 @@ export function handlesView(archive: Archive): HTMLElement {
   }
   if (byType.length > TOP) typeChart.appendChild(h('p', { class: 'note' }, `… and ${byType.length - TOP} more types`))
 
-  const names: (string | null)[] = []
-  for (const e of archive.handles) names.push(e.objectName ?? null)
-  const patterns = groupByPattern(names, (n) => n)
-    .filter((g) => g.pattern !== null)
-    .sort((a, b) => b.items.length - a.items.length)
+  // Patterns over the distinct names, each weighted by its handles (from the string columns: no row objects).
+  const byName = [...countStrings(archive.handles as never, 'objectName', undefined)].filter((e): e is [string, number] => e[0] !== undefined)
+  const patterns = groupByPattern(byName, ([n]) => n)
+    .map((g) => ({ pattern: g.pattern, handles: g.items.reduce((sum, [, n]) => sum + n, 0) }))
+    .sort((a, b) => b.handles - a.handles)
     .slice(0, TOP)
-  const pmax = Math.max(1, ...patterns.map((g) => g.items.length))
+  const pmax = Math.max(1, ...patterns.map((g) => g.handles))
   const patternChart = h('div', { class: 'chart' }, h('h3', {}, 'By name pattern (# stands for a varying part)'))
   for (const g of patterns) {
     const bar = h('span', { class: 'bar' })
-    bar.style.width = `${(100 * g.items.length) / pmax}%`
-    const row = h('div', { class: 'bar-row' }, h('span', { class: 'bar-label wide' }, text(g.pattern, 160)), h('span', { class: 'bar-track' }, bar), h('span', { class: 'num' }, count(g.items.length)))
+    bar.style.width = `${(100 * g.handles) / pmax}%`
+    const row = h('div', { class: 'bar-row' }, h('span', { class: 'bar-label wide' }, text(g.pattern, 160)), h('span', { class: 'bar-track' }, bar), h('span', { class: 'num' }, count(g.handles)))
     patternChart.appendChild(row)
   }
   return h('section', { class: 'handles' }, h('h2', {}, isLinux(archive) ? 'File descriptors' : 'Handles'), h('div', { class: 'charts' }, typeChart, patternChart), list.element)

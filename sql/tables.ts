@@ -50,7 +50,9 @@ function columnsOf(fields: Readonly<Record<string, FieldSpec>>): EntryColumn[] {
       if (spec.names && (spec.kind === 'enum' || spec.kind === 'flags')) out.push({ ...base, name: `${name}Name`, type: 'VARCHAR', fill: 'name', names: spec.names })
     }
   }
-  return out
+  // A derived name (`typeName` of `type`) never shadows a stored field of that name: the stored one wins.
+  const stored = new Set(Object.keys(fields).map(sqlName))
+  return out.filter((c) => c.name === sqlName(c.field) || !stored.has(c.name))
 }
 
 export const ENTRY_TABLES: readonly EntryTable[] = [

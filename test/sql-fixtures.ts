@@ -1,7 +1,7 @@
 // Archives for the SQL and Parquet tests: the golden fixtures (formats 1.0 and 1.1), synthetic ones written
 // by the archive writer from test/synthetic, a truncated (damaged) one, and the expected value of every
 // SQL column computed from the reader's row objects (not from the columns sql/fill.ts copies).
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ArchiveWriter, MemorySink, SECTION_NAMES, formatNamed, type Archive } from '../reader/index.js'
@@ -97,4 +97,42 @@ export function normal(v: unknown): bigint | number | string | null {
 
 export function sectionOf(archive: Archive, section: string): object[] {
   return archive.section(section)!.toArray()
+}
+
+export interface FleetArchive {
+  path: string
+  host: string
+  image: string
+  startedAt: string
+  handles: number
+}
+
+/**
+ * A small fleet: `hosts` × `services`, each captured `sets` times a minute apart into `<dir>/set<k>/`. The
+ * service `leaky.exe` on the first host gains 40 handles a capture; the others stay level.
+ */
+export async function writeFleet(dir: string, options: { hosts?: number; services?: number; sets?: number } = {}): Promise<FleetArchive[]> {
+  const hosts = options.hosts ?? 2
+  const services = options.services ?? 2
+  const sets = options.sets ?? 2
+  const out: FleetArchive[] = []
+  const t0 = Date.parse('2026-11-30T10:00:00Z')
+  let seed = 100
+  for (let k = 0; k < sets; k++) {
+    mkdirSync(join(dir, `set${k + 1}`), { recursive: true })
+    for (let h = 0; h < hosts; h++) {
+      for (let s = 0; s < services; s++) {
+        const image = s === 0 ? 'C:\\svc\\leaky.exe' : `C:\\svc\\steady${s}.exe`
+        const host = `host-${h + 1}`
+        const handles = 200 + 10 * s + (s === 0 && h === 0 ? 40 * k : 0)
+        const snap = generateSnapshot({ seed: seed++, handles, regions: 50, threads: 4 })
+        const startedAt = new Date(t0 + k * 60_000 + h * 1000 + s * 100).toISOString()
+        snap.header = { ...snap.header, host: { ...snap.header.host, machineName: host }, target: { ...snap.header.target, processId: 1000 + 4 * s, imagePath: image }, capture: { ...snap.header.capture, startedAt } }
+        const path = join(dir, `set${k + 1}`, `${host}-${s}.pssnap`)
+        writeFileSync(path, await writeSnapshot(snap))
+        out.push({ path, host, image, startedAt, handles })
+      }
+    }
+  }
+  return out
 }

@@ -27,7 +27,12 @@ export async function capture(args: Args): Promise<number> {
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout)
   if (timeout !== undefined && !(timeout > 0)) throw new CliError('BAD_TIMEOUT', `--timeout must be a positive number of seconds, not '${String(args.timeout)}'`)
   const windowsOnly = { ...(typeof args.contextFlags === 'string' ? { threadContextFlags: args.contextFlags } : {}), ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}) }
-  const options = { ...(preset ? { preset } : {}), ...(flags !== undefined ? { flags } : {}), ...(args.debugPrivilege ? { debugPrivilege: true } : {}), ...windowsOnly, signal }
+  const memory = Array.isArray(args.memory) ? args.memory.map(String) : undefined
+  const stackLimit = args.stackLimit === undefined ? undefined : Number(args.stackLimit)
+  if (stackLimit !== undefined && !(Number.isSafeInteger(stackLimit) && stackLimit > 0)) throw new CliError('BAD_STACK_LIMIT', `--stack-limit must be a positive number of bytes, not '${String(args.stackLimit)}'`)
+  // Memory is read while the threads are held (Linux: spec/LINUX.md §10); stacks need the stack pointers.
+  const held = { ...(args.registers === true || memory?.includes('stacks') ? { registers: true } : {}), ...(memory?.length ? { memory } : {}), ...(stackLimit !== undefined ? { stackLimit } : {}) }
+  const options = { ...(preset ? { preset } : {}), ...(flags !== undefined ? { flags } : {}), ...(args.debugPrivilege ? { debugPrivilege: true } : {}), ...windowsOnly, ...held, signal }
   const result = await lib.captureToFile(pid, output, options).catch(async (error: unknown) => {
     // A PSS call given up on (deadline, Ctrl-C) still runs on a worker thread and keeps Node alive: once the
     // error is reported, exit with its code (the OS releases what that call holds).

@@ -62,9 +62,45 @@ export const CONTEXT_LAYOUTS: Readonly<Record<string, ContextLayout>> = {
   },
 }
 
+/**
+ * Format 1.2: Linux register sets (PTRACE_GETREGSET NT_PRSTATUS, spec/ARCHIVE.md §6.2), stored as thread
+ * contexts though they are not CONTEXT records. Offsets: x86-64 `struct user_regs_struct` (27 u64) and arm64
+ * `struct user_pt_regs` (x0…x30, sp, pc, pstate), from the kernel's uapi headers.
+ */
+export const LINUX_REGSET_LAYOUTS: Readonly<Record<string, ContextLayout>> = {
+  'linux-x64': {
+    size: 216,
+    pc: 'rip',
+    sp: 'rsp',
+    fp: 'rbp',
+    registers: {
+      rbp: { offset: 32, size: 8 },
+      rip: { offset: 128, size: 8 },
+      cs: { offset: 136, size: 8 },
+      eflags: { offset: 144, size: 8 },
+      rsp: { offset: 152, size: 8 },
+    },
+  },
+  'linux-arm64': {
+    size: 272,
+    pc: 'pc',
+    sp: 'sp',
+    fp: 'x29',
+    registers: {
+      x29: { offset: 232, size: 8 },
+      x30: { offset: 240, size: 8 },
+      sp: { offset: 248, size: 8 },
+      pc: { offset: 256, size: 8 },
+      pstate: { offset: 264, size: 8 },
+    },
+  },
+}
+
 /** The CONTEXT layout of an architecture; own properties only, since the name comes from an archive (`constructor`, `__proto__`). */
 export function contextLayout(architecture: string | undefined): ContextLayout | undefined {
-  return architecture !== undefined && Object.hasOwn(CONTEXT_LAYOUTS, architecture) ? CONTEXT_LAYOUTS[architecture] : undefined
+  if (architecture === undefined) return undefined
+  if (Object.hasOwn(CONTEXT_LAYOUTS, architecture)) return CONTEXT_LAYOUTS[architecture]
+  return Object.hasOwn(LINUX_REGSET_LAYOUTS, architecture) ? LINUX_REGSET_LAYOUTS[architecture] : undefined
 }
 
 /**

@@ -129,6 +129,8 @@ export const THREAD_FIELDS = {
   contextRecord: f('bytes', 'blob', 'ContextRecord'),
   threadName: f('str', 'text', 'PSS_THREAD_NAME.ThreadName'),
   schedulerState: f11('str', 'text', 'Linux task stat state'),
+  // Issue 15 (spec/LINUX.md §10): how long a Linux thread was held by ptrace.
+  heldTime: f12('u64', 'dur', 'Linux: ptrace hold, interrupt to detach'),
 } as const
 
 export const VA_SPACE_FIELDS = {
@@ -164,6 +166,9 @@ export const AUXILIARY_PAGE_FIELDS = {
   captureTime: f('u64', 'time', 'CaptureTime'),
   pageSize: f('u32', 'size', 'PageSize'),
   pageContents: f('bytes', 'blob', 'PageContents'),
+  // Issue 15 (spec/ARCHIVE.md §6.4): memory pssnap read itself (--memory), told apart from PSS's pages.
+  memorySource: f12('str', 'text', 'pssnap --memory: stack or range'),
+  threadId: f12('u32', 'int', 'pssnap --memory stacks: the thread'),
 } as const
 
 export interface SectionLayout {

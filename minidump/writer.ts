@@ -71,7 +71,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   }
 
   const summary: MinidumpSummary = { platform: linux ? 'linux' : 'windows', streams: [], threads: 0, threadsWithContext: 0, modules: 0, regions: 0, handles: 0, memoryRanges: 0, memoryBytes: 0, contextsLeftOut: 0 }
-  const memory = [...(options.memory ?? [])].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+  const memory = nonOverlapping(options.memory ?? archiveMemory(archive))
   const streams: Stream[] = []
   const pi = archive.header.processInformation
   const pid = archive.header.target.processId
@@ -335,6 +335,31 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   sink.u32(20, Math.floor(Date.parse(archive.header.capture.startedAt) / 1000) >>> 0)
   sink.u64(24, BigInt(flags))
   return { bytes: sink.result(), summary }
+}
+
+/** Memory contents in the archive: auxiliaryPages entries with contents (PSS's pages or pssnap's --memory). */
+export function archiveMemory(archive: Archive): MemoryRange[] {
+  const out: MemoryRange[] = []
+  archive.auxiliaryPages.forEach(
+    (p) => {
+      if (p.address !== undefined && p.pageContents !== undefined && p.pageContents.length > 0) out.push({ address: p.address, bytes: p.pageContents })
+    },
+    ['address', 'pageContents'],
+  )
+  return out
+}
+
+/** Sorted by address; a range overlapping an earlier one is left out (the first by address wins: MINIDUMP.md §6). */
+function nonOverlapping(ranges: readonly MemoryRange[]): MemoryRange[] {
+  const sorted = [...ranges].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+  const out: MemoryRange[] = []
+  let end = -1n
+  for (const r of sorted) {
+    if (r.address < end || r.bytes.length === 0) continue
+    out.push(r)
+    end = r.address + BigInt(r.bytes.length)
+  }
+  return out
 }
 
 function textStream(type: number, name: string, bytes: Uint8Array): Stream {

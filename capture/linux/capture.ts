@@ -3,7 +3,7 @@
 // snapshot: each section is consistent with itself only at the moment it was read (spec/LINUX.md §1).
 import { hostname, release } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { SECTIONS, type ArchiveHeaderInput, type CaptureSet, type Epilogue, type FieldSpec, type HandleEntry, type ThreadEntry, type VaSpaceEntry, type WriteSummary } from '../../format/index.js'
+import { SECTIONS, type ArchiveHeaderInput, type AuxiliaryPageEntry, type CaptureSet, type Epilogue, type FieldSpec, type HandleEntry, type ThreadEntry, type VaSpaceEntry, type WriteSummary } from '../../format/index.js'
 import { writeArchiveFile, type WriteFileOptions } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { testOnlyPause } from '../test-pause.js'
@@ -15,6 +15,8 @@ import { lazyMounts } from './mounts.js'
 import { isGone, parseStat, procRoot, readText } from './proc.js'
 import { pssnapVersion } from './producer.js'
 import { readRegions } from './regions.js'
+import { foldHeld, readHeld } from './registers.js'
+import type { MemoryLimits, MemoryRequest } from './memory.js'
 import { SoftErrors } from './soft-errors.js'
 import { readThreads } from './threads.js'
 import { bootTimeFiletime } from './time.js'
@@ -36,6 +38,11 @@ export interface LinuxCaptureOptions {
   statHelper?: string
   /** The set this archive belongs to (several targets, a watched series): HEADER `captureSet`, format 1.2. */
   captureSet?: CaptureSet
+  /** Every thread's registers (ptrace: the threads are held for a moment; spec/LINUX.md §10). Needs koffi. */
+  registers?: boolean
+  /** Memory contents to read while held: `stacks` (implies registers being read) and address ranges. */
+  memory?: MemoryRequest[]
+  memoryLimits?: MemoryLimits
 }
 
 export interface LinuxCapture {
@@ -43,6 +50,10 @@ export interface LinuxCapture {
   handles?: HandleEntry[]
   threads?: ThreadEntry[]
   vaSpace?: VaSpaceEntry[]
+  /** Memory read with `memory` (format 1.2, ARCHIVE.md §6.4). */
+  auxiliaryPages?: AuxiliaryPageEntry[]
+  /** The threads' contextRecord architecture when registers were read (`linux-x64`). */
+  contextArchitecture?: string
   errors: SoftErrors
   timings: Record<string, number>
 }
@@ -113,10 +124,20 @@ export async function readLinuxCapture(pid: number, options: LinuxCaptureOptions
     result.handles = await typeUntyped(handleWalk, errors, { timeoutMs: options.statTimeoutMs, helper: options.statHelper, signal: options.signal })
     timings.handlesMs = (timings.handlesMs ?? 0) + (performance.now() - t)
   }
+  if (options.registers || options.memory?.length) {
+    // Held last, for as short a time as possible: only registers and memory are read while held.
+    const t = performance.now()
+    const held = await readHeld(pid, { registers: options.registers === true, ...(options.memory ? { memory: options.memory } : {}), ...options.memoryLimits }, () => result.vaSpace ?? readRegions(pid, undefined, {}, mounts), errors)
+    timings.holdMs = performance.now() - t
+    foldHeld(result.threads, held)
+    if (options.memory?.length) result.auxiliaryPages = held.memory
+    if (options.registers && held.contextArchitecture) result.contextArchitecture = held.contextArchitecture
+  }
   noteExit(pid, errors)
   const h = result.header
   if (result.handles) h.handleInformation = { handlesCaptured: result.handles.length }
-  if (result.threads) h.threadInformation = { threadsCaptured: result.threads.length, contextLength: 0 }
+  const contextLength = result.threads?.find((t) => t.sizeOfContextRecord !== undefined)?.sizeOfContextRecord ?? 0
+  if (result.threads) h.threadInformation = { threadsCaptured: result.threads.length, contextLength }
   if (result.vaSpace) h.vaSpaceInformation = { regionCount: result.vaSpace.length }
   timings.captureMs = performance.now() - t0
   return result
@@ -164,7 +185,7 @@ export async function captureLinuxToFile(pid: number, path: string, options: Lin
     path,
     capture.header,
     async (w) => {
-      for (const section of ['handles', 'threads', 'vaSpace'] as const) {
+      for (const section of ['handles', 'threads', 'vaSpace', 'auxiliaryPages'] as const) {
         const entries = capture[section]
         if (!entries) continue
         w.declareSection(section)
@@ -182,16 +203,16 @@ export async function captureLinuxToFile(pid: number, path: string, options: Lin
       return epilogue
     },
     // Declared by what the entries hold (spec §10: the lowest minor that holds them).
-    { formatMinor: Math.max(formatMinorOf(capture), capture.header.captureSet ? 2 : 0), ...options.write, ...(signal ? { signal } : {}) },
+    { formatMinor: Math.max(formatMinorOf(capture), capture.header.captureSet ? 2 : 0), ...(capture.contextArchitecture ? { contextArchitecture: capture.contextArchitecture } : {}), ...options.write, ...(signal ? { signal } : {}) },
   )
   return { path, processId: pid, summary, captureErrors: capture.errors.list.length, timings: epilogue?.timings ?? {} }
 }
 
 /** The newest format minor any captured field needs (format 1.1 added the fdinfo, state and smaps fields). */
-export function formatMinorOf(capture: Pick<LinuxCapture, 'handles' | 'threads' | 'vaSpace'> & { header?: ArchiveHeaderInput }): number {
+export function formatMinorOf(capture: Pick<LinuxCapture, 'handles' | 'threads' | 'vaSpace'> & { auxiliaryPages?: AuxiliaryPageEntry[]; header?: ArchiveHeaderInput }): number {
   // linuxProcess is a 1.2 header key (spec/ARCHIVE.md §3.3).
   let minor = capture.header?.linuxProcess !== undefined ? 2 : 0
-  for (const section of ['handles', 'threads', 'vaSpace'] as const) {
+  for (const section of ['handles', 'threads', 'vaSpace', 'auxiliaryPages'] as const) {
     const newer = Object.entries(SECTIONS[section].columns as Record<string, FieldSpec>).filter(([, spec]) => (spec.since ?? 0) > minor)
     for (const entry of (capture[section] ?? []) as Record<string, unknown>[]) {
       for (const [field, spec] of newer) if (entry[field] !== undefined) minor = Math.max(minor, spec.since ?? 0)

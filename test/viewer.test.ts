@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { archiveDamage, damageLine, decodeArchive, diffArchives, safeText, trendArchives, type Archive } from '../reader/index.js'
@@ -171,6 +171,49 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
     await page.click('#tab-address')
     expect(await page.$$eval('#panel table.list th', (ths) => ths.map((t) => t.textContent))).toContain('perms')
     expect(await panelText(page)).toMatch(/r-xp|rw-p|r--p/)
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
+  it('the address-space picture: hover details, click to zoom into a group and list its regions, zoom out', async () => {
+    const { page, problems } = await open(cases.get('fixture-small')!)
+    await page.click('#tab-address')
+    const box = (await (await page.$('canvas.treemap'))!.boundingBox())!
+    // The largest group (committed private memory) fills the left of the picture.
+    const at = { x: box.x + box.width * 0.2, y: box.y + box.height * 0.6 }
+    await page.mouse.move(at.x, at.y)
+    expect(await page.$eval('#panel .tip', (e) => ({ hidden: (e as HTMLElement).hidden, text: e.textContent }))).toMatchObject({ hidden: false, text: expect.stringMatching(/^baseAddress 0x[0-9a-f]{16} {2}· {2}regionSize /) })
+    expect(await page.$eval('#panel .crumbs', (e) => e.textContent)).toBe('address space')
+    await page.mouse.click(at.x, at.y)
+    expect(await page.$eval('#panel .crumbs', (e) => e.textContent)).toMatch(/^address space › Private$/)
+    expect(await page.$eval('#panel .status', (e) => e.textContent)).toMatch(/^\d+ of 30 regions$/)
+    expect(await page.$eval('#panel .status', (e) => e.textContent)).not.toBe('30 of 30 regions')
+    await page.screenshot({ path: `${SHOTS}/fixture-small-address-zoomed.png` })
+    await page.click('#panel button:text("Zoom out")')
+    expect(await page.$eval('#panel .crumbs', (e) => e.textContent)).toBe('address space')
+    expect(await page.$eval('#panel .status', (e) => e.textContent)).toBe('30 of 30 regions')
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
+  it('the static viewer (dist/viewer/index.html) opens archives from the file picker and from a drop', async () => {
+    const index = join(dirname(CLI), 'viewer', 'index.html')
+    const { page, problems } = await watchedPage(browser)
+    await page.goto(`file://${index}`)
+    await page.waitForSelector('body[data-state=ready]')
+    expect(await page.textContent('main')).toContain('No archive open yet.')
+    await page.setInputFiles('#open-files', [join(FIXTURES, 'small.pssnap'), join(FIXTURES, 'minimal.pssnap')])
+    await page.waitForSelector('#tab-diff')
+    expect(await page.$$eval('#archive option', (o) => o.map((x) => x.textContent))).toEqual(['1. small.pssnap', '2. minimal.pssnap'])
+    const b64 = readFileSync(join(FIXTURES, 'linux-small.pssnap')).toString('base64')
+    const transfer = await page.evaluateHandle((data) => {
+      const t = new DataTransfer()
+      t.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], 'dropped.pssnap'))
+      return t
+    }, b64)
+    await page.dispatchEvent('main', 'drop', { dataTransfer: transfer })
+    await page.waitForFunction(() => document.querySelector('#panel h2')?.textContent?.startsWith('dropped.pssnap'))
+    expect(await panelText(page)).toContain('private (VmData)')
     await expectClean(page, problems)
     await page.close()
   }, 30_000)

@@ -174,7 +174,8 @@ export function addressSpaceView(archive: Archive): HTMLElement {
     // Zoom one level: to the child of the current top that holds the point.
     while (n && n.depth > 1) n = n.parent ?? undefined
     if (!n || n.depth !== 1) return
-    if (n.data.where) list.filter(n.data.where)
+    // The list shows what the picture shows: committed regions only unless reserved ones are asked for.
+    if (n.data.where) list.filter(reserved.checked ? n.data.where : `${n.data.where} and state = COMMIT`)
     if (n.data.children) {
       path = [...path, n.data]
       draw()

@@ -1,5 +1,6 @@
 // The diff of two archives (reader/diff.ts: the same comparison as `pssnap diff`): warnings and sections
 // not compared first, then counters, handles by type and by name pattern, then the changed entries.
+import { committedLabel } from '../reader/committed.js'
 import { diffArchives, type CounterDelta } from '../reader/diff.js'
 import { formatSize } from '../reader/text.js'
 import type { Archive } from '../reader/index.js'
@@ -34,7 +35,7 @@ export function diffView(nameA: string, a: Archive, nameB: string, b: Archive): 
     table(
       'Counters',
       ['counter', 'before', 'after', 'change'],
-      d.counters.filter((c) => !c.name.startsWith('performanceCounters.')).map((c) => [c.name === 'handles' && linux ? 'file descriptors' : c.name, counterValue(c, 'before'), counterValue(c, 'after'), c.delta === undefined ? 'not comparable' : signed(c.delta, c.unit === 'bytes')]),
+      d.counters.filter((c) => !c.name.startsWith('performanceCounters.')).map((c) => [c.name === 'handles' && linux ? 'file descriptors' : c.name === 'committed' ? committedLabel(d.committedMeaning.after) : c.name, counterValue(c, 'before'), counterValue(c, 'after'), c.delta === undefined ? 'not comparable' : signed(c.delta, c.unit === 'bytes')]),
       new Set([1, 2, 3]),
     ),
     table(

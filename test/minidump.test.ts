@@ -1,0 +1,153 @@
+// Minidumps from archives (minidump/, spec/MINIDUMP.md), checked by tools nobody here wrote: Debian's lldb 14
+// opens them and shows threads, registers, modules and (Linux, with --memory stacks) a backtrace through the
+// three functions of test/fixtures-c/chain.c; obj2yaml (LLVM 14) parses every stream. The values they print
+// are compared with the archive's own. lldb and obj2yaml are installed by .ci/run: skipped only where they are
+// absent and PSSNAP_REQUIRE_LLDB is not 1.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { captureToFile } from '../capture/index.js'
+import { decodeRegisters } from '../format/index.js'
+import { writeMinidump } from '../minidump/index.js'
+import { openArchiveFile } from '../reader/node.js'
+import { buildChain, startChain, type ChainTarget } from './helpers/chain-target.js'
+import { runCli } from './helpers/cli.js'
+import { loadFakePss } from './helpers/fake-pss.js'
+
+const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0
+const REQUIRED = process.env.PSSNAP_REQUIRE_LLDB === '1'
+const tools = has('lldb') && has('obj2yaml')
+if (!tools && !REQUIRED) console.warn('test/minidump.test.ts: lldb or obj2yaml not found, debugger checks skipped (set PSSNAP_REQUIRE_LLDB=1 to make this a failure)')
+const linuxX64 = process.platform === 'linux' && process.arch === 'x64'
+
+// lldb's Python support prints noise without this path (reach-notes).
+const LLDB_ENV = { ...process.env, PYTHONPATH: '/usr/lib/llvm-14/lib/python3.11/dist-packages' }
+function lldb(dump: string, ...commands: string[]): string {
+  if (!tools) throw new Error('PSSNAP_REQUIRE_LLDB=1 but lldb or obj2yaml is not installed')
+  const args = ['--batch', '--no-lldbinit', '-c', dump, ...commands.flatMap((c) => ['-o', c])]
+  return execFileSync('lldb', args, { env: LLDB_ENV, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+const obj2yaml = (dump: string) => execFileSync('obj2yaml', [dump], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 })
+
+/** `tid = 0x1b58` or `tid = 3441` from `thread list`, as numbers. */
+const threadIds = (out: string) => [...out.matchAll(/tid = (0x[0-9a-f]+|\d+)/g)].map((m) => Number(m[1]))
+/** A register's value from `register read` (undefined when lldb did not print it). */
+function register(out: string, name: string): bigint | undefined {
+  const m = new RegExp(`^\\s*${name} = (0x[0-9a-f]+)`, 'm').exec(out)
+  return m ? BigInt(m[1]!) : undefined
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pssnap-minidump-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe.skipIf(!tools && !REQUIRED)('Windows minidump of a capture against the fake PSS library', () => {
+  let archivePath = ''
+  let dumpPath = ''
+  beforeAll(async () => {
+    const { library, pss, control } = await loadFakePss()
+    archivePath = join(dir, 'win.pssnap')
+    await captureToFile(4242, archivePath, { pssLibrary: library })
+    pss.close()
+    control.unload()
+    const archive = await openArchiveFile(archivePath)
+    dumpPath = join(dir, 'win.dmp')
+    writeFileSync(dumpPath, writeMinidump(archive).bytes)
+  })
+
+  it('lldb shows the threads, the registers of each CONTEXT and the modules', async () => {
+    const archive = await openArchiveFile(archivePath)
+    const threads = archive.threads.toArray()
+    expect(threads.length).toBeGreaterThan(0)
+    const out = lldb(dumpPath, 'thread list', 'register read', 'image list')
+    expect(out).toMatch(new RegExp(`Process ${archive.header.target.processId} stopped`))
+    expect(threadIds(out)).toEqual(threads.map((t) => t.threadId))
+    // The selected thread is the first: its registers are the archive's CONTEXT's.
+    const regs = decodeRegisters(threads[0]!.contextRecord, archive.contextArchitecture)!
+    expect(register(out, 'rip')).toBe(regs.Rip)
+    expect(register(out, 'rsp')).toBe(regs.Rsp)
+    expect(register(out, 'rbp')).toBe(regs.Rbp)
+    const images = archive.vaSpace.toArray().filter((r) => r.type === 0x1000000 && r.mappedFileName)
+    expect(images.length).toBeGreaterThan(0)
+    for (const r of images) expect(out).toContain(r.mappedFileName!)
+  })
+
+  it('obj2yaml parses every stream, with the archive values', async () => {
+    const archive = await openArchiveFile(archivePath)
+    const yaml = obj2yaml(dumpPath)
+    expect(yaml).toMatch(/Processor Arch:\s+AMD64/)
+    expect(yaml).toMatch(/Platform ID:\s+Win32NT/)
+    for (const type of ['SystemInfo', 'MiscInfo', 'ThreadList', 'ModuleList', 'MemoryInfoList', 'HandleData']) expect(yaml).toContain(`Type:            ${type}`)
+    // Every region, in order, with its base and size.
+    const bases = [...yaml.matchAll(/Base Address:\s+0x([0-9A-F]+)/g)].map((m) => BigInt(`0x${m[1]}`))
+    expect(bases).toEqual(archive.vaSpace.toArray().map((r) => r.baseAddress))
+    const tebs = [...yaml.matchAll(/Environment Block:\s+0x([0-9A-F]+)/g)].map((m) => BigInt(`0x${m[1]}`))
+    expect(tebs).toEqual(archive.threads.toArray().filter((t) => t.tebBaseAddress).map((t) => t.tebBaseAddress))
+  })
+})
+
+describe.skipIf((!tools && !REQUIRED) || !linuxX64)('Linux minidump of a real process captured with --registers --memory stacks', () => {
+  let target: ChainTarget
+  let archivePath = ''
+  let dumpPath = ''
+  beforeAll(async () => {
+    target = startChain(buildChain())
+    archivePath = join(dir, 'chain.pssnap')
+    await captureToFile(target.pid, archivePath, { registers: true, memory: ['stacks'] })
+    dumpPath = join(dir, 'chain.dmp')
+    // Through the CLI: the export verb, its safe output and the built bundle (npm test builds dist/ first).
+    const r = await runCli('export', archivePath, '--format', 'minidump', '-o', dumpPath)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+  }, 60_000)
+  afterAll(() => target?.kill())
+
+  it('holds every thread\'s registers and stack in the archive (format 1.2)', async () => {
+    const archive = await openArchiveFile(archivePath)
+    expect(archive.version).toEqual({ major: 1, minor: 2 })
+    expect(archive.diagnostics).toEqual([])
+    const threads = archive.threads.toArray()
+    expect(threads.map((t) => t.threadId).sort((a, b) => a! - b!)).toEqual(target.tids)
+    for (const t of threads) {
+      expect(t.sizeOfContextRecord).toBe(216)
+      expect(t.heldTime).toBeGreaterThan(0n)
+    }
+    expect(archive.threads.contextArchitecture).toBe('linux-x64')
+    const pages = archive.auxiliaryPages.toArray()
+    expect(new Set(pages.map((p) => p.threadId))).toEqual(new Set(target.tids))
+    expect(pages.every((p) => p.memorySource === 'stack' && p.pageContents!.length === p.pageSize)).toBe(true)
+  })
+
+  it('lldb shows the threads, registers, modules and the backtrace chain_inner → chain_middle → chain_outer → main', async () => {
+    const archive = await openArchiveFile(archivePath)
+    const out = lldb(dumpPath, 'thread list', 'register read', 'image list', 'bt')
+    expect(out).toMatch(new RegExp(`Process ${target.pid} stopped`))
+    expect(threadIds(out).sort((a, b) => a - b)).toEqual(target.tids)
+    const main = archive.threads.toArray().find((t) => t.threadId === target.pid)!
+    const first = archive.threads.toArray()[0]!
+    const regs = decodeRegisters(first.contextRecord, undefined)!
+    expect(register(out, 'rip')).toBe(regs.rip)
+    expect(register(out, 'rsp')).toBe(regs.rsp)
+    expect(main).toBeDefined()
+    expect(out).toContain(target.executable)
+    expect(out).toMatch(/libc\.so\.6/)
+    const frames = [...out.matchAll(/frame #\d+: 0x[0-9a-f]+ \S+`(\w+)/g)].map((m) => m[1])
+    const at = frames.indexOf('chain_inner')
+    expect(at, out).toBeGreaterThan(-1)
+    expect(frames.slice(at, at + 4)).toEqual(['chain_inner', 'chain_middle', 'chain_outer', 'main'])
+  })
+
+  it('obj2yaml parses it as a Linux minidump with the /proc streams the archive can fill', () => {
+    const yaml = obj2yaml(dumpPath)
+    expect(yaml).toMatch(/Platform ID:\s+Linux/)
+    expect(yaml).toMatch(/Processor Arch:\s+AMD64/)
+    expect(yaml).toContain('Type:            LinuxProcStatus')
+    expect(yaml).toMatch(new RegExp(`Pid:\\s+${target.pid}`))
+    // obj2yaml spells it LinuxCMDLine and prints it as text: the arguments, NUL-separated.
+    expect(yaml).toMatch(new RegExp(`Type:\\s+LinuxCMDLine\\s+Text:\\s+\\|\\s+${target.executable.replace(/[.]/g, '\\.')}\\s`))
+    expect(yaml).toContain('Type:            Memory64List')
+    expect(yaml).not.toContain('LinuxMaps')
+    expect(yaml).not.toContain('HandleData')
+  })
+})

@@ -60,11 +60,7 @@ export async function sql(args: Args): Promise<number> {
       await commitFile(temp, destination!, save!, args.force === true)
     }
   } catch (error) {
-    try {
-      session.close()
-    } catch {
-      // already closed
-    }
+    session.close()
     throw error
   } finally {
     if (temp !== undefined) await Promise.all([rm(temp, { force: true }), rm(`${temp}.wal`, { force: true })])
@@ -128,11 +124,7 @@ export async function exportParquet(args: Args): Promise<number> {
     await restrict(temp)
     await rename(temp, out)
   } catch (error) {
-    try {
-      session.close()
-    } catch {
-      // already closed
-    }
+    session.close()
     await rm(temp, { recursive: true, force: true })
     throw error
   }

@@ -138,7 +138,18 @@ function intSource(api: Api, c: EntryColumn, column: Column | undefined): Prepar
   if (!column || column.dtype === 'str' || column.dtype === 'bytes') return { type, write: (_v, _f, n, s) => allNull(s, n) }
   const values = column.values
   if (values.BYTES_PER_ELEMENT === width) {
-    // Stored as wide as the SQL type: straight from the archive's bytes.
+    // Stored as wide as the SQL type: straight from the archive's bytes. A file of 24 MiB or more is read into a
+    // SharedArrayBuffer (reader/node.ts), which the binding refuses: its values go through the scratch buffer.
+    if (!(values.buffer instanceof ArrayBuffer)) {
+      return {
+        type,
+        write(v, from, n, s) {
+          s.u8.set(new Uint8Array(values.buffer, values.byteOffset + from * width, n * width))
+          copyTo(v, s.buffer, 0, n * width)
+          return false
+        },
+      }
+    }
     return { type, write: (v, from, n) => (copyTo(v, values.buffer, values.byteOffset + from * width, n * width), false) }
   }
   if (width === 8) {

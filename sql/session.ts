@@ -1,6 +1,9 @@
 // A DuckDB database holding archives as tables (spec/SQL.md): created in memory (or in the file --save keeps),
 // loaded column to column, then locked before a user's query runs: no file access, no extensions, no
 // configuration changes, a memory limit and two threads.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { appendSection, bindCopy } from './fill.js'
 import { loadDuckDB, type DuckDBModules } from './duckdb.js'
 import { SqlError } from './errors.js'
@@ -47,6 +50,7 @@ export class SqlSession {
     readonly connection: Connection,
     /** Tables created so far. */
     readonly tables: Set<TableName>,
+    private readonly spill: string,
   ) {}
 
   static async open(options: SessionOptions = {}): Promise<SqlSession> {
@@ -60,14 +64,18 @@ export class SqlSession {
       autoload_known_extensions: 'false',
       allow_community_extensions: 'false',
     }
+    // Spilling goes to a private folder removed on close, never `.tmp` in the user's working directory.
+    const spill = mkdtempSync(join(tmpdir(), 'pssnap-sql-'))
+    config.temp_directory = spill
     let instance: Instance
     try {
       instance = await duck.api.DuckDBInstance.create(options.file ?? ':memory:', config)
     } catch (e) {
+      rmSync(spill, { recursive: true, force: true })
       throw new SqlError('SQL_ERROR', `DuckDB could not start: ${duckMessage(e)}`)
     }
     const connection = await instance.connect()
-    return new SqlSession(duck, instance, connection, new Set())
+    return new SqlSession(duck, instance, connection, new Set(), spill)
   }
 
   private appenders = new Map<TableName, Appender>()
@@ -169,10 +177,15 @@ export class SqlSession {
   }
 
   close(): void {
+    if (this.closed) return
+    this.closed = true
     try {
       this.connection.closeSync()
     } finally {
       this.instance.closeSync()
+      rmSync(this.spill, { recursive: true, force: true })
     }
   }
+
+  private closed = false
 }

@@ -34,6 +34,15 @@ describe('layering', () => {
     }
   })
 
+  it('nothing in reader/, format/ or capture/ imports sql/; sql/ imports neither cli/ nor capture/ (DESIGN.md §8)', () => {
+    for (const file of [...platformFree, ...sources('capture')]) {
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) expect(m[1], file).not.toMatch(/sql\//)
+    }
+    for (const file of sources('sql')) {
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) expect(m[1], file).not.toMatch(/cli\/|capture\/|^koffi/)
+    }
+  })
+
   it('format/ imports nothing from reader/ or cli/', () => {
     for (const file of sources('format')) {
       for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) expect(m[1], file).not.toMatch(/reader\/|cli\//)

@@ -1,8 +1,8 @@
 // `pssnap sql`'s database (sql/): every value of every entry table equals the archive read by the reader's
 // row objects; damaged archives and different format minors load together; a query cannot reach files.
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { archiveDamage, type Archive } from '../reader/index.js'
+import { archiveDamage, decodeArchive, type Archive } from '../reader/index.js'
 import { openArchiveFile } from '../reader/node.js'
 import { SqlSession, tablesNamed } from '../sql/session.js'
 import { ENTRY_TABLES, TABLE_NAMES } from '../sql/tables.js'
@@ -105,6 +105,41 @@ describe('sql tables', () => {
     expect(fromDiff.length).toBeGreaterThan(0)
     expect(mods.map((m) => [m[0], m[1], m[2], m[3], m[4], m[5]])).toEqual(fromDiff.map((m) => [m.path, m.imageBase, m.sizeOfImage, m.timeDateStamp, m.regions, m.bytes]))
     expect(mods.length).toBeGreaterThan(0)
+  })
+})
+
+describe('sql loading', () => {
+  it('columns in a SharedArrayBuffer (how openArchiveFile reads files of 24 MiB and more) load the same values', async () => {
+    const path = fx.paths[fx.paths.indexOf(fx.damaged) - 2]!
+    const bytes = readFileSync(path)
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length))
+    shared.set(bytes)
+    const fromShared = await decodeArchive(shared)
+    const other = await SqlSession.open()
+    try {
+      await other.load([{ path, archive: fromShared, damage: archiveDamage(fromShared) }], new Set(['handles', 'regions', 'threads']))
+      const id = fx.paths.indexOf(path)
+      for (const t of ['handles', 'regions', 'threads']) {
+        const cols = ENTRY_TABLES.find((e) => e.table === t)!.columns.map((c) => `"${c.name}"`).join(', ')
+        const a = (await other.connection.runAndReadAll(`SELECT ${cols} FROM ${t} ORDER BY rowid`)).getRowsJson()
+        const b = (await session.connection.runAndReadAll(`SELECT ${cols} FROM ${t} WHERE snapshot_id = ${id} ORDER BY rowid`)).getRowsJson()
+        expect(a.length).toBeGreaterThan(0)
+        expect(a).toEqual(b)
+      }
+    } finally {
+      other.close()
+    }
+  })
+
+  it('a query naming only handles loads neither threads nor regions', async () => {
+    const s = await SqlSession.open()
+    try {
+      await s.load(archives.map((archive, i) => ({ path: fx.paths[i]!, archive, damage: archiveDamage(archive) })), tablesNamed('SELECT typeName, count(*) FROM handles GROUP BY 1'))
+      const r = await s.query('SELECT table_name FROM duckdb_tables() ORDER BY 1')
+      expect(r.rows).toEqual([['handles'], ['snapshots']])
+    } finally {
+      s.close()
+    }
   })
 })
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inject } from 'vitest'
 import { CLI } from './helpers/cli.js'
 
-const VERBS = ['', 'info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'capture', 'ps', 'selftest']
+const VERBS = ['', 'info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'sql', 'capture', 'ps', 'selftest']
 const fixture = (name: string) => resolve('spec', 'fixtures', `${name}.pssnap`)
 const linux = process.platform === 'linux'
 

@@ -1,0 +1,175 @@
+// `npm run bench -- sql` (issue 17 §5): loading archives into DuckDB and exporting Parquet, every ratio
+// against a baseline measured in this same run. In one process; DuckDB with 2 threads as `pssnap sql` runs it.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { SECTION_NAMES, type Archive } from '../format/index.js'
+import { archiveDamage } from '../reader/damage.js'
+import { openArchiveFile, writeArchiveFile } from '../reader/node.js'
+import { exportTables } from '../sql/parquet.js'
+import { SqlSession } from '../sql/session.js'
+import { SNAPSHOT_COLUMNS } from '../sql/snapshots.js'
+import { ENTRY_TABLES, TABLE_NAMES, type EntryColumn } from '../sql/tables.js'
+import { generateSnapshot, type Snapshot } from '../test/synthetic/generate.js'
+import { writeSnapshot } from '../test/sql-fixtures.js'
+import { median, ratioLine, type Result } from './measure.js'
+
+const OUT = 'bench/out/sql'
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+rmSync(OUT, { recursive: true, force: true })
+mkdirSync(OUT, { recursive: true })
+const results: Result[] = []
+const notes: string[] = []
+
+const counts = { handles: 300_000, regions: 600_000, threads: 100_000 }
+console.log(`pssnap bench sql — Node ${process.version}, 1M entries (${counts.handles} handles, ${counts.regions} regions, ${counts.threads} threads), median of ${RUNS}`)
+const snapshot: Snapshot = generateSnapshot({ seed: 1, ...counts, contextRatio: 0.5 })
+const file = `${OUT}/1m.pssnap`
+
+// pssnap's own archive write of the 1M rows (the baseline of the export).
+async function writeArchive(path: string): Promise<void> {
+  rmSync(path, { force: true })
+  await writeArchiveFile(
+    path,
+    snapshot.header,
+    async (w) => {
+      for (const name of SECTION_NAMES) {
+        const list = snapshot.sections[name] as object[]
+        w.declareSection(name)
+        for (const e of list) {
+          const p = w.add(name, e as never)
+          if (p) await p
+        }
+      }
+    },
+    snapshot.epilogue,
+  )
+}
+const write = await median(RUNS, () => writeArchive(file))
+
+const loadAll = async (archive: Archive, session: SqlSession) => session.load([{ path: file, archive, damage: archiveDamage(archive) }], new Set(TABLE_NAMES))
+
+// (a) open + load every table, vs DuckDB reading the same tables from Parquet files it wrote itself.
+const openLoad = await median(RUNS, async () => {
+  const s = await SqlSession.open()
+  await loadAll(await openArchiveFile(file), s)
+  s.close()
+})
+const pq = `${OUT}/parquet`
+const exportMs: number[] = []
+const exportOnly = await median(RUNS, async () => {
+  rmSync(pq, { recursive: true, force: true })
+  mkdirSync(pq)
+  const s = await SqlSession.open()
+  await loadAll(await openArchiveFile(file), s)
+  const t = performance.now()
+  await exportTables(s, pq, [])
+  const ms = performance.now() - t
+  s.close()
+  exportMs.push(ms)
+})
+void exportOnly
+const copyOnly = exportMs.sort((a, b) => a - b)[Math.floor(exportMs.length / 2)]!
+const readParquet = await median(RUNS, async () => {
+  const s = await SqlSession.open()
+  for (const t of ['handles', 'threads', 'regions', 'aux', 'snapshots']) await s.connection.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet('${pq}/${t}.parquet')`)
+  s.close()
+})
+results.push({ id: 'sql-a', what: 'open the 1M-entry archive + load every table into DuckDB vs DuckDB reading the same tables from its own Parquet', ours: openLoad, baseline: readParquet, unit: 'ms', target: 2.5 })
+const exportThenRead = openLoad + copyOnly + readParquet
+notes.push(`(sql-a') open + load ${openLoad.toFixed(0)} ms vs the other path (export to Parquet, then read it: ${openLoad.toFixed(0)} + ${copyOnly.toFixed(0)} + ${readParquet.toFixed(0)} = ${exportThenRead.toFixed(0)} ms): ${openLoad < exportThenRead ? 'faster' : 'SLOWER'}`)
+
+// (c) Parquet export of the 1M entries: open + load + COPY (what `pssnap export --format parquet` does) vs writing the archive.
+const exportFull = await median(RUNS, async () => {
+  rmSync(`${OUT}/export`, { recursive: true, force: true })
+  mkdirSync(`${OUT}/export`)
+  const s = await SqlSession.open()
+  await loadAll(await openArchiveFile(file), s)
+  await exportTables(s, `${OUT}/export`, [])
+  s.close()
+})
+results.push({ id: 'sql-c', what: "Parquet export of 1M entries (open + load + COPY) vs pssnap's own archive write of them", ours: exportFull, baseline: write, unit: 'ms', target: 1.5 })
+notes.push(`(sql-c') the COPY alone: ${copyOnly.toFixed(0)} ms = ${(copyOnly / write).toFixed(3)}× the archive write`)
+
+// Column-to-column loading vs the row appender (a DuckDB value per cell), handles only; and vs open + visit.
+const archive = await openArchiveFile(file)
+const handlesTable = ENTRY_TABLES.find((t) => t.table === 'handles')!
+const columnLoad = await median(RUNS, async () => {
+  const s = await SqlSession.open()
+  await s.create(new Set(['handles']))
+  s.add({ path: file, archive, damage: archiveDamage(archive) }, 0)
+  await s.finish()
+  s.close()
+})
+const rowLoad = await median(1, async () => {
+  const s = await SqlSession.open()
+  await s.create(new Set(['handles']))
+  await s.finish()
+  await s.connection.run('DELETE FROM handles')
+  const appender = await s.connection.createAppender('handles')
+  const api = s.duck.api
+  archive.handles.forEach((e) => {
+    appender.appendUInteger(0)
+    for (const c of handlesTable.columns) appendCell(api, appender, c, e as unknown as Record<string, unknown>)
+    appender.endRow()
+  })
+  appender.closeSync()
+  s.close()
+})
+results.push({ id: 'sql-d', what: 'load 300k handles column to column (data chunks from typed arrays) vs the row appender', ours: columnLoad, baseline: rowLoad, unit: 'ms', target: Infinity })
+const visit = await median(RUNS, async () => {
+  const a = await openArchiveFile(file)
+  let n = 0
+  a.handles.forEach((e) => void (n += e.handleCount === undefined ? 0 : 1))
+  a.threads.forEach((e) => void (n += e.threadId === undefined ? 0 : 1))
+  a.vaSpace.forEach((e) => void (n += e.regionSize === undefined ? 0 : 1))
+  if (n !== 1_000_000) throw new Error(`visited ${n}`)
+})
+results.push({ id: 'sql-e', what: 'open + load every table vs open + visit every entry as a typed object', ours: openLoad, baseline: visit, unit: 'ms', target: Infinity })
+
+// (b) sql over many 5k-entry archives: the cost per archive at 200 vs at 20 (linear: within 1.2×).
+const small: string[] = []
+for (let i = 0; i < 10; i++) {
+  const bytes = await writeSnapshot(generateSnapshot({ seed: 100 + i, handles: 1500, regions: 3000, threads: 500, contextRatio: 0.5 }))
+  for (let k = 0; k < 20; k++) {
+    const p = `${OUT}/many-${String(i * 20 + k).padStart(3, '0')}.pssnap`
+    writeFileSync(p, bytes)
+    small.push(p)
+  }
+}
+const sqlOver = (paths: readonly string[]) => async () => {
+  const s = await SqlSession.open()
+  await s.create(new Set(TABLE_NAMES))
+  for (const [id, p] of paths.entries()) {
+    const a = await openArchiveFile(p)
+    s.add({ path: p, archive: a, damage: archiveDamage(a) }, id)
+  }
+  await s.finish()
+  const r = await s.query('SELECT count(*) FROM handles')
+  if (Number(r.rows[0]![0]) !== paths.length * 1500) throw new Error('count')
+  s.close()
+}
+const at20 = (await median(RUNS, sqlOver(small.slice(0, 20)))) / 20
+const at200 = (await median(RUNS, sqlOver(small))) / 200
+results.push({ id: 'sql-b', what: 'sql over 5k-entry archives, all tables: ms per archive at 200 vs at 20', ours: at200, baseline: at20, unit: 'ms/archive', target: 1.2 })
+
+for (const r of results) console.log(ratioLine(r))
+for (const n of notes) console.log(n)
+console.log(`(snapshots table: ${SNAPSHOT_COLUMNS.length} columns; archive written in ${write.toFixed(0)} ms)`)
+
+function appendCell(api: SqlSession['duck']['api'], appender: Awaited<ReturnType<SqlSession['connection']['createAppender']>>, c: EntryColumn, e: Record<string, unknown>): void {
+  const v = e[c.field]
+  if (v === undefined) return appender.appendNull()
+  switch (c.fill) {
+    case 'int':
+      return c.type === 'UBIGINT' ? appender.appendUBigInt(BigInt(v as bigint)) : c.type === 'UINTEGER' ? appender.appendUInteger(v as number) : appender.appendValue(v as number, api[c.type] as never)
+    case 'time':
+      return v === 0n ? appender.appendNull() : appender.appendTimestamp(new api.DuckDBTimestampValue(((v as bigint) - 116444736000000000n) / 10n))
+    case 'dur':
+      return appender.appendDouble(Number(v) / 1e7)
+    case 'text':
+      return appender.appendVarchar(v as string)
+    case 'name':
+      return appender.appendVarchar(String(v))
+    case 'length':
+      return appender.appendUInteger((v as Uint8Array).length)
+  }
+}

@@ -327,7 +327,36 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
   }, 60_000)
 })
 
-describe('pssnap report: output safety', () => {
+describe('pssnap report and view, without a browser', () => {
+  it('view hands the token URL to the desktop opener (xdg-open) and serves until SIGTERM', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'pssnap-view-'))
+    try {
+      // A stand-in xdg-open that records what it was asked to open.
+      writeFileSync(join(d, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${d}/opened'\n`, { mode: 0o755 })
+      const child = spawn(process.execPath, [CLI, 'view', join(FIXTURES, 'minimal.pssnap')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${d}:${process.env.PATH}` } })
+      let out = ''
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()))
+      const deadline = Date.now() + 20_000
+      let opened = ''
+      while (Date.now() < deadline && !opened) {
+        await new Promise((r) => setTimeout(r, 100))
+        try {
+          opened = readFileSync(join(d, 'opened'), 'utf8')
+        } catch {
+          // not yet
+        }
+      }
+      child.kill('SIGTERM')
+      const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)))
+      expect(opened).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{20,}\/\?url=a%2F0%2Fminimal.pssnap$/)
+      expect(out.trim()).toBe(opened)
+      expect(code).toBe(0)
+    } finally {
+      rmSync(d, { recursive: true, force: true })
+    }
+  }, 30_000)
+
+
   it('refuses an existing file without --force, and the input itself even with it', async () => {
     const d = mkdtempSync(join(tmpdir(), 'pssnap-report-'))
     try {

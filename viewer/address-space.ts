@@ -9,12 +9,10 @@ import { clear, h, text } from './dom.js'
 import { cellText, columnsFor, entryList } from './entries.js'
 import { quoted } from './handles.js'
 import { isLinux } from './overview.js'
+import { CANVAS_BACKGROUND, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, OTHER_COLOUR, PROTECT_COLOURS, TYPE_COLOURS } from './palette.js'
 
 const MEM_COMMIT = 0x1000
 const MEM_FREE = 0x10000
-const MEM_IMAGE = 0x1000000
-const MEM_MAPPED = 0x40000
-const MEM_PRIVATE = 0x20000
 /** Beyond this many regions the picture stops at modules and allocations (one rectangle each). */
 const MAX_LEAVES = 40_000
 const WIDTH = 960
@@ -32,12 +30,6 @@ interface Node {
   type?: number
 }
 
-const TYPE_COLOURS = new Map<number, string>([
-  [MEM_IMAGE, '#3465a4'],
-  [MEM_MAPPED, '#1b8a7a'],
-  [MEM_PRIVATE, '#c4620f'],
-])
-const PROTECT_COLOURS = { execute: '#b03030', write: '#9a7d0a', read: '#3d7a3a', none: '#666666' }
 
 export function typeLabel(type: number | undefined, linux: boolean): string {
   if (type === MEM_IMAGE) return linux ? 'ELF image' : 'Image'
@@ -109,7 +101,7 @@ export function addressSpaceView(archive: Archive): HTMLElement {
 
   const colourOf = (n: Node): string => {
     if (colourBy.value === 'protect') return PROTECT_COLOURS[protectClass(n.entry?.protect ?? n.children?.[0]?.entry?.protect)]
-    return (n.type !== undefined ? TYPE_COLOURS.get(n.type) : undefined) ?? '#666666'
+    return (n.type !== undefined ? TYPE_COLOURS.get(n.type) : undefined) ?? OTHER_COLOUR
   }
 
   const draw = () => {
@@ -119,7 +111,7 @@ export function addressSpaceView(archive: Archive): HTMLElement {
     crumbs.textContent = path.map((n) => text(n.name, 80)).join(' › ')
     zoomOut.disabled = path.length === 1
     if (!ctx) return
-    ctx.fillStyle = '#1d1f21'
+    ctx.fillStyle = CANVAS_BACKGROUND
     ctx.fillRect(0, 0, WIDTH, HEIGHT)
     ctx.font = '11px system-ui, sans-serif'
     ctx.textBaseline = 'top'

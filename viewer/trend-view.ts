@@ -6,8 +6,8 @@ import { committedLabel } from '../reader/committed.js'
 import { formatSize } from '../reader/text.js'
 import type { Archive } from '../reader/index.js'
 import { h, table, text } from './dom.js'
+import { CHART_LINES } from './palette.js'
 
-const PALETTE = ['#3465a4', '#c4620f', '#1b8a7a', '#b03030', '#7a4fa0', '#9a7d0a', '#555555', '#2e7d32']
 
 function chart(title: string, times: readonly number[], series: readonly TrendSeries[], bytes: boolean): HTMLElement {
   const figure = h('figure', { class: 'trend-chart' }, h('figcaption', {}, title))
@@ -18,7 +18,7 @@ function chart(title: string, times: readonly number[], series: readonly TrendSe
     height: 240,
     scales: { x: { time: true } },
     axes: [{ stroke: '#1d1f21' }, { stroke: '#1d1f21', size: bytes ? 86 : 60, values: (_u, ticks) => ticks.map((t) => (bytes ? formatSize(Math.max(0, Math.round(t))) : String(t))) }],
-    series: [{ label: 'time' }, ...series.map((s, i) => ({ label: text(s.metric, 60), stroke: PALETTE[i % PALETTE.length]!, width: 2, points: { show: true } }))],
+    series: [{ label: 'time' }, ...series.map((s, i) => ({ label: text(s.metric, 60), stroke: CHART_LINES[i % CHART_LINES.length]!, width: 2, points: { show: true } }))],
   }
   // uPlot builds its DOM with createElement and sets styles through the CSSOM: fine under the strict CSP.
   new uPlot(opts, data, figure)

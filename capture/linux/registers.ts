@@ -5,6 +5,7 @@ import type { AuxiliaryPageEntry, ThreadEntry, VaSpaceEntry } from '../../format
 import { holdProcess, type RegisterArchitecture } from './hold.js'
 import { readMemory, type MemoryLimits, type MemoryRequest } from './memory.js'
 import { procRoot } from './proc.js'
+import { testOnlyPause } from '../test-pause.js'
 import type { SoftErrors } from './soft-errors.js'
 
 export interface HeldReadOptions extends MemoryLimits {
@@ -29,7 +30,8 @@ export async function readHeld(pid: number, options: HeldReadOptions, regions: (
   const stackPointers = new Map<number, bigint>()
   let architecture: RegisterArchitecture | undefined
   let memory: AuxiliaryPageEntry[] = []
-  const held = await holdProcess(pid, (hold) => {
+  const held = await holdProcess(pid, async (hold) => {
+    await testOnlyPause('hold')
     for (const t of hold.threads) {
       const regs = hold.readRegisters(t.tid)
       if (!regs) {

@@ -25,7 +25,7 @@ import { scrubText } from './scrub.js'
 export const REDACTION_METHOD = 'pssnap-hmac-sha256/1'
 
 /** Text fields that name no one: kept as they are. Every other text field, known or added later, is redacted. */
-const KEPT_TEXT = new Set(['handles.typeName', 'threads.schedulerState'])
+const KEPT_TEXT = new Set(['handles.typeName', 'threads.schedulerState', 'auxiliaryPages.memorySource'])
 /** Raw memory: dropped unless kept by an option. Any other blob field (none in 1.0/1.1) is dropped too. */
 const CONTEXTS = 'threads.contextRecord'
 const PAGES = 'auxiliaryPages.pageContents'

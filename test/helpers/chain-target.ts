@@ -82,3 +82,21 @@ export function tracerPid(pid: number, tid = pid): number {
   const m = /TracerPid:\s*(\d+)/.exec(status)
   return m ? Number(m[1]) : NaN
 }
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Waits until cond holds (the kernel applies a detach or a stop asynchronously to the thread). */
+export async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`)
+    await pause(10)
+  }
+}
+
+/** The ticker thread runs: its voluntary context switches grow (it sleeps 5 ms a tick). */
+export async function runs(t: ChainTarget): Promise<boolean> {
+  const before = contextSwitches(t.pid, t.tids[1]!)
+  await pause(150)
+  return contextSwitches(t.pid, t.tids[1]!) > before
+}

@@ -161,6 +161,7 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
   it('a 1.1 Linux archive in Linux terms: fds, perms, VmData', async () => {
     const { page, problems } = await open(cases.get('fixture-linux-small')!)
     expect(await panelText(page)).toContain('private (VmData)')
+    expect(await page.textContent('#tab-handles')).toBe('File descriptors')
     await page.click('#tab-handles')
     const handles = await panelText(page)
     expect(handles).toContain('9 of 9 file descriptors')

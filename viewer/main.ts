@@ -7,7 +7,7 @@ import { diffView } from './diff-view.js'
 import { clear, h, text } from './dom.js'
 import { handlesView } from './handles.js'
 import { embedded, fromFiles, fromUrls, type Loaded } from './load.js'
-import { overview } from './overview.js'
+import { isLinux, overview } from './overview.js'
 import { threadsView } from './threads.js'
 import { trendView } from './trend-view.js'
 import type { Archive } from '../reader/index.js'
@@ -84,7 +84,9 @@ function render(): void {
   if (!views.includes(app.view)) app.view = 'overview'
   const tabs = h('div', { role: 'tablist', 'aria-label': 'Views' })
   const buttons = views.map((v) => {
-    const b = h('button', { type: 'button', role: 'tab', id: `tab-${v}`, 'aria-controls': 'panel', 'aria-selected': v === app.view ? 'true' : 'false', tabindex: v === app.view ? '0' : '-1' }, VIEW_LABEL[v])
+    // A Linux archive in its own terms: its handles are file descriptors.
+    const label = v === 'handles' && isLinux(app.opened[app.current]!.archive) ? 'File descriptors' : VIEW_LABEL[v]
+    const b = h('button', { type: 'button', role: 'tab', id: `tab-${v}`, 'aria-controls': 'panel', 'aria-selected': v === app.view ? 'true' : 'false', tabindex: v === app.view ? '0' : '-1' }, label)
     b.addEventListener('click', () => show(v))
     return b
   })

@@ -8,26 +8,10 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { holdProcess } from '../capture/linux/hold.js'
-import { buildChain, contextSwitches, startChain, threadState, tracerPid, type ChainTarget } from './helpers/chain-target.js'
+import { buildChain, runs, startChain, threadState, tracerPid, until, type ChainTarget } from './helpers/chain-target.js'
 
 const linux = process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Waits until cond holds (the kernel applies a detach or a stop asynchronously to the thread). */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`)
-    await pause(10)
-  }
-}
-
-/** The ticker runs: its voluntary context switches grow (it sleeps 5 ms a tick). */
-async function runs(t: ChainTarget): Promise<boolean> {
-  const before = contextSwitches(t.pid, t.tids[1]!)
-  await pause(150)
-  return contextSwitches(t.pid, t.tids[1]!) > before
-}
 
 describe.skipIf(!linux)('holding a Linux process', () => {
   let exe = ''

@@ -2,10 +2,11 @@
 // Loaded only when a command runs.
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { archiveInfoToJson, entryToJson, genericToJson, kindToJson, validateArchiveFile, type Archive, type Diagnostic, type Json } from '../reader/node.js'
+import { archiveInfoToJson, genericToJson, kindToJson, validateArchiveFile, type Archive, type Diagnostic, type Json } from '../reader/node.js'
 import { resolveField, sectionId, type FieldRef, type SectionId } from '../reader/access.js'
 import { archiveDamage, damageLine, KNOWN_SECTIONS, sectionCaptured, type ArchiveDamage } from '../reader/damage.js'
 import { safeText } from '../reader/display.js'
+import { entryJsonText } from '../reader/json-text.js'
 import { compileQuery, filterSection, groupEntries, parseGroupSortKeys, parseQuery, parseSortKeys, sortEntries, sortGroups, type Predicate } from '../reader/query.js'
 import { csvCells, csvRecord, type CsvOptions, fitLayout, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
 import { BufferedWriter, CliError, count, outputTarget, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
@@ -357,21 +358,32 @@ export async function list(cliSection: string, args: Args): Promise<number> {
       const w = new BufferedWriter(stdoutOutput())
       await w.write(`{"schema":"pssnap.entries/1","section":${JSON.stringify(id)},"captured":${captured},"damage":${JSON.stringify(damage)},"count":${shown},"entries":[`)
       let i = 0
-      for (const e of entries) await w.write(`${i++ ? ',' : ''}\n${JSON.stringify(entryToJson(id, e, ctx ? { contextArchitecture: ctx } : {}))}`)
+      const jsonOptions = ctx ? { contextArchitecture: ctx } : {}
+      for (const e of entries) {
+        const p = w.write(`${i++ ? ',' : ''}\n${entryJsonText(id, e, jsonOptions)}`)
+        if (p) await p
+      }
       await w.write(`${shown ? '\n' : ''}]}\n`)
       await w.flush()
       return exitFor(args, damage)
     }
     case 'ndjson': {
       const w = new BufferedWriter(stdoutOutput())
-      for (const e of entries) await w.write(`${JSON.stringify(entryToJson(id, e, ctx ? { contextArchitecture: ctx } : {}))}\n`)
+      const jsonOptions = ctx ? { contextArchitecture: ctx } : {}
+      for (const e of entries) {
+        const p = w.write(`${entryJsonText(id, e, jsonOptions)}\n`)
+        if (p) await p
+      }
       await w.flush()
       return exitFor(args, damage)
     }
     case 'csv': {
       const w = new BufferedWriter(stdoutOutput())
       await w.write(csvRecord(columns.map((c) => c.label), csv))
-      for (const e of entries) await w.write(csvRecord(csvCells(columns, e), csv))
+      for (const e of entries) {
+        const p = w.write(csvRecord(csvCells(columns, e), csv))
+        if (p) await p
+      }
       await w.flush()
       return exitFor(args, damage)
     }
@@ -385,7 +397,10 @@ export async function list(cliSection: string, args: Args): Promise<number> {
       const layout = fitLayout(tableLayout(columns, entries), columns, tableWidth(args))
       const w = new BufferedWriter(stdoutOutput())
       await w.write(`${s.bold(tableHeader(columns, layout))}\n`)
-      for (const e of entries) await w.write(`${tableLine(layout, tableCells(columns, layout, e))}\n`)
+      for (const e of entries) {
+        const p = w.write(`${tableLine(layout, tableCells(columns, layout, e))}\n`)
+        if (p) await p
+      }
       const summary =
         shown < matched
           ? `showing ${count(shown)} of ${count(matched)} ${where !== undefined ? `matching ${many} (${count(sec.length)} in the archive)` : many}`
@@ -562,8 +577,13 @@ export async function exportArchive(args: Args): Promise<number> {
 
   const target: Output = await outputTarget(str(args.output), { force: args.force === true, inputs: [str(args.archive)!] })
   const w = new BufferedWriter(target)
-  const each = async (id: SectionId, visit: (e: object) => Promise<void>) => {
-    for (const e of section(archive, id)) if (!predicate || predicate(e)) await visit(e)
+  // A promise only when the writer flushes: a million entries are not a million awaits.
+  const each = async (id: SectionId, visit: (e: object) => Promise<void> | undefined) => {
+    for (const e of section(archive, id)) {
+      if (predicate && !predicate(e)) continue
+      const p = visit(e)
+      if (p) await p
+    }
   }
   try {
     switch (format) {
@@ -574,9 +594,10 @@ export async function exportArchive(args: Args): Promise<number> {
           await w.write(`${firstSection ? '' : ','}\n${JSON.stringify(id)}:[`)
           firstSection = false
           let first = true
-          await each(id, async (e) => {
-            await w.write(`${first ? '' : ','}\n${JSON.stringify(entryToJson(id, e, jsonOptions))}`)
+          await each(id, (e) => {
+            const p = w.write(`${first ? '' : ','}\n${entryJsonText(id, e, jsonOptions)}`)
             first = false
+            return p
           })
           await w.write(`${first ? '' : '\n'}]`)
         }
@@ -584,7 +605,14 @@ export async function exportArchive(args: Args): Promise<number> {
         break
       }
       case 'ndjson':
-        for (const id of sections) await each(id, (e) => w.write(`${JSON.stringify({ section: id, ...entryToJson(id, e, jsonOptions) })}\n`))
+        // `{"section":…,` then the entry's members: rows never hold a member named `section` (known fields only).
+        for (const id of sections) {
+          const head = `{"section":${JSON.stringify(id)}`
+          await each(id, (e) => {
+            const text = entryJsonText(id, e, jsonOptions)
+            return w.write(`${head}${text.length > 2 ? `,${text.slice(1)}` : '}'}\n`)
+          })
+        }
         break
       case 'csv':
         await w.write(csvRecord(columns.map((c) => c.label), csv))

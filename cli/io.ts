@@ -174,15 +174,18 @@ export function fileOutput(path: string, options: OutputFileOptions = {}): Outpu
   }
 }
 
-/** Batches many small writes (one per entry) into ~64 KiB ones. */
+/**
+ * Batches many small writes (one per entry) into ~64 KiB ones. `write` returns a promise only when it
+ * flushes: a loop over a million rows awaits that (`const p = w.write(…); if (p) await p`), not every row.
+ */
 export class BufferedWriter {
   private parts: string[] = []
   private size = 0
   constructor(private readonly out: Output) {}
-  async write(text: string): Promise<void> {
+  write(text: string): Promise<void> | undefined {
     this.parts.push(text)
     this.size += text.length
-    if (this.size >= 1 << 16) await this.flush()
+    return this.size >= 1 << 16 ? this.flush() : undefined
   }
   async flush(): Promise<void> {
     if (this.parts.length === 0) return

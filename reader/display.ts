@@ -45,6 +45,7 @@ const needsEscaping = (text: string) => UNSAFE_CHAR.test(text) || LOOKS_ESCAPED.
  */
 export function safeText(text: string, options: SafeTextOptions = {}): string {
   const max = options.max ?? DEFAULT_DISPLAY_LENGTH
+  if (text.length <= max && isPlainAscii(text)) return text
   let head = text
   let rest = 0
   // Each code point is 1 or 2 code units: a string of ≤ max code units is never cut.
@@ -57,6 +58,19 @@ export function safeText(text: string, options: SafeTextOptions = {}): string {
   }
   const safe = needsEscaping(head) ? head.replace(TO_ESCAPE, escapeOne) : head
   return rest > 0 ? `${safe}…(+${rest} more)` : safe
+}
+
+/**
+ * Printable ASCII without a backslash (U+0020–U+007E but `\`): nothing to escape, nothing that reads like an
+ * escape. Most cells of a table are numbers, addresses and names we formatted; a table of a million rows
+ * asks this of every cell twice, and a loop over a short string costs a fraction of the regular expressions.
+ */
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e || c === 0x5c) return false
+  }
+  return true
 }
 
 /** True when `text` needs no change to be shown (nothing to escape, nothing to cut). */

@@ -5,6 +5,7 @@
 import { contextArchitectureOf, decodeRegisters, type FieldKind, type FieldSpec } from '../format/index.js'
 import type { Archive } from './archive.js'
 import { fieldSpecOf } from './section.js'
+import { archiveMemorySummary } from './memory.js'
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
@@ -22,12 +23,48 @@ const FILETIME_UNIX_EPOCH = 116444736000000000n
  */
 export function filetimeToIso(ticks: bigint): string | null {
   if (ticks === 0n) return null
+  // Ticks from 1601 are never negative in a u64: the millisecond since 1601 is one BigInt division and
+  // exact as a Number (at most 1.9e15), and the ISO text is built without a Date (1M table rows of times
+  // took 0.65 s through BigInt arithmetic and Date#toISOString, 0.1 s this way).
+  if (ticks > 0n && ticks <= U64_MAX) return isoOfMs(Number(ticks / 10000n) - MS_1601_TO_1970)
   const since1970 = ticks - FILETIME_UNIX_EPOCH
   // BigInt division truncates toward zero, which rounds a time before 1970 up to the next millisecond.
   let ms = since1970 / 10000n
   if (since1970 < 0n && ms * 10000n !== since1970) ms -= 1n
   const d = new Date(Number(ms))
   return Number.isNaN(d.getTime()) ? null : d.toISOString()
+}
+
+const U64_MAX = (1n << 64n) - 1n
+/** Milliseconds from 1601-01-01 to 1970-01-01. */
+const MS_1601_TO_1970 = 11644473600000
+const MS_PER_DAY = 86400000
+const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'))
+const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
+
+/**
+ * Date#toISOString of `ms` since 1970 for years 1601 and later (`+YYYYYY` past 9999, as toISOString writes
+ * them): the proleptic Gregorian date from the day number (H. Hinnant's civil_from_days), whole numbers only.
+ */
+function isoOfMs(ms: number): string {
+  const days = Math.floor(ms / MS_PER_DAY)
+  let rest = ms - days * MS_PER_DAY
+  const z = days + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  const hours = Math.floor(rest / 3600000)
+  rest -= hours * 3600000
+  const minutes = Math.floor(rest / 60000)
+  rest -= minutes * 60000
+  const seconds = Math.floor(rest / 1000)
+  const y = year <= 9999 ? String(year) : `+${String(year).padStart(6, '0')}`
+  return `${y}-${TWO[month]}-${TWO[day]}T${TWO[hours]}:${TWO[minutes]}:${TWO[seconds]}.${THREE[rest - seconds * 1000]}Z`
 }
 
 export function hexAddress(v: bigint | number): string {
@@ -143,6 +180,16 @@ export function headerToJson(value: unknown, key = ''): Json {
   return genericToJson(value)
 }
 
+/**
+ * `info --json` `memory` (format 1.2): the contents the archive holds (reader/memory.ts), present only when some
+ * were read by pssnap (`--memory`), so the documents of older archives stay as they were.
+ */
+function memoryToJson(archive: Archive): { memory?: Json } {
+  const m = archiveMemorySummary(archive)
+  if (!m || m.sources.stack + m.sources.range + m.sources.other === 0) return {}
+  return { memory: { ranges: m.ranges, bytes: m.bytes, sources: { ...m.sources }, stackThreads: m.stackThreads } }
+}
+
 /** The `pssnap info --json` document (spec/JSON.md "info"). */
 export function archiveInfoToJson(archive: Archive): { [key: string]: Json } {
   const h = archive.header
@@ -163,6 +210,7 @@ export function archiveInfoToJson(archive: Archive): { [key: string]: Json } {
     queries: headerToJson(queries),
     contextArchitecture: archive.contextArchitecture ?? null,
     sections,
+    ...memoryToJson(archive),
     timings: headerToJson(archive.epilogue?.timings ?? {}),
     finishedAt: archive.epilogue?.finishedAt ?? null,
     captureErrors: headerToJson(archive.captureErrors),

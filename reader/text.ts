@@ -8,6 +8,7 @@ import { fieldPaths, registerNames, resolveField, sectionId, storedFieldPaths, t
 import { safeText } from './display.js'
 import { filetimeToIso, toBase64 } from './json.js'
 import { linuxPerms } from './linux-perms.js'
+import { socketText } from './linux-sockets.js'
 
 /** `table`: for people (human sizes, '-' for absent). `csv`: exact (sizes in bytes, '' for absent). */
 export type TextMode = 'table' | 'csv'
@@ -77,8 +78,21 @@ export function formatNamed(names: NameTableId | undefined, value: number | bigi
   const table = names ? NAME_TABLES[names] : undefined
   const n = typeof value === 'bigint' ? Number(value) : value
   if (!table || !Number.isInteger(n) || n < 0 || n > 0xffffffff) return String(value)
-  return nameValue(table, n, short)
+  if (!short) return nameValue(table, n, false)
+  // A column repeats a few values a million times: their short names are remembered (up to NAMED_MEMO per table).
+  let memo = namedMemo.get(names!)
+  if (memo === undefined) namedMemo.set(names!, (memo = new Map()))
+  let text = memo.get(n)
+  if (text === undefined) {
+    text = nameValue(table, n, true)
+    if (memo.size < NAMED_MEMO) memo.set(n, text)
+  }
+  return text
 }
+
+/** Distinct values per name table whose short names are remembered: a hostile column of all-distinct values stops there. */
+const NAMED_MEMO = 4096
+const namedMemo = new Map<NameTableId, Map<number, string>>()
 
 /** One value as text. Absent values are '-' in tables and '' in CSV. */
 export function formatValue(field: KindInfo, value: unknown, options: TextOptions = {}): string {
@@ -129,7 +143,7 @@ export function isNumericKind(kind: FieldKind | undefined): boolean {
 /** The table's default columns per section (shown when present in the archive). */
 export const DEFAULT_COLUMNS: Readonly<Record<SectionId, readonly string[]>> = {
   // Columns absent from an archive are not shown, so the Linux-only 1.1 fields appear only where captured.
-  handles: ['handle', 'typeName', 'objectName', 'grantedAccess', 'handleCount', 'pointerCount', 'openFlags', 'filePosition'],
+  handles: ['handle', 'typeName', 'objectName', 'grantedAccess', 'handleCount', 'pointerCount', 'openFlags', 'filePosition', 'details'],
   threads: ['threadId', 'priority', 'basePriority', 'suspendCount', 'win32StartAddress', 'registers.$pc', 'registers.$sp', 'createTime', 'flags', 'schedulerState', 'threadName'],
   vaSpace: ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'residentSize', 'proportionalSize', 'swappedSize', 'mappedFileName'],
   auxiliaryPages: ['address', 'pageSize', 'captureTime'],
@@ -159,6 +173,16 @@ export interface ColumnOptions extends AccessOptions {
  */
 function platformColumn(field: FieldRef, label: string, platform: string | undefined): TableColumn {
   if (platform === 'linux' && field.path === 'handle') return { label: label === 'handle' ? 'fd' : label, field: { ...field, kind: 'int' } }
+  // A Linux socket as ss shows it (`tcp 127.0.0.1:8080 → 127.0.0.1:51234 ESTABLISHED`) where the 1.2 columns hold it.
+  if (platform === 'linux' && field.path === 'objectName') {
+    const get = (entry: object) => socketText(entry) ?? field.get(entry)
+    return { label, field: { ...field, get } }
+  }
+  // The maps column's pseudo-paths (`[heap]`, `[anon:name]`, format 1.2 mappingLabel) where no file is mapped, as maps prints them.
+  if (platform === 'linux' && field.path === 'mappedFileName') {
+    const get = (entry: object) => field.get(entry) ?? (entry as { mappingLabel?: unknown }).mappingLabel
+    return { label, field: { ...field, get } }
+  }
   // A Linux region's protection as maps prints it (`r-xp`), not PAGE_* names (reader/linux-perms.ts).
   if (platform === 'linux' && field.path === 'protect') {
     const get = (entry: object) => {
@@ -276,7 +300,7 @@ export function tableLayout(columns: readonly TableColumn[], entries: Iterable<o
         if (d > digits[i]!) digits[i] = d
         if (d + 2 > widths[i]!) widths[i] = d + 2
       } else {
-        const w = displayCell(formatValue(c.field, v, { mode: 'table' })).length
+        const w = cellText(c.field, v, TABLE).length
         if (w > widths[i]!) widths[i] = w
       }
     }
@@ -284,24 +308,62 @@ export function tableLayout(columns: readonly TableColumn[], entries: Iterable<o
   return { widths, digits, right: columns.map((c) => isNumericKind(c.field.kind)) }
 }
 
+const TABLE: TextOptions = { mode: 'table' }
+
+/**
+ * A value's table cell. Text we formatted from a number (digits, hex, sizes, ISO times, names from our own
+ * tables) has nothing to escape and is short; everything else, a string from the archive above all, goes
+ * through displayCell.
+ */
+function cellText(field: FieldRef, value: unknown, options: TextOptions): string {
+  const text = formatValue(field, value, options)
+  return typeof value === 'number' || typeof value === 'bigint' ? text : displayCell(text)
+}
+
+/** Each layout's per-column text options (its address digits), made once rather than per cell. */
+const cellOptions = new WeakMap<TableLayout, TextOptions[]>()
+
 /** Table cells of one entry, for a layout. */
 export function tableCells(columns: readonly TableColumn[], layout: TableLayout, entry: object): string[] {
-  return columns.map((c, i) => {
-    const cell = displayCell(formatValue(c.field, c.field.get(entry), { mode: 'table', addrDigits: layout.digits[i]! }))
-    return layout.cut?.[i] ? cutCell(cell, layout.widths[i]!) : cell
-  })
+  let options = cellOptions.get(layout)
+  if (options === undefined) cellOptions.set(layout, (options = columns.map((_, i) => ({ mode: 'table', addrDigits: layout.digits[i]! }))))
+  const cells = new Array<string>(columns.length)
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!
+    const cell = cellText(c.field, c.field.get(entry), options[i]!)
+    cells[i] = layout.cut?.[i] ? cutCell(cell, layout.widths[i]!) : cell
+  }
+  return cells
 }
 
 /** One table line: two spaces between columns, numeric kinds right-aligned, no trailing spaces. */
 export function tableLine(layout: TableLayout, cells: readonly string[]): string {
   let line = ''
-  for (let i = 0; i < cells.length; i++) {
+  // The line's last character so far (code unit): trimEnd, which flattens the line, is needed only when it may be white space.
+  let end = 0x21
+  const n = cells.length
+  for (let i = 0; i < n; i++) {
     const cell = cells[i]!
-    const last = i === cells.length - 1
-    line += (i ? '  ' : '') + (layout.right[i] ? cell.padStart(layout.widths[i]!) : last ? cell : cell.padEnd(layout.widths[i]!))
+    const pad = layout.widths[i]! - cell.length
+    if (i) line += '  '
+    if (pad > 0 && (layout.right[i] || i < n - 1)) {
+      line += layout.right[i] ? spaces(pad) + cell : cell + spaces(pad)
+      end = layout.right[i] && cell.length ? cell.charCodeAt(cell.length - 1) : 0x20
+    } else {
+      line += cell
+      if (cell.length) end = cell.charCodeAt(cell.length - 1)
+      else if (i) end = 0x20
+    }
   }
-  return line.trimEnd()
+  // Every character trimEnd removes is U+0009–U+000D, U+0020, or at or above U+00A0.
+  return end <= 0x20 || end >= 0xa0 ? line.trimEnd() : line
 }
+
+/** `n` spaces, each length made once (widths are bounded by the cut of a cell). */
+function spaces(n: number): string {
+  return (SPACES[n] ??= ' '.repeat(n))
+}
+const SPACES: string[] = []
 
 /** The header line of a table. */
 export function tableHeader(columns: readonly TableColumn[], layout: TableLayout): string {

@@ -6,6 +6,7 @@ import { archiveInfoToJson, genericToJson, kindToJson, validateArchiveFile, type
 import { resolveField, sectionId, type FieldRef, type SectionId } from '../reader/access.js'
 import { archiveDamage, damageLine, KNOWN_SECTIONS, sectionCaptured, type ArchiveDamage } from '../reader/damage.js'
 import { safeText } from '../reader/display.js'
+import { archiveMemorySummary } from '../reader/memory.js'
 import { entryJsonText } from '../reader/json-text.js'
 import { compileQuery, filterSection, groupEntries, parseGroupSortKeys, parseQuery, parseSortKeys, sortEntries, sortGroups, type Predicate } from '../reader/query.js'
 import { csvCells, csvRecord, type CsvOptions, fitLayout, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
@@ -181,6 +182,8 @@ export async function info(args: Args): Promise<number> {
             ['Capture flags', `${wrapNames(formatNamed('PSS_CAPTURE_FLAGS', h.capture.captureFlags).replace(/(^|\|)CAPTURE_/g, '$1'))} ${s.dim(`(0x${h.capture.captureFlags.toString(16)})`)}`],
             ['Context flags', contextFlags(h.capture.threadContextFlags, archive.contextArchitecture, s)],
           ] as const)),
+      // Archives written together (several targets, a watched series) share an id (spec/ARCHIVE.md §3.4).
+      ['Capture set', h.captureSet ? [shown(h.captureSet.id, 64), h.captureSet.kind !== undefined ? shown(h.captureSet.kind, NAME_DISPLAY_LENGTH) : undefined, h.captureSet.index !== undefined ? `#${h.captureSet.index + 1}${h.captureSet.size !== undefined ? ` of ${h.captureSet.size}` : ''}` : undefined, h.captureSet.root !== undefined ? `tree of pid ${h.captureSet.root}` : undefined, h.captureSet.trigger !== undefined ? `trigger: ${shown(h.captureSet.trigger, 200)}` : undefined].filter(Boolean).join(', ') : undefined],
       ['Redacted', h.redaction ? `${shown(h.redaction.method, NAME_DISPLAY_LENGTH)} at ${shown(h.redaction.redactedAt, NAME_DISPLAY_LENGTH)}: ${shownList(h.redaction.fields)}${h.redaction.contextsDropped ? ' (thread contexts dropped)' : ''}` : undefined],
     ]).trimEnd(),
   )
@@ -229,6 +232,12 @@ export async function info(args: Args): Promise<number> {
     const label = sectionLabel(r.n)
     const missing = r.expected !== undefined && r.expected !== r.got
     lines.push(`  ${label.padEnd(nameWidth)}  ${count(r.got).padStart(7)}${missing ? s.red(` of ${count(r.expected!)} expected`) : ''}`)
+  }
+  // Memory pssnap read (--memory, format 1.2): how much, and from where. PSS's own pages are the aux line above.
+  const memory = archiveMemorySummary(archive)
+  if (memory && memory.sources.stack + memory.sources.range + memory.sources.other > 0) {
+    const from = [memory.sources.stack ? `stacks of ${plural(memory.stackThreads, 'thread')}` : '', memory.sources.range ? `${plural(memory.sources.range, 'requested range')}` : '', memory.sources.pss ? `${plural(memory.sources.pss, 'PSS page')}` : '', memory.sources.other ? `${plural(memory.sources.other, 'range')} of another source` : ''].filter(Boolean).join(', ')
+    lines.push(`  memory: ${plural(memory.ranges, 'range')}, ${formatSize(memory.bytes)} (${from})`)
   }
 
   const timings = archive.epilogue?.timings

@@ -256,7 +256,8 @@ function counterRow(c: CounterDelta, name: string): string[] {
 // ---------------------------------------------------------------- trend
 
 export async function trend(args: Args): Promise<number> {
-  const paths = (Array.isArray(args.archives) ? args.archives : []).map(String)
+  // A directory stands for its .pssnap files (what `pssnap watch` writes).
+  const paths = await (await import('./archive-dir.js')).expandArchivePaths((Array.isArray(args.archives) ? args.archives : []).map(String))
   const inputs = []
   for (const path of paths) inputs.push({ archive: await openForCli(path), label: basename(path) })
   const options = {

@@ -24,7 +24,7 @@ class UsageError extends Error {
   }
 }
 
-const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'report', 'view', 'sql', 'capture', 'ps', 'selftest']
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'report', 'view', 'sql', 'capture', 'watch', 'ps', 'selftest']
 
 /** What the matched command will do, run after parsing so every failure reaches one handler. */
 type Action = () => Promise<number | void>
@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('archive', { type: 'string', description: 'a .pssnap archive', demandOption: true })
           .options({
-            format: { type: 'string', alias: 'f', choices: ['json', 'ndjson', 'csv', 'parquet'], description: 'output format (parquet: the sql tables, one file each, into the folder -o; spec/SQL.md)', demandOption: true, requiresArg: true },
+            format: { type: 'string', alias: 'f', choices: ['json', 'ndjson', 'csv', 'parquet', 'minidump'], description: 'output format (parquet: the sql tables, one file each, into the folder -o; spec/SQL.md; minidump: for lldb, WinDbg, rust-minidump; spec/MINIDUMP.md)', demandOption: true, requiresArg: true },
             'partition-by': { type: 'string', description: 'parquet: hive-style folders by host, date or host,date', requiresArg: true },
             section: { type: 'string', description: 'sections to export: handles, threads, regions, aux (comma-separated; one for csv)', requiresArg: true },
             where: { type: 'string', alias: 'w', description: 'keep entries matching an expression (one --section only)', requiresArg: true },
@@ -201,8 +201,9 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 export capture.pssnap --format json -o capture.json', 'everything as one JSON document (schema pssnap.export/1)')
           .example('$0 export capture.pssnap --format ndjson', 'one line per entry, with a "section" field')
           .example('$0 export capture.pssnap --format csv --section regions -o regions.csv', 'one section as CSV')
-          .example('$0 export fleet/ --format parquet --partition-by host,date -o lake/', 'every archive below fleet/ as Parquet tables, in host=…/date=… folders'),
-      (a) => run(async () => (a.format === 'parquet' ? (await import('./sql.js')).exportParquet(a) : (await import('./commands.js')).exportArchive(a))),
+          .example('$0 export capture.pssnap --format minidump -o capture.dmp', 'a minidump for lldb or WinDbg (threads, registers, modules, regions; memory when captured)')
+          .example('$0 export snap-*.pssnap --format parquet --partition-by host,date -o lake', 'many archives (or folders) as Parquet tables, in host=…/date=… folders'),
+      (a) => run(async () => (a.format === 'parquet' ? (await import('./sql.js')).exportParquet(a) : a.format === 'minidump' ? (await import('./export-minidump.js')).exportMinidump(a) : (await import('./commands.js')).exportArchive(a))),
     )
     .command(
       'diff <a> <b>',
@@ -231,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
       'growth over a series of snapshots, with a leak verdict',
       (y) =>
         y
-          .positional('archives', { type: 'string', array: true, description: 'archives of one process, in any order (sorted by capture time)', demandOption: true })
+          .positional('archives', { type: 'string', array: true, description: 'archives of one process, in any order (sorted by capture time); a directory stands for its .pssnap files (pssnap watch -o DIR)', demandOption: true })
           .options({
             json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/2)' },
             csv: { type: 'boolean', description: 'CSV with a header row: one row per series, one column per snapshot (spec/JSON.md)' },
@@ -265,7 +266,7 @@ export async function main(argv: string[]): Promise<number> {
             'key-file': { type: 'string', description: 'read the key from a file (keeps it out of shell history)', requiresArg: true },
             map: { type: 'string', description: 'also write pseudonym → original as JSON (it undoes the redaction: keep it private)', requiresArg: true },
             'keep-contexts': { type: 'boolean', description: 'keep thread contexts (registers)' },
-            'keep-pages': { type: 'boolean', description: 'keep auxiliary page contents (raw process memory)' },
+            'keep-pages': { type: 'boolean', alias: 'keep-memory', description: 'keep memory contents: auxiliary pages and memory read with capture --memory (raw process memory)' },
             'redact-modules': { type: 'boolean', description: 'replace module base names (ntdll.dll, libc.so.6) too' },
           })
           .conflicts('key', 'key-file')
@@ -316,8 +317,9 @@ export async function main(argv: string[]): Promise<number> {
             ...CSV_RAW_OPTION,
           })
           .conflicts('json', 'csv')
-          .example(`$0 sql "SELECT typeName, count(*) AS n FROM handles GROUP BY ALL ORDER BY n DESC LIMIT 10" fleet/`, 'top handle types across every archive below fleet/')
-          .example(`$0 sql "SELECT machineName, imagePath, complete FROM snapshots WHERE NOT complete" 'snaps/*.pssnap'`, 'which archives are damaged')
+          .example(`$0 sql "SELECT typeName, count(*) AS n FROM handles GROUP BY ALL ORDER BY n DESC LIMIT 10" snap-*.pssnap`, 'top handle types across archives (folders: every .pssnap below)')
+          .example(`$0 sql "SELECT path, machineName, imagePath FROM snapshots WHERE NOT complete" snap-*.pssnap`, 'which archives are damaged')
+          .example(`$0 sql "SELECT * FROM modules WHERE path ILIKE '%ntdll%'" snap-*.pssnap --save fleet.duckdb`, 'which snapshots load ntdll, keeping every table for later queries')
           .epilogue('Only the tables a query names are loaded. The query cannot read or write files, load extensions or change settings;\nDuckDB runs with 2 threads and --memory-limit. Damaged archives load with their damage in snapshots (complete, damage).'),
       (a) => run(async () => (await import('./sql.js')).sql(a)),
     )
@@ -336,13 +338,45 @@ export async function main(argv: string[]): Promise<number> {
             'debug-privilege': { type: 'boolean', description: 'Windows: enable SeDebugPrivilege first (other users\' processes; needs an elevated prompt)' },
             'context-flags': { type: 'string', description: 'Windows: CONTEXT_* flags for thread contexts, a number or names (ALL|XSTATE); default ALL, plus XSTATE with CAPTURE_THREAD_CONTEXT_EXTENDED', requiresArg: true },
             timeout: { type: 'number', description: 'Windows: seconds to wait for one PSS call (the capture, a walk step) before giving up (default 60)', requiresArg: true },
+            registers: { type: 'boolean', description: 'Linux: every thread\'s registers (holds the threads with ptrace for a moment; needs koffi)' },
+            memory: { type: 'string', array: true, description: "Linux: memory contents read while held: 'stacks' (each thread's stack; implies --registers) or <address>:<size>; repeatable", requiresArg: true },
+            'stack-limit': { type: 'number', description: 'Linux: bytes of each thread\'s stack with --memory stacks (default 1048576)', requiresArg: true },
           })
           .check((a) => (a.self === true) !== (a.target !== undefined) || 'give a process id or name, or --self (one of them)')
           .example('$0 capture 4242 -o app.pssnap', 'snapshot process 4242')
           .example('$0 capture nginx --preset handles', 'the open descriptors of the one process named nginx')
           .example('$0 capture --self -o self.pssnap', 'snapshot pssnap itself')
-          .example('$0 capture notepad --preset full --debug-privilege', 'Windows: the one notepad.exe, with a VA clone'),
+          .example('$0 capture notepad --preset full --debug-privilege', 'Windows: the one notepad.exe, with a VA clone')
+          .example('$0 capture 4242 --registers --memory stacks -o hung.pssnap', 'Linux: registers and stacks, for pssnap export --format minidump and a debugger'),
       (a) => run(async () => (await import('./capture.js')).capture(a)),
+    )
+    .command(
+      'watch [target]',
+      'capture a process repeatedly into a directory: every --interval and/or when --when holds (like ProcDump)',
+      (y) =>
+        y
+          .positional('target', { type: 'string', description: 'process id or name (with --wait: a name to wait for and follow across restarts)' })
+          .options({
+            self: { type: 'boolean', description: 'watch this pssnap process itself' },
+            output: { type: 'string', alias: 'o', description: 'directory for the archives (created if missing; default .), named <image>_<pid>_<YYYYMMDD_HHMMSS_mmm>.pssnap', requiresArg: true },
+            interval: { type: 'string', description: 'capture every this long (500ms, 10s, 5m; a number is seconds); with --when: the least time between two captures (default 10s)', requiresArg: true },
+            when: { type: 'string', description: 'capture when this holds, in the --where language over handleCount (Linux: fds), threadCount, rss, privateBytes, cpuPercent and handleGrowth, threadGrowth, rssGrowth, privateGrowth (since watching began)', requiresArg: true },
+            poll: { type: 'string', description: 'how often --when is checked (default 1s); a poll reads only what the condition names', requiresArg: true },
+            'cpu-window': { type: 'string', description: 'cpuPercent is measured over this window (default 5s)', requiresArg: true },
+            count: { type: 'number', alias: 'n', description: 'stop after N captures', requiresArg: true },
+            keep: { type: 'number', description: 'keep only the newest N archives this watch wrote (older ones removed)', requiresArg: true },
+            until: { type: 'string', description: 'stop after a duration (10m) or at a time (23:00, 2026-12-02T23:00Z)', requiresArg: true },
+            wait: { type: 'boolean', description: 'wait for a process of that name to start, and after it exits wait for the next one' },
+            preset: { type: 'string', description: 'what each capture holds, as for capture', requiresArg: true },
+            timeout: { type: 'number', description: 'Windows: seconds to wait for one PSS call (default 60)', requiresArg: true },
+          })
+          .check((a) => (a.self === true) !== (a.target !== undefined) || 'give a process id or name, or --self (one of them)')
+          .check((a) => a.interval !== undefined || a.when !== undefined || 'give --interval, --when, or both')
+          .example('$0 watch 4242 --interval 1m --keep 10 -o snaps', 'one capture a minute, the newest 10 kept; then: pssnap trend snaps')
+          .example("$0 watch nginx --when 'handleCount > 1000' --count 3", 'three captures of nginx while it holds more than 1000 fds, 10 s apart at least')
+          .example("$0 watch app --wait --when 'cpuPercent > 90 or privateGrowth > 500MB' --until 8h", 'wait for app to start, follow it across restarts')
+          .epilogue('Ctrl-C stops the watch: a capture in progress is discarded, never left partial. On a terminal a status line shows the counters.'),
+      (a) => run(async () => (await import('./watch.js')).watchCommand(a)),
     )
     .command(
       'ps',

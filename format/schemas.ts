@@ -118,6 +118,16 @@ export const LinuxProcessSchema = z.object({
   namespaces: z.optional(z.object(Object.fromEntries(LINUX_NAMESPACE_NAMES.map((n) => [n, z.optional(u64)])) as Record<(typeof LINUX_NAMESPACE_NAMES)[number], z.ZodMiniOptional<typeof u64>>)),
 })
 
+/** `captureSet` (format 1.2, spec/ARCHIVE.md §3.4): archives one command wrote together (several targets, a watched series). */
+export const CaptureSetSchema = z.object({
+  id: z.string(),
+  kind: z.optional(z.string()),
+  index: z.optional(u32),
+  size: z.optional(u32),
+  root: z.optional(u32),
+  trigger: z.optional(z.string()),
+})
+
 export const HeaderSchema = z.object({
   producer: ProducerSchema,
   host: HostSchema,
@@ -133,6 +143,7 @@ export const HeaderSchema = z.object({
   performanceCounters: z.optional(PerformanceCountersSchema),
   redaction: z.optional(RedactionSchema),
   linuxProcess: z.optional(LinuxProcessSchema),
+  captureSet: z.optional(CaptureSetSchema),
 })
 
 export const CaptureErrorSchema = z.object({
@@ -192,6 +203,7 @@ export type ProcessInformation = z.infer<typeof ProcessInformationSchema>
 export type PerformanceCounters = z.infer<typeof PerformanceCountersSchema>
 export type Redaction = z.infer<typeof RedactionSchema>
 export type LinuxProcess = z.infer<typeof LinuxProcessSchema>
+export type CaptureSet = z.infer<typeof CaptureSetSchema>
 /** The HEADER frame, as the reader returns it (64-bit values widened to bigint). */
 export type ArchiveHeader = z.infer<typeof HeaderSchema>
 /** What a writer passes (64-bit values as bigint or safe integers). */

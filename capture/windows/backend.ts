@@ -1,6 +1,7 @@
 // The Windows backend as capture/index.ts drives it: the same four operations as capture/linux/ (capture to a
 // file, list processes, resolve a pid or image name, preset names), over the PSS pipeline and Toolhelp32.
 // `library` is the one DLL to bind everything from (tests: the fake); default kernel32.dll and ntdll.dll.
+import type { CaptureSet } from '../../format/index.js'
 import { presetFlags, WINDOWS_PRESETS, type WindowsPreset } from './flags.js'
 import { readWindowsVersion } from './os-version.js'
 import { captureProcess, type WindowsCaptureResult } from './pipeline.js'
@@ -17,6 +18,7 @@ export interface WindowsBackendCaptureOptions {
   /** The longest wait for one PSS call, in milliseconds (default DEFAULT_TIMEOUT_MS). */
   timeoutMs?: number
   signal?: AbortSignal
+  captureSet?: CaptureSet
 }
 
 export const windowsPresets = (): string[] => Object.keys(WINDOWS_PRESETS)
@@ -33,6 +35,7 @@ export async function captureWindowsToFile(target: number | 'self', output: stri
     ...(options.threadContextFlags !== undefined ? { threadContextFlags: options.threadContextFlags } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.captureSet ? { captureSet: options.captureSet } : {}),
     ...(library !== undefined ? { library } : {}),
     ...(windowsVersion ? { windowsVersion } : {}),
     output,

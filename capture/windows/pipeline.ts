@@ -22,7 +22,7 @@
 // of the call (pss-reference §5.1), and this module calls no suspend API.
 import { hostname, release } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import type { ArchiveHeaderInput, CaptureError, WriteSummary } from '../../format/index.js'
+import type { ArchiveHeaderInput, CaptureError, CaptureSet, WriteSummary } from '../../format/index.js'
 import { writeArchiveFile } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { pssnapVersion } from '../linux/producer.js'
@@ -69,6 +69,8 @@ export interface WindowsCaptureOptions {
   windowsVersion?: WindowsVersion
   /** Aborts the capture: everything is released and nothing is left at `output` (or beside it). */
   signal?: AbortSignal
+  /** The set this archive belongs to (several targets, a watched series): HEADER `captureSet`, format 1.2. */
+  captureSet?: CaptureSet
 }
 
 export interface WindowsCaptureResult {
@@ -229,6 +231,7 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
       if (ended) timings.vaCloneTerminatedMs = performance.now() - capturedAt
     }
     const header = buildHeader(target, plan, startedAt, queries)
+    if (plan.captureSet) header.captureSet = plan.captureSet
     await testOnlyPause('capture', plan.signal)
     plan.signal?.throwIfAborted()
     const writeStart = performance.now()
@@ -249,7 +252,8 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
         return { finishedAt: new Date().toISOString(), timings: rounded(timings), ...(plan.errors.length ? { captureErrors: plan.errors } : {}) }
       },
       // Contexts are in the caller's format, also for a WOW64 target (pss-reference §5.7).
-      { compression: plan.compression ?? 'none', contextArchitecture: plan.arch, ...(plan.signal ? { signal: plan.signal } : {}) },
+      // A capture set is a 1.2 header key (spec §10: the lowest minor that holds what is written).
+      { compression: plan.compression ?? 'none', contextArchitecture: plan.arch, ...(plan.captureSet ? { formatMinor: 2 } : {}), ...(plan.signal ? { signal: plan.signal } : {}) },
     )
     return {
       path: plan.output,

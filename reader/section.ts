@@ -1,7 +1,7 @@
 // One section of an opened archive (handles, threads, vaSpace, auxiliaryPages): typed, lazily built row
 // objects over the decoded columns. Rows are plain objects created on demand, never stored, so a section
 // of a million entries costs only its columns until someone iterates it.
-import { columnValue, tagContextArchitecture, type Column, type DecodedChunk, type FieldSpec, SECTIONS, type SectionName } from '../format/index.js'
+import { columnValue, tagContextArchitecture, type Column, type DecodedChunk, type DecodedSparseGroup, type FieldSpec, SECTIONS, type SectionName } from '../format/index.js'
 
 type RowBuilder = (i: number) => Record<string, unknown>
 
@@ -110,6 +110,14 @@ export class Section<T extends object> implements Iterable<T> {
    */
   spans(name: string): ColumnSpan[] {
     return this.views.map((v) => ({ start: v.start, count: v.chunk.count, column: v.chunk.columns[name] }))
+  }
+
+  /**
+   * One sparse group per chunk (`typeSpecificInformation.process`): the rows that have it and its columns,
+   * undefined where the chunk lacks the group; for copying columns without building rows (sql/).
+   */
+  sparseSpans(group: string): { readonly start: number; readonly count: number; readonly group: DecodedSparseGroup | undefined }[] {
+    return this.views.map((v) => ({ start: v.start, count: v.chunk.count, group: Object.hasOwn(v.chunk.sparse, group) ? v.chunk.sparse[group] : undefined }))
   }
 
   /**

@@ -55,7 +55,7 @@ export interface FillContext {
 /** Appends every entry of `section` to the table behind `appender`, with `snapshot_id` first. */
 export function appendSection(ctx: FillContext, appender: Appender, table: EntryTable, snapshotId: number, section: Section<object>): number {
   const { api, bindings } = ctx.duck
-  const spans = table.columns.map((c) => section.spans(c.field))
+  const spans = table.columns.map((c) => (c.group === undefined ? section.spans(c.field) : sparseSpans(section, c)))
   const chunks = spans[0]?.length ?? 0
   const scratch = [new Scratch(ctx.rows), ...table.columns.map(() => new Scratch(ctx.rows))]
   const ids = scratch[0]!.u32.fill(snapshotId)
@@ -63,7 +63,11 @@ export function appendSection(ctx: FillContext, appender: Appender, table: Entry
   for (let k = 0; k < chunks; k++) {
     const count = spans[0]![k]!.count
     if (count === 0) continue
-    const prepared = table.columns.map((c, j) => prepare(api, c, spans[j]![k]!.column))
+    const prepared = table.columns.map((c, j) => {
+      const span = spans[j]![k]! as { column: Column | undefined; present?: Uint8Array }
+      const p = prepare(api, c, span.column)
+      return span.present ? onlyPresent(p, span.present) : p
+    })
     const chunk: DataChunk = api.DuckDBDataChunk.create([api.UINTEGER, ...prepared.map((p) => p.type)], ctx.rows)
     for (let from = 0; from < count; from += ctx.rows) {
       const n = Math.min(ctx.rows, count - from)
@@ -84,6 +88,51 @@ export function appendSection(ctx: FillContext, appender: Appender, table: Entry
     }
   }
   return appended
+}
+
+/**
+ * A sparse group's member as a column over every entry of each chunk: values scattered to their rows, and
+ * which rows have the group (the others are NULL).
+ */
+function sparseSpans(section: Section<object>, c: EntryColumn): { count: number; column: Column | undefined; present?: Uint8Array }[] {
+  const member = c.field.slice(c.group!.length + 1)
+  return section.sparseSpans(c.group!).map(({ count, group }) => {
+    const source = group && Object.hasOwn(group.columns, member) ? group.columns[member] : undefined
+    if (!group || !source) return { count, column: undefined }
+    const present = new Uint8Array(count)
+    const rows = group.rows
+    let column: Column
+    if (source.dtype === 'str') {
+      const index = new Uint32Array(count)
+      for (let k = 0; k < rows.length; k++) if (rows[k]! < count) index[rows[k]!] = source.index[k]!
+      column = { dtype: 'str', dict: source.dict, index }
+    } else if (source.dtype === 'bytes') return { count, column: undefined }
+    else {
+      const values = source.values
+      const dense = new (values.constructor as new (n: number) => typeof values)(count)
+      for (let k = 0; k < rows.length; k++) if (rows[k]! < count) (dense as unknown as unknown[])[rows[k]!] = values[k]!
+      column = { ...source, values: dense } as Column
+    }
+    for (let k = 0; k < rows.length; k++) if (rows[k]! < count) present[rows[k]!] = 1
+    return { count, column, present }
+  })
+}
+
+/** NULL where the row does not have the sparse group. */
+function onlyPresent(inner: Prepared, present: Uint8Array): Prepared {
+  return {
+    type: inner.type,
+    write(v, from, n, s) {
+      let nulls = inner.write(v, from, n, s)
+      if (!nulls) s.validity.fill(0xff, 0, Math.ceil(n / 64) * 8)
+      for (let i = 0; i < n; i++) {
+        if (present[from + i]) continue
+        s.validity[i >> 3]! &= ~(1 << (i & 7))
+        nulls = true
+      }
+      return nulls
+    },
+  }
 }
 
 function prepare(api: Api, c: EntryColumn, column: Column | undefined): Prepared {

@@ -16,6 +16,8 @@ export type Fill = 'int' | 'time' | 'dur' | 'text' | 'name' | 'length'
 
 export interface EntryColumn {
   readonly name: string
+  /** The sparse group holding the field (`typeSpecificInformation.process`); `field` is then its full dotted path. */
+  readonly group?: string
   readonly type: SqlType
   readonly field: string
   readonly fill: Fill
@@ -36,11 +38,12 @@ const INT_TYPE: Readonly<Record<string, SqlType>> = { u8: 'UTINYINT', u16: 'USMA
 /** `basicInformation.state` → `basicInformation_state`: Spark and Trino read a dot in a Parquet column as nesting. */
 export const sqlName = (field: string): string => field.replace(/\./g, '_')
 
-function columnsOf(fields: Readonly<Record<string, FieldSpec>>): EntryColumn[] {
+function columnsOf(fields: Readonly<Record<string, FieldSpec>>, group?: string): EntryColumn[] {
   const out: EntryColumn[] = []
-  for (const [field, spec] of Object.entries(fields)) {
+  for (const [member, spec] of Object.entries(fields)) {
+    const field = group === undefined ? member : `${group}.${member}`
     const name = sqlName(field)
-    const base = { field, spec }
+    const base = { field, spec, ...(group === undefined ? {} : { group }) }
     if (spec.dtype === 'str') out.push({ ...base, name, type: 'VARCHAR', fill: 'text' })
     else if (spec.dtype === 'bytes') out.push({ ...base, name: `${name}Length`, type: 'UINTEGER', fill: 'length' })
     else if (spec.kind === 'time') out.push({ ...base, name, type: 'TIMESTAMP', fill: 'time' }, { ...base, name: `${name}Ticks`, type: INT_TYPE[spec.dtype]!, fill: 'int' })
@@ -51,15 +54,21 @@ function columnsOf(fields: Readonly<Record<string, FieldSpec>>): EntryColumn[] {
     }
   }
   // A derived name (`typeName` of `type`) never shadows a stored field of that name: the stored one wins.
-  const stored = new Set(Object.keys(fields).map(sqlName))
+  const stored = new Set(Object.keys(fields).map((m) => sqlName(group === undefined ? m : `${group}.${m}`)))
   return out.filter((c) => c.name === sqlName(c.field) || !stored.has(c.name))
 }
 
+/** A section's columns, then its sparse groups' members (`typeSpecificInformation_process_processId`). */
+const sectionColumns = (layout: { columns: Readonly<Record<string, FieldSpec>>; sparse: Readonly<Record<string, Readonly<Record<string, FieldSpec>>>> }): EntryColumn[] => [
+  ...columnsOf(layout.columns),
+  ...Object.entries(layout.sparse).flatMap(([group, members]) => columnsOf(members, group)),
+]
+
 export const ENTRY_TABLES: readonly EntryTable[] = [
-  { table: 'handles', section: 'handles', columns: columnsOf(SECTIONS.handles.columns) },
-  { table: 'threads', section: 'threads', columns: columnsOf(SECTIONS.threads.columns) },
-  { table: 'regions', section: 'vaSpace', columns: columnsOf(SECTIONS.vaSpace.columns) },
-  { table: 'aux', section: 'auxiliaryPages', columns: columnsOf(SECTIONS.auxiliaryPages.columns) },
+  { table: 'handles', section: 'handles', columns: sectionColumns(SECTIONS.handles) },
+  { table: 'threads', section: 'threads', columns: sectionColumns(SECTIONS.threads) },
+  { table: 'regions', section: 'vaSpace', columns: sectionColumns(SECTIONS.vaSpace) },
+  { table: 'aux', section: 'auxiliaryPages', columns: sectionColumns(SECTIONS.auxiliaryPages) },
 ]
 
 export const TABLE_NAMES = ['snapshots', 'handles', 'threads', 'regions', 'aux', 'modules', 'capture_errors'] as const

@@ -131,6 +131,18 @@ describe('sql loading', () => {
     }
   })
 
+  it('handles.typeSpecificInformation: one column per sparse member, NULL for handles without the group', async () => {
+    const cols = ENTRY_TABLES.find((t) => t.table === 'handles')!.columns.filter((c) => c.group !== undefined)
+    expect(cols.map((c) => c.name)).toEqual(expect.arrayContaining(['typeSpecificInformation_process_processId', 'typeSpecificInformation_event_signaled', 'typeSpecificInformation_process_flagsName']))
+    const [[withProcess, withEvent]] = (await rows(`SELECT count(typeSpecificInformation_process_processId), count(typeSpecificInformation_event_signaled) FROM handles`)) as [[bigint, bigint]]
+    let p = 0
+    let e = 0
+    for (const a of archives) a.handles.forEach((h) => void ((p += h.typeSpecificInformation?.process ? 1 : 0), (e += h.typeSpecificInformation?.event ? 1 : 0)))
+    expect([Number(withProcess), Number(withEvent)]).toEqual([p, e])
+    expect(p).toBeGreaterThan(0)
+    expect(e).toBeGreaterThan(0)
+  })
+
   it('a query naming only handles loads neither threads nor regions', async () => {
     const s = await SqlSession.open()
     try {

@@ -33,6 +33,8 @@ const SHOTS = 'test/viewer/.screenshots'
 /** Markup and script in every string of the hostile archive, plus hostile()'s terminal escapes and bidi controls. */
 const PAYLOAD = (f: string) => `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1;alert(1)"><b>${f}</b>${hostile(f)}`
 
+const HOSTILE_FILE = `h"><img src=x onerror="window.__pwned=1">'\u202e.pssnap`
+
 interface Case {
   name: string
   files: string[]
@@ -114,7 +116,8 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
     // Damaged: the small fixture cut at two thirds (no trailer, a section short).
     const small = readFileSync(join(FIXTURES, 'small.pssnap'))
     await makeCase('damaged', [await writeArchive('cut.pssnap', small.subarray(0, Math.floor((small.length * 2) / 3)))])
-    await makeCase('hostile', [await writeArchive('hostile.pssnap', hostileArchive({ text: PAYLOAD }))])
+    // The file's own name is hostile too: it reaches the page as the embedded block's data-name.
+    await makeCase('hostile', [await writeArchive(HOSTILE_FILE, hostileArchive({ text: PAYLOAD }))])
     browser = await launched
   }, 120_000)
 
@@ -215,6 +218,11 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
     await page.dispatchEvent('main', 'drop', { dataTransfer: transfer })
     await page.waitForFunction(() => document.querySelector('#panel h2')?.textContent?.startsWith('dropped.pssnap'))
     expect(await panelText(page)).toContain('private (VmData)')
+    // Not an archive: said, with the reader's error code, and nothing else opened.
+    await page.setInputFiles('#open-files', [join(FIXTURES, 'README.md')])
+    await page.waitForSelector('main > p.alert')
+    expect(await page.textContent('main > p.alert')).toMatch(/^README\.md: cannot open: [A-Z_]+ - /)
+    expect(await page.$('#panel')).toBeNull()
     await expectClean(page, problems)
     await page.close()
   }, 30_000)
@@ -283,6 +291,8 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
       if (view === 'overview' || view === 'handles') expect(text).toContain('\\x1b]52;c;')
       expect(await page.evaluate(injected)).toEqual([])
     })
+    await page.click('#tab-overview')
+    expect(await page.$eval('#panel h2', (e) => e.firstChild?.textContent)).toBe(safeText(HOSTILE_FILE))
     await page.click('#tab-threads')
     await page.click('#panel table.list tbody tr')
     expect(await page.$eval('#panel .detail', (e) => (e as HTMLElement).innerText)).toContain('\\u202eevil')
@@ -371,6 +381,11 @@ describe('pssnap report and view, without a browser', () => {
       expect(readFileSync(input).equals(readFileSync(join(FIXTURES, 'minimal.pssnap')))).toBe(true)
       expect((await runCli('report', join(FIXTURES, 'README.md'), '-o', join(d, 'x.html'))).stderr).toMatch(/^[A-Z_]+ - /)
       expect(readdirSync(d).sort()).toEqual(['a.pssnap', 'r.html'])
+      // A file name that would close the attribute it is written into is escaped there.
+      const named = join(d, 'x"><img src=x onerror=alert(1)>&.pssnap')
+      writeFileSync(named, readFileSync(join(FIXTURES, 'minimal.pssnap')))
+      expect((await runCli('report', named, '-o', join(d, 'named.html'))).code).toBe(0)
+      expect(readFileSync(join(d, 'named.html'), 'utf8')).toContain('data-name="x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;.pssnap">')
     } finally {
       rmSync(d, { recursive: true, force: true })
     }

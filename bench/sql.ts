@@ -1,7 +1,8 @@
 // `npm run bench -- sql` (issue 17 §5): loading archives into DuckDB and exporting Parquet, every ratio
 // against a baseline measured in this same run. In one process; DuckDB with 2 threads as `pssnap sql` runs it.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { SECTION_NAMES, type Archive } from '../format/index.js'
+import { SECTION_NAMES } from '../format/index.js'
+import type { Archive } from '../reader/archive.js'
 import { archiveDamage } from '../reader/damage.js'
 import { openArchiveFile, writeArchiveFile } from '../reader/node.js'
 import { exportTables } from '../sql/parquet.js'

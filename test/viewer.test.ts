@@ -250,6 +250,9 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
     expect(text).toContain(safeText(d.summary.byPattern[0]!.pattern!))
     expect(text).toContain(NEW_MODULE)
     expect(text).toContain(`Added handles (${d.handles.added.length})`)
+    // The one region made executable (injectChanges): changed in place, in PAGE_* names.
+    expect(d.regions.changed).toHaveLength(1)
+    expect(text).toContain('protect: READWRITE → EXECUTE_READWRITE')
     await expectClean(page, problems)
     await page.close()
   }, 30_000)

@@ -2,7 +2,9 @@
 // not compared first, then counters, handles by type and by name pattern, then the changed entries.
 import { committedLabel } from '../reader/committed.js'
 import { diffArchives, type CounterDelta } from '../reader/diff.js'
-import { formatSize } from '../reader/text.js'
+import { linuxPerms } from '../reader/linux-perms.js'
+import { fieldSpecOf } from '../reader/section.js'
+import { formatAddress, formatSize, formatValue } from '../reader/text.js'
 import type { Archive } from '../reader/index.js'
 import { count, h, table, text } from './dom.js'
 import { cellText, columnsFor } from './entries.js'
@@ -17,6 +19,14 @@ function counterValue(c: CounterDelta, side: 'before' | 'after'): string {
 }
 
 const signed = (n: number | bigint, bytes = false) => (n > 0 ? '+' : n < 0 ? '−' : '±') + (bytes ? formatSize(n < 0 ? -BigInt(n) : BigInt(n)) : count(n < 0 ? -BigInt(n) : BigInt(n)))
+
+/** A changed region field's value as the region list shows it. */
+function changeValue(field: string, value: unknown, linux: boolean, region: { type?: number; state?: number }): string {
+  if (value === undefined) return '-'
+  const spec = fieldSpecOf('vaSpace', field)
+  if (linux && field === 'protect') return linuxPerms(value, region.type, region.state) ?? text(formatValue(spec ?? { kind: undefined }, value), 128)
+  return text(spec ? formatValue(spec, value) : String(value), 256)
+}
 
 export function diffView(nameA: string, a: Archive, nameB: string, b: Archive): HTMLElement {
   const d = diffArchives(a, b)
@@ -56,6 +66,13 @@ export function diffView(nameA: string, a: Archive, nameB: string, b: Archive): 
     entryTable('Removed threads', 'threads', a, d.threads.removed),
     entryTable(linux ? 'Added mappings' : 'Added regions', 'vaSpace', b, d.regions.added),
     entryTable(linux ? 'Removed mappings' : 'Removed regions', 'vaSpace', a, d.regions.removed),
+    d.regions.changed.length
+      ? table(
+          `${linux ? 'Mappings' : 'Regions'} changed in place (${count(d.regions.changed.length)}${d.regions.changed.length > LIST ? `, first ${LIST}` : ''})`,
+          ['base address', 'changes'],
+          d.regions.changed.slice(0, LIST).map((c) => [formatAddress(c.baseAddress), c.changes.map((f) => `${f.field}: ${changeValue(f.field, f.before, linux, c.before)} → ${changeValue(f.field, f.after, linux, c.after)}`).join('; ')]),
+        )
+      : undefined,
     d.modules.added.length || d.modules.removed.length
       ? table(
           'Modules loaded and unloaded',

@@ -7,7 +7,7 @@ import { unlink } from 'node:fs/promises'
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import { captureToFile, listProcesses, resolveTarget, selectBackend, type BackendSelection, type CaptureOptions, type CaptureResult } from '../index.js'
 import { compileCondition, countersToRead, describeTrigger, type Condition } from './condition.js'
-import { derive, linuxSources, PROC_READS, sampleLinux, type CounterName, type Counters, type ProcReads, type Sample } from './counters.js'
+import { derive, linuxSources, PROC_READS, sampleLinux, type CounterName, type LinuxSource, type Counters, type ProcReads, type Sample } from './counters.js'
 import { archivePath, newCaptureSetId } from './naming.js'
 
 export class WatchError extends Error {
@@ -70,6 +70,7 @@ export interface WatchResult {
 const WINDOWS_COUNTERS: ReadonlySet<CounterName> = new Set(['handleCount', 'threadCount'])
 
 const DEFAULT_POLL_MS = 1000
+const STATE_ONLY: ReadonlySet<LinuxSource> = new Set(['stat'])
 const DEFAULT_TRIGGER_INTERVAL_MS = 10_000
 const DEFAULT_CPU_WINDOW_MS = 5000
 
@@ -140,7 +141,12 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
         const holds = condition.test(counters)
         emit({ type: 'sample', pid, counters, holds })
         if (holds && now - lastCapture >= interval) trigger = describeTrigger(condition, counters)
-      } else if (now - lastCapture >= interval) trigger = 'interval'
+      } else if (now - lastCapture >= interval) {
+        // Without a condition only the state is read, so an exited process (a zombie still has its /proc entry)
+        // is not captured as an empty one.
+        if (backend.name === 'linux' && sampleLinux(pid, STATE_ONLY, reads).exited) break
+        trigger = 'interval'
+      }
       if (trigger !== undefined) {
         lastCapture = now
         const path = await archivePath(options.directory, image, pid)

@@ -227,6 +227,26 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
     await page.close()
   }, 30_000)
 
+  it('threads: the registers of a thread with a context; a thread without one says so', async () => {
+    const { page, problems } = await open(cases.get('fixture-small')!)
+    await page.click('#tab-threads')
+    const pick = async (where: string) => {
+      await page.fill('#panel input.where', where)
+      await page.press('#panel input.where', 'Enter')
+      await page.focus('#panel table.list tbody tr')
+      await page.keyboard.press('Enter')
+      return page.$eval('#panel .detail', (e) => (e as HTMLElement).innerText)
+    }
+    const withContext = await pick('contextRecord != null')
+    expect(withContext).toContain('Registers (x64)')
+    expect(withContext).toMatch(/Rip\t0x[0-9a-f]{16}/)
+    const without = await pick('contextRecord = null')
+    expect(without).toContain('registers: no context captured for this thread')
+    expect(without).not.toContain('Rip')
+    await expectClean(page, problems)
+    await page.close()
+  }, 30_000)
+
   it('a --where error is shown, not thrown', async () => {
     const { page, problems } = await open(cases.get('fixture-small')!)
     await page.click('#tab-handles')

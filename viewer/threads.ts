@@ -14,8 +14,10 @@ export function threadsView(archive: Archive): HTMLElement {
     const regs = all.filter((c) => c.field.path.startsWith('registers.'))
     const rest = all.filter((c) => !c.field.path.startsWith('registers.'))
     detail.appendChild(facts(rest.map((c) => [c.label, cellText(c, entry)] as const)))
-    if (regs.length) detail.append(h('h4', {}, `Registers (${text(archive.contextArchitecture ?? 'unknown architecture', 64)})`), facts(regs.map((c) => [c.label, cellText(c, entry)] as const)))
-    else detail.appendChild(h('p', { class: 'absent' }, 'no thread context captured'))
+    // Absent is not zero: a thread without a context shows no register table, not a column of dashes.
+    const hasRegisters = regs.some((c) => c.field.get(entry) !== undefined)
+    if (hasRegisters) detail.append(h('h4', {}, `Registers (${text(archive.contextArchitecture ?? 'unknown architecture', 64)})`), facts(regs.map((c) => [c.label, cellText(c, entry)] as const)))
+    else detail.appendChild(h('p', { class: 'absent' }, 'registers: no context captured for this thread'))
   }
   const list = entryList(archive, 'threads', 'threads', pick)
   const first = archive.threads.get(0)

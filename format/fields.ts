@@ -41,17 +41,7 @@ export const HANDLE_FIELDS = {
   objectName: f('str', 'text', 'ObjectName'),
   openFlags: f11('u32', 'flags', 'Linux fdinfo flags', 'LINUX_OPEN_FLAGS'),
   filePosition: f11('u64', 'int', 'Linux fdinfo pos'),
-  // Issue 16 (spec/LINUX.md §9): sockets joined from /proc/<pid>/net/*, deleted files, fdinfo details.
-  deleted: f12('u8', 'int', 'Linux: the file was deleted'),
-  socketFamily: f12('str', 'text', 'Linux socket family'),
-  socketProtocol: f12('str', 'text', 'Linux socket protocol'),
-  localAddress: f12('str', 'text', 'Linux socket local address'),
-  localPort: f12('u32', 'int', 'Linux socket local port'),
-  remoteAddress: f12('str', 'text', 'Linux socket remote address'),
-  remotePort: f12('u32', 'int', 'Linux socket remote port'),
-  socketState: f12('str', 'text', 'Linux socket state'),
-  sendQueue: f12('u32', 'int', 'Linux socket tx_queue'),
-  receiveQueue: f12('u32', 'int', 'Linux socket rx_queue'),
+  // Issue 16 (spec/LINUX.md §9.3): what fdinfo tells of an eventfd, timerfd, signalfd, inotify; a memfd's name.
   details: f12('str', 'text', 'Linux fdinfo details'),
 } as const
 
@@ -95,6 +85,29 @@ export const HANDLE_TYPE_SPECIFIC = {
     currentCount: f('i32', 'int', 'Semaphore.CurrentCount'),
     maximumCount: f('i32', 'int', 'Semaphore.MaximumCount'),
   },
+} as const
+
+/**
+ * Format 1.2 sparse groups of Linux captures (spec/ARCHIVE.md §6.1, §6.3; LINUX.md §9): sparse so that an
+ * entry is listed only where the values exist, every member filled (a numeric column has no absent value
+ * of its own, §5): `socket` for sockets found in the net tables, `inet` for those of tcp/udp/raw, `file`
+ * for open or mapped files whose deletion is known.
+ */
+export const LINUX_SOCKET_FIELDS = {
+  family: f12('str', 'text', 'Linux socket family'),
+  protocol: f12('str', 'text', 'Linux socket protocol'),
+  state: f12('str', 'text', 'Linux socket state'),
+  localAddress: f12('str', 'text', 'Linux socket local address'),
+  remoteAddress: f12('str', 'text', 'Linux socket remote address'),
+} as const
+export const LINUX_INET_FIELDS = {
+  localPort: f12('u32', 'int', 'Linux inet local port'),
+  remotePort: f12('u32', 'int', 'Linux inet remote port'),
+  sendQueue: f12('u32', 'int', 'Linux inet tx_queue'),
+  receiveQueue: f12('u32', 'int', 'Linux inet rx_queue'),
+} as const
+export const LINUX_FILE_FIELDS = {
+  deleted: f12('u8', 'int', 'Linux: the file was deleted'),
 } as const
 
 /** Which union member each PSS_OBJECT_TYPE value selects. */
@@ -150,7 +163,6 @@ export const VA_SPACE_FIELDS = {
   proportionalSize: f11('u64', 'size', 'Linux smaps Pss'),
   swappedSize: f11('u64', 'size', 'Linux smaps Swap'),
   mappingLabel: f12('str', 'text', 'Linux maps pseudo-path'),
-  deleted: f12('u8', 'int', 'Linux: the mapped file was deleted'),
 } as const
 
 export const AUXILIARY_PAGE_FIELDS = {
@@ -184,9 +196,14 @@ const sparseOf = (prefix: string, groups: Record<string, Record<string, FieldSpe
   Object.fromEntries(Object.entries(groups).map(([k, v]) => [`${prefix}.${k}`, v]))
 
 export const SECTIONS = {
-  handles: { columns: HANDLE_FIELDS, sparse: sparseOf('typeSpecificInformation', HANDLE_TYPE_SPECIFIC), walkClass: 'PSS_WALK_HANDLES', struct: 'PSS_HANDLE_ENTRY' },
+  handles: {
+    columns: HANDLE_FIELDS,
+    sparse: { ...sparseOf('typeSpecificInformation', HANDLE_TYPE_SPECIFIC), ...sparseOf('linux', { socket: LINUX_SOCKET_FIELDS, inet: LINUX_INET_FIELDS, file: LINUX_FILE_FIELDS }) },
+    walkClass: 'PSS_WALK_HANDLES',
+    struct: 'PSS_HANDLE_ENTRY',
+  },
   threads: { columns: THREAD_FIELDS, sparse: {}, walkClass: 'PSS_WALK_THREADS', struct: 'PSS_THREAD_ENTRY' },
-  vaSpace: { columns: VA_SPACE_FIELDS, sparse: {}, walkClass: 'PSS_WALK_VA_SPACE', struct: 'PSS_VA_SPACE_ENTRY' },
+  vaSpace: { columns: VA_SPACE_FIELDS, sparse: sparseOf('linux', { file: LINUX_FILE_FIELDS }), walkClass: 'PSS_WALK_VA_SPACE', struct: 'PSS_VA_SPACE_ENTRY' },
   auxiliaryPages: { columns: AUXILIARY_PAGE_FIELDS, sparse: {}, walkClass: 'PSS_WALK_AUXILIARY_PAGES', struct: 'PSS_AUXILIARY_PAGE_ENTRY' },
 } as const satisfies Record<string, SectionLayout>
 
@@ -208,12 +225,19 @@ export type HandleTypeSpecificInformation = {
   [M in keyof typeof HANDLE_TYPE_SPECIFIC]?: Flat<(typeof HANDLE_TYPE_SPECIFIC)[M]>
 }
 
+/** The 1.2 Linux groups of a handle (spec/LINUX.md §9). */
+export interface LinuxHandleGroups {
+  socket?: Flat<typeof LINUX_SOCKET_FIELDS>
+  inet?: Flat<typeof LINUX_INET_FIELDS>
+  file?: Flat<typeof LINUX_FILE_FIELDS>
+}
+
 /** One PSS_HANDLE_ENTRY as copied out of the walk. Absent fields were not captured. */
-export type HandleEntry = Flat<typeof HANDLE_FIELDS> & { typeSpecificInformation?: HandleTypeSpecificInformation }
+export type HandleEntry = Flat<typeof HANDLE_FIELDS> & { typeSpecificInformation?: HandleTypeSpecificInformation; linux?: LinuxHandleGroups }
 /** One PSS_THREAD_ENTRY; `contextRecord` is the raw CONTEXT of `contextArchitecture`. */
 export type ThreadEntry = Flat<typeof THREAD_FIELDS>
 /** One PSS_VA_SPACE_ENTRY (a region of the address space). */
-export type VaSpaceEntry = Flat<typeof VA_SPACE_FIELDS>
+export type VaSpaceEntry = Flat<typeof VA_SPACE_FIELDS> & { linux?: { file?: Flat<typeof LINUX_FILE_FIELDS> } }
 /** One PSS_AUXILIARY_PAGE_ENTRY. */
 export type AuxiliaryPageEntry = Flat<typeof AUXILIARY_PAGE_FIELDS> & { basicInformation?: Nested<typeof AUXILIARY_PAGE_FIELDS, 'basicInformation'> }
 

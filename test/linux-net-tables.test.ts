@@ -42,7 +42,7 @@ describe('net tables', () => {
 
   it('joins tcp lines by inode, peer absent when all zeros', () => {
     const line = `   0: ${hex4('127.0.0.1')}:1F90 00000000:0000 0A 00000000:00000002 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0`
-    expect(parseNetLine('tcp', line)).toEqual(['4242', { socketFamily: 'inet', socketProtocol: 'tcp', localAddress: '127.0.0.1', localPort: 8080, socketState: 'LISTEN', sendQueue: 0, receiveQueue: 2 }])
+    expect(parseNetLine('tcp', line)).toEqual(['4242', { socket: { family: 'inet', protocol: 'tcp', localAddress: '127.0.0.1', state: 'LISTEN' }, inet: { localPort: 8080, remotePort: 0, sendQueue: 0, receiveQueue: 2 } }])
     expect(parseNetLine('tcp', '  sl  local_address rem_address   st tx_queue')).toBeUndefined()
   })
 
@@ -55,11 +55,8 @@ describe('net tables', () => {
     const map = sockets(100, 200)
     const errors = new SoftErrors()
     joinSockets(0, map, errors, { dir: d })
-    expect(map.get('100')).toMatchObject({ socketFamily: 'unix', localAddress: '/tmp/evil' })
-    const victim = map.get('200')!
-    expect(victim.socketFamily).toBe('unix')
-    expect(victim.localAddress).toBeUndefined()
-    expect(victim.socketState).toBeUndefined()
+    expect(map.get('100')!.linux?.socket).toMatchObject({ family: 'unix', localAddress: '/tmp/evil' })
+    expect(map.get('200')!.linux).toBeUndefined()
     expect(errors.list).toHaveLength(1)
     expect(errors.list[0]).toMatchObject({ section: 'handles', operation: 'read', name: 'EBADMSG' })
     expect(errors.list[0]!.message).toContain('socket inode 200 is listed more than once')
@@ -72,8 +69,8 @@ describe('net tables', () => {
     writeFileSync(join(d, 'unix'), bytes)
     const map = sockets(7, 8)
     joinSockets(0, map, new SoftErrors(), { dir: d })
-    expect(map.get('7')!.localAddress).toBe('/t\uf7ff\uf7fe')
-    expect(map.get('8')!.localAddress).toBe('@abs@x')
+    expect(map.get('7')!.linux?.socket?.localAddress).toBe('/t\uf7ff\uf7fe')
+    expect(map.get('8')!.linux?.socket?.localAddress).toBe('@abs@x')
   })
 
   it('cuts a table past the bound, counts what was not parsed, and reads no table once every inode is found', () => {
@@ -84,8 +81,8 @@ describe('net tables', () => {
     const map = sockets(1001, 19999)
     const errors = new SoftErrors()
     joinSockets(0, map, errors, { dir: d, maxBytes: 100_000 })
-    expect(map.get('1001')!.localAddress).toBe('/s/1')
-    expect(map.get('19999')!.socketFamily).toBeUndefined() // beyond the bound
+    expect(map.get('1001')!.linux?.socket?.localAddress).toBe('/s/1')
+    expect(map.get('19999')!.linux).toBeUndefined() // beyond the bound
     expect(errors.list).toHaveLength(1)
     expect(errors.list[0]).toMatchObject({ name: 'EFBIG' })
     const total = Buffer.byteLength(UNIX_HEAD + lines.join('\n') + '\n')

@@ -165,7 +165,7 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
           : { handle: BigInt(fd), flags: PSS_HANDLE_HAVE_NAME, objectType: 0, captureTime, objectName: target }
       if (info.openFlags !== undefined) entry.openFlags = info.openFlags
       if (info.filePosition !== undefined) entry.filePosition = info.filePosition
-      if (deleted !== undefined) entry.deleted = deleted
+      if (deleted !== undefined) entry.linux = { file: { deleted } }
       const details = detailsOf(typeName, infoText, target)
       if (details !== undefined) entry.details = details
       if (typeName === 'Socket' && target.startsWith('socket:[')) sockets.set(target.slice('socket:['.length, -1), entry)

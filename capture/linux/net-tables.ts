@@ -8,17 +8,10 @@ import { textFromBytes } from './byte-text.js'
 import { procRoot } from './proc.js'
 import type { SoftErrors } from './soft-errors.js'
 
-/** What a table line says about one socket: the 1.2 handle columns. */
+/** What a table line says about one socket: the 1.2 groups `linux.socket` and, for tcp/udp/raw, `linux.inet`. */
 export interface SocketInfo {
-  socketFamily: string
-  socketProtocol: string
-  localAddress?: string
-  localPort?: number
-  remoteAddress?: string
-  remotePort?: number
-  socketState?: string
-  sendQueue?: number
-  receiveQueue?: number
+  socket: { family: string; protocol: string; state?: string; localAddress?: string; remoteAddress?: string }
+  inet?: { localPort: number; remotePort: number; sendQueue: number; receiveQueue: number }
 }
 
 type Table = 'tcp' | 'tcp6' | 'udp' | 'udp6' | 'raw' | 'raw6' | 'netlink' | 'packet' | 'unix'
@@ -82,20 +75,13 @@ function inetLine(table: Table, f: string[]): [string, SocketInfo] | undefined {
   const q = /^([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{1,8})$/.exec(queues!)
   if (!l || !r || !q || !/^\d+$/.test(inode!) || l[1]!.length !== (six ? 32 : 8) || r[1]!.length !== l[1]!.length) return undefined
   const ip = six ? ipv6OfHex : ipv4OfHex
-  const info: SocketInfo = {
-    socketFamily: six ? 'inet6' : 'inet',
-    socketProtocol: table.replace('6', ''),
-    localAddress: ip(l[1]!),
-    localPort: Number.parseInt(l[2]!, 16),
-    socketState: TCP_STATES[Number.parseInt(st!, 16)] ?? `0x${st}`,
-    sendQueue: Number.parseInt(q[1]!, 16),
-    receiveQueue: Number.parseInt(q[2]!, 16),
-  }
   const remotePort = Number.parseInt(r[2]!, 16)
-  if (!isZeroHex(r[1]!) || remotePort !== 0) {
-    info.remoteAddress = ip(r[1]!)
-    info.remotePort = remotePort
+  const info: SocketInfo = {
+    socket: { family: six ? 'inet6' : 'inet', protocol: table.replace('6', ''), state: TCP_STATES[Number.parseInt(st!, 16)] ?? `0x${st}`, localAddress: ip(l[1]!) },
+    // remotePort 0 with no remote address: no peer, as the kernel writes it.
+    inet: { localPort: Number.parseInt(l[2]!, 16), remotePort, sendQueue: Number.parseInt(q[1]!, 16), receiveQueue: Number.parseInt(q[2]!, 16) },
   }
+  if (!isZeroHex(r[1]!) || remotePort !== 0) info.socket.remoteAddress = ip(r[1]!)
   return [inode!, info]
 }
 
@@ -106,12 +92,14 @@ function unixLine(line: string): [string, SocketInfo] | undefined {
   const flags = Number.parseInt(m[1]!, 16)
   const state = Number.parseInt(m[3]!, 16)
   const info: SocketInfo = {
-    socketFamily: 'unix',
-    socketProtocol: SOCK_TYPES[Number.parseInt(m[2]!, 16)] ?? `type ${Number.parseInt(m[2]!, 16)}`,
-    socketState: flags & SO_ACCEPTCON ? 'LISTEN' : (UNIX_STATES[state] ?? `state ${state}`),
+    socket: {
+      family: 'unix',
+      protocol: SOCK_TYPES[Number.parseInt(m[2]!, 16)] ?? `type ${Number.parseInt(m[2]!, 16)}`,
+      state: flags & SO_ACCEPTCON ? 'LISTEN' : (UNIX_STATES[state] ?? `state ${state}`),
+    },
   }
   // The line was read as Latin-1 (one char per byte): the path's bytes are decoded by the lossless rule.
-  if (m[5] !== undefined && m[5] !== '') info.localAddress = /[^\x00-\x7f]/.test(m[5]) ? textFromBytes(Buffer.from(m[5], 'latin1')) : m[5]
+  if (m[5] !== undefined && m[5] !== '') info.socket.localAddress = /[^\x00-\x7f]/.test(m[5]) ? textFromBytes(Buffer.from(m[5], 'latin1')) : m[5]
   return [m[4]!, info]
 }
 
@@ -119,13 +107,14 @@ function unixLine(line: string): [string, SocketInfo] | undefined {
 function netlinkLine(f: string[]): [string, SocketInfo] | undefined {
   if (f.length < 10 || !/^[0-9a-f]+$/.test(f[0]!) || !/^\d+$/.test(f[1]!) || !/^\d+$/.test(f[9]!)) return undefined
   const proto = Number(f[1])
-  return [f[9]!, { socketFamily: 'netlink', socketProtocol: NETLINK_PROTOCOLS[proto] || String(proto), localPort: Number(f[2]) >>> 0, receiveQueue: Number(f[4]) >>> 0, sendQueue: Number(f[5]) >>> 0 }]
+  // The port id as the local address (ss shows it in that column).
+  return [f[9]!, { socket: { family: 'netlink', protocol: NETLINK_PROTOCOLS[proto] || String(proto), localAddress: String(Number(f[2]) >>> 0) } }]
 }
 
 /** `sk RefCnt Type Proto Iface R Rmem User Inode`. */
 function packetLine(f: string[]): [string, SocketInfo] | undefined {
   if (f.length < 9 || !/^[0-9a-f]+$/.test(f[0]!) || !/^\d+$/.test(f[8]!)) return undefined
-  return [f[8]!, { socketFamily: 'packet', socketProtocol: SOCK_TYPES[Number(f[2])] ?? `type ${f[2]}` }]
+  return [f[8]!, { socket: { family: 'packet', protocol: SOCK_TYPES[Number(f[2])] ?? `type ${f[2]}` } }]
 }
 
 export function parseNetLine(table: Table, line: string): [string, SocketInfo] | undefined {
@@ -149,7 +138,7 @@ const COUNT_LIMIT = 1024 * 1024 * 1024
 
 /**
  * Fills the socket columns of `sockets` (inode → entry) from the process's network namespace. Tables are
- * read only while some inode is still unknown; an inode met twice keeps only its family and protocol.
+ * read only while some inode is still unknown; an inode met twice gets nothing (a soft error says so).
  */
 export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntry>, errors: SoftErrors, options: NetTableOptions = {}): void {
   if (sockets.size === 0) return
@@ -177,7 +166,7 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
           if (!ambiguous.has(inode)) {
             ambiguous.add(inode)
             const e = Object.assign(new Error(`socket inode ${inode} is listed more than once`), { code: 'EBADMSG', errno: -74 })
-            errors.add('handles', 'read', path, e, 'kept with its family and protocol only (a path can forge a line)')
+            errors.add('handles', 'read', path, e, 'kept without family, addresses and state (a unix path can forge a line)')
           }
           return
         }
@@ -194,11 +183,11 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
     }
   }
   for (const [inode, info] of found) {
-    const entry = sockets.get(inode)!
-    if (ambiguous.has(inode)) {
-      entry.socketFamily = info.socketFamily
-      entry.socketProtocol = info.socketProtocol
-    } else Object.assign(entry, info)
+    // Which line is the kernel's cannot be told: an ambiguous socket gets nothing from either.
+    if (ambiguous.has(inode)) continue
+    const linux = (sockets.get(inode)!.linux ??= {})
+    linux.socket = info.socket
+    if (info.inet) linux.inet = info.inet
   }
 }
 

@@ -144,9 +144,14 @@ export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?:
     if (file) {
       entry.mappedFileName = m.path!
       // The kernel's suffix is checked against the literal name (spec/LINUX.md §9.2), only where a lookup cannot block.
-      if (!m.path!.endsWith(DELETED_SUFFIX)) entry.deleted = 0
-      else if (m.path!.startsWith('/memfd:')) entry.deleted = 1 // never had a name in a directory
-      else if (answersFromMemory(mounts()?.ofDevice(deviceOfMaps(m.device))?.fsType)) entry.deleted = deletedFlag(pid, m.path!, devOfMaps(m.device), BigInt(m.inode))
+      const deleted = !m.path!.endsWith(DELETED_SUFFIX)
+        ? 0
+        : m.path!.startsWith('/memfd:')
+          ? 1 // never had a name in a directory
+          : answersFromMemory(mounts()?.ofDevice(deviceOfMaps(m.device))?.fsType)
+            ? deletedFlag(pid, m.path!, devOfMaps(m.device), BigInt(m.inode))
+            : undefined
+      if (deleted !== undefined) entry.linux = { file: { deleted } }
     } else if (m.path !== undefined) entry.mappingLabel = m.path // [heap], [stack], [vdso], [anon:name] (§9.4)
     if (m.residentSize !== undefined) entry.residentSize = m.residentSize
     if (m.proportionalSize !== undefined) entry.proportionalSize = m.proportionalSize

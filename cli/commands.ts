@@ -14,6 +14,7 @@ import { BufferedWriter, CliError, count, outputTarget, plural, stdoutOutput, st
 import { cliDecodeOptions } from './decode-limit.js'
 import { openForCli } from './open.js'
 import { tableWidth } from './width.js'
+import { linuxProcessRows } from './linux-process-info.js'
 
 type Args = Record<string, unknown>
 
@@ -212,6 +213,8 @@ export async function info(args: Args): Promise<number> {
           ['cpu time', p.kernelTime !== undefined || p.userTime !== undefined ? `kernel ${formatDuration(p.kernelTime ?? 0n)}s, user ${formatDuration(p.userTime ?? 0n)}s` : undefined],
           ['flags', p.flags !== undefined ? formatNamed('PSS_PROCESS_FLAGS', p.flags) : undefined],
           ['exit status', p.exitStatus !== undefined && p.exitStatus !== 0x103 ? `0x${p.exitStatus.toString(16)}` : undefined],
+          // Format 1.2 Linux captures: command line, cwd, user, limits (spec/LINUX.md §9.5).
+          ...(h.linuxProcess ? linuxProcessRows(h.linuxProcess) : []),
         ],
         '  ',
         s,

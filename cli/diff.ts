@@ -8,15 +8,16 @@ import { checkFailOn, parseFailOn, uncheckedGates, type Gate } from '../reader/d
 import type { VaSpaceEntry } from '../format/index.js'
 import { committedLabel } from '../reader/committed.js'
 import { linuxPerms } from '../reader/linux-perms.js'
-import { DIFF_CSV_COLUMNS, diffToCsvRows, diffToJson, trendToCsvRows, trendToJson } from '../reader/diff-json.js'
+import { DIFF_CSV_COLUMNS, diffToCsvRows, diffToLazyJson, trendToCsvRows, trendToJson } from '../reader/diff-json.js'
 import { diffArchives, type ArchiveDiff, type CounterDelta, type DiffWarning, type FieldChange, type ModuleInfo } from '../reader/diff.js'
 import { safeText } from '../reader/display.js'
 import type { Json } from '../reader/json.js'
-import { csvRecord, displayCell, formatAddress, formatHex, formatSize, formatValue, renderTable, selectColumns, tableRows, type TableColumn } from '../reader/text.js'
+import { prettyJson } from '../reader/json-stream.js'
+import { csvRecord, displayCell, formatAddress, formatHex, formatSize, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, type TableColumn } from '../reader/text.js'
 import { byteScaleFor, formatDuration, formatP, formatQuantity, formatRate, formatSigned, rateUnitFor } from '../reader/trend-format.js'
 import { trendArchives, type PatternSeries, type TrendResult, type TrendSeries } from '../reader/trend.js'
 import { fieldSpecOf } from '../reader/section.js'
-import { count, plural, stdoutOutput, styleFor, type Style } from './io.js'
+import { BufferedWriter, count, plural, stdoutOutput, styleFor, type Style } from './io.js'
 import { openForCli } from './open.js'
 
 type Args = Record<string, unknown>
@@ -103,10 +104,25 @@ export async function diff(args: Args): Promise<number> {
   if (args.csv) await write([DIFF_CSV_COLUMNS, ...diffToCsvRows(result, limit !== undefined ? { limit } : {})].map((r) => csvRecord(r, { raw: args['csv-raw'] === true, terminal: process.stdout.isTTY === true })).join(''))
   else if (args.json) {
     const ctx = b.contextArchitecture ?? a.contextArchitecture
-    await write(pretty(diffToJson(result, { ...(limit !== undefined ? { limit } : {}), ...(gates.length ? { crossed, unchecked } : {}), ...(ctx ? { contextArchitecture: ctx } : {}) })))
+    // Written in pieces, each entry rendered when reached: 60k added handles are never all objects, nor one string.
+    const w = new BufferedWriter(stdoutOutput())
+    for (const piece of prettyJson(diffToLazyJson(result, { ...(limit !== undefined ? { limit } : {}), ...(gates.length ? { crossed, unchecked } : {}), ...(ctx ? { contextArchitecture: ctx } : {}) }))) {
+      const p = w.write(piece)
+      if (p) await p
+    }
+    await w.write('\n')
+    await w.flush()
   } else {
     const rows = limit ?? (args.details ? undefined : DEFAULT_ROWS)
-    await write(renderDiff(result, basename(pathA), basename(pathB), rows, Boolean(args.details), styleFor(process.stdout, color)))
+    // Line by line: an entry list of --details is rendered as it is written, never held whole.
+    const w = new BufferedWriter(stdoutOutput())
+    for (const piece of renderDiff(result, basename(pathA), basename(pathB), rows, Boolean(args.details), styleFor(process.stdout, color))) {
+      for (const line of typeof piece === 'string' ? [piece] : piece()) {
+        const p = w.write(`${line}\n`)
+        if (p) await p
+      }
+    }
+    await w.flush()
   }
   for (const c of crossed) process.stderr.write(`${err.red('GATE_CROSSED')} - ${safeText(c.message)}\n`)
   for (const u of unchecked) process.stderr.write(`${err.red('GATE_NOT_COMPARABLE')} - ${safeText(u.message)}\n`)
@@ -121,8 +137,11 @@ function counterSide(c: CounterDelta, side: 'before' | 'after'): string {
   return (side === 'before' ? c.beforeAbsent : c.afterAbsent) === 'damaged' ? 'damaged' : 'not captured'
 }
 
-function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number | undefined, details: boolean, s: Style): string {
-  const out: string[] = []
+/** A line of the diff text, or a list of lines made when the text is written (an entry table). */
+type Piece = string | (() => Iterable<string>)
+
+function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number | undefined, details: boolean, s: Style): Piece[] {
+  const out: Piece[] = []
   const handles = d.counters.find((c) => c.name === 'handles')!
   const image = d.after.imagePath ?? d.before.imagePath
   out.push(`${s.bold(safeText(nameA))} → ${s.bold(safeText(nameB))}: pid ${d.before.processId}${d.after.processId !== d.before.processId ? ` → ${d.after.processId}` : ''}${image ? `  ${safeText(image)}` : ''}`)
@@ -199,7 +218,7 @@ function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number |
   const nameOf = (c: CounterDelta) => (c.name === 'committed' ? committedName : linux && Object.hasOwn(LINUX_COUNTER_NAMES, c.name) ? LINUX_COUNTER_NAMES[c.name]! : c.name)
   out.push(table([col('counter'), col('before', true), col('after', true), col('delta', true)], counters.map((c) => counterRow(c, nameOf(c))), s))
   if (!details) out.push(s.dim('  (--details adds the PSS performance counters)'))
-  return out.join('\n') + '\n'
+  return out
 }
 
 /** A total's name in the platform's terms (Linux: private writable mappings, VmData). */
@@ -220,7 +239,7 @@ function more(total: number, shown: number, details: boolean, s: Style): string[
   return total > shown ? [s.dim(`  … ${count(total - shown)} more (${details ? 'raise --limit' : '--details lists all'})`)] : []
 }
 
-function entryList(out: string[], title: string, section: 'handles' | 'threads' | 'vaSpace', entries: readonly object[], rows: number | undefined, details: boolean, s: Style, platform: string | undefined): void {
+function entryList(out: Piece[], title: string, section: 'handles' | 'threads' | 'vaSpace', entries: readonly object[], rows: number | undefined, details: boolean, s: Style, platform: string | undefined): void {
   if (!entries.length) return
   const shown = cap(entries, rows)
   const selected = selectColumns(section, undefined, { present: section === 'threads' ? ['threadId', 'priority', 'win32StartAddress', 'createTime', 'threadName'] : undefined, ...(platform ? { platform, forTable: true } : {}) })
@@ -228,12 +247,27 @@ function entryList(out: string[], title: string, section: 'handles' | 'threads' 
   // empty in every listed entry is left out rather than shown as a row of dashes.
   const columns = platform === 'linux' ? selected.filter((c) => shown.some((e) => c.field.get(e) !== undefined && c.field.get(e) !== null)) : selected
   out.push('', s.bold(`${title} (${count(entries.length)})`))
-  // tableRows already made every cell safe to show (reader/text.ts displayCell).
-  out.push(renderTable(columns, tableRows(columns, shown), { header: s.bold }).trimEnd())
+  // Laid out in one pass over the entries, then each line made when written (tableCells makes every cell
+  // safe to show: reader/text.ts displayCell); 60k entries are never all rows of cells, nor one string.
+  out.push(function* () {
+    const layout = tableLayout(columns, shown)
+    yield s.bold(tableHeader(columns, layout))
+    // What renderTable(…).trimEnd() left: trailing empty lines dropped (tableLine already trims each line).
+    let empty = 0
+    for (const e of shown) {
+      const line = tableLine(layout, tableCells(columns, layout, e))
+      if (line === '') {
+        empty++
+        continue
+      }
+      for (; empty > 0; empty--) yield ''
+      yield line
+    }
+  })
   out.push(...more(entries.length, shown.length, details, s))
 }
 
-function moduleList(out: string[], title: string, modules: readonly ModuleInfo[], s: Style): void {
+function moduleList(out: Piece[], title: string, modules: readonly ModuleInfo[], s: Style): void {
   if (!modules.length) return
   out.push('', s.bold(`${title} (${count(modules.length)})`))
   const cols = [col('imageBase'), col('sizeOfImage', true), col('timeDateStamp'), col('path')]

@@ -4,6 +4,7 @@
 import type { CrossedGate, UncheckedGate } from './diff-gates.js'
 import type { ArchiveDiff, CounterDelta, DiffSection, FieldChange, ModuleInfo, SnapshotIdentity } from './diff.js'
 import { entryToJson, genericToJson, hexAddress, kindToJson, type Json } from './json.js'
+import { JsonList, materialize, type LazyJson } from './json-stream.js'
 import { fieldSpecOf } from './section.js'
 import type { PatternSeries, TrendResult, TrendSeries } from './trend.js'
 import type { SeriesAssessment } from './trend-stats.js'
@@ -55,13 +56,31 @@ const SECTION_KEY: Readonly<Record<DiffSection, string>> = { handles: 'handles',
 
 /** The `pssnap diff --json` document (spec/JSON.md "pssnap.diff/1"). */
 export function diffToJson(diff: ArchiveDiff, options: DiffJsonOptions = {}): Obj {
+  return materialize(diffToLazyJson(diff, options)) as Obj
+}
+
+/** The first `limit` items of `list` rendered by `render`, each when the JSON text reaches it. */
+function listOf<T>(list: readonly T[], limit: number | undefined, render: (item: T) => Json): JsonList {
+  const n = limit === undefined ? list.length : Math.min(limit, list.length)
+  return new JsonList({
+    *[Symbol.iterator]() {
+      for (let i = 0; i < n; i++) yield render(list[i]!)
+    },
+  })
+}
+
+/**
+ * diffToJson's document with its entry lists left to be rendered one entry at a time (reader/json-stream.ts):
+ * `prettyJson` writes it in pieces without holding every entry, or the whole text, at once.
+ */
+export function diffToLazyJson(diff: ArchiveDiff, options: DiffJsonOptions = {}): { [key: string]: LazyJson } {
   const { limit } = options
   const ctx = options.contextArchitecture ? { contextArchitecture: options.contextArchitecture } : {}
-  const entries = (section: string, list: readonly object[]) => cap(list, limit).map((e) => entryToJson(section, e, ctx))
+  const entries = (section: string, list: readonly object[]) => listOf(list, limit, (e) => entryToJson(section, e, ctx))
   const blocked = new Set(diff.notComparable.map((x) => SECTION_KEY[x.section]))
   // A section not compared has no counts: null, never 0.
   const counts = (key: string, c: Obj): Obj => (blocked.has(key) ? Object.fromEntries(Object.keys(c).map((k) => [k, null])) : c)
-  const doc: Obj = {
+  const doc: { [key: string]: LazyJson } = {
     schema: 'pssnap.diff/1',
     before: identityToJson(diff.before),
     after: identityToJson(diff.after),
@@ -77,7 +96,7 @@ export function diffToJson(diff: ArchiveDiff, options: DiffJsonOptions = {}): Ob
       counts: counts('regions', { added: diff.regions.added.length, removed: diff.regions.removed.length, changed: diff.regions.changed.length, unchanged: diff.regions.unchanged }),
       added: entries('vaSpace', diff.regions.added),
       removed: entries('vaSpace', diff.regions.removed),
-      changed: cap(diff.regions.changed, limit).map((c) => ({ baseAddress: hexAddress(c.baseAddress), changes: c.changes.map((x) => changeToJson('vaSpace', x)) })),
+      changed: listOf(diff.regions.changed, limit, (c) => ({ baseAddress: hexAddress(c.baseAddress), changes: c.changes.map((x) => changeToJson('vaSpace', x)) })),
     },
     modules: {
       counts: counts('regions', { added: diff.modules.added.length, removed: diff.modules.removed.length, changed: diff.modules.changed.length, unchanged: diff.modules.unchanged }),

@@ -328,10 +328,40 @@ function enumWriter(values: readonly string[], index: ArrayLike<number>, remap: 
 
 function textSource(api: Api, column: Column | undefined): Prepared {
   if (column?.dtype !== 'str') return { type: api.VARCHAR as LogicalType, write: (_v, _f, n, s) => allNull(s, n) }
+  // ENUM members go to DuckDB as C strings: one holding U+0000 would be cut there, and two cut to the same
+  // text (or two lone surrogates, both U+FFFD in UTF-8) make a duplicate member, which crashes the process.
+  // Such a chunk is loaded as VARCHAR, one string at a time.
+  if (column.dict.some((t) => t.includes('\0') || LONE_SURROGATE.test(t))) return varcharSource(api, column.dict, column.index)
   const { values, remap } = enumOver(column.dict)
   // An ENUM needs at least one member; a chunk whose strings are all absent gets a placeholder never used.
   const members = values.length ? values : ['']
   return { type: api.ENUM(members) as LogicalType, write: enumWriter(members, column.index, remap) }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Strings set one by one with their byte length (slower than ENUM indices; for texts an ENUM cannot hold). */
+function varcharSource(api: Api, dict: readonly string[], index: ArrayLike<number>): Prepared {
+  const encoder = new TextEncoder()
+  const bytes: (Uint8Array | undefined)[] = new Array(dict.length + 1)
+  return {
+    type: api.VARCHAR as LogicalType,
+    write(v, from, n, s) {
+      const valid = s.validity
+      valid.fill(0, 0, Math.ceil(n / 64) * 8)
+      let nulls = false
+      for (let i = 0; i < n; i++) {
+        const k = index[from + i]!
+        if (k === 0) {
+          nulls = true
+          continue
+        }
+        bindingsRef!.vector_assign_string_element_len(v as never, i, (bytes[k] ??= encoder.encode(dict[k - 1]!)))
+        valid[i >> 3]! |= 1 << (i & 7)
+      }
+      return nulls
+    },
+  }
 }
 
 /** The enum or flag name of each value (format/names.ts), as ENUM indices over the chunk's distinct values. */

@@ -35,7 +35,14 @@ export interface SqlFixtures {
 /** medium (1.0), linux-small (1.1), minimal, two synthetic archives and a synthetic one cut at 70%. */
 export async function sqlFixtures(): Promise<SqlFixtures> {
   const dir = mkdtempSync(join(tmpdir(), 'pssnap-sql-'))
-  const a = await writeSnapshot(generateSnapshot({ seed: 11, handles: 5000, regions: 3000, threads: 60, auxPages: 4 }))
+  const withNul = generateSnapshot({ seed: 11, handles: 5000, regions: 3000, threads: 60, auxPages: 4 })
+  // Texts with U+0000: C strings would cut them to one 'a' (a duplicate ENUM member crashes DuckDB).
+  const h = withNul.sections.handles
+  h[1] = { ...h[1]!, objectName: 'a\0x' }
+  h[2] = { ...h[2]!, objectName: 'a\0y' }
+  h[3] = { ...h[3]!, objectName: 'a' }
+  h[4] = { ...h[4]!, objectName: '\0' }
+  const a = await writeSnapshot(withNul)
   const hostile = generateSnapshot({ seed: 12, handles: 2500, regions: 1000, threads: 20 })
   // A machine name that must not become a folder path when partitioning by host.
   hostile.header = { ...hostile.header, host: { ...hostile.header.host, machineName: '../../evil\u202e/host' } }

@@ -14,7 +14,10 @@ type Args = Record<string, unknown>
 
 export async function capture(args: Args): Promise<number> {
   const lib = await import('../capture/index.js')
-  const target = args.target === undefined ? undefined : String(args.target)
+  const targets = (Array.isArray(args.target) ? args.target : args.target === undefined ? [] : [args.target]).map(String)
+  // Several pids, every process of a name, a process tree: one archive each, sharing a capture set.
+  if (targets.length > 1 || args.all === true || args.tree === true) return (await import('./capture-many.js')).captureMany(args, targets)
+  const target = targets[0]
   const pid = args.self ? 'self' : await lib.resolveTarget(target!)
   // Default `<image>_<pid>_<YYYYMMDD_HHMMSS>.pssnap`: a series of captures never overwrites itself.
   const processId = pid === 'self' ? process.pid : pid

@@ -324,11 +324,11 @@ export async function main(argv: string[]): Promise<number> {
       (a) => run(async () => (await import('./sql.js')).sql(a)),
     )
     .command(
-      'capture [target]',
+      'capture [target..]',
       'capture a process into an archive (Windows: Process Snapshotting API; Linux: /proc)',
       (y) =>
         y
-          .positional('target', { type: 'string', description: 'process id or name (a name must match one process; Windows: image name, any case, .exe optional)' })
+          .positional('target', { type: 'string', array: true, description: 'process id or name (a name must match one process unless --all; Windows: image name, any case, .exe optional); several: one archive each, sharing a capture set' })
           .options({
             self: { type: 'boolean', description: 'capture this pssnap process itself' },
             output: { type: 'string', alias: 'o', description: 'archive to write (default <image>_<pid>_<YYYYMMDD_HHMMSS>.pssnap; atomically, mode 0600)', requiresArg: true },
@@ -341,12 +341,15 @@ export async function main(argv: string[]): Promise<number> {
             registers: { type: 'boolean', description: 'Linux: every thread\'s registers (holds the threads with ptrace for a moment; needs koffi)' },
             memory: { type: 'string', array: true, description: "Linux: memory contents read while held: 'stacks' (each thread's stack; implies --registers) or <address>:<size>; repeatable", requiresArg: true },
             'stack-limit': { type: 'number', description: 'Linux: bytes of each thread\'s stack with --memory stacks (default 1048576)', requiresArg: true },
+            all: { type: 'boolean', description: 'every process matching the name, one archive each (into the directory -o)' },
+            tree: { type: 'boolean', description: 'the process and all its descendants, one archive each (into the directory -o)' },
           })
-          .check((a) => (a.self === true) !== (a.target !== undefined) || 'give a process id or name, or --self (one of them)')
+          .check((a) => (a.self === true) !== (Array.isArray(a.target) ? a.target.length > 0 : a.target !== undefined) || 'give a process id or name, or --self (one of them)')
           .example('$0 capture 4242 -o app.pssnap', 'snapshot process 4242')
           .example('$0 capture nginx --preset handles', 'the open descriptors of the one process named nginx')
           .example('$0 capture --self -o self.pssnap', 'snapshot pssnap itself')
           .example('$0 capture notepad --preset full --debug-privilege', 'Windows: the one notepad.exe, with a VA clone')
+          .example('$0 capture 4242 --tree -o snaps', 'process 4242 and its descendants, one archive each in snaps/, sharing a capture set')
           .example('$0 capture 4242 --registers --memory stacks -o hung.pssnap', 'Linux: registers and stacks, for pssnap export --format minidump and a debugger'),
       (a) => run(async () => (await import('./capture.js')).capture(a)),
     )

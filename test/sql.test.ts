@@ -1,6 +1,7 @@
 // `pssnap sql`'s database (sql/): every value of every entry table equals the archive read by the reader's
 // row objects; damaged archives and different format minors load together; a query cannot reach files.
-import { readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { archiveDamage, decodeArchive, type Archive } from '../reader/index.js'
 import { openArchiveFile } from '../reader/node.js'
@@ -152,6 +153,24 @@ describe('sql loading', () => {
     } finally {
       s.close()
     }
+  })
+})
+
+describe('inputs', () => {
+  it('files, folders (every .pssnap below, sorted) and globs with *, ? and **', async () => {
+    const { resolveInputs } = await import('../sql/inputs.js')
+    const root = join(fx.dir, 'inputs')
+    for (const f of ['a/x1.pssnap', 'a/x2.pssnap', 'a/notes.txt', 'b/c/y1.pssnap', 'b/z.pssnap']) {
+      mkdirSync(join(root, f, '..'), { recursive: true })
+      writeFileSync(join(root, f), '')
+    }
+    const rel = (l: string[]) => l.map((p) => p.slice(root.length + 1))
+    expect(rel(await resolveInputs([root]))).toEqual(['a/x1.pssnap', 'a/x2.pssnap', 'b/c/y1.pssnap', 'b/z.pssnap'])
+    expect(rel(await resolveInputs([join(root, 'a', 'x?.pssnap')]))).toEqual(['a/x1.pssnap', 'a/x2.pssnap'])
+    expect(rel(await resolveInputs([join(root, '**', '*1.pssnap')]))).toEqual(['a/x1.pssnap', 'b/c/y1.pssnap'])
+    expect(rel(await resolveInputs([join(root, 'a', 'x1.pssnap'), join(root, 'a')]))).toEqual(['a/x1.pssnap', 'a/x2.pssnap'])
+    await expect(resolveInputs([join(root, 'nothing*.pssnap')])).rejects.toMatchObject({ code: 'SQL_NO_INPUT' })
+    await expect(resolveInputs([join(root, 'missing.pssnap')])).rejects.toMatchObject({ code: 'SQL_NO_INPUT' })
   })
 })
 

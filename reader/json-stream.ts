@@ -7,14 +7,14 @@ import type { Json } from './json.js'
 
 /** A list rendered item by item (each item built when reached, never kept). */
 export class JsonList {
-  constructor(readonly items: Iterable<Json>) {}
+  constructor(readonly items: Iterable<LazyJson>) {}
 }
 
 export type LazyJson = Json | JsonList | LazyJson[] | { [key: string]: LazyJson }
 
 /** The document with every list built: what `JSON.stringify` is given when nothing is streamed. */
 export function materialize(value: LazyJson): Json {
-  if (value instanceof JsonList) return [...value.items]
+  if (value instanceof JsonList) return Array.from(value.items, (item) => materialize(item))
   if (Array.isArray(value)) return value.map(materialize)
   if (value !== null && typeof value === 'object') {
     const out: { [key: string]: Json } = {}

@@ -46,6 +46,17 @@ export async function view(args: Args): Promise<number> {
     res.writeHead(404, common).end()
   }
   const server = createServer(answer)
+  // Ctrl-C (or SIGTERM) closes the server, from the moment it exists: the command then returns 0.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      server.close(() => resolve())
+      server.closeAllConnections()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
@@ -61,15 +72,6 @@ export async function view(args: Args): Promise<number> {
     child.unref()
   }
   process.stderr.write('serving on 127.0.0.1 only; Ctrl-C stops\n')
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+  await stopped
   return 0
 }

@@ -344,6 +344,10 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
       expect(await status(`${u.pathname}a/0/before.pssnap`)).toBe(200)
       expect(await status(`/wrong-token/a/0/before.pssnap`)).toBe(404)
       expect(await status(u.pathname, 'evil.example:80')).toBe(421)
+      const headers = await new Promise<Record<string, unknown>>((resolve, reject) => request({ host: '127.0.0.1', port: u.port, path: u.pathname }, (res) => (res.resume(), resolve(res.headers))).on('error', reject).end())
+      expect(String(headers['content-security-policy'])).toMatch(/^default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'; .*frame-ancestors 'none'$/)
+      expect(headers['x-content-type-options']).toBe('nosniff')
+      expect(headers['cache-control']).toBe('no-store')
       const { page, problems } = await watchedPage(browser)
       await page.goto(url)
       await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 })
@@ -369,10 +373,12 @@ describe('pssnap report and view, without a browser', () => {
       writeFileSync(join(d, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${d}/opened'\n`, { mode: 0o755 })
       const child = spawn(process.execPath, [CLI, 'view', join(FIXTURES, 'minimal.pssnap')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${d}:${process.env.PATH}` } })
       let out = ''
+      let err = ''
       child.stdout.on('data', (b: Buffer) => (out += b.toString()))
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()))
       const deadline = Date.now() + 20_000
       let opened = ''
-      while (Date.now() < deadline && !opened) {
+      while (Date.now() < deadline && (!opened || !err.includes('Ctrl-C stops'))) {
         await new Promise((r) => setTimeout(r, 100))
         try {
           opened = readFileSync(join(d, 'opened'), 'utf8')
@@ -384,7 +390,7 @@ describe('pssnap report and view, without a browser', () => {
       const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)))
       expect(opened).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{20,}\/\?url=a%2F0%2Fminimal.pssnap$/)
       expect(out.trim()).toBe(opened)
-      expect(code).toBe(0)
+      expect(code, err).toBe(0)
     } finally {
       rmSync(d, { recursive: true, force: true })
     }

@@ -117,7 +117,9 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
     const small = readFileSync(join(FIXTURES, 'small.pssnap'))
     await makeCase('damaged', [await writeArchive('cut.pssnap', small.subarray(0, Math.floor((small.length * 2) / 3)))])
     // The file's own name is hostile too: it reaches the page as the embedded block's data-name.
-    await makeCase('hostile', [await writeArchive(HOSTILE_FILE, hostileArchive({ text: PAYLOAD }))])
+    // Three of them, so the diff and trend views (charts, legends, evidence) get the hostile names too.
+    const hostileBytes = hostileArchive({ text: PAYLOAD })
+    await makeCase('hostile', [await writeArchive(HOSTILE_FILE, hostileBytes), await writeArchive('h2<b>x.pssnap', hostileBytes), await writeArchive('h3<i>x.pssnap', hostileBytes)])
     browser = await launched
   }, 120_000)
 
@@ -305,7 +307,7 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
 
   it('a hostile archive: markup, script and escapes in every name stay text; nothing runs', async () => {
     const { page, problems } = await open(cases.get('hostile')!)
-    await visitAll(page, 'hostile', async (view) => {
+    const views = await visitAll(page, 'hostile', async (view) => {
       const text = await page.evaluate(() => document.body.innerText)
       // The payload's markup shows as text…
       if (view === 'overview') expect(text).toContain('<script>window.__pwned=1</script><img src=x onerror=')
@@ -314,6 +316,7 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
       if (view === 'overview' || view === 'handles') expect(text).toContain('\\x1b]52;c;')
       expect(await page.evaluate(injected)).toEqual([])
     })
+    expect(views).toEqual(['overview', 'address', 'handles', 'threads', 'diff', 'trend'])
     await page.click('#tab-overview')
     expect(await page.$eval('#panel h2', (e) => e.firstChild?.textContent)).toBe(safeText(HOSTILE_FILE))
     await page.click('#tab-threads')

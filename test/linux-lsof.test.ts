@@ -12,8 +12,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureLinuxToFile } from '../capture/linux/capture.js'
-import type { HandleEntry, LinuxProcess, VaSpaceEntry } from '../format/index.js'
+import { MemorySink, type HandleEntry, type LinuxProcess, type VaSpaceEntry } from '../format/index.js'
+import type { Archive } from '../reader/archive.js'
+import { openArchive } from '../reader/index.js'
 import { openArchiveFile } from '../reader/node.js'
+import { ipPseudonym } from '../reader/redact/linux.js'
+import { PseudonymMaker } from '../reader/redact/pseudonyms.js'
+import { redactArchive } from '../reader/redact/redact.js'
 
 const TOOLS = ['gcc', 'lsof', 'ss', 'ps', 'prlimit']
 const has = (tool: string) => {
@@ -134,6 +139,7 @@ describe.skipIf(skip)('a Linux capture against lsof and ss (issue 16)', () => {
   let labelled: boolean
   let lsof: LsofFile[]
   let ss: SsSocket[]
+  let archive: Archive
 
   beforeAll(async () => {
     if (missing.length) throw new Error(`PSSNAP_REQUIRE_LSOF=1 but ${missing.join(', ')} not found`)
@@ -149,7 +155,7 @@ describe.skipIf(skip)('a Linux capture against lsof and ss (issue 16)', () => {
     // The oracles look at the same, unchanged process right after the capture.
     lsof = parseLsof(execFileSync('lsof', ['-w', '-n', '-P', '-p', String(child.pid), '-F', 'ftniPT'], { encoding: 'utf8' }))
     ss = parseSs(execFileSync('ss', ['-H', '-tuwxanp'], { encoding: 'utf8' }), child.pid!)
-    const a = await openArchiveFile(path, { strict: true })
+    const a = (archive = await openArchiveFile(path, { strict: true }))
     minor = a.version.minor
     handles = a.handles.toArray().map(flat)
     regions = a.vaSpace.toArray()
@@ -282,5 +288,41 @@ describe.skipIf(skip)('a Linux capture against lsof and ss (issue 16)', () => {
     expect(proc.namespaces!.net).toBe(nsOf('net'))
     expect(proc.namespaces!.mnt).toBe(nsOf('mnt'))
     expect(proc.cgroup!.length).toBeGreaterThan(0)
+  })
+
+  it('redacts every new string, keyed so that a pair redacted with one key still pairs', async () => {
+    const redact = async (key: string) => {
+      const sink = new MemorySink()
+      await redactArchive(archive, sink, { key: new TextEncoder().encode(key), redactedAt: '2026-12-02T00:00:00.000Z' })
+      return sink.bytes()
+    }
+    const bytes = await redact('k1')
+    expect(Buffer.from(await redact('k1')).equals(Buffer.from(bytes))).toBe(true)
+    const text = Buffer.from(bytes).toString('latin1')
+    // Nothing the child named survives: its directory, socket paths, abstract name, memfd name, argument.
+    for (const secret of [dir.split('/').pop()!, 'stream.sock', 'pssnap-h16-', 'second argument', 'regular.txt']) expect(text, secret).not.toContain(secret)
+    const r = await openArchive(bytes)
+    const hs = r.handles.toArray().map(flat)
+    const p = r.header.linuxProcess!
+    expect(p.commandLine).toHaveLength(3)
+    expect(p.workingDirectory).not.toBe(dir)
+    expect(p.userName).toBe(proc.userName === 'root' ? 'root' : expect.stringMatching(/^user-[0-9a-f]{10}$/))
+    expect(p.limits).toEqual(proc.limits)
+    // Kernel vocabulary and loopback addresses stay; the abstract name keeps its `@`; state and ports stay.
+    expect(hs.map((h) => [h.socketFamily, h.socketProtocol, h.socketState, h.localPort, h.remotePort])).toEqual(handles.map((h) => [h.socketFamily, h.socketProtocol, h.socketState, h.localPort, h.remotePort]))
+    expect(hs.filter((h) => h.socketFamily === 'inet').every((h) => h.localAddress === '127.0.0.1')).toBe(true)
+    expect(hs.find((h) => h.localAddress?.startsWith('@'))?.localAddress).toMatch(/^@n-[0-9a-f]{10}$/)
+    expect(hs.find((h) => h.typeName === 'SignalFd')!.details).toBe('signals SIGUSR1|SIGTERM')
+    expect(hs.find((h) => h.typeName === 'Memfd')!.details).toMatch(/^n-[0-9a-f]{10}$/)
+    expect(r.vaSpace.toArray().map((v) => v.mappingLabel).filter(Boolean)).toEqual(regions.map((v) => v.mappingLabel).filter((l) => l !== undefined && !l.startsWith('[anon')))
+    // Remote addresses: one key, one pseudonym per address, the family kept; another key, another one.
+    const k1 = new PseudonymMaker(new TextEncoder().encode('k1'))
+    const k2 = new PseudonymMaker(new TextEncoder().encode('k2'))
+    expect(ipPseudonym(k1, '192.0.2.7')).toMatch(/^10\.\d+\.\d+\.\d+$/)
+    expect(ipPseudonym(k1, '192.0.2.7')).toBe(ipPseudonym(new PseudonymMaker(new TextEncoder().encode('k1')), '192.0.2.7'))
+    expect(ipPseudonym(k2, '192.0.2.7')).not.toBe(ipPseudonym(k1, '192.0.2.7'))
+    expect(ipPseudonym(k1, '2001:db8::7')).toMatch(/^fd00::[0-9a-f:]+$/)
+    expect(ipPseudonym(k1, '::ffff:192.0.2.7')).toBe(`::ffff:${ipPseudonym(k1, '192.0.2.7')}`)
+    expect(ipPseudonym(k1, '/run/x.sock')).toBeUndefined()
   })
 })

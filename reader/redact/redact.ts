@@ -20,12 +20,13 @@ import type { Archive } from '../archive.js'
 import { NameRedactor, profileUsers } from './names.js'
 import { PseudonymMaker, randomRedactionKey } from './pseudonyms.js'
 import { scrubText } from './scrub.js'
+import { ipPseudonym, redactMappingLabel, linuxAccountNames, linuxProcessNames, redactLinuxProcess, SOCKET_ADDRESS_FIELDS } from './linux.js'
 
 /** The method recorded in `header.redaction.method`; `+modules` and `+random-key` are appended when they apply. */
 export const REDACTION_METHOD = 'pssnap-hmac-sha256/1'
 
 /** Text fields that name no one: kept as they are. Every other text field, known or added later, is redacted. */
-const KEPT_TEXT = new Set(['handles.typeName', 'threads.schedulerState', 'auxiliaryPages.memorySource'])
+const KEPT_TEXT = new Set(['handles.typeName', 'handles.linux.socket.family', 'handles.linux.socket.protocol', 'handles.linux.socket.state', 'threads.schedulerState', 'auxiliaryPages.memorySource'])
 /** Raw memory: dropped unless kept by an option. Any other blob field (none in 1.0/1.1) is dropped too. */
 const CONTEXTS = 'threads.contextRecord'
 const PAGES = 'auxiliaryPages.pageContents'
@@ -165,6 +166,9 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
   }
   const headerPaths = [h.target.imagePath, h.processInformation?.imageFileName].filter((v): v is string => v !== undefined)
   for (const v of headerPaths) values.add(v)
+  // Format 1.2 linuxProcess: arguments, directories and cgroup lines are names; its accounts are sensitive.
+  for (const v of linuxProcessNames(h.linuxProcess)) values.add(v)
+  if (h.linuxProcess) for (const k of ['commandLine', 'workingDirectory', 'rootDirectory', 'cgroup', 'userName', 'effectiveUserName', 'groupName', 'effectiveGroupName'] as const) if (h.linuxProcess[k] !== undefined) touched.add(`linuxProcess.${k}`)
   const moduleNames = new Set<string>(headerPaths.map(baseName))
   archive.vaSpace.forEach((r) => {
     if (r.type === MEM_IMAGE && r.mappedFileName !== undefined) moduleNames.add(baseName(r.mappedFileName))
@@ -173,6 +177,7 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
   const messages = archive.epilogue?.captureErrors?.map((e) => e.message) ?? []
   const users = new Set<string>()
   for (const v of [...values, ...messages]) for (const u of profileUsers(v)) users.add(u)
+  for (const u of linuxAccountNames(h.linuxProcess)) users.add(u)
   const machineName = h.host.machineName
   const names = new NameRedactor(maker, {
     ...(machineName !== undefined ? { machineName } : {}),
@@ -237,6 +242,7 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
     handleTraceInformation: h.handleTraceInformation,
     performanceCounters: h.performanceCounters,
     redaction,
+    linuxProcess: h.linuxProcess && redactLinuxProcess(h.linuxProcess, names, maker),
   })
   const epilogue: Epilogue | undefined = archive.epilogue && defined({ finishedAt: archive.epilogue.finishedAt, timings: archive.epilogue.timings, captureErrors })
 
@@ -278,11 +284,21 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
         // Rows are built without the dropped blobs (never copied out of the input at all).
         const top = topNames(fieldsOf(s)).filter((t) => !drop.has(t))
         let flushed: Promise<void> | undefined
+        // An IP keeps its family and keyed identity; an abstract unix name keeps its `@`.
+        const socketAddress = (v: string) => ipPseudonym(maker, v) ?? (v.startsWith('@') && v.length > 1 ? `@${names.redacted(v.slice(1)) ?? names.redact(v.slice(1))}` : undefined)
         archive.section(s)!.forEach((entry) => {
           const row = entry as Record<string, unknown>
           for (const f of text) {
             const v = getPath(row, f.path)
-            if (typeof v === 'string') setPath(row, f.path, names.redacted(v) ?? v)
+            // Socket addresses: an IP keeps its family and keyed identity (redacted pairs still pair peers); a unix path is a name.
+            if (typeof v !== 'string') continue
+            // Details name someone only for a memfd (its name); for eventfd, timerfd, signalfd, inotify they are kernel numbers.
+            if (f.name === 'handles.details' && row.typeName !== 'Memfd') continue
+            if (f.name === 'vaSpace.mappingLabel') {
+              setPath(row, f.path, redactMappingLabel(v, names))
+              continue
+            }
+            setPath(row, f.path, (SOCKET_ADDRESS_FIELDS.has(f.name) ? socketAddress(v) : undefined) ?? names.redacted(v) ?? v)
           }
           // forEach is synchronous: the writer keeps frames in order; its last flush is awaited below.
           flushed = writer.add(s, row as never) ?? flushed

@@ -46,7 +46,16 @@ export async function sql(args: Args): Promise<number> {
     destination = await checkOutput(save, { force: args.force === true, inputs: paths })
     temp = temporaryName(destination)
   }
-  const session = await SqlSession.open({ ...sessionOptions(args), ...(temp ? { file: temp } : {}) })
+  // DuckDB creates the database (and its WAL) with the process umask: private from the first byte, not
+  // only after the chmod below.
+  const umask = temp !== undefined ? process.umask(0o077) : undefined
+  let session: SqlSession
+  try {
+    session = await SqlSession.open({ ...sessionOptions(args), ...(temp ? { file: temp } : {}) })
+  } catch (error) {
+    if (umask !== undefined) process.umask(umask)
+    throw error
+  }
   let result: QueryResult
   let damages: ArchiveDamage[]
   try {
@@ -63,6 +72,7 @@ export async function sql(args: Args): Promise<number> {
     session.close()
     throw error
   } finally {
+    if (umask !== undefined) process.umask(umask)
     if (temp !== undefined) await Promise.all([rm(temp, { force: true }), rm(`${temp}.wal`, { force: true })])
   }
   await render(result, args)

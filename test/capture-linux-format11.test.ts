@@ -101,7 +101,8 @@ describe.skipIf(process.platform !== 'linux')('a real capture fills the 1.1 fiel
     const out = join(dir, 'child.pssnap')
     await captureToFile(child.pid!, out, { preset: 'full' })
     const archive = await openArchiveFile(out)
-    expect(archive.version).toEqual({ major: 1, minor: 1 })
+    // Since format 1.2 every Linux capture holds the HEADER's linuxProcess (spec/LINUX.md §7, §9.5).
+    expect(archive.version).toEqual({ major: 1, minor: 2 })
     expect(archive.diagnostics).toEqual([])
     const handles = archive.handles.toArray()
     const byName = (suffix: string) => handles.find((h) => h.objectName?.endsWith(suffix))
@@ -133,17 +134,21 @@ describe.skipIf(process.platform !== 'linux')('a real capture fills the 1.1 fiel
     }
   })
 
-  it('default reads maps (no sizes) but fdinfo and states; memory adds sizes; regions and minimal stay 1.0', async () => {
+  it('default reads maps (no sizes) but fdinfo and states; memory adds sizes; regions and minimal hold no 1.1 field (1.2 for linuxProcess)', async () => {
     const plain = await openArchiveFile(await captured('default'))
-    expect(plain.version.minor).toBe(1)
+    expect(plain.version.minor).toBe(2)
     expect(plain.vaSpace.toArray().every((r) => r.residentSize === undefined)).toBe(true)
     expect(plain.handles.toArray().every((h) => typeof h.openFlags === 'number')).toBe(true)
     const memory = await openArchiveFile(await captured('memory'))
-    expect(memory.version.minor).toBe(1)
+    expect(memory.version.minor).toBe(2)
     expect(memory.vaSpace.toArray().every((r) => typeof r.residentSize === 'bigint')).toBe(true)
-    expect((await openArchiveFile(await captured('regions'))).version.minor).toBe(0)
+    const regions = await openArchiveFile(await captured('regions'))
+    expect(regions.version.minor).toBe(2)
+    expect(regions.vaSpace.fields.filter((f) => ['residentSize', 'proportionalSize', 'swappedSize'].includes(f))).toEqual([])
     const minimal = join(dir, 'minimal.pssnap')
     await captureToFile(child.pid!, minimal, { preset: 'minimal' })
-    expect((await openArchiveFile(minimal)).version.minor).toBe(0)
+    const m = await openArchiveFile(minimal)
+    expect(m.version.minor).toBe(2)
+    expect(m.header.linuxProcess?.commandLine?.length).toBeGreaterThan(0)
   })
 })

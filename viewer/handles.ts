@@ -24,7 +24,7 @@ export function handlesView(archive: Archive): HTMLElement {
     const bar = h('span', { class: 'bar' })
     bar.style.width = `${(100 * n) / max}%`
     const label = type === undefined ? '(no type)' : text(type, 64)
-    const button = h('button', { type: 'button', class: 'bar-row', title: `show only ${label}` }, h('span', { class: 'bar-label' }, label), h('span', { class: 'bar-track' }, bar), h('span', { class: 'num' }, count(n)))
+    const button = h('button', { type: 'button', class: 'bar-row', title: `show only ${label}` }, h('span', { class: 'bar-label', title: label }, label), h('span', { class: 'bar-track' }, bar), h('span', { class: 'num' }, count(n)))
     button.addEventListener('click', () => list.filter(type === undefined ? 'typeName = null' : `typeName = ${quoted(type)}`))
     typeChart.appendChild(button)
   }
@@ -41,7 +41,7 @@ export function handlesView(archive: Archive): HTMLElement {
   for (const g of patterns) {
     const bar = h('span', { class: 'bar' })
     bar.style.width = `${(100 * g.handles) / pmax}%`
-    const row = h('div', { class: 'bar-row' }, h('span', { class: 'bar-label wide' }, text(g.pattern, 160)), h('span', { class: 'bar-track' }, bar), h('span', { class: 'num' }, count(g.handles)))
+    const row = h('div', { class: 'bar-row' }, h('span', { class: 'bar-label wide', title: text(g.pattern, 1024) }, text(g.pattern, 160)), h('span', { class: 'bar-track' }, bar), h('span', { class: 'num' }, count(g.handles)))
     patternChart.appendChild(row)
   }
   return h('section', { class: 'handles' }, h('h2', {}, isLinux(archive) ? 'File descriptors' : 'Handles'), h('div', { class: 'charts' }, typeChart, patternChart), list.element)

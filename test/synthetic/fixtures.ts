@@ -5,6 +5,7 @@ import type { WriterOptions } from '../../format/index.js'
 import { minimalArchive } from '../helpers/build-archive.js'
 import { generateSnapshot, snapshotBytes, type SnapshotOptions } from './generate.js'
 import { linuxSnapshot } from './linux.js'
+import { linuxLsofSnapshot } from './linux-lsof.js'
 
 export interface FixtureRecipe {
   name: string
@@ -38,5 +39,10 @@ export const FIXTURES: readonly FixtureRecipe[] = [
     name: 'linux-small',
     description: 'format 1.1: the fixed Linux-shaped snapshot of test/synthetic/linux.ts (9 fds with open flags and positions, 4 threads with scheduler states, 8 regions with resident/proportional/swapped sizes, a soft error) written uncompressed with formatMinor 1',
     make: async (hooks) => snapshotBytes(linuxSnapshot(), { compression: 'none', formatMinor: 1, ...(hooks ? { hooks } : {}) }),
+  },
+  {
+    name: 'linux-lsof',
+    description: 'format 1.2 (issue 16): the fixed Linux snapshot of test/synthetic/linux-lsof.ts (16 fds: tcp, udp6, unix path/abstract/pair, netlink and an unmatched socket with the linux.socket/linux.inet groups, deleted and live files with linux.file, memfd, eventfd, timerfd, signalfd and inotify details; 7 regions with mapping labels and deleted flags; the header\'s linuxProcess; a soft error) written uncompressed with formatMinor 2',
+    make: async (hooks) => snapshotBytes(linuxLsofSnapshot(), { compression: 'none', formatMinor: 2, ...(hooks ? { hooks } : {}) }),
   },
 ]

@@ -84,7 +84,7 @@ function build(archive: Archive, includeReserved: boolean): Node {
 export function addressSpaceView(archive: Archive): HTMLElement {
   if (!sectionCaptured(archive, 'vaSpace')) return h('section', {}, h('h2', {}, 'Address space'), h('p', { class: 'absent' }, 'regions: not captured'))
   const linux = isLinux(archive)
-  const canvas = h('canvas', { width: WIDTH, height: HEIGHT, class: 'treemap', role: 'img', 'aria-label': 'treemap of the address space; the region list beside it holds the same data' })
+  const canvas = h('canvas', { width: WIDTH, height: HEIGHT, class: 'treemap', tabindex: '0', role: 'img', 'aria-label': 'treemap of the address space: arrow keys pick a block, Enter zooms into it, Escape zooms out; the region list beside it holds the same data' })
   const tip = h('div', { class: 'tip', role: 'status' })
   tip.hidden = true
   const crumbs = h('p', { class: 'crumbs' })
@@ -98,6 +98,9 @@ export function addressSpaceView(archive: Archive): HTMLElement {
   let tree = build(archive, false)
   let path: Node[] = [tree]
   let laid: HierarchyRectangularNode<Node> | undefined
+  /** The block picked by keyboard among the current top's children, largest first; -1: none. */
+  let picked = -1
+  const blocks = () => (laid?.children ?? [])
 
   const colourOf = (n: Node): string => {
     if (colourBy.value === 'protect') return PROTECT_COLOURS[protectClass(n.entry?.protect ?? n.children?.[0]?.entry?.protect)]
@@ -133,6 +136,13 @@ export function addressSpaceView(archive: Archive): HTMLElement {
         ctx.fillText(label.length * 6 > w - 4 ? `${label.slice(0, Math.max(1, Math.floor((w - 4) / 6) - 1))}…` : label, n.x0 + 3, n.y0 + 2, w - 4)
       }
     }
+    const focus = blocks()[picked]
+    if (focus) {
+      ctx.strokeStyle = '#ffd400'
+      ctx.lineWidth = 3
+      ctx.strokeRect(focus.x0 + 1.5, focus.y0 + 1.5, focus.x1 - focus.x0 - 3, focus.y1 - focus.y0 - 3)
+      ctx.lineWidth = 1
+    }
     clear(legend)
     const entries = colourBy.value === 'protect' ? Object.entries(PROTECT_COLOURS).map(([k, c]) => [k === 'none' ? 'no access' : k, c] as const) : [...TYPE_COLOURS].map(([t, c]) => [typeLabel(t, linux), c] as const)
     for (const [label, colour] of entries) {
@@ -158,26 +168,46 @@ export function addressSpaceView(archive: Archive): HTMLElement {
       return
     }
     tip.hidden = false
-    tip.textContent = n.data.entry ? detailColumns.map((c) => `${c.label} ${cellText(c, n.data.entry!)}`).join('  ·  ') : `${text(n.data.name, 200)}: ${formatSize(n.value ?? 0)}`
+    tip.textContent = describe(n)
   })
   canvas.addEventListener('mouseleave', () => (tip.hidden = true))
-  canvas.addEventListener('click', (ev) => {
-    let n = at(ev)
-    // Zoom one level: to the child of the current top that holds the point.
-    while (n && n.depth > 1) n = n.parent ?? undefined
-    if (!n || n.depth !== 1) return
+  const describe = (n: HierarchyRectangularNode<Node>) => (n.data.entry ? detailColumns.map((c) => `${c.label} ${cellText(c, n.data.entry!)}`).join('  ·  ') : `${text(n.data.name, 200)}: ${formatSize(n.value ?? 0)}`)
+  const zoomInto = (n: HierarchyRectangularNode<Node>) => {
     // The list shows what the picture shows: committed regions only unless reserved ones are asked for.
     if (n.data.where) list.filter(reserved.checked ? n.data.where : `${n.data.where} and state = COMMIT`)
     if (n.data.children) {
       path = [...path, n.data]
+      picked = -1
       draw()
     }
-  })
-  zoomOut.addEventListener('click', () => {
+  }
+  const zoomOutOne = () => {
+    if (path.length === 1) return
     path = path.slice(0, -1)
+    picked = -1
     if (path.length === 1) list.filter('')
     draw()
+  }
+  canvas.addEventListener('click', (ev) => {
+    let n = at(ev)
+    // Zoom one level: to the child of the current top that holds the point.
+    while (n && n.depth > 1) n = n.parent ?? undefined
+    if (n && n.depth === 1) zoomInto(n)
   })
+  canvas.addEventListener('keydown', (ev) => {
+    const list = blocks()
+    if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown' || ev.key === 'ArrowLeft' || ev.key === 'ArrowUp') {
+      if (!list.length) return
+      picked = ev.key === 'ArrowRight' || ev.key === 'ArrowDown' ? (picked + 1) % list.length : (picked - 1 + list.length) % list.length
+      draw()
+      tip.hidden = false
+      tip.textContent = describe(list[picked]!)
+    } else if (ev.key === 'Enter' && list[picked]) zoomInto(list[picked]!)
+    else if (ev.key === 'Escape' || ev.key === 'Backspace') zoomOutOne()
+    else return
+    ev.preventDefault()
+  })
+  zoomOut.addEventListener('click', zoomOutOne)
   colourBy.addEventListener('change', draw)
   reserved.addEventListener('change', () => {
     tree = build(archive, reserved.checked)

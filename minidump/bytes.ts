@@ -7,17 +7,26 @@ export class MinidumpTooLargeError extends Error {
 }
 
 const MAX_RVA = 0xffffffff
+// UTF-16 is written through a Uint16Array view where the host is little-endian (every platform Node runs on
+// today), else one DataView call per code unit.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 export class ByteSink {
   private bytes = new Uint8Array(1 << 16)
   private view = new DataView(this.bytes.buffer)
+  /** The same bytes as host-order words: used for aligned u32s on little-endian hosts (no DataView call). */
+  private words = new Uint32Array(this.bytes.buffer)
   length = 0
 
-  /** Reserves n zero bytes at the end and returns their offset. */
+  /** Room for `n` more bytes without growing (a writer that knows its size copies nothing). */
+  expect(n: number): void {
+    this.ensure(this.length + n)
+  }
+
+  /** Reserves n zero bytes at the end and returns their offset (bytes past `length` are always zero). */
   reserve(n: number): number {
     const at = this.length
     this.ensure(at + n)
-    this.bytes.fill(0, at, at + n)
     this.length = at + n
     return at
   }
@@ -41,10 +50,39 @@ export class ByteSink {
     this.view.setUint16(at, v, true)
   }
   u32(at: number, v: number): void {
-    this.view.setUint32(at, v >>> 0, true)
+    if (LITTLE_ENDIAN && (at & 3) === 0) this.words[at >>> 2] = v >>> 0
+    else this.view.setUint32(at, v >>> 0, true)
   }
   u64(at: number, v: bigint): void {
     this.view.setBigUint64(at, BigInt.asUintN(64, v), true)
+  }
+  /** A u64 given as a bigint or as a number (a narrow column's value, below 2³²; a negative one sign-extends). */
+  u64v(at: number, v: bigint | number): void {
+    if (typeof v === 'bigint') this.view.setBigUint64(at, BigInt.asUintN(64, v), true)
+    else {
+      this.u32(at, v)
+      this.u32(at + 4, v < 0 ? 0xffffffff : Math.floor(v / 0x100000000))
+    }
+  }
+
+  /** Row i of a wide u64 column given as its raw words (lo at 2i, hi at 2i + 1: the file's little-endian bytes). */
+  copy64(at: number, words: Uint32Array, i: number): void {
+    if (LITTLE_ENDIAN && (at & 3) === 0) {
+      this.words[at >>> 2] = words[2 * i]!
+      this.words[(at >>> 2) + 1] = words[2 * i + 1]!
+    } else {
+      // On a big-endian host the words read the file's bytes swapped: go through bytes.
+      const b = new Uint8Array(words.buffer, words.byteOffset + 8 * i, 8)
+      this.bytes.set(b, at)
+    }
+  }
+
+  /** `text`'s UTF-16 code units, little-endian, at an even offset. */
+  utf16(at: number, text: string): void {
+    if (LITTLE_ENDIAN && at % 2 === 0) {
+      const units = new Uint16Array(this.bytes.buffer, at, text.length)
+      for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i)
+    } else for (let i = 0; i < text.length; i++) this.view.setUint16(at + i * 2, text.charCodeAt(i), true)
   }
 
   /** The written bytes (a view, valid until the next write). */
@@ -57,9 +95,11 @@ export class ByteSink {
     if (size <= this.bytes.length) return
     let cap = this.bytes.length
     while (cap < size) cap *= 2
-    const next = new Uint8Array(Math.min(cap, MAX_RVA + 1))
+    // A multiple of 4, so the word view covers every byte.
+    const next = new Uint8Array(Math.min(cap, MAX_RVA + 1) & ~3)
     next.set(this.bytes.subarray(0, this.length))
     this.bytes = next
     this.view = new DataView(next.buffer)
+    this.words = new Uint32Array(next.buffer)
   }
 }

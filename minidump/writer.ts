@@ -1,9 +1,11 @@
 // Writes a minidump from an opened archive (spec/MINIDUMP.md): a Windows minidump from a Windows archive, a
 // Breakpad/Crashpad-style Linux minidump from a Linux one. Platform-free (reader/ and format/ only). Streams the
 // archive cannot fill are left out, never faked; a field with no source is 0, which the spec lists.
-import { contextArchitectureOf, type HandleEntry, type ThreadEntry, type VaSpaceEntry } from '../format/index.js'
+import { contextArchitectureOf } from '../format/index.js'
 import type { Archive } from '../reader/archive.js'
 import { ByteSink } from './bytes.js'
+import * as C from './columns.js'
+import { chunksOf } from './columns.js'
 import * as L from './layout.js'
 
 /** Memory contents to include (Memory64List), each range at most 4 GiB and ranges not overlapping. */
@@ -65,7 +67,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
     sink.align(4)
     const at = sink.reserve(4 + value.length * 2 + 2)
     sink.u32(at, value.length * 2)
-    for (let i = 0; i < value.length; i++) sink.u16(at + 4 + i * 2, value.charCodeAt(i))
+    sink.utf16(at + 4, value)
     strings.set(value, at)
     return at
   }
@@ -126,42 +128,54 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
       type: L.STREAM.ThreadList,
       name: 'ThreadList',
       write(s) {
-        const threads: ThreadEntry[] = []
-        threadSection.forEach((t) => threads.push(t), ['threadId', 'suspendCount', 'priority', 'tebBaseAddress', 'contextRecord'])
-        // Contexts first, each 16-byte aligned (the CONTEXT's own alignment).
-        const contexts = threads.map((t) => {
-          const ctx = minidumpContext(t.contextRecord, threadSection.contextArchitecture ?? architecture)
-          if (t.contextRecord && !ctx) summary.contextsLeftOut++
-          if (!ctx) return undefined
-          s.align(16)
-          return { rva: s.append(ctx), size: ctx.length, sp: stackPointer(ctx) }
-        })
-        s.align(4)
-        const at = s.reserve(4 + threads.length * L.THREAD_SIZE)
-        s.u32(at, threads.length)
-        threads.forEach((t, i) => {
-          const r = at + 4 + i * L.THREAD_SIZE
-          s.u32(r + L.THREAD.ThreadId, t.threadId ?? 0)
-          s.u32(r + L.THREAD.SuspendCount, t.suspendCount ?? 0)
-          s.u32(r + L.THREAD.PriorityClass, pi?.priorityClass ?? 0)
-          s.u32(r + L.THREAD.Priority, t.priority ?? 0)
-          s.u64(r + L.THREAD.Teb, t.tebBaseAddress ?? 0n)
-          const c = contexts[i]
-          if (c) {
-            s.u32(r + L.THREAD.ContextDataSize, c.size)
-            s.u32(r + L.THREAD.ContextRva, c.rva)
-            summary.threadsWithContext++
-            // The stack: the captured range holding the stack pointer, from the pointer to the range's end.
-            const k = c.sp === undefined ? -1 : memory.findIndex((m) => m.address <= c.sp! && c.sp! < m.address + BigInt(m.bytes.length))
-            if (k >= 0) stackPatches.push({ at: r, sp: c.sp!, range: k })
+        const n = threadSection.length
+        const chunks = chunksOf(threadSection, ['threadId', 'suspendCount', 'priority', 'tebBaseAddress', 'contextRecord'])
+        // Contexts first, each 16-byte aligned (the CONTEXT's own alignment); each in its own chunk's architecture.
+        const contexts: ({ rva: number; size: number; sp: bigint | undefined } | undefined)[] = []
+        for (const { count, cols } of chunks) {
+          const col = cols[4]
+          const arch = (col?.dtype === 'bytes' ? col.architecture : undefined) ?? architecture
+          for (let i = 0; i < count; i++) {
+            const raw = C.bytes(col, i)
+            const ctx = raw && minidumpContext(raw, arch)
+            if (raw && !ctx) summary.contextsLeftOut++
+            if (!ctx) {
+              contexts.push(undefined)
+              continue
+            }
+            s.align(16)
+            contexts.push({ rva: s.append(ctx), size: ctx.length, sp: stackPointer(ctx) })
           }
-        })
-        summary.threads = threads.length
-        return { rva: at, size: 4 + threads.length * L.THREAD_SIZE }
+        }
+        s.align(4)
+        const at = s.reserve(4 + n * L.THREAD_SIZE)
+        s.u32(at, n)
+        let i = 0
+        for (const { count, cols } of chunks) {
+          const [id, suspend, priority, teb] = cols
+          for (let k = 0; k < count; k++, i++) {
+            const r = at + 4 + i * L.THREAD_SIZE
+            s.u32(r + L.THREAD.ThreadId, C.num(id, k))
+            s.u32(r + L.THREAD.SuspendCount, C.num(suspend, k))
+            s.u32(r + L.THREAD.PriorityClass, pi?.priorityClass ?? 0)
+            s.u32(r + L.THREAD.Priority, C.num(priority, k))
+            s.u64v(r + L.THREAD.Teb, C.big(teb, k))
+            const c = contexts[i]
+            if (c) {
+              s.u32(r + L.THREAD.ContextDataSize, c.size)
+              s.u32(r + L.THREAD.ContextRva, c.rva)
+              summary.threadsWithContext++
+              // The stack: the captured range holding the stack pointer, from the pointer to the range's end.
+              const m = c.sp === undefined ? -1 : rangeAt(memory, c.sp)
+              if (m >= 0) stackPatches.push({ at: r, sp: c.sp!, range: m })
+            }
+          }
+        }
+        summary.threads = n
+        return { rva: at, size: 4 + n * L.THREAD_SIZE }
       },
     })
-    let hasNames = false
-    threadSection.forEach((t) => (hasNames ||= t.threadName !== undefined), ['threadName'])
+    const hasNames = threadSection.spans('threadName').some(({ count, column }) => column?.dtype === 'str' && column.index.subarray(0, count).some((k) => k !== 0))
     if (hasNames) {
       streams.push({
         type: L.STREAM.ThreadNames,
@@ -215,19 +229,23 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         s.u32(at, L.MEMORY_INFO_LIST_HEADER_SIZE)
         s.u32(at + 4, L.MEMORY_INFO_SIZE)
         s.u64(at + 8, BigInt(n))
-        archive.vaSpace.forEach(
-          (e: VaSpaceEntry, i) => {
-            const r = at + L.MEMORY_INFO_LIST_HEADER_SIZE + i * L.MEMORY_INFO_SIZE
-            s.u64(r + L.MEMORY_INFO.BaseAddress, e.baseAddress ?? 0n)
-            s.u64(r + L.MEMORY_INFO.AllocationBase, e.allocationBase ?? 0n)
-            s.u32(r + L.MEMORY_INFO.AllocationProtect, e.allocationProtect ?? 0)
-            s.u64(r + L.MEMORY_INFO.RegionSize, e.regionSize ?? 0n)
-            s.u32(r + L.MEMORY_INFO.State, e.state ?? 0)
-            s.u32(r + L.MEMORY_INFO.Protect, e.protect ?? 0)
-            s.u32(r + L.MEMORY_INFO.Type, e.type ?? 0)
-          },
-          ['baseAddress', 'allocationBase', 'allocationProtect', 'regionSize', 'state', 'protect', 'type'],
-        )
+        let r = at + L.MEMORY_INFO_LIST_HEADER_SIZE
+        for (const { count, cols } of chunksOf(archive.vaSpace, ['baseAddress', 'allocationBase', 'allocationProtect', 'regionSize', 'state', 'protect', 'type'])) {
+          const [base, allocBase, allocProtect, size, state, protect, type] = cols
+          const [baseRaw, allocRaw, sizeRaw] = [C.raw64(base), C.raw64(allocBase), C.raw64(size)]
+          for (let i = 0; i < count; i++, r += L.MEMORY_INFO_SIZE) {
+            if (baseRaw) s.copy64(r + L.MEMORY_INFO.BaseAddress, baseRaw, i)
+            else s.u64v(r + L.MEMORY_INFO.BaseAddress, C.big(base, i))
+            if (allocRaw) s.copy64(r + L.MEMORY_INFO.AllocationBase, allocRaw, i)
+            else s.u64v(r + L.MEMORY_INFO.AllocationBase, C.big(allocBase, i))
+            s.u32(r + L.MEMORY_INFO.AllocationProtect, C.num(allocProtect, i))
+            if (sizeRaw) s.copy64(r + L.MEMORY_INFO.RegionSize, sizeRaw, i)
+            else s.u64v(r + L.MEMORY_INFO.RegionSize, C.big(size, i))
+            s.u32(r + L.MEMORY_INFO.State, C.num(state, i))
+            s.u32(r + L.MEMORY_INFO.Protect, C.num(protect, i))
+            s.u32(r + L.MEMORY_INFO.Type, C.num(type, i))
+          }
+        }
         summary.regions = n
         return { rva: at, size: L.MEMORY_INFO_LIST_HEADER_SIZE + n * L.MEMORY_INFO_SIZE }
       },
@@ -240,33 +258,44 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
       name: 'HandleData',
       write(s) {
         const n = archive.handles.length
+        const chunks = chunksOf(archive.handles, ['handle', 'attributes', 'grantedAccess', 'handleCount', 'pointerCount', 'typeName', 'objectName'])
+        // Strings first (their RVAs go into the descriptors): each dictionary string once per chunk, by index.
         const typeRvas = new Uint32Array(n)
         const nameRvas = new Uint32Array(n)
-        archive.handles.forEach(
-          (h: HandleEntry, i) => {
-            if (h.typeName !== undefined) typeRvas[i] = str(h.typeName)
-            if (h.objectName !== undefined) nameRvas[i] = str(h.objectName)
-          },
-          ['typeName', 'objectName'],
-        )
+        let row = 0
+        for (const { count, cols } of chunks) {
+          for (const [col, out] of [[cols[5], typeRvas], [cols[6], nameRvas]] as const) {
+            if (!col || col.dtype !== 'str') continue
+            const byIndex = new Uint32Array(col.dict.length + 1)
+            for (let i = 0; i < count; i++) {
+              const k = col.index[i]!
+              if (k === 0) continue
+              out[row + i] = byIndex[k] ||= str(col.dict[k - 1]!)
+            }
+          }
+          row += count
+        }
         s.align(8)
         const at = s.reserve(L.HANDLE_DATA_HEADER_SIZE + n * L.HANDLE_DESCRIPTOR_SIZE)
         s.u32(at, L.HANDLE_DATA_HEADER_SIZE)
         s.u32(at + 4, L.HANDLE_DESCRIPTOR_SIZE)
         s.u32(at + 8, n)
-        archive.handles.forEach(
-          (h: HandleEntry, i) => {
+        let i = 0
+        for (const { count, cols } of chunks) {
+          const [handle, attributes, access, handleCount, pointerCount] = cols
+          const handleRaw = C.raw64(handle)
+          for (let k = 0; k < count; k++, i++) {
             const r = at + L.HANDLE_DATA_HEADER_SIZE + i * L.HANDLE_DESCRIPTOR_SIZE
-            s.u64(r + L.HANDLE_DESCRIPTOR.Handle, h.handle ?? 0n)
+            if (handleRaw) s.copy64(r + L.HANDLE_DESCRIPTOR.Handle, handleRaw, k)
+            else s.u64v(r + L.HANDLE_DESCRIPTOR.Handle, C.big(handle, k))
             s.u32(r + L.HANDLE_DESCRIPTOR.TypeNameRva, typeRvas[i]!)
             s.u32(r + L.HANDLE_DESCRIPTOR.ObjectNameRva, nameRvas[i]!)
-            s.u32(r + L.HANDLE_DESCRIPTOR.Attributes, h.attributes ?? 0)
-            s.u32(r + L.HANDLE_DESCRIPTOR.GrantedAccess, h.grantedAccess ?? 0)
-            s.u32(r + L.HANDLE_DESCRIPTOR.HandleCount, h.handleCount ?? 0)
-            s.u32(r + L.HANDLE_DESCRIPTOR.PointerCount, h.pointerCount ?? 0)
-          },
-          ['handle', 'attributes', 'grantedAccess', 'handleCount', 'pointerCount'],
-        )
+            s.u32(r + L.HANDLE_DESCRIPTOR.Attributes, C.num(attributes, k))
+            s.u32(r + L.HANDLE_DESCRIPTOR.GrantedAccess, C.num(access, k))
+            s.u32(r + L.HANDLE_DESCRIPTOR.HandleCount, C.num(handleCount, k))
+            s.u32(r + L.HANDLE_DESCRIPTOR.PointerCount, C.num(pointerCount, k))
+          }
+        }
         summary.handles = n
         return { rva: at, size: L.HANDLE_DATA_HEADER_SIZE + n * L.HANDLE_DESCRIPTOR_SIZE }
       },
@@ -307,7 +336,10 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
     })
   }
 
-  // Header and directory, then every stream's data; the directory is filled as streams are written.
+  // Header and directory, then every stream's data; the directory is filled as streams are written. The fixed-size
+  // records are known up front: room for them at once, so the buffer is not copied as it grows.
+  const contextBytes = archive.sectionNames.includes('threads') ? archive.threads.length * (L.THREAD_SIZE + L.CONTEXT_AMD64_SIZE + 16) : 0
+  sink.expect(L.HEADER_SIZE + streams.length * L.DIRECTORY_SIZE + contextBytes + archive.vaSpace.length * L.MEMORY_INFO_SIZE + archive.handles.length * L.HANDLE_DESCRIPTOR_SIZE + memory.reduce((n, m) => n + m.bytes.length + 32, 0) + (1 << 16))
   sink.reserve(L.HEADER_SIZE)
   const dir = sink.reserve(streams.length * L.DIRECTORY_SIZE)
   let flags = 0
@@ -401,6 +433,20 @@ function minidumpContext(context: Uint8Array | undefined, fallback: string | und
   return undefined
 }
 
+/** The memory range holding an address (ranges sorted, not overlapping), or -1. */
+function rangeAt(memory: readonly MemoryRange[], address: bigint): number {
+  let lo = 0
+  let hi = memory.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const m = memory[mid]!
+    if (address < m.address) hi = mid - 1
+    else if (address >= m.address + BigInt(m.bytes.length)) lo = mid + 1
+    else return mid
+  }
+  return -1
+}
+
 /** Rsp of an x64 CONTEXT (the only layout whose stacks are matched to memory ranges here). */
 function stackPointer(ctx: Uint8Array): bigint | undefined {
   if (ctx.length < L.CONTEXT_AMD64_SIZE) return undefined
@@ -421,28 +467,35 @@ interface Module {
  * type MEM_IMAGE, from its lowest to its highest mapped address.
  */
 function imageModules(archive: Archive, linux: boolean): Module[] {
-  const byKey = new Map<string, Module & { end: bigint }>()
-  archive.vaSpace.forEach(
-    (e: VaSpaceEntry) => {
-      if (e.type !== L.MEM_IMAGE || e.baseAddress === undefined || e.regionSize === undefined) return
-      const name = e.mappedFileName
-      if (name === undefined) return
-      const base = linux ? e.baseAddress : (e.imageBase ?? e.allocationBase ?? e.baseAddress)
-      const key = linux ? name : base.toString()
-      const end = e.baseAddress + e.regionSize
+  const byKey = new Map<string | bigint, Module & { end: bigint }>()
+  const names = ['type', 'baseAddress', 'regionSize', 'mappedFileName', 'imageBase', 'allocationBase', 'sizeOfImage', 'checkSum', 'timeDateStamp']
+  for (const { count, cols } of chunksOf(archive.vaSpace, names)) {
+    const [type, baseAddress, regionSize, mappedFileName, imageBase, allocationBase, sizeOfImage, checkSum, timeDateStamp] = cols
+    if (!type || !baseAddress || !regionSize || !mappedFileName) continue
+    for (let i = 0; i < count; i++) {
+      if (C.num(type, i) !== L.MEM_IMAGE) continue
+      const name = C.str(mappedFileName, i)
+      if (name === undefined) continue
+      const start = BigInt(C.big(baseAddress, i))
+      const end = start + BigInt(C.big(regionSize, i))
+      // Windows: the image's base (PSS's imageBase, else the allocation's); Linux: the file, whose lowest mapping is its base.
+      const base = linux ? start : BigInt((imageBase ? C.big(imageBase, i) : 0) || (allocationBase ? C.big(allocationBase, i) : 0) || start)
+      // Bigints are Map keys by value.
+      const key = linux ? name : base
       const m = byKey.get(key)
+      const size = C.num(sizeOfImage, i)
       if (!m) {
-        byKey.set(key, { base: linux ? e.baseAddress : base, end, size: 0, name, ...(e.checkSum !== undefined ? { checkSum: e.checkSum } : {}), ...(e.timeDateStamp !== undefined ? { timeDateStamp: e.timeDateStamp } : {}), ...(e.sizeOfImage ? { size: e.sizeOfImage } : {}) })
-        return
+        const fresh: Module & { end: bigint } = { base, end, size, name }
+        if (checkSum) fresh.checkSum = C.num(checkSum, i)
+        if (timeDateStamp) fresh.timeDateStamp = C.num(timeDateStamp, i)
+        byKey.set(key, fresh)
+        continue
       }
-      if (e.baseAddress < m.base && linux) m.base = e.baseAddress
+      if (linux && start < m.base) m.base = start
       if (end > m.end) m.end = end
-      if (e.sizeOfImage && !m.size) m.size = e.sizeOfImage
-      if (e.checkSum !== undefined) m.checkSum ??= e.checkSum
-      if (e.timeDateStamp !== undefined) m.timeDateStamp ??= e.timeDateStamp
-    },
-    ['type', 'baseAddress', 'regionSize', 'mappedFileName', 'imageBase', 'allocationBase', 'sizeOfImage', 'checkSum', 'timeDateStamp'],
-  )
+      if (size && !m.size) m.size = size
+    }
+  }
   const out: Module[] = []
   for (const m of byKey.values()) {
     const extent = m.end - m.base

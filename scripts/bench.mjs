@@ -1,16 +1,17 @@
 // `npm run bench` (archive: 1M entries), `npm run bench:capture` (Linux capture) and `npm run bench -- redact`
 // (redaction's speed), `npm run bench -- viewer` (issue 14: the viewer in Chromium, report size),
 // `npm run bench -- attacks [--cli <other build>]` (issue 18's attacks: outcome, time and
-// peak RSS against the reading budget), `npm run bench -- sql` (issue 17: DuckDB loading, Parquet export): builds the package,
+// peak RSS against the reading budget), `npm run bench -- sql` (issue 17: DuckDB loading, Parquet export), `npm run bench -- minidump` (issue 15: minidump
+// export vs open-and-visit): builds the package,
 // bundles bench/*.ts with esbuild and runs one benchmark, which measures every ratio against a baseline
 // taken in the same run.
 import { execFileSync } from 'node:child_process'
 import { build } from 'esbuild'
 
-const which = process.argv[2] === 'capture' ? 'capture-linux' : process.argv[2] === 'redact' ? 'redact' : process.argv[2] === 'attacks' ? 'attacks' : process.argv[2] === 'viewer' ? 'viewer' : process.argv[2] === 'sql' ? 'sql' : 'run'
+const which = process.argv[2] === 'capture' ? 'capture-linux' : process.argv[2] === 'redact' ? 'redact' : process.argv[2] === 'attacks' ? 'attacks' : process.argv[2] === 'viewer' ? 'viewer' : process.argv[2] === 'sql' ? 'sql' : process.argv[2] === 'minidump' ? 'minidump' : 'run'
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
 await build({
-  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts', 'bench/diff-files.ts', 'bench/capture-linux.ts', 'bench/redact.ts', 'bench/attacks.ts', 'bench/viewer.ts', 'bench/sql.ts'],
+  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts', 'bench/diff-files.ts', 'bench/capture-linux.ts', 'bench/redact.ts', 'bench/attacks.ts', 'bench/viewer.ts', 'bench/sql.ts', 'bench/minidump.ts'],
   outdir: 'dist-bench',
   bundle: true,
   platform: 'node',

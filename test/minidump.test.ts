@@ -4,7 +4,7 @@
 // are compared with the archive's own. lldb and obj2yaml are installed by .ci/run: skipped only where they are
 // absent and PSSNAP_REQUIRE_LLDB is not 1.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -84,6 +84,18 @@ describe.skipIf(!tools && !REQUIRED)('Windows minidump of a capture against the 
     expect(bases).toEqual(archive.vaSpace.toArray().map((r) => r.baseAddress))
     const tebs = [...yaml.matchAll(/Environment Block:\s+0x([0-9A-F]+)/g)].map((m) => BigInt(`0x${m[1]}`))
     expect(tebs).toEqual(archive.threads.toArray().filter((t) => t.tebBaseAddress).map((t) => t.tebBaseAddress))
+    // HandleData: obj2yaml shows its bytes; the descriptors (MINIDUMP_HANDLE_DESCRIPTOR, 32 bytes) are read
+    // here by hand, their names through the RVAs into the file.
+    const hex = /Type:\s+HandleData\s+Content:\s+([0-9A-F]+)/.exec(yaml)![1]!
+    const data = Buffer.from(hex, 'hex')
+    const file = readFileSync(dumpPath)
+    const name = (rva: number) => (rva === 0 ? undefined : file.subarray(rva + 4, rva + 4 + file.readUInt32LE(rva)).toString('utf16le'))
+    expect([data.readUInt32LE(0), data.readUInt32LE(4), data.readUInt32LE(8)]).toEqual([16, 32, archive.handles.length])
+    const got = archive.handles.toArray().map((_, i) => {
+      const d = data.subarray(16 + i * 32, 48 + i * 32)
+      return { handle: d.readBigUInt64LE(0), typeName: name(d.readUInt32LE(8)), objectName: name(d.readUInt32LE(12)), attributes: d.readUInt32LE(16), grantedAccess: d.readUInt32LE(20), handleCount: d.readUInt32LE(24), pointerCount: d.readUInt32LE(28) }
+    })
+    expect(got).toEqual(archive.handles.toArray().map((h) => ({ handle: h.handle, typeName: h.typeName, objectName: h.objectName, attributes: h.attributes ?? 0, grantedAccess: h.grantedAccess ?? 0, handleCount: h.handleCount ?? 0, pointerCount: h.pointerCount ?? 0 })))
   })
 })
 

@@ -35,10 +35,16 @@ function withHooks<T extends { hooks?: FormatHooks }>(options: T): T {
  * bytes another core wrote runs at less than half the speed); frames are checked and decoded as soon as their
  * slices are in place. A large file is read by two threads, this one and a helper (FileFilling).
  */
-export async function openArchiveFile(path: string, options: OpenOptions = {}): Promise<Archive> {
-  const resolved = withHooks(options)
-  const filling = await FileFilling.start(path, resolved.hooks?.crc32 ?? portableCrc32)
+export async function openArchiveFile(path: string, options: OpenFileOptions = {}): Promise<Archive> {
+  const { onProgress, ...rest } = options
+  const resolved = withHooks(rest)
+  const filling = await FileFilling.start(path, resolved.hooks?.crc32 ?? portableCrc32, onProgress)
   return decodeArchive(filling, { ...resolved, hooks: { ...resolved.hooks, crc32: filling.crc32 } })
+}
+
+export interface OpenFileOptions extends OpenOptions {
+  /** Called as the file is read, with the fraction read so far (a progress line for a large file). */
+  onProgress?: (fraction: number) => void
 }
 
 /** Atomics.waitAsync (ES2024; in Node since 16). */
@@ -102,6 +108,7 @@ class FileFilling implements FillingBytes {
     private readonly handle: FileHandle,
     readonly bytes: Uint8Array,
     private readonly nativeCrc32: Crc32,
+    private readonly onProgress: ((fraction: number) => void) | undefined,
   ) {
     this.end = bytes.length
     this.count = Math.ceil(bytes.length / SLICE)
@@ -112,12 +119,12 @@ class FileFilling implements FillingBytes {
     this.crcs = new Int32Array(new SharedArrayBuffer(4 * Math.ceil(bytes.length / BLOCK)))
   }
 
-  static async start(path: string, crc32: Crc32): Promise<FileFilling> {
+  static async start(path: string, crc32: Crc32, onProgress?: (fraction: number) => void): Promise<FileFilling> {
     const handle = await open(path, 'r')
     try {
       const { size } = await handle.stat()
       // Shared so the helper can read into it; zero pages cost nothing until a read writes them.
-      const filling = new FileFilling(handle, new Uint8Array(size >= HELPER_FROM && nativeCrc32 ? new SharedArrayBuffer(size) : new ArrayBuffer(size)), crc32)
+      const filling = new FileFilling(handle, new Uint8Array(size >= HELPER_FROM && nativeCrc32 ? new SharedArrayBuffer(size) : new ArrayBuffer(size)), crc32, onProgress)
       // The helper checksums with zlib.crc32 itself: without it (Node < 20.15) this thread does all the work.
       if (size >= HELPER_FROM && nativeCrc32) filling.startHelper()
       return filling
@@ -150,7 +157,10 @@ class FileFilling implements FillingBytes {
     const before = this.filled
     for (;;) {
       this.advance()
-      if (this.filled > before) return true
+      if (this.filled > before) {
+        this.onProgress?.(this.end > 0 ? this.filled / this.end : 1)
+        return true
+      }
       if (this.filled >= this.end) return false
       if (this.readSlice(Atomics.add(this.control, 0, 1))) continue
       if (!this.helperExit) {

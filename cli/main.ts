@@ -29,7 +29,11 @@ const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'vali
 /** What the matched command will do, run after parsing so every failure reaches one handler. */
 type Action = () => Promise<number | void>
 
+/** Set by scripts/build-exe.mjs in the one-file executables, which have no package.json beside them. */
+declare const __PSSNAP_VERSION__: string | undefined
+
 function version(): string {
+  if (typeof __PSSNAP_VERSION__ === 'string') return __PSSNAP_VERSION__
   try {
     // dist/cli.js → ../package.json is the package's own manifest.
     return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -474,4 +478,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e
 })
 
-process.exitCode = await main(hideBin(process.argv))
+// Not a top-level await: the one-file executables (scripts/build-exe.mjs) bundle this file as CommonJS.
+void main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code
+})

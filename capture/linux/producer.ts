@@ -3,9 +3,12 @@
 import { readFileSync } from 'node:fs'
 
 let cached: string | undefined
+/** Set by scripts/build-exe.mjs in the one-file executables, which have no package.json beside them. */
+declare const __PSSNAP_VERSION__: string | undefined
 
 export function pssnapVersion(): string {
   if (cached) return cached
+  if (typeof __PSSNAP_VERSION__ === 'string') return (cached = __PSSNAP_VERSION__)
   let url = new URL('./', import.meta.url)
   for (let i = 0; i < 6; i++) {
     try {

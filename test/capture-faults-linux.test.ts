@@ -108,9 +108,11 @@ async function capture(pid: number, preexisting: boolean): Promise<Outcome & { o
 }
 
 /** The section a kind of entry belongs to; undefined for the process as a whole. */
-function sectionOf(kind: string): 'handles' | 'threads' | 'vaSpace' | undefined {
+function sectionOf(kind: string): 'handles' | 'threads' | 'vaSpace' | 'process' | undefined {
   const path = kind.slice(kind.indexOf(' ') + 1)
-  if (/^\/(fd|fdinfo)(\/|$)/.test(path)) return 'handles'
+  // Format 1.2: the socket tables belong to the handles; linuxProcess's files are soft errors of `process`.
+  if (/^\/(fd|fdinfo|net)(\/|$)/.test(path)) return 'handles'
+  if (/^\/(cmdline|cwd|root|limits|cgroup|ns\/.*)$/.test(path)) return 'process'
   if (/^\/task(\/|$)/.test(path)) return 'threads'
   if (/^\/(s?maps|root\/|map_files)/.test(path)) return 'vaSpace'
   return undefined
@@ -126,10 +128,14 @@ function sectionOf(kind: string): 'handles' | 'threads' | 'vaSpace' | undefined 
  */
 const SILENT: readonly ((kind: string, code: string) => boolean)[] = [
   (k) => k === 'open /exe',
+  // - the executable's stat: linuxProcess.executableDeleted is omitted (format 1.2);
+  (k) => k === 'stat /exe',
   (k) => k === 'open /root/*',
   (k) => k === 'open /map_files/*',
   (k) => k === 'open /mountinfo',
   (k, code) => k === 'readlink /exe' && code === 'ENOENT',
+  // A net table or namespace link the kernel does not have (no IPv6, no time namespace): nothing of it is held.
+  (k, code) => (k.startsWith('open /net/') || k.startsWith('readlink /ns/')) && code === 'ENOENT',
 ]
 
 let baseline: { kinds: string[]; archive: Archive }

@@ -2,7 +2,7 @@
 // limits, cgroup and namespaces. Each file is read on its own; one that cannot be read leaves its keys out,
 // with a soft error of `process`. Everything is the process's own bytes (it may rewrite argv), kept by the
 // lossless rule of byte-text.ts.
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync, type BigIntStats } from 'node:fs'
 import { LINUX_LIMIT_NAMES, LINUX_NAMESPACE_NAMES, type LinuxProcess } from '../../format/index.js'
 import { textFromBytes } from './byte-text.js'
 import { deletedFlag } from './deleted.js'
@@ -100,8 +100,14 @@ export function readLinuxProcess(pid: number, errors: SoftErrors, mounts: () => 
   attempt('exe', 'readlink', () => {
     const exe = readLink(`${root}/exe`)
     if (!answersFromMemory(mounts()?.ofPath(exe)?.fsType)) return
-    const st = statSync(`${root}/exe`, { bigint: true })
-    p.executableDeleted = deletedFlag(pid, exe, st.dev, st.ino) === 1
+    // Only refines a flag, like the ELF header of §2: without the stat it stays absent (not known), silently.
+    let st: BigIntStats | undefined
+    try {
+      st = statSync(`${root}/exe`, { bigint: true })
+    } catch {
+      return
+    }
+    if (st) p.executableDeleted = deletedFlag(pid, exe, st.dev, st.ino) === 1
   })
   attempt('status', 'readFile', () => {
     const status = parseStatus(readText(`${root}/status`))

@@ -37,6 +37,12 @@ const seconds = (ticks: bigint | undefined) => (ticks === undefined ? undefined 
 /** Entries read, or NULL when the section was not captured (absent is not zero). */
 const entries = (section: string) => (a: LoadedArchive) => (Object.hasOwn(a.damage.sections, section) ? a.damage.sections[section]!.entriesRead : undefined)
 
+/** HEADER `captureSet` (format 1.2, ARCHIVE.md §3.4): the archives one command wrote together. */
+type CaptureSetView = { readonly id?: unknown; readonly kind?: unknown; readonly index?: unknown; readonly size?: unknown }
+const setOf = (a: LoadedArchive): CaptureSetView | undefined => (a.archive.header as { captureSet?: CaptureSetView }).captureSet
+const text = (v: unknown) => (typeof v === 'string' ? v : undefined)
+const whole = (v: unknown) => (typeof v === 'number' ? v : undefined)
+
 const PROCESS_U64 = ['privateUsage', 'workingSetSize', 'peakWorkingSetSize', 'virtualSize', 'peakVirtualSize', 'pagefileUsage', 'peakPagefileUsage'] as const
 const COUNTERS = ['totalCycleCount', 'totalWallClockPeriod', 'vaCloneCycleCount', 'vaCloneWallClockPeriod', 'vaSpaceCycleCount', 'vaSpaceWallClockPeriod', 'auxPagesCycleCount', 'auxPagesWallClockPeriod', 'handlesCycleCount', 'handlesWallClockPeriod', 'threadsCycleCount', 'threadsWallClockPeriod'] as const
 
@@ -57,6 +63,10 @@ export const SNAPSHOT_COLUMNS: readonly RowColumn[] = [
   { name: 'startedAt', type: 'TIMESTAMP', get: (a) => isoMicros(a.archive.header.capture.startedAt) },
   { name: 'finishedAt', type: 'TIMESTAMP', get: (a) => isoMicros(a.archive.epilogue?.finishedAt) },
   { name: 'preset', type: 'VARCHAR', get: (a) => a.archive.header.capture.preset },
+  { name: 'captureSetId', type: 'VARCHAR', get: (a) => text(setOf(a)?.id) },
+  { name: 'captureSetKind', type: 'VARCHAR', get: (a) => text(setOf(a)?.kind) },
+  { name: 'captureSetIndex', type: 'UINTEGER', get: (a) => whole(setOf(a)?.index) },
+  { name: 'captureSetSize', type: 'UINTEGER', get: (a) => whole(setOf(a)?.size) },
   { name: 'captureFlags', type: 'UINTEGER', get: (a) => a.archive.header.capture.captureFlags },
   { name: 'threadContextFlags', type: 'UINTEGER', get: (a) => a.archive.header.capture.threadContextFlags },
   { name: 'byteLength', type: 'UBIGINT', get: (a) => BigInt(a.archive.byteLength) },

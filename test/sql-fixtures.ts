@@ -42,6 +42,8 @@ export async function sqlFixtures(): Promise<SqlFixtures> {
   h[2] = { ...h[2]!, objectName: 'a\0y' }
   h[3] = { ...h[3]!, objectName: 'a' }
   h[4] = { ...h[4]!, objectName: '\0' }
+  // Format 1.2's capture set (ARCHIVE.md §3.4).
+  withNul.header = { ...withNul.header, captureSet: { id: 'set-20261202-1', kind: 'pids', index: 1, size: 2 } } as typeof withNul.header
   const a = await writeSnapshot(withNul)
   const hostile = generateSnapshot({ seed: 12, handles: 2500, regions: 1000, threads: 20 })
   // A machine name that must not become a folder path when partitioning by host.

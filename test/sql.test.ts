@@ -92,6 +92,10 @@ describe('sql tables', () => {
       expect(r[8] ?? undefined).toBe(a.header.host.machineName)
       expect(Number((r[10] as { micros: bigint }).micros / 1000n)).toBe(Date.parse(a.header.capture.startedAt))
     })
+    const sets = await rows(`SELECT captureSetId, captureSetKind, captureSetIndex, captureSetSize FROM snapshots ORDER BY snapshot_id`)
+    const header = (a: Archive) => (a.header as { captureSet?: { id: string; kind?: string; index?: number; size?: number } }).captureSet
+    expect(sets).toEqual(archives.map((a) => [header(a)?.id ?? null, header(a)?.kind ?? null, header(a)?.index ?? null, header(a)?.size ?? null]))
+    expect(sets.some((x) => x[0] === 'set-20261202-1')).toBe(true)
   })
 
   it('capture_errors and modules hold what the reader and diff see', async () => {

@@ -40,7 +40,7 @@ export async function captureMany(args: Args, targets: string[]): Promise<number
         done++
         lines.push(
           c.path
-            ? out.write(`captured pid ${c.processId} → ${safeText(c.path)} (${formatSize(c.result!.summary.bytes)}${c.result!.captureErrors ? `, ${count(c.result!.captureErrors)} capture errors` : ''})\n`)
+            ? Promise.resolve(out.write(`captured pid ${c.processId} → ${safeText(c.path)} (${formatSize(c.result!.summary.bytes)}${c.result!.captureErrors ? `, ${count(c.result!.captureErrors)} capture errors` : ''})\n`))
             : Promise.resolve(void process.stderr.write(`pid ${c.processId}: ${safeText(c.error!.code)} - ${safeText(c.error!.message)}\n`)),
         )
       },

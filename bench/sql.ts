@@ -1,6 +1,7 @@
 // `npm run bench -- sql` (issue 17 §5): loading archives into DuckDB and exporting Parquet, every ratio
 // against a baseline measured in this same run. In one process; DuckDB with 2 threads as `pssnap sql` runs it.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { SECTION_NAMES } from '../format/index.js'
 import type { Archive } from '../reader/archive.js'
 import { archiveDamage } from '../reader/damage.js'
@@ -21,7 +22,7 @@ const results: Result[] = []
 const notes: string[] = []
 
 const counts = { handles: 300_000, regions: 600_000, threads: 100_000 }
-console.log(`pssnap bench sql — Node ${process.version}, 1M entries (${counts.handles} handles, ${counts.regions} regions, ${counts.threads} threads), median of ${RUNS}`)
+console.log(`pssnap bench sql — load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} — Node ${process.version}, 1M entries (${counts.handles} handles, ${counts.regions} regions, ${counts.threads} threads), median of ${RUNS}`)
 const snapshot: Snapshot = generateSnapshot({ seed: 1, ...counts, contextRatio: 0.5 })
 const file = `${OUT}/1m.pssnap`
 
@@ -154,7 +155,7 @@ results.push({ id: 'sql-b', what: 'sql over 5k-entry archives, all tables: ms pe
 
 for (const r of results) console.log(ratioLine(r))
 for (const n of notes) console.log(n)
-console.log(`(snapshots table: ${SNAPSHOT_COLUMNS.length} columns; archive written in ${write.toFixed(0)} ms)`)
+console.log(`(snapshots table: ${SNAPSHOT_COLUMNS.length} columns; archive written in ${write.toFixed(0)} ms; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')})`)
 
 function appendCell(api: SqlSession['duck']['api'], appender: Awaited<ReturnType<SqlSession['connection']['createAppender']>>, c: EntryColumn, e: Record<string, unknown>): void {
   const v = e[c.field]

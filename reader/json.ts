@@ -49,22 +49,45 @@ const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
 function isoOfMs(ms: number): string {
   const days = Math.floor(ms / MS_PER_DAY)
   let rest = ms - days * MS_PER_DAY
+  // Times of one day share their date (a table's rows mostly do): it is worked out once.
+  if (days !== lastDay) {
+    lastDay = days
+    lastDate = dateOfDay(days)
+  }
+  // Non-negative and below 2^31 from here: `| 0` is Math.floor.
+  const hours = (rest / 3600000) | 0
+  rest -= hours * 3600000
+  const minutes = (rest / 60000) | 0
+  rest -= minutes * 60000
+  const seconds = (rest / 1000) | 0
+  return `${lastDate}${TWO[hours]}:${TWO[minutes]}:${TWO[seconds]}.${THREE[rest - seconds * 1000]}Z`
+}
+
+let lastDay = Number.NaN
+let lastDate = ''
+
+/** `YYYY-MM-DDT` of a day number since 1970 (from 1601 on, so every quantity below is non-negative). */
+function dateOfDay(days: number): string {
   const z = days + 719468
-  const era = Math.floor(z / 146097)
+  const era = (z / 146097) | 0
   const doe = z - era * 146097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const yoe = ((doe - ((doe / 1460) | 0) + ((doe / 36524) | 0) - ((doe / 146096) | 0)) / 365) | 0
+  const doy = doe - (365 * yoe + ((yoe / 4) | 0) - ((yoe / 100) | 0))
+  const mp = ((5 * doy + 2) / 153) | 0
+  const day = doy - (((153 * mp + 2) / 5) | 0) + 1
   const month = mp < 10 ? mp + 3 : mp - 9
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-  const hours = Math.floor(rest / 3600000)
-  rest -= hours * 3600000
-  const minutes = Math.floor(rest / 60000)
-  rest -= minutes * 60000
-  const seconds = Math.floor(rest / 1000)
   const y = year <= 9999 ? String(year) : `+${String(year).padStart(6, '0')}`
-  return `${y}-${TWO[month]}-${TWO[day]}T${TWO[hours]}:${TWO[minutes]}:${TWO[seconds]}.${THREE[rest - seconds * 1000]}Z`
+  return `${y}-${TWO[month]}-${TWO[day]}T`
+}
+
+/** FILETIME ticks of +010000-01-01T00:00:00.000Z: from there ISO years take the extended form. */
+const TICKS_YEAR_10000 = 2650467744000000000n
+
+/** The length of filetimeToIso's text (0 for null) without building it: a table's layout pass needs only that. */
+export function isoLength(ticks: bigint): number {
+  if (ticks > 0n && ticks <= U64_MAX) return ticks < TICKS_YEAR_10000 ? 24 : 27
+  return filetimeToIso(ticks)?.length ?? 0
 }
 
 export function hexAddress(v: bigint | number): string {

@@ -6,7 +6,7 @@ import type { FieldKind } from '../format/fields.js'
 import { NAME_TABLES, nameValue, type NameTableId } from '../format/names.js'
 import { fieldPaths, registerNames, resolveField, sectionId, storedFieldPaths, type AccessOptions, type FieldRef, type SectionId } from './access.js'
 import { safeText } from './display.js'
-import { filetimeToIso, toBase64 } from './json.js'
+import { filetimeToIso, isoLength, toBase64 } from './json.js'
 import { linuxPerms } from './linux-perms.js'
 import { socketText } from './linux-sockets.js'
 
@@ -67,11 +67,21 @@ export function formatTime(ticks: bigint | number): string {
 
 /** A FILETIME duration in seconds with 3 decimals (`1.250`), exact from the 100 ns ticks. */
 export function formatDuration(ticks: bigint | number): string {
+  // Below 2^40 ticks (30 hours) in Number arithmetic, exactly: BigInt's allocations cost a table of a million
+  // threads more than the rest of the cell.
+  const n = Number(ticks)
+  if (Number.isInteger(n) && Math.abs(n) < 2 ** 40) {
+    const ms = Math.floor((Math.abs(n) + 5000) / 10000)
+    const s = Math.floor(ms / 1000)
+    return `${n < 0 ? '-' : ''}${s}.${THREE_DIGITS[ms - s * 1000]}`
+  }
   const t = BigInt(ticks)
   const neg = t < 0n
   const ms = ((neg ? -t : t) + 5000n) / 10000n // rounded to the millisecond
   return `${neg ? '-' : ''}${ms / 1000n}.${String(ms % 1000n).padStart(3, '0')}`
 }
+
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
 
 /** Names of an enum/flags value (`SECTION`, `READWRITE|GUARD`), the number when the table does not know it. */
 export function formatNamed(names: NameTableId | undefined, value: number | bigint, short = true): string {
@@ -291,6 +301,7 @@ export function tableLayout(columns: readonly TableColumn[], entries: Iterable<o
   const digits = columns.map(() => 1)
   const widths = columns.map((c) => c.label.length)
   const isAddr = columns.map((c) => c.field.kind === 'addr')
+  const isTime = columns.map((c) => c.field.kind === 'time')
   for (const e of entries) {
     for (let i = 0; i < columns.length; i++) {
       const c = columns[i]!
@@ -300,7 +311,8 @@ export function tableLayout(columns: readonly TableColumn[], entries: Iterable<o
         if (d > digits[i]!) digits[i] = d
         if (d + 2 > widths[i]!) widths[i] = d + 2
       } else {
-        const w = cellText(c.field, v, TABLE).length
+        // A time's width is known from its year (formatTime gives '' for 0: width 0); every other cell is rendered.
+        const w = isTime[i] && (typeof v === 'bigint' || typeof v === 'number') ? isoLength(BigInt(v)) : cellText(c.field, v, TABLE).length
         if (w > widths[i]!) widths[i] = w
       }
     }

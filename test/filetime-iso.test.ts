@@ -3,7 +3,8 @@
 // u64 tick counts (every year 1601–60056), the edges of days, years, leap years and the u64 range.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { filetimeToIso } from '../reader/json.js'
+import { filetimeToIso, isoLength } from '../reader/json.js'
+import { formatDuration } from '../reader/text.js'
 
 const EPOCH = 116444736000000000n
 
@@ -30,7 +31,7 @@ describe('filetimeToIso agrees with Date#toISOString', () => {
   })
   it('on random u64 tick counts (fast-check, seeded)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), (t) => filetimeToIso(t) === oracle(t)),
+      fc.property(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), (t) => filetimeToIso(t) === oracle(t) && isoLength(t) === (oracle(t) ?? '').length),
       { seed: 20261202, numRuns: 20000 },
     )
   })
@@ -39,5 +40,24 @@ describe('filetimeToIso agrees with Date#toISOString', () => {
       fc.property(fc.bigInt({ min: 120000000000000000n, max: 140000000000000000n }), (t) => filetimeToIso(t) === oracle(t)),
       { seed: 1202, numRuns: 20000 },
     )
+  })
+  it('isoLength is the length of the text at the edges too', () => {
+    for (const t of [0n, 1n, ticksOf('9999-12-31T23:59:59.999Z'), ticksOf('+010000-01-01T00:00:00.000Z') - 1n, ticksOf('+010000-01-01T00:00:00.000Z'), (1n << 64n) - 1n]) expect(isoLength(t), String(t)).toBe((oracle(t) ?? '').length)
+  })
+})
+
+// formatDuration computes small durations in Number arithmetic; held to the BigInt rule it shortcuts.
+describe('formatDuration agrees with its BigInt arithmetic', () => {
+  const exact = (ticks: bigint) => {
+    const neg = ticks < 0n
+    const ms = ((neg ? -ticks : ticks) + 5000n) / 10000n
+    return `${neg ? '-' : ''}${ms / 1000n}.${String(ms % 1000n).padStart(3, '0')}`
+  }
+  it('on random tick counts around 2^40 and below, either sign, as bigint and number', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(1n << 41n), max: 1n << 41n }), (t) => formatDuration(t) === exact(t) && formatDuration(Number(t)) === exact(t)),
+      { seed: 40, numRuns: 20000 },
+    )
+    for (const t of [0n, 4999n, 5000n, 9999n, 14999n, 15000n, (1n << 40n) - 1n, 1n << 40n, (1n << 40n) + 5000n, -5000n, (1n << 64n) - 1n]) expect(formatDuration(t), String(t)).toBe(exact(t))
   })
 })

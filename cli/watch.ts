@@ -82,7 +82,8 @@ export async function watchCommand(args: Args): Promise<number> {
   // The live line: one line on a terminal, rewritten in place; nothing when stderr is a file or a pipe.
   const show = (line: string) => {
     if (!tty) return
-    status = line.slice(0, Math.max(20, (process.stderr.columns ?? 80) - 1))
+    // A terminal that reports no width (0) gets 80 columns.
+    status = line.slice(0, Math.max(20, (process.stderr.columns || 80) - 1))
     process.stderr.write(`\r\x1b[K${status}`)
   }
   const say = async (line: string, toErr = false) => {

@@ -153,9 +153,13 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
         if (answersFromMemory(mount?.fsType)) {
           operation = 'stat'
           // stat through the magic link reaches the open object even when its path is gone or elsewhere.
-          const st = statSync(path, { bigint: true })
-          typeName = typeNameOfMode(Number(st.mode))
-          deleted = deletedFlag(pid, target, st.dev, st.ino)
+          typeName = typeNameOfMode(statSync(path).mode)
+          // Rare: only a name the kernel marked is looked up again (bigint: inode numbers may pass 2^53).
+          if (!target.endsWith(' (deleted)')) deleted = 0
+          else {
+            const st = statSync(path, { bigint: true })
+            deleted = deletedFlag(pid, target, st.dev, st.ino)
+          }
         } else if (!target.endsWith(' (deleted)')) deleted = 0
       } else if (typeName === 'Memfd') deleted = 1
       // One literal, fields in one order: the writer visits 10k of these.

@@ -2,7 +2,7 @@
 // thread's register set (NT_PRSTATUS) and the memory asked for, release, and fold the results into the
 // threads (contextRecord with its architecture, heldTime) and the auxiliaryPages section.
 import type { AuxiliaryPageEntry, ThreadEntry, VaSpaceEntry } from '../../format/index.js'
-import { holdProcess, type RegisterArchitecture } from './hold.js'
+import { holdProcess, type Hold, type RegisterArchitecture } from './hold.js'
 import { readMemory, type MemoryLimits, type MemoryRequest } from './memory.js'
 import { procRoot } from './proc.js'
 import { testOnlyPause } from '../test-pause.js'
@@ -25,12 +25,16 @@ export interface HeldRead {
 /** Where the stack pointer sits in each NT_PRSTATUS layout. */
 const SP_OFFSET: Record<RegisterArchitecture, number> = { x64: 152, arm64: 248 }
 
-export async function readHeld(pid: number, options: HeldReadOptions, regions: () => readonly VaSpaceEntry[], errors: SoftErrors): Promise<HeldRead> {
+/**
+ * Holds pid, reads registers and memory, releases. With `within` (a hold already taken, e.g. by --freeze around
+ * the whole capture) it reads through that one instead: a thread has one tracer, so a second hold would fail.
+ */
+export async function readHeld(pid: number, options: HeldReadOptions, regions: () => readonly VaSpaceEntry[], errors: SoftErrors, within?: Hold): Promise<HeldRead> {
   const registers = new Map<number, Uint8Array>()
   const stackPointers = new Map<number, bigint>()
   let architecture: RegisterArchitecture | undefined
   let memory: AuxiliaryPageEntry[] = []
-  const held = await holdProcess(pid, async (hold) => {
+  const read = async (hold: Hold) => {
     await testOnlyPause('hold')
     for (const t of hold.threads) {
       const regs = hold.readRegisters(t.tid)
@@ -44,7 +48,13 @@ export async function readHeld(pid: number, options: HeldReadOptions, regions: (
       if (regs.bytes.length >= off + 8) stackPointers.set(t.tid, new DataView(regs.bytes.buffer, regs.bytes.byteOffset, regs.bytes.byteLength).getBigUint64(off, true))
     }
     if (options.memory?.length) memory = readMemory(pid, options.memory, regions(), stackPointers, errors, options)
-  })
+  }
+  if (within) {
+    // The outer hold records how long each thread was held when it releases.
+    await read(within)
+    return { contextArchitecture: architecture === undefined ? undefined : `linux-${architecture}`, registers: options.registers ? registers : new Map(), heldTime: new Map(), memory }
+  }
+  const held = await holdProcess(pid, read)
   for (const tid of held.notStopped) {
     errors.add('threads', 'PTRACE_INTERRUPT', `${procRoot(pid)}/task/${tid}`, Object.assign(new Error('the thread did not stop within 2 s (uninterruptible sleep?)'), { code: 'ETIMEDOUT', errno: -110 }), 'not held: no context or stack for it')
   }

@@ -1,5 +1,5 @@
 // `pssnap report <archives…> -o report.html`: one self-contained HTML file (the viewer and the archives'
-// bytes, already compressed when they were written with deflate, as base64) to attach to a bug report and
+// bytes as base64: as they are when written with deflate, gzipped whole when not) to attach to a bug report and
 // open by double-click. Written like every output file: temporary name, rename, mode 0600, never over an input.
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
@@ -7,7 +7,7 @@ import { archiveDamage, damageLine, decodeArchive, nodeHooks } from '../reader/n
 import { safeText } from '../reader/display.js'
 import { cliDecodeOptions } from './decode-limit.js'
 import { CliError, outputTarget, styleFor } from './io.js'
-import { viewerAssets, viewerPage } from './viewer-page.js'
+import { embeddable, viewerAssets, viewerPage } from './viewer-page.js'
 
 type Args = Record<string, unknown>
 
@@ -31,7 +31,7 @@ export async function report(args: Args): Promise<number> {
   const assets = await viewerAssets()
   const target = await outputTarget(output, { force: args.force === true, inputs: paths })
   try {
-    const archives = await readArchives(paths)
+    const archives = (await readArchives(paths)).map((a) => embeddable(a.name, a.bytes))
     for (const part of viewerPage(assets, archives, false)) await target.write(part)
     await target.close()
   } catch (e) {

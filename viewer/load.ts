@@ -22,17 +22,55 @@ export async function openBytes(name: string, bytes: Uint8Array | Blob): Promise
   }
 }
 
-function fromBase64(b64: string): Uint8Array {
+function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
   const s = atob(b64.replace(/\s+/g, ''))
   const out = new Uint8Array(s.length)
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
   return out
 }
 
-/** Archives embedded as `<script type="application/x-pssnap+base64" data-name="…">` blocks. */
+/** Decoded bytes allowed out of one gzipped block: the reader's own default budget (1 GiB). */
+export const MAX_GUNZIPPED = 1024 * 1024 * 1024
+
+/** gunzip with DecompressionStream, refusing more than `max` bytes out (a page from a stranger may hold a bomb). */
+export async function gunzip(bytes: Uint8Array<ArrayBuffer>, max = MAX_GUNZIPPED): Promise<Uint8Array> {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader()
+  const parts: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.length
+    if (total > max) {
+      await reader.cancel()
+      throw Object.assign(new Error(`an embedded archive inflates past ${max} bytes`), { code: 'TOO_LARGE' })
+    }
+    parts.push(value)
+  }
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/** Archives embedded as `<script type="application/x-pssnap+base64" data-name="…" [data-encoding="gzip"]>` blocks. */
 export async function embedded(doc: Document): Promise<Loaded[]> {
   const blocks = Array.from(doc.querySelectorAll(`script[type="${EMBEDDED_TYPE}"]`))
-  return Promise.all(blocks.map((b, i) => openBytes(b.getAttribute('data-name') ?? `archive ${i + 1}`, fromBase64(b.textContent ?? ''))))
+  return Promise.all(
+    blocks.map(async (b, i) => {
+      const name = b.getAttribute('data-name') ?? `archive ${i + 1}`
+      const raw = fromBase64(b.textContent ?? '')
+      try {
+        return await openBytes(name, b.getAttribute('data-encoding') === 'gzip' ? await gunzip(raw) : raw)
+      } catch (e) {
+        const code = (e as { code?: unknown }).code
+        return { name, error: `${typeof code === 'string' ? code : 'BAD_EMBEDDING'} - ${e instanceof Error ? e.message : String(e)}` }
+      }
+    }),
+  )
 }
 
 /** `?url=a.pssnap&url=b.pssnap`: fetched from the page's own origin (the CSP allows nothing else). */

@@ -13,6 +13,15 @@ const SECTION_LABEL: Record<string, [string, string]> = {
 
 export const isLinux = (archive: Archive): boolean => archive.header.host.platform === 'linux'
 
+/** What a newer writer added that this reader kept but does not interpret (like `info`), at most 20 names shown. */
+function unknownContent(archive: Archive): string | undefined {
+  const u = archive.unknown
+  const kinds = Object.entries(u.frameKinds).map(([k, n]) => `frame kind ${k} ×${n}`)
+  const names = [...u.sections.map((s) => `section ${text(s, 64)}`), ...u.fields.map((f) => text(f, 96)), ...kinds]
+  if (!names.length) return undefined
+  return `${names.slice(0, 20).join(', ')}${names.length > 20 ? `, … and ${count(names.length - 20)} more` : ''} (from a newer writer; kept, not interpreted)`
+}
+
 export function overview(name: string, archive: Archive): HTMLElement {
   const h0 = archive.header
   const p = h0.processInformation
@@ -54,6 +63,7 @@ export function overview(name: string, archive: Archive): HTMLElement {
       linux ? ['Captured from', 'Linux /proc'] : ['Capture flags', `${formatNamed('PSS_CAPTURE_FLAGS', h0.capture.captureFlags).replace(/(^|\|)CAPTURE_/g, '$1').replace(/\|/g, ' ')} (0x${h0.capture.captureFlags.toString(16)})`],
       ['Not captured', notCaptured.length ? notCaptured.join(', ') : undefined],
       ['Redacted', h0.redaction ? `${text(h0.redaction.method, 64)} at ${text(h0.redaction.redactedAt, 64)}` : undefined],
+      ['Unknown content', unknownContent(archive)],
     ]),
     p
       ? h(

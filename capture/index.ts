@@ -43,6 +43,8 @@ export interface CaptureOptions extends BackendSelection {
   memory?: readonly string[]
   /** Linux only: bytes of each thread's stack with `stacks` (default 1 MiB). */
   stackLimit?: number
+  /** Linux only: every thread held for the whole capture, one consistent instant (spec/LINUX.md §9.6; needs koffi). */
+  freeze?: boolean
 }
 
 export interface CaptureResult {
@@ -89,7 +91,7 @@ export async function captureToFile(target: number | 'self', path: string, optio
   })
   // A stack is useful to a debugger only with the registers that point into it: `stacks` stores them too.
   const held = { ...(options.registers || memory?.some((m) => m.kind === 'stacks') ? { registers: true } : {}), ...(memory?.length ? { memory } : {}), ...(options.stackLimit !== undefined ? { memoryLimits: { stackLimit: options.stackLimit } } : {}) }
-  return linux.captureLinuxToFile(pid, path, { ...(options.preset ? { preset: options.preset } : {}), ...(options.captureSet ? { captureSet: options.captureSet } : {}), ...held, ...(options.signal ? { write: { signal: options.signal } } : {}) })
+  return linux.captureLinuxToFile(pid, path, { ...(options.preset ? { preset: options.preset } : {}), ...(options.captureSet ? { captureSet: options.captureSet } : {}), ...held, ...(options.freeze ? { freeze: true } : {}), ...(options.signal ? { write: { signal: options.signal } } : {}) })
 }
 
 /**

@@ -35,7 +35,7 @@ export async function capture(args: Args): Promise<number> {
   if (stackLimit !== undefined && !(Number.isSafeInteger(stackLimit) && stackLimit > 0)) throw new CliError('BAD_STACK_LIMIT', `--stack-limit must be a positive number of bytes, not '${String(args.stackLimit)}'`)
   // Memory is read while the threads are held (Linux: spec/LINUX.md §10); stacks need the stack pointers.
   const held = { ...(args.registers === true || memory?.includes('stacks') ? { registers: true } : {}), ...(memory?.length ? { memory } : {}), ...(stackLimit !== undefined ? { stackLimit } : {}) }
-  const options = { ...(preset ? { preset } : {}), ...(flags !== undefined ? { flags } : {}), ...(args.debugPrivilege ? { debugPrivilege: true } : {}), ...windowsOnly, ...held, signal }
+  const options = { ...(preset ? { preset } : {}), ...(flags !== undefined ? { flags } : {}), ...(args.debugPrivilege ? { debugPrivilege: true } : {}), ...windowsOnly, ...held, ...(args.freeze === true ? { freeze: true } : {}), signal }
   const result = await lib.captureToFile(pid, output, options).catch(async (error: unknown) => {
     // A PSS call given up on (deadline, Ctrl-C) still runs on a worker thread and keeps Node alive: once the
     // error is reported, exit with its code (the OS releases what that call holds).

@@ -16,6 +16,8 @@ import { isGone, parseStat, procRoot, readText } from './proc.js'
 import { pssnapVersion } from './producer.js'
 import { readRegions } from './regions.js'
 import { foldHeld, readHeld } from './registers.js'
+import { readFrozen } from './freeze.js'
+import type { Hold } from './hold.js'
 import type { MemoryLimits, MemoryRequest } from './memory.js'
 import { SoftErrors } from './soft-errors.js'
 import { readThreads } from './threads.js'
@@ -43,6 +45,13 @@ export interface LinuxCaptureOptions {
   /** Memory contents to read while held: `stacks` (implies registers being read) and address ranges. */
   memory?: MemoryRequest[]
   memoryLimits?: MemoryLimits
+  /**
+   * Every thread held (ptrace) for the whole capture, so all sections are of one instant (spec/LINUX.md §9.6).
+   * Off by default: the target is never stopped unless asked. Needs koffi.
+   */
+  freeze?: boolean
+  /** Internal: the hold --freeze took, used by the register and memory reads instead of a second one. */
+  within?: Hold
 }
 
 export interface LinuxCapture {
@@ -64,6 +73,18 @@ export interface LinuxCapture {
  * are being typed (the only wait: everything else is read synchronously).
  */
 export async function readLinuxCapture(pid: number, options: LinuxCaptureOptions = {}): Promise<LinuxCapture> {
+  if (options.freeze && !options.within) {
+    checkAccess(pid)
+    // Held for the whole read (issue 16): the hold time goes to the EPILOGUE (heldMs) and each thread's heldTime.
+    const frozen = await readFrozen(pid, (within) => readLinuxCapture(pid, { ...options, within }))
+    const capture = frozen.value
+    capture.timings.heldMs = frozen.heldMs
+    for (const t of capture.threads ?? []) {
+      const held = t.threadId === undefined ? undefined : frozen.heldTime.get(t.threadId)
+      if (held !== undefined) t.heldTime = held
+    }
+    return capture
+  }
   const preset = options.preset ?? 'default'
   const sections = presetSections(preset)
   const startedAt = new Date().toISOString()
@@ -127,7 +148,7 @@ export async function readLinuxCapture(pid: number, options: LinuxCaptureOptions
   if (options.registers || options.memory?.length) {
     // Held last, for as short a time as possible: only registers and memory are read while held.
     const t = performance.now()
-    const held = await readHeld(pid, { registers: options.registers === true, ...(options.memory ? { memory: options.memory } : {}), ...options.memoryLimits }, () => result.vaSpace ?? readRegions(pid, undefined, {}, mounts), errors)
+    const held = await readHeld(pid, { registers: options.registers === true, ...(options.memory ? { memory: options.memory } : {}), ...options.memoryLimits }, () => result.vaSpace ?? readRegions(pid, undefined, {}, mounts), errors, options.within)
     timings.holdMs = performance.now() - t
     foldHeld(result.threads, held)
     if (options.memory?.length) result.auxiliaryPages = held.memory

@@ -94,3 +94,76 @@ export function repeatedLongString(chunks: number, rows: number, length: number)
   }
   return b.finish({ trailer: { entryCounts: { handles: chunks * rows } } })
 }
+
+/**
+ * One chunk of `count` entries of `section` in which every stored field of `fields` is a column one byte wide
+ * (numbers 0–255, each row its own; strings an index into a 255-string dictionary of `name`-like ASCII): the
+ * most a row costs to render per byte it is backed by. D is `fields.length` bytes a row, plus what the string
+ * rows spell out (counted as decoded, spec/ARCHIVE.md §2.4).
+ */
+export function everyColumnOneByte(section: string, count: number, fields: readonly { name: string; type: 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | 'str' }[]): Uint8Array {
+  const columns: Record<string, unknown> = {}
+  for (const { name, type } of fields) {
+    const data = new Uint8Array(count)
+    for (let i = 0; i < count; i++) data[i] = type === 'str' ? 1 + ((i * 7) % 255) : (i * 37 + name.length) & 0xff
+    columns[name] = type === 'str' ? { type, data, dict: oneByteDictionary(name) } : { type, data }
+  }
+  const b = new ArchiveBuilder().header(HEADER)
+  deflated(b, Kind.CHUNK, encode({ section, first: 0, count, columns } as never))
+  return b.finish({ trailer: { entryCounts: { [section]: count } } })
+}
+
+const oneByteDictionary = (name: string) => Array.from({ length: 255 }, (_, k) => `/usr/lib/x86_64-linux-gnu/lib${name}-${k}.so.6`)
+
+/**
+ * What the string rows of everyColumnOneByte spell out beyond their dictionaries, which the reader counts as
+ * decoded bytes too (spec/ARCHIVE.md §2.4): each row's string with its MessagePack header, less the stored
+ * dictionary. Its D is decodedBytes(archive) plus this.
+ */
+export function everyColumnOneByteExcess(count: number, fields: readonly { name: string; type: string }[]): number {
+  const size = (s: string) => {
+    const n = new TextEncoder().encode(s).length
+    return n + (n < 32 ? 1 : n < 256 ? 2 : 3)
+  }
+  let excess = 0
+  for (const { name, type } of fields) {
+    if (type !== 'str') continue
+    const dict = oneByteDictionary(name).map(size)
+    let spelled = 0
+    for (let i = 0; i < count; i++) spelled += dict[(i * 7) % 255]!
+    excess += spelled - dict.reduce((a, b) => a + b, 0)
+  }
+  return excess
+}
+
+/**
+ * `n` handles of one identity (handle 4, one typeName, one objectName) whose typeName is `typeName`: two of
+ * these with different type names diff as n removed and n added (the hostile fuzzer's equalKeys case, seed
+ * 9104500, whose lists peaked over the budget). grantedAccess and handleCount vary by row.
+ */
+export function oneIdentityHandles(n: number, typeName: string): Uint8Array {
+  const index = new Uint8Array(n).fill(1)
+  const varying = (k: number) => Uint8Array.from({ length: n }, (_, i) => (i * k) & 0xff)
+  const columns = {
+    handle: { type: 'u64', data: new Uint8Array(n).fill(4) },
+    objectType: { type: 'u32', data: new Uint8Array(n).fill(5) },
+    typeName: { type: 'str', data: index, dict: [typeName] },
+    objectName: { type: 'str', data: index, dict: [ONE_IDENTITY_NAME] },
+    grantedAccess: { type: 'u32', data: varying(7) },
+    handleCount: { type: 'u32', data: varying(13) },
+  }
+  const b = new ArchiveBuilder().header(HEADER)
+  deflated(b, Kind.CHUNK, encode({ section: 'handles', first: 0, count: n, columns } as never))
+  return b.finish({ trailer: { entryCounts: { handles: n } } })
+}
+
+const ONE_IDENTITY_NAME = '\\Device\\HarddiskVolume3\\Windows\\System32\\en-US\\kernel32.dll.mui'
+
+/** What oneIdentityHandles' rows spell out beyond its two one-string dictionaries (counted as decoded, §2.4). */
+export function oneIdentityHandlesExcess(n: number, typeName: string): number {
+  const size = (s: string) => {
+    const b = new TextEncoder().encode(s).length
+    return b + (b < 32 ? 1 : b < 256 ? 2 : 3)
+  }
+  return (n - 1) * (size(typeName) + size(ONE_IDENTITY_NAME))
+}

@@ -20,7 +20,7 @@ import { build } from 'esbuild'
 const CHILD = 'dist-bench/hostile.js'
 const KEEP_DIR = 'test/fuzz/regressions-hostile'
 
-/** The child bundles the CLI's code (so yargs is bundled too, as in dist/cli.js). */
+/** The child bundles the CLI's code (so yargs is bundled too, as in dist/cli.js); native addons stay external, as there. */
 async function buildChild() {
   const banner = ["import { createRequire as __pssnapCreateRequire } from 'node:module'", 'const require = __pssnapCreateRequire(import.meta.url)'].join('\n')
   // yargs renders the whole help text after every command, for a later failure's message (about 5 ms a run,
@@ -36,7 +36,7 @@ async function buildChild() {
       })
     },
   }
-  await build({ entryPoints: { hostile: 'test/fuzz/hostile/main.ts' }, outdir: 'dist-bench', bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['koffi', 'msgpackr-extract'], banner: { js: banner }, plugins: [skipHelpCache], logLevel: 'warning' })
+  await build({ entryPoints: { hostile: 'test/fuzz/hostile/main.ts' }, outdir: 'dist-bench', bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['koffi', 'msgpackr-extract', '@duckdb/node-api'], banner: { js: banner }, plugins: [skipHelpCache], logLevel: 'warning' })
 }
 
 /**

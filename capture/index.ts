@@ -10,6 +10,7 @@ import type { CaptureError, CaptureSet, WriteSummary } from '../format/index.js'
 import type { ProcessSummary } from './process-summary.js'
 
 import { CaptureUnavailableError, captureUnavailableReason } from './errors.js'
+import { parseMemoryRequest } from './memory-request.js'
 
 export { CaptureFailedError, CaptureUnavailableError, captureUnavailableReason, type CaptureErrorCode, type CaptureFailureCode } from './errors.js'
 export type { ProcessSummary } from './process-summary.js'
@@ -73,10 +74,15 @@ export function selectBackend(selection: BackendSelection = {}): { name: Backend
 /** Captures process `target` (a pid, or 'self' for this process) into the archive file `path` (temp file, then rename). */
 export async function captureToFile(target: number | 'self', path: string, options: CaptureOptions = {}): Promise<CaptureResult> {
   const { name, library } = selectBackend(options)
+  const memory = options.memory?.map((text) => {
+    const request = parseMemoryRequest(text)
+    if (!request) throw new CaptureUnavailableError('UNSUPPORTED_OPTION', `--memory takes 'stacks' or <address>:<size> (hex with 0x, or decimal), not '${text}'`)
+    return request
+  })
   if (name === 'windows') {
-    // Contexts are in every Windows capture's threads; memory from the VA clone is not written yet (issue 15).
-    if (options.memory?.length) throw new CaptureUnavailableError('UNSUPPORTED_OPTION', '--memory is not available for Windows captures yet: only Linux captures read memory')
-    const r = await (await import('./windows/backend.js')).captureWindowsToFile(target, path, options, library)
+    // Contexts are in every Windows capture's threads (--registers changes nothing); memory comes from the VA clone.
+    const { memory: _text, ...rest } = options
+    const r = await (await import('./windows/backend.js')).captureWindowsToFile(target, path, { ...rest, ...(memory?.length ? { memory } : {}) }, library)
     return { path: r.path, processId: r.processId, summary: r.summary, captureErrors: r.captureErrors.length, timings: r.timings }
   }
   if (options.flags !== undefined || options.debugPrivilege || options.threadContextFlags !== undefined || options.timeoutMs !== undefined) {
@@ -84,11 +90,6 @@ export async function captureToFile(target: number | 'self', path: string, optio
   }
   const linux = await import('./linux/index.js')
   const pid = target === 'self' ? process.pid : target
-  const memory = options.memory?.map((text) => {
-    const request = linux.parseMemoryRequest(text)
-    if (!request) throw new CaptureUnavailableError('UNSUPPORTED_OPTION', `--memory takes 'stacks' or <address>:<size> (hex with 0x, or decimal), not '${text}'`)
-    return request
-  })
   // A stack is useful to a debugger only with the registers that point into it: `stacks` stores them too.
   const held = { ...(options.registers || memory?.some((m) => m.kind === 'stacks') ? { registers: true } : {}), ...(memory?.length ? { memory } : {}), ...(options.stackLimit !== undefined ? { memoryLimits: { stackLimit: options.stackLimit } } : {}) }
   return linux.captureLinuxToFile(pid, path, { ...(options.preset ? { preset: options.preset } : {}), ...(options.captureSet ? { captureSet: options.captureSet } : {}), ...held, ...(options.freeze ? { freeze: true } : {}), ...(options.signal ? { write: { signal: options.signal } } : {}) })

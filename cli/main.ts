@@ -344,8 +344,8 @@ export async function main(argv: string[]): Promise<number> {
             timeout: { type: 'number', description: 'Windows: seconds to wait for one PSS call (the capture, a walk step) before giving up (default 60)', requiresArg: true },
             registers: { type: 'boolean', description: 'Linux: every thread\'s registers (holds the threads with ptrace for a moment; needs koffi)' },
             freeze: { type: 'boolean', description: 'Linux: hold every thread (ptrace) for the whole capture, so fds, threads and regions are of one instant; the hold time is recorded (needs koffi)' },
-            memory: { type: 'string', array: true, description: "Linux: memory contents read while held: 'stacks' (each thread's stack; implies --registers) or <address>:<size>; repeatable", requiresArg: true },
-            'stack-limit': { type: 'number', description: 'Linux: bytes of each thread\'s stack with --memory stacks (default 1048576)', requiresArg: true },
+            memory: { type: 'string', array: true, description: "memory contents: 'stacks' (each thread's stack; Linux: implies --registers) or <address>:<size>; repeatable. Linux: read while the threads are held; Windows: from a VA clone (added to the flags)", requiresArg: true },
+            'stack-limit': { type: 'number', description: 'bytes of each thread\'s stack with --memory stacks (default 1048576)', requiresArg: true },
             all: { type: 'boolean', description: 'every process matching the name, one archive each (into the directory -o)' },
             tree: { type: 'boolean', description: 'the process and all its descendants, one archive each (into the directory -o)' },
           })

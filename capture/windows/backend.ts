@@ -2,6 +2,7 @@
 // file, list processes, resolve a pid or image name, preset names), over the PSS pipeline and Toolhelp32.
 // `library` is the one DLL to bind everything from (tests: the fake); default kernel32.dll and ntdll.dll.
 import type { CaptureSet } from '../../format/index.js'
+import type { MemoryRequest } from '../memory-request.js'
 import { presetFlags, WINDOWS_PRESETS, type WindowsPreset } from './flags.js'
 import { readWindowsVersion } from './os-version.js'
 import { captureProcess, type WindowsCaptureResult } from './pipeline.js'
@@ -19,6 +20,9 @@ export interface WindowsBackendCaptureOptions {
   timeoutMs?: number
   signal?: AbortSignal
   captureSet?: CaptureSet
+  /** Memory to read from the VA clone (adds PSS_CAPTURE_VA_CLONE to the flags). */
+  memory?: readonly MemoryRequest[]
+  stackLimit?: number
 }
 
 export const windowsPresets = (): string[] => Object.keys(WINDOWS_PRESETS)
@@ -36,6 +40,8 @@ export async function captureWindowsToFile(target: number | 'self', output: stri
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.captureSet ? { captureSet: options.captureSet } : {}),
+    ...(options.memory?.length ? { memory: options.memory } : {}),
+    ...(options.stackLimit !== undefined ? { stackLimit: options.stackLimit } : {}),
     ...(library !== undefined ? { library } : {}),
     ...(windowsVersion ? { windowsVersion } : {}),
     output,

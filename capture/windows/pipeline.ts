@@ -22,11 +22,13 @@
 // of the call (pss-reference §5.1), and this module calls no suspend API.
 import { hostname, release } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import type { ArchiveHeaderInput, CaptureError, CaptureSet, WriteSummary } from '../../format/index.js'
+import type { ArchiveHeaderInput, AuxiliaryPageEntry, CaptureError, CaptureSet, WriteSummary } from '../../format/index.js'
 import { writeArchiveFile } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { pssnapVersion } from '../linux/producer.js'
 import { testOnlyPause } from '../test-pause.js'
+import type { MemoryRequest } from '../memory-request.js'
+import { readCloneMemory } from './memory.js'
 import { readMachines, refuseNarrowerCaller, type Machines } from './architecture.js'
 import { queryAll, releaseOnce, RELEASE_FAILED, softError, walkAll, type Busy, type QueryKey } from './collect.js'
 import { accessMaskFor, defaultThreadContextFlags, parseContextFlags, presetFlags, type WindowsPreset } from './flags.js'
@@ -71,6 +73,10 @@ export interface WindowsCaptureOptions {
   signal?: AbortSignal
   /** The set this archive belongs to (several targets, a watched series): HEADER `captureSet`, format 1.2. */
   captureSet?: CaptureSet
+  /** Memory contents to read from the VA clone (issue 15), which these add to the capture flags. */
+  memory?: readonly MemoryRequest[]
+  /** Bytes of each thread's stack with `stacks` (default 1 MiB). */
+  stackLimit?: number
 }
 
 export interface WindowsCaptureResult {
@@ -95,11 +101,13 @@ const CLONE_EXIT_CODE = 0xc000013a // STATUS_CONTROL_C_EXIT, as a console proces
 const ERROR_ACCESS_DENIED = 5
 const ERROR_INVALID_PARAMETER = 87
 const PSS_PROCESS_FLAGS_WOW64 = 0x2
+const PSS_CAPTURE_VA_CLONE = 0x1
 
 /** Captures one process into `options.output`. Throws CaptureFailedError or Win32Error when it cannot. */
 export async function captureProcess(options: WindowsCaptureOptions): Promise<WindowsCaptureResult> {
   // Everything that can be refused without touching the target is checked first.
-  const captureFlags = (options.flags ?? presetFlags(options.preset ?? 'default')) >>> 0
+  // Memory is read from the VA clone, never from the target: asking for memory asks for the clone.
+  const captureFlags = ((options.flags ?? presetFlags(options.preset ?? 'default')) | (options.memory?.length ? PSS_CAPTURE_VA_CLONE : 0)) >>> 0
   const preset = options.flags === undefined ? (options.preset ?? 'default') : undefined
   if (options.self === true && options.pid !== undefined) throw new TypeError('captureProcess: pass pid or self, not both')
   if (options.self !== true && (options.pid === undefined || !Number.isInteger(options.pid) || options.pid < 0)) {
@@ -226,6 +234,14 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
     timings.queryMs = performance.now() - t
     // The archive reads nothing from the clone (PSS gathered the walks' data in the capture call): it ends now.
     const clone = queries.vaCloneInformation as { vaCloneHandle: bigint } | undefined
+    // --memory: read from the clone before it ends (spec/ARCHIVE.md §6.4); written after the walks.
+    let memory: AuxiliaryPageEntry[] | undefined
+    if (plan.memory?.length) {
+      t = performance.now()
+      if (clone && clone.vaCloneHandle !== 0n) memory = readCloneMemory(pss, snapshot, calls, clone.vaCloneHandle, plan.memory, plan.arch, plan.errors, plan.stackLimit !== undefined ? { stackLimit: plan.stackLimit } : {})
+      else plan.errors.push({ section: 'auxiliaryPages', operation: 'PssQuerySnapshot', code: 0, message: 'no VA clone to read memory from: no memory captured' })
+      timings.memoryMs = performance.now() - t
+    }
     if (clone && clone.vaCloneHandle !== 0n) {
       const ended = await endVaClone(calls, clone.vaCloneHandle, plan.errors)
       if (ended) timings.vaCloneTerminatedMs = performance.now() - capturedAt
@@ -241,6 +257,14 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
       header,
       async (writer) => {
         walkMs = await walkAll(pss, snapshot, plan.captureFlags, writer, plan.errors, { timeoutMs: plan.timeoutMs, ...(plan.signal ? { signal: plan.signal } : {}) }, plan.busy)
+        if (memory) {
+          // Beside the pages PSS captured (if any), told apart by memorySource.
+          writer.declareSection('auxiliaryPages')
+          for (const e of memory) {
+            const flushed = writer.add('auxiliaryPages', e)
+            if (flushed) await flushed
+          }
+        }
         // Freed before the epilogue is written, so that a failure to free is recorded in it.
         freeSnapshot(plan.errors)
         await testOnlyPause('write', plan.signal)
@@ -253,7 +277,7 @@ async function captureOpened(pss: Pss, target: Target, calls: ProcessCalls, plan
       },
       // Contexts are in the caller's format, also for a WOW64 target (pss-reference §5.7).
       // A capture set is a 1.2 header key (spec §10: the lowest minor that holds what is written).
-      { compression: plan.compression ?? 'none', contextArchitecture: plan.arch, ...(plan.captureSet ? { formatMinor: 2 } : {}), ...(plan.signal ? { signal: plan.signal } : {}) },
+      { compression: plan.compression ?? 'none', contextArchitecture: plan.arch, ...(plan.captureSet || plan.memory?.length ? { formatMinor: 2 } : {}), ...(plan.signal ? { signal: plan.signal } : {}) },
     )
     return {
       path: plan.output,

@@ -23,6 +23,11 @@ export interface ProcessCalls {
   terminate(process: ProcessHandle, exitCode: number): void
   /** WaitForSingleObject on a worker thread: 'signaled', 'timeout', or throws Win32Error (WAIT_FAILED). */
   waitFor(handle: ProcessHandle, milliseconds: number): Promise<'signaled' | 'timeout'>
+  /**
+   * ReadProcessMemory (issue 15: on the VA clone's handle): fills `into` from `address`; returns how many bytes
+   * were read and, when fewer than asked, the Win32 error (ERROR_PARTIAL_COPY at an unreadable page).
+   */
+  readMemory(process: ProcessHandle, address: bigint, into: Uint8Array): { read: number; error?: number }
 }
 
 const WAIT_OBJECT_0 = 0
@@ -39,6 +44,7 @@ export function bindProcessCalls(library: KoffiLibrary): ProcessCalls {
   const WaitForSingleObject = library.func('__stdcall', 'WaitForSingleObject', 'uint32_t', ['void *', 'uint32_t']) as ((h: bigint, ms: number) => number) & {
     async: (h: bigint, ms: number, cb: (err: unknown, result: number) => void) => void
   }
+  const ReadProcessMemory = library.func('__stdcall', 'ReadProcessMemory', 'int32_t', ['void *', 'uintptr_t', 'void *', 'size_t', '_Out_ size_t *']) as (h: bigint, a: bigint, into: Uint8Array, n: number, read: [number | bigint]) => number
   let IsWow64Process2: ((h: bigint, processMachine: [number], nativeMachine: [number]) => number) | undefined
   try {
     IsWow64Process2 = library.func('__stdcall', 'IsWow64Process2', 'int32_t', ['void *', '_Out_ uint16_t *', '_Out_ uint16_t *']) as typeof IsWow64Process2
@@ -68,6 +74,12 @@ export function bindProcessCalls(library: KoffiLibrary): ProcessCalls {
       const wow64: [number] = [0]
       if (!IsWow64Process(process, wow64)) throw new Win32Error(GetLastError(), 'IsWow64Process')
       return wow64[0] !== 0
+    },
+    readMemory(process, address, into) {
+      const read: [number | bigint] = [0]
+      const ok = ReadProcessMemory(process, address, into, into.length, read)
+      const n = Math.min(Number(read[0]), into.length)
+      return ok ? { read: n } : { read: n, error: GetLastError() }
     },
     terminate(process, exitCode) {
       if (!TerminateProcess(process, exitCode >>> 0)) throw new Win32Error(GetLastError(), 'TerminateProcess')

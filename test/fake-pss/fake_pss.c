@@ -848,6 +848,41 @@ FAKE_API int32_t FAKE_WINAPI TerminateProcess(void *Process, uint32_t ExitCode) 
   return 1;
 }
 
+/* Whether the fixture's clone memory holds `a`: the stacks, or a committed region (fillRegion's layout). */
+static int cloneReadable(const fixture_t *fx, uint64_t a) {
+  if (a >= FAKE_STACKS_BASE && a < FAKE_STACKS_END) return 1;
+  if (a < 0x7FF600000000ull) return 0;
+  uint64_t r = (a - 0x7FF600000000ull) / 0x100000ull;
+  if (r >= fx->regions || r % 4 == 3) return 0; /* past the last region, or a MEM_FREE one */
+  return a - (0x7FF600000000ull + r * 0x100000ull) < 0x1000ull * (1 + r % 16);
+}
+
+FAKE_API int32_t FAKE_WINAPI ReadProcessMemory(void *Process, const void *BaseAddress, void *Buffer, size_t Size, size_t *NumberOfBytesRead) {
+  if (NumberOfBytesRead) *NumberOfBytesRead = 0;
+  process_t *p = Process == PSEUDO_PROCESS ? NULL : findProcess(Process);
+  if (!p || (p->clone && p->clone->terminated)) {
+    g_lastError = FAKE_ERROR_INVALID_HANDLE;
+    return 0;
+  }
+  if (!p->clone || !(p->access & PROCESS_VM_READ)) {
+    g_lastError = FAKE_ERROR_ACCESS_DENIED;
+    return 0;
+  }
+  const fixture_t *fx = &FIXTURES[p->fixture];
+  uint64_t a = (uint64_t)(uintptr_t)BaseAddress;
+  size_t n = 0;
+  while (n < Size && cloneReadable(fx, a + n)) {
+    ((uint8_t *)Buffer)[n] = FAKE_MEMORY_BYTE(a + n);
+    n++;
+  }
+  if (NumberOfBytesRead) *NumberOfBytesRead = n;
+  if (n < Size) {
+    g_lastError = 299; /* ERROR_PARTIAL_COPY */
+    return 0;
+  }
+  return 1;
+}
+
 FAKE_API uint32_t FAKE_WINAPI WaitForSingleObject(void *Handle, uint32_t Milliseconds) {
   (void)Milliseconds;
   process_t *p = Handle == PSEUDO_PROCESS ? NULL : findProcess(Handle);
@@ -918,6 +953,7 @@ void fakePssSetForeignCloser(int32_t (*closer)(void *)) { g_foreignCloser = clos
   " -export:GetLastError=FakeKernel32_GetLastError"                \
   " -export:TerminateProcess=FakeKernel32_TerminateProcess"        \
   " -export:WaitForSingleObject=FakeKernel32_WaitForSingleObject"  \
+  " -export:ReadProcessMemory=FakeKernel32_ReadProcessMemory"      \
   " -export:IsWow64Process=FakeKernel32_IsWow64Process"            \
   " -export:IsWow64Process2=FakeKernel32_IsWow64Process2"
 __attribute__((section(".drectve"), used)) static const char fakeKernel32Exports[sizeof FAKE_KERNEL32_EXPORTS - 1] = FAKE_KERNEL32_EXPORTS;

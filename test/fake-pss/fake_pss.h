@@ -24,6 +24,7 @@
 #define GetLastError FakeKernel32_GetLastError
 #define TerminateProcess FakeKernel32_TerminateProcess
 #define WaitForSingleObject FakeKernel32_WaitForSingleObject
+#define ReadProcessMemory FakeKernel32_ReadProcessMemory
 #define IsWow64Process FakeKernel32_IsWow64Process
 #define IsWow64Process2 FakeKernel32_IsWow64Process2
 #else
@@ -245,6 +246,15 @@ FAKE_API uint32_t FAKE_WINAPI GetLastError(void);
  * else WAIT_TIMEOUT (258) at once (the fake does not sleep). */
 FAKE_API int32_t FAKE_WINAPI TerminateProcess(void *Process, uint32_t ExitCode);
 FAKE_API uint32_t FAKE_WINAPI WaitForSingleObject(void *Handle, uint32_t Milliseconds);
+/* ReadProcessMemory, served by VA clones only (issue 15: pssnap reads memory from the clone, never from the
+ * target): its memory is every committed region of the fixture's VA space and the thread stacks at
+ * [FAKE_STACKS_BASE, FAKE_STACKS_END), each byte FAKE_MEMORY_BYTE(address). Elsewhere, or past the end of those,
+ * ERROR_PARTIAL_COPY (299) with *NumberOfBytesRead the bytes read before it; a fixture's (non-clone) handle gets
+ * ERROR_ACCESS_DENIED, an ended clone ERROR_INVALID_HANDLE. */
+#define FAKE_STACKS_BASE 0xC000000000ull
+#define FAKE_STACKS_END 0xC000200000ull
+#define FAKE_MEMORY_BYTE(a) ((uint8_t)(((a) >> 3) ^ ((a) * 131u) ^ 0x5Au))
+FAKE_API int32_t FAKE_WINAPI ReadProcessMemory(void *Process, const void *BaseAddress, void *Buffer, size_t Size, size_t *NumberOfBytesRead);
 /* The machine of a process and of the OS (IMAGE_FILE_MACHINE_*): the WOW64 fixture is an I386 process; the
  * caller (the pseudo handle) follows FakePssSetCallerArchitecture; the native machine is FakePssSetNativeMachine's
  * (AMD64 by default). IsWow64Process2 answers UNKNOWN (0) for a process that is not under WOW64, as Windows does. */

@@ -97,7 +97,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
-const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'sql', 'capture', 'ps', 'selftest']
+const COMMANDS = ['info', 'handles', 'threads', 'regions', 'aux', 'query', 'validate', 'export', 'diff', 'trend', 'redact', 'sql', 'capture', 'watch', 'ps', 'selftest']
 
 describe.concurrent('help and version', () => {
   // How fast --help and info start is a benchmark target (bench (f)), not a timed assertion here.

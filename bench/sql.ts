@@ -12,7 +12,7 @@ import { SNAPSHOT_COLUMNS } from '../sql/snapshots.js'
 import { ENTRY_TABLES, TABLE_NAMES, type EntryColumn } from '../sql/tables.js'
 import { generateSnapshot, type Snapshot } from '../test/synthetic/generate.js'
 import { writeSnapshot } from '../test/sql-fixtures.js'
-import { median, ratioLine, type Result } from './measure.js'
+import { gc, ratioLine, type Result } from './measure.js'
 
 const OUT = 'bench/out/sql'
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
@@ -45,67 +45,84 @@ async function writeArchive(path: string): Promise<void> {
     snapshot.epilogue,
   )
 }
-const write = await median(RUNS, () => writeArchive(file))
+await writeArchive(file)
 
 const loadAll = async (archive: Archive, session: SqlSession) => session.load([{ path: file, archive, damage: archiveDamage(archive) }], new Set(TABLE_NAMES))
 
-// (a) open + load every table, vs DuckDB reading the same tables from Parquet files it wrote itself.
-const openLoad = await median(RUNS, async () => {
-  const s = await SqlSession.open()
-  await loadAll(await openArchiveFile(file), s)
-  s.close()
-})
+/**
+ * Medians of several measurements taken in turn within each round (a, b, c, a, b, c…): on this shared VM the
+ * load moves within seconds, and a ratio of medians taken minutes apart measured the neighbours.
+ */
+async function interleaved(runs: number, fns: readonly (() => Promise<unknown>)[]): Promise<number[]> {
+  const times = fns.map(() => [] as number[])
+  for (let r = 0; r < runs; r++) {
+    for (const [i, fn] of fns.entries()) {
+      gc()
+      const t = performance.now()
+      await fn()
+      times[i]!.push(performance.now() - t)
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!)
+}
+
 const pq = `${OUT}/parquet`
 const exportMs: number[] = []
-const exportOnly = await median(RUNS, async () => {
-  rmSync(pq, { recursive: true, force: true })
+// The Parquet files DuckDB reads back: written once from a loaded session.
+{
   mkdirSync(pq)
   const s = await SqlSession.open()
   await loadAll(await openArchiveFile(file), s)
-  const t = performance.now()
   await exportTables(s, pq, [])
-  const ms = performance.now() - t
   s.close()
-  exportMs.push(ms)
-})
-void exportOnly
+}
+const [write, openLoad, readParquet, exportFull] = await interleaved(RUNS, [
+  () => writeArchive(`${OUT}/again.pssnap`),
+  // (a) open + load every table…
+  async () => {
+    const s = await SqlSession.open()
+    await loadAll(await openArchiveFile(file), s)
+    s.close()
+  },
+  // …vs DuckDB reading the same tables from Parquet files it wrote itself.
+  async () => {
+    const s = await SqlSession.open()
+    for (const t of TABLE_NAMES) await s.connection.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet('${pq}/${t}.parquet')`)
+    s.close()
+  },
+  // (c) what `pssnap export --format parquet` does: open + load + COPY.
+  async () => {
+    rmSync(`${OUT}/export`, { recursive: true, force: true })
+    mkdirSync(`${OUT}/export`)
+    const s = await SqlSession.open()
+    await loadAll(await openArchiveFile(file), s)
+    const t = performance.now()
+    await exportTables(s, `${OUT}/export`, [])
+    exportMs.push(performance.now() - t)
+    s.close()
+  },
+])
 const copyOnly = exportMs.sort((a, b) => a - b)[Math.floor(exportMs.length / 2)]!
-const readParquet = await median(RUNS, async () => {
-  const s = await SqlSession.open()
-  for (const t of ['handles', 'threads', 'regions', 'aux', 'snapshots']) await s.connection.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet('${pq}/${t}.parquet')`)
-  s.close()
-})
-results.push({ id: 'sql-a', what: 'open the 1M-entry archive + load every table into DuckDB vs DuckDB reading the same tables from its own Parquet', ours: openLoad, baseline: readParquet, unit: 'ms', target: 2.5 })
-const exportThenRead = openLoad + copyOnly + readParquet
-notes.push(`(sql-a') open + load ${openLoad.toFixed(0)} ms vs the other path (export to Parquet, then read it: ${openLoad.toFixed(0)} + ${copyOnly.toFixed(0)} + ${readParquet.toFixed(0)} = ${exportThenRead.toFixed(0)} ms): ${openLoad < exportThenRead ? 'faster' : 'SLOWER'}`)
-
-// (c) Parquet export of the 1M entries: open + load + COPY (what `pssnap export --format parquet` does) vs writing the archive.
-const exportFull = await median(RUNS, async () => {
-  rmSync(`${OUT}/export`, { recursive: true, force: true })
-  mkdirSync(`${OUT}/export`)
-  const s = await SqlSession.open()
-  await loadAll(await openArchiveFile(file), s)
-  await exportTables(s, `${OUT}/export`, [])
-  s.close()
-})
-results.push({ id: 'sql-c', what: "Parquet export of 1M entries (open + load + COPY) vs pssnap's own archive write of them", ours: exportFull, baseline: write, unit: 'ms', target: 1.5 })
-notes.push(`(sql-c') the COPY alone: ${copyOnly.toFixed(0)} ms = ${(copyOnly / write).toFixed(3)}× the archive write`)
+results.push({ id: 'sql-a', what: 'open the 1M-entry archive + load every table into DuckDB vs DuckDB reading the same tables from its own Parquet', ours: openLoad!, baseline: readParquet!, unit: 'ms', target: 2.5 })
+const exportThenRead = openLoad! + copyOnly + readParquet!
+notes.push(`(sql-a') open + load ${openLoad!.toFixed(0)} ms vs the other path (export to Parquet, then read it: ${openLoad!.toFixed(0)} + ${copyOnly.toFixed(0)} + ${readParquet!.toFixed(0)} = ${exportThenRead.toFixed(0)} ms): ${openLoad! < exportThenRead ? 'faster' : 'SLOWER'}`)
+results.push({ id: 'sql-c', what: "Parquet export of 1M entries (open + load + COPY) vs pssnap's own archive write of them", ours: exportFull!, baseline: write!, unit: 'ms', target: 1.5 })
+notes.push(`(sql-c') the COPY alone: ${copyOnly.toFixed(0)} ms = ${(copyOnly / write!).toFixed(3)}× the archive write`)
 
 // Column-to-column loading vs the row appender (a DuckDB value per cell), handles only; and vs open + visit.
 const archive = await openArchiveFile(file)
 const handlesTable = ENTRY_TABLES.find((t) => t.table === 'handles')!
-const columnLoad = await median(RUNS, async () => {
+const loadHandles = async () => {
   const s = await SqlSession.open()
   await s.create(new Set(['handles']))
   s.add({ path: file, archive, damage: archiveDamage(archive) }, 0)
   await s.finish()
   s.close()
-})
-const rowLoad = await median(1, async () => {
+}
+const appendHandlesByRow = async () => {
   const s = await SqlSession.open()
   await s.create(new Set(['handles']))
   await s.finish()
-  await s.connection.run('DELETE FROM handles')
   const appender = await s.connection.createAppender('handles')
   const api = s.duck.api
   archive.handles.forEach((e) => {
@@ -115,17 +132,25 @@ const rowLoad = await median(1, async () => {
   })
   appender.closeSync()
   s.close()
-})
-results.push({ id: 'sql-d', what: 'load 300k handles column to column (data chunks from typed arrays) vs the row appender', ours: columnLoad, baseline: rowLoad, unit: 'ms', target: Infinity })
-const visit = await median(RUNS, async () => {
-  const a = await openArchiveFile(file)
-  let n = 0
-  a.handles.forEach((e) => void (n += e.handleCount === undefined ? 0 : 1))
-  a.threads.forEach((e) => void (n += e.threadId === undefined ? 0 : 1))
-  a.vaSpace.forEach((e) => void (n += e.regionSize === undefined ? 0 : 1))
-  if (n !== 1_000_000) throw new Error(`visited ${n}`)
-})
-results.push({ id: 'sql-e', what: 'open + load every table vs open + visit every entry as a typed object', ours: openLoad, baseline: visit, unit: 'ms', target: Infinity })
+}
+const [columnLoad, rowLoad] = await interleaved(RUNS, [loadHandles, appendHandlesByRow])
+results.push({ id: 'sql-d', what: 'load 300k handles column to column (data chunks from typed arrays) vs the row appender', ours: columnLoad!, baseline: rowLoad!, unit: 'ms', target: Infinity })
+const [visit, openLoad2] = await interleaved(RUNS, [
+  async () => {
+    const a = await openArchiveFile(file)
+    let n = 0
+    a.handles.forEach((e) => void (n += e.handleCount === undefined ? 0 : 1))
+    a.threads.forEach((e) => void (n += e.threadId === undefined ? 0 : 1))
+    a.vaSpace.forEach((e) => void (n += e.regionSize === undefined ? 0 : 1))
+    if (n !== 1_000_000) throw new Error(`visited ${n}`)
+  },
+  async () => {
+    const s = await SqlSession.open()
+    await loadAll(await openArchiveFile(file), s)
+    s.close()
+  },
+])
+results.push({ id: 'sql-e', what: 'open + load every table vs open + visit every entry as a typed object', ours: openLoad2!, baseline: visit!, unit: 'ms', target: Infinity })
 
 // (b) sql over many 5k-entry archives: the cost per archive at 200 vs at 20 (linear: within 1.2×).
 const small: string[] = []
@@ -149,13 +174,14 @@ const sqlOver = (paths: readonly string[]) => async () => {
   if (Number(r.rows[0]![0]) !== paths.length * 1500) throw new Error('count')
   s.close()
 }
-const at20 = (await median(RUNS, sqlOver(small.slice(0, 20)))) / 20
-const at200 = (await median(RUNS, sqlOver(small))) / 200
+const [t20, t200] = await interleaved(RUNS, [sqlOver(small.slice(0, 20)), sqlOver(small)])
+const at20 = t20! / 20
+const at200 = t200! / 200
 results.push({ id: 'sql-b', what: 'sql over 5k-entry archives, all tables: ms per archive at 200 vs at 20', ours: at200, baseline: at20, unit: 'ms/archive', target: 1.2 })
 
 for (const r of results) console.log(ratioLine(r))
 for (const n of notes) console.log(n)
-console.log(`(snapshots table: ${SNAPSHOT_COLUMNS.length} columns; archive written in ${write.toFixed(0)} ms; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')})`)
+console.log(`(snapshots table: ${SNAPSHOT_COLUMNS.length} columns; archive written in ${write!.toFixed(0)} ms; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')})`)
 
 function appendCell(api: SqlSession['duck']['api'], appender: Awaited<ReturnType<SqlSession['connection']['createAppender']>>, c: EntryColumn, e: Record<string, unknown>): void {
   const v = e[c.field]

@@ -5,10 +5,12 @@
 // `pssnap view`: the token, the Host check, the archives fetched by `?url=`, Ctrl-C.
 import { execFile, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { gunzipSync } from 'node:zlib'
 import { dirname, join } from 'node:path'
+import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { archiveDamage, damageLine, decodeArchive, diffArchives, safeText, trendArchives, type Archive } from '../reader/index.js'
@@ -344,6 +346,37 @@ describe.skipIf(skip)('the viewer in Chromium', () => {
     expect(await page.$eval('#panel .detail', (e) => (e as HTMLElement).innerText)).toContain('\\u202eevil')
     await expectClean(page, problems)
     await page.close()
+  }, 30_000)
+
+  it('the reader alone under a CSP without unsafe-eval: one refused probe for a many-chunk archive, not one per chunk', async () => {
+    // The reader bundled as any page would (no setCodeGeneration call), reading every row of medium.pssnap.
+    const entry = `import { openArchive } from './reader/index.ts'
+      ;(async () => {
+        const text = document.getElementById('data').textContent
+        const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+        const archive = await openArchive(bytes)
+        let rows = 0
+        for (const name of archive.sectionNames) for (const e of archive.section(name)) rows += e ? 1 : 0
+        document.body.setAttribute('data-rows', String(rows))
+      })()`
+    const bundle = (await build({ stdin: { contents: entry, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'silent' })).outputFiles[0]!.text
+    const hash = createHash('sha256').update(bundle).digest('base64')
+    const bytes = readFileSync(join(FIXTURES, 'medium.pssnap'))
+    const page = join(dir, 'reader-csp.html')
+    writeFileSync(page, `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-${hash}'"></head><body><script type="application/octet-stream" id="data">${bytes.toString('base64')}</script><script>${bundle}</script></body></html>`)
+    const archive = await decodeArchive(new Uint8Array(bytes))
+    const chunks = archive.frames.filter((f) => f.kind === 2).length
+    expect(chunks).toBeGreaterThan(4)
+    const w = await watchedPage(browser)
+    await w.page.goto(`file://${page}`)
+    // The page shows nothing: wait for the attribute, not for a visible body.
+    await w.page.waitForSelector('body[data-rows]', { state: 'attached', timeout: 20_000 })
+    expect(await w.page.getAttribute('body', 'data-rows')).toBe(String(archive.sectionNames.reduce((n, s) => n + archive.section(s)!.length, 0)))
+    const violations = await cspViolations(w.page)
+    expect(violations).toHaveLength(1)
+    expect(violations[0]).toMatch(/^script-src eval /)
+    expect(w.problems.errors).toEqual([])
+    await w.page.close()
   }, 30_000)
 
   it('pssnap view: the token URL serves the page and the archives, nothing else; Ctrl-C stops it', async () => {

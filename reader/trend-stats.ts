@@ -2,7 +2,9 @@
 // test (ties corrected; exact for short series, normal approximation beyond), the Theil–Sen slope with its
 // confidence interval, and the shape of a series (flat, steady growth, one step, growth then a plateau,
 // decline). Rank statistics because a leak is "keeps going up", whatever the noise's distribution, and one
-// large jump must not look like steady growth. Platform-free; plain numbers in, plain numbers out.
+// large jump must not look like steady growth. Platform-free; plain numbers in, plain numbers out. Every step
+// is O(n log n) in the points (a trend may span thousands of snapshots): no pass over all pairs.
+import { selectSlopes } from './slope-select.js'
 
 /** Series of at most this many points (with no two at the same time) get the exact distribution of S. */
 export const EXACT_MAX_POINTS = 40
@@ -24,28 +26,16 @@ export interface MannKendall {
   readonly method: 'exact' | 'normal'
 }
 
-/** Mann–Kendall over points (times[i], values[i]); callers pass finite numbers only. */
+/** Mann–Kendall over points (times[i], values[i]); callers pass finite numbers only. O(n log n). */
 export function mannKendall(times: readonly number[], values: readonly number[]): MannKendall {
   const n = values.length
-  let up = 0
-  let down = 0
-  let tied = 0
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const dt = times[j]! - times[i]!
-      const dv = values[j]! - values[i]!
-      if (dt === 0 || dv === 0) tied++
-      else if (dt > 0 === dv > 0) up++
-      else down++
-    }
-  }
+  const { up, down, tied } = kendallPairs(times, values)
   const s = up - down
-  const valueTies = groupSizes(values)
-  const timeTies = groupSizes(times)
-  const variance = varianceOfS(n, valueTies, timeTies)
+  const timeTies = runSizes(times)
+  const variance = varianceOfS(n, runSizes(values), timeTies)
   const exact = n <= EXACT_MAX_POINTS && timeTies.every((t) => t === 1)
   if (exact && n >= 2) {
-    const { atMost, atLeast } = exactTails(valueTies, s)
+    const { atMost, atLeast } = exactTails(groupSizes(values), s)
     return { n, s, variance, increasingPairs: up, decreasingPairs: down, tiedPairs: tied, pIncrease: atLeast, pDecrease: atMost, method: 'exact' }
   }
   const sd = Math.sqrt(variance)
@@ -55,7 +45,84 @@ export function mannKendall(times: readonly number[], values: readonly number[])
   return { n, s, variance, increasingPairs: up, decreasingPairs: down, tiedPairs: tied, pIncrease: Math.min(1, pIncrease), pDecrease: Math.min(1, pDecrease), method: 'normal' }
 }
 
-/** Sizes of the groups of equal values (1 for a value seen once), in order of first appearance. */
+/**
+ * Concordant (up), discordant (down) and tied pairs in O(n log n) (Knight 1966): sorted by time then value,
+ * the discordant pairs are the strict inversions of the values (a merge sort counts them), and the tied
+ * ones follow from the sizes of the groups of equal times, equal values and equal (time, value).
+ */
+function kendallPairs(times: readonly number[], values: readonly number[]): { up: number; down: number; tied: number } {
+  const n = values.length
+  const idx = Array.from({ length: n }, (_, i) => i)
+  idx.sort((a, b) => times[a]! - times[b]! || values[a]! - values[b]!)
+  const v = Float64Array.from(idx, (i) => values[i]!)
+  const pairs = (g: number) => (g < 2 ? 0 : (g * (g - 1)) / 2)
+  let timeTied = 0
+  let bothTied = 0
+  for (let i = 0, runT = 1, runB = 1; i < n; i++) {
+    const last = i === n - 1
+    const sameT = !last && times[idx[i + 1]!] === times[idx[i]!]
+    const sameB = sameT && v[i + 1] === v[i]
+    if (sameT) runT++
+    else {
+      timeTied += pairs(runT)
+      runT = 1
+    }
+    if (sameB) runB++
+    else {
+      bothTied += pairs(runB)
+      runB = 1
+    }
+  }
+  let valueTied = 0
+  for (const g of runSizes(values)) valueTied += pairs(g)
+  const down = strictInversions(v)
+  const tied = timeTied + valueTied - bothTied
+  return { up: pairs(n) - tied - down, down, tied }
+}
+
+/** Pairs i < j with a[i] > a[j], by bottom-up merge sort (a is sorted in place). */
+function strictInversions(a: Float64Array): number {
+  const n = a.length
+  let src = a
+  let dst: Float64Array = new Float64Array(n)
+  let count = 0
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n)
+      const hi = Math.min(lo + 2 * width, n)
+      let i = lo
+      let j = mid
+      let k = lo
+      while (i < mid && j < hi) {
+        if (src[i]! <= src[j]!) dst[k++] = src[i++]!
+        else {
+          count += mid - i
+          dst[k++] = src[j++]!
+        }
+      }
+      while (i < mid) dst[k++] = src[i++]!
+      while (j < hi) dst[k++] = src[j++]!
+    }
+    ;[src, dst] = [dst, src]
+  }
+  return count
+}
+
+/** Sizes of the groups of equal values (1 for a value seen once), smallest value first (a native sort). */
+function runSizes(values: readonly number[]): number[] {
+  const sorted = Float64Array.from(values).sort()
+  const out: number[] = []
+  for (let i = 0, run = 1; i < sorted.length; i++) {
+    if (i + 1 < sorted.length && sorted[i + 1] === sorted[i]) run++
+    else {
+      out.push(run)
+      run = 1
+    }
+  }
+  return out
+}
+
+/** Sizes of the groups of equal values, in order of first appearance (the exact tails' order of convolution). */
 function groupSizes(values: readonly number[]): number[] {
   const counts = new Map<number, number>()
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1)
@@ -166,24 +233,30 @@ export interface TheilSen {
   readonly confidence: number
 }
 
-/** Theil–Sen slope over pairs at different times, with its `confidence` interval from Var(S). */
+/**
+ * Theil–Sen slope over pairs at different times, with its `confidence` interval from Var(S). The median and
+ * the interval's ranks are exact order statistics of the n²/2 pairwise slopes, selected in O(n log n)
+ * (reader/slope-select.ts) rather than listed.
+ */
 export function theilSen(timesMs: readonly number[], values: readonly number[], varianceOfS: number, confidence = 0.95): TheilSen | null {
-  const slopes: number[] = []
-  for (let i = 0; i < values.length; i++) {
-    for (let j = i + 1; j < values.length; j++) {
-      const dt = (timesMs[j]! - timesMs[i]!) / 1000
-      if (dt !== 0) slopes.push((values[j]! - values[i]!) / dt)
-    }
-  }
-  if (!slopes.length) return null
-  slopes.sort((a, b) => a - b)
-  const n = slopes.length
-  const median = n % 2 ? slopes[(n - 1) >> 1]! : (slopes[n / 2 - 1]! + slopes[n / 2]!) / 2
+  const n = values.length < 2 ? 0 : slopeTotal(timesMs)
+  if (!n) return null
   const c = normalQuantile(1 - (1 - confidence) / 2) * Math.sqrt(varianceOfS)
   // 1-based ranks M1 = (N − C)/2 and M2 + 1 = (N + C)/2 + 1, clamped to the slopes there are.
-  const lowRank = Math.max(1, Math.floor((n - c) / 2))
-  const highRank = Math.min(n, Math.ceil((n + c) / 2) + 1)
-  return { perSecond: median, low: Math.min(median, slopes[lowRank - 1]!), high: Math.max(median, slopes[highRank - 1]!), confidence }
+  const lowRank = Math.max(1, Math.min(n, Math.floor((n - c) / 2)))
+  const highRank = Math.min(n, Math.max(1, Math.ceil((n + c) / 2) + 1))
+  const middle = n % 2 ? [(n + 1) / 2] : [n / 2, n / 2 + 1]
+  // Per millisecond first, then per second: one value per fraction, and monotone in it.
+  const perSecond = selectSlopes(timesMs, values, [...middle, lowRank, highRank]).map((x) => (x.p / x.q) * 1000)
+  const median = middle.length === 1 ? perSecond[0]! : (perSecond[0]! + perSecond[1]!) / 2
+  return { perSecond: median, low: Math.min(median, perSecond.at(-2)!), high: Math.max(median, perSecond.at(-1)!), confidence }
+}
+
+/** Pairs at different times. */
+function slopeTotal(times: readonly number[]): number {
+  let tied = 0
+  for (const g of runSizes(times)) tied += (g * (g - 1)) / 2
+  return (times.length * (times.length - 1)) / 2 - tied
 }
 
 export type SeriesPattern = 'insufficient' | 'flat' | 'no-trend' | 'growth' | 'step' | 'plateau' | 'decline'
@@ -235,7 +308,7 @@ export const PLATEAU_SLOPE_RATIO = 0.25
 export function assessSeries(timesMs: readonly number[], values: readonly number[], options: AssessOptions = {}): SeriesAssessment {
   const alpha = options.alpha ?? 0.01
   const n = values.length
-  const spanSeconds = n ? (Math.max(...timesMs) - Math.min(...timesMs)) / 1000 : 0
+  const spanSeconds = n ? spread(timesMs) / 1000 : 0
   const base = { n, spanSeconds, belowMinimumEffect: false }
   if (n < 3 || new Set(timesMs).size < 3) return { ...base, pattern: 'insufficient', mannKendall: null, theilSen: null, largestStep: largestRise(values) }
   const mk = mannKendall(timesMs, values)
@@ -255,6 +328,17 @@ export function assessSeries(timesMs: readonly number[], values: readonly number
   return result('growth')
 }
 
+/** Largest minus smallest, in a loop: spreading 100k+ arguments into Math.max overflows the stack. */
+export function spread(xs: readonly number[]): number {
+  let min = Infinity
+  let max = -Infinity
+  for (const x of xs) {
+    if (x < min) min = x
+    if (x > max) max = x
+  }
+  return max - min
+}
+
 function largestRise(values: readonly number[]): Step | null {
   let best: Step | null = null
   let rises = 0
@@ -269,7 +353,7 @@ function largestRise(values: readonly number[]): Step | null {
 function isStep(values: readonly number[], step: Step | null): boolean {
   if (!step || step.share < STEP_SHARE) return false
   const tolerance = step.delta * STEP_SIDE_TOLERANCE
-  const flat = (side: readonly number[]) => side.length < 2 || Math.max(...side) - Math.min(...side) <= tolerance
+  const flat = (side: readonly number[]) => side.length < 2 || spread(side) <= tolerance
   return flat(values.slice(0, step.to)) && flat(values.slice(step.to))
 }
 

@@ -11,7 +11,7 @@ import { identityWarnings, sectionState, snapshotIdentity, type DiffWarning } fr
 import { groupByPattern, naturalCompare } from './name-patterns.js'
 import { collectKeyed, valuesOfKeys, type KeyedSummary } from './trend-keyed.js'
 import { byteScaleFor, formatDuration, formatP, formatQuantity, formatRate, formatRateRange, formatSigned, rateUnitFor, type ByteScale } from './trend-format.js'
-import { assessSeries, plateauTail, type SeriesAssessment } from './trend-stats.js'
+import { assessSeries, plateauTail, spread, type SeriesAssessment } from './trend-stats.js'
 
 const MS_PER_HOUR = 3_600_000
 
@@ -337,7 +337,7 @@ interface JudgeOptions {
 
 function judge(points: readonly TrendPoint[], totals: readonly TrendSeries[], byType: readonly TrendSeries[], topNames: readonly TrendSeries[], patterns: readonly PatternSeries[], warnings: readonly unknown[], o: JudgeOptions): LeakVerdict {
   const times = points.map((p) => p.time).filter(Number.isFinite)
-  const spanSeconds = times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0
+  const spanSeconds = times.length ? spread(times) / 1000 : 0
   const missing: string[] = []
   if (points.length < o.minSnapshots) missing.push(`at least ${o.minSnapshots} snapshots (${points.length} given)`)
   if (spanSeconds < o.minSpanSeconds) missing.push(`a span of at least ${formatDuration(o.minSpanSeconds)} (${formatDuration(spanSeconds)} given)`)

@@ -4,6 +4,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { formatDuration, formatP, formatRate, rateUnitFor, roundForPeople } from '../reader/trend-format.js'
+import { compareProducts, selectSlopes } from '../reader/slope-select.js'
 import { assessSeries, mannKendall, normalQuantile, theilSen, upperNormalTail } from '../reader/trend-stats.js'
 
 const times = (n: number, stepMs = 1000) => Array.from({ length: n }, (_, i) => i * stepMs)
@@ -131,5 +132,131 @@ describe('figures for people', () => {
     expect(formatDuration(180)).toBe('3 min')
     expect(formatP(0.00001)).toBe('p < 0.0001')
     expect(formatP(0.01234)).toBe('p = 0.012')
+  })
+})
+
+// The O(n log n) statistics against their O(n²) definitions, kept here as the oracle: every pair visited.
+function pairsOracle(t: readonly number[], v: readonly number[]) {
+  let up = 0
+  let down = 0
+  let tied = 0
+  for (let i = 0; i < v.length; i++) {
+    for (let j = i + 1; j < v.length; j++) {
+      const dt = t[j]! - t[i]!
+      const dv = v[j]! - v[i]!
+      if (dt === 0 || dv === 0) tied++
+      else if (dt > 0 === dv > 0) up++
+      else down++
+    }
+  }
+  return { up, down, tied }
+}
+
+/** Every pairwise slope at different times, per second (per ms first, as theilSen computes it), sorted. */
+function slopesOracle(t: readonly number[], v: readonly number[]): number[] {
+  const out: number[] = []
+  for (let i = 0; i < v.length; i++) {
+    for (let j = i + 1; j < v.length; j++) {
+      const [a, b] = t[i]! < t[j]! ? [i, j] : [j, i] // from the earlier point to the later
+      if (t[j] !== t[i]) out.push(((v[b]! - v[a]!) / (t[b]! - t[a]!)) * 1000)
+    }
+  }
+  return out.sort((a, b) => a - b)
+}
+
+function theilSenOracle(t: readonly number[], v: readonly number[], variance: number) {
+  const s = slopesOracle(t, v)
+  const n = s.length
+  if (!n) return null
+  const median = n % 2 ? s[(n - 1) >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2
+  const c = normalQuantile(0.975) * Math.sqrt(variance)
+  const lowRank = Math.max(1, Math.floor((n - c) / 2))
+  const highRank = Math.min(n, Math.ceil((n + c) / 2) + 1)
+  return { perSecond: median, low: Math.min(median, s[lowRank - 1]!), high: Math.max(median, s[highRank - 1]!), confidence: 0.95 }
+}
+
+/**
+ * Series with ties everywhere: times from a few values (equal x) or distinct steps, values from a narrow range
+ * (duplicates), a line (every slope equal, written as different fractions), or large magnitudes (epoch
+ * milliseconds and terabytes, where cross-multiplied products pass 2^53).
+ */
+const series = fc
+  .record({
+    n: fc.integer({ min: 0, max: 90 }),
+    timeKind: fc.constantFrom('few', 'distinct', 'epoch'),
+    valueKind: fc.constantFrom('narrow', 'line', 'wide', 'bytes'),
+    seed: fc.integer({ min: 0, max: 2 ** 30 }),
+  })
+  .map(({ n, timeKind, valueKind, seed }) => {
+    let s = seed
+    const rnd = (k: number) => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0
+      return Math.floor((s / 2 ** 32) * k)
+    }
+    const base = timeKind === 'epoch' ? 1_764_700_000_000 : 0
+    const t = Array.from({ length: n }, (_, i) => base + (timeKind === 'few' ? rnd(6) * 1000 : i * 1000 + rnd(999)))
+    const v = t.map((x) =>
+      valueKind === 'narrow' ? rnd(4) : valueKind === 'line' ? 7 + 3 * (x - base) : valueKind === 'wide' ? rnd(2 ** 31) - 2 ** 30 : 2 ** 40 + rnd(2 ** 30) * 1024,
+    )
+    return { t, v }
+  })
+
+describe('O(n log n) statistics equal their O(n²) definitions (property)', () => {
+  it('Kendall pair counts, S and its variance', () => {
+    fc.assert(
+      fc.property(series, ({ t, v }) => {
+        const mk = mannKendall(t, v)
+        const o = pairsOracle(t, v)
+        expect([mk.increasingPairs, mk.decreasingPairs, mk.tiedPairs]).toEqual([o.up, o.down, o.tied])
+        expect(mk.s).toBe(o.up - o.down)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('Theil–Sen median and confidence bounds', () => {
+    fc.assert(
+      fc.property(series, ({ t, v }) => {
+        const variance = mannKendall(t, v).variance
+        expect(theilSen(t, v, variance)).toEqual(theilSenOracle(t, v, variance))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('every rank of the slopes, including past the listing threshold (sampled bounds)', () => {
+    fc.assert(
+      fc.property(series, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }), ({ t, v }, at) => {
+        const all = slopesOracle(t, v)
+        if (!all.length) {
+          expect(selectSlopes(t, v, [])).toEqual([])
+          return
+        }
+        const ranks = at.map((x) => 1 + Math.min(all.length - 1, Math.floor(x * all.length)))
+        expect(selectSlopes(t, v, ranks).map((x) => (x.p / x.q) * 1000)).toEqual(ranks.map((k) => all[k - 1]))
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('a long series (n = 600, 179,700 pairs): noisy, tied and collinear', () => {
+    const n = 600
+    const t = Array.from({ length: n }, (_, i) => i * 1000 + ((i * 7919) % 3) * 1000)
+    for (const v of [t.map((x, i) => x / 100 + ((i * 104729) % 97)), t.map((_, i) => i % 5), t.map((x) => 2 * x + 1)]) {
+      const all = slopesOracle(t, v)
+      const ranks = [1, 2, all.length >> 2, all.length >> 1, all.length - 1, all.length]
+      expect(selectSlopes(t, v, ranks).map((x) => (x.p / x.q) * 1000)).toEqual(ranks.map((k) => all[k - 1]))
+      const o = pairsOracle(t, v)
+      expect(mannKendall(t, v)).toMatchObject({ increasingPairs: o.up, decreasingPairs: o.down, tiedPairs: o.tied })
+    }
+  })
+
+  it('products compare exactly past 2^53', () => {
+    // (2^27+1)² = 2^54 + 2^28 + 1 rounds to 2^54 + 2^28 = (2^27+2)·2^27: equal as doubles, not as numbers.
+    const a = 2 ** 27 + 1
+    expect(a * a).toBe((2 ** 27 + 2) * 2 ** 27)
+    expect(compareProducts(a, a, 2 ** 27 + 2, 2 ** 27)).toBe(1)
+    expect(compareProducts(2 ** 27 + 2, 2 ** 27, a, a)).toBe(-1)
+    expect(compareProducts(3, 5, 5, 3)).toBe(0)
   })
 })

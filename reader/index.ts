@@ -3,7 +3,7 @@
 export * from '../format/index.js'
 export { Archive, decodeArchive, type OpenOptions } from './archive.js'
 export { openArchive, toByteInput, type ArchiveSource } from './open.js'
-export { Section, fieldSpecOf } from './section.js'
+export { Section, fieldSpecOf, setCodeGeneration } from './section.js'
 export { validateArchive, type ValidationReport } from './validate.js'
 export { archiveDamage, damageLine, headerExpected, sectionCaptured, KNOWN_SECTIONS, type ArchiveDamage, type SectionDamage, type KnownSection } from './damage.js'
 export * from './json.js'

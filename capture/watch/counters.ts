@@ -1,9 +1,9 @@
 // Process counters a `pssnap watch` condition may test, and what each costs to read. A poll reads only the
-// sources its condition names: on Linux `handleCount` lists /proc/<pid>/fd (the one expensive read: 10k fds
-// are 10k directory entries), `threadCount` and `cpuPercent` read /proc/<pid>/stat, `rss` and `privateBytes`
+// sources its condition names: on Linux `handleCount` counts /proc/<pid>/fd (its stat size on Linux ≥ 6.2,
+// else a listing: 10k fds are 10k directory entries), `threadCount` and `cpuPercent` read /proc/<pid>/stat, `rss` and `privateBytes`
 // /proc/<pid>/status. The Windows backend counts handles and threads through Toolhelp32 and
 // GetProcessHandleCount (the process list of `pssnap ps`); memory and CPU are not read there yet.
-import { readdirSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { parseStat, parseStatus, procRoot, readText, statusBytes } from '../linux/proc.js'
 import { CLK_TCK } from '../linux/time.js'
 
@@ -50,7 +50,17 @@ export interface ProcReads {
   count(dir: string): number
 }
 
-export const PROC_READS: ProcReads = { text: readText, count: (dir) => readdirSync(dir).length }
+/**
+ * Entries of /proc/<pid>/fd: since Linux 6.2 the directory's stat size is the process's open fd count (the
+ * kernel counts its fd bitmap), one call instead of a listing of 10k names; an older kernel reports 0 there,
+ * and so does a process with no fd, so 0 is checked by listing.
+ */
+export function countFds(dir: string): number {
+  const size = statSync(dir).size
+  return size > 0 ? size : readdirSync(dir).length
+}
+
+export const PROC_READS: ProcReads = { text: readText, count: countFds }
 
 const gone = (e: unknown) => ['ENOENT', 'ESRCH'].includes((e as NodeJS.ErrnoException)?.code ?? '')
 

@@ -12,16 +12,36 @@ import { SqlSession, tablesNamed, type QueryResult } from '../sql/session.js'
 import { exportTables } from '../sql/parquet.js'
 import { TABLE_NAMES } from '../sql/tables.js'
 import { BufferedWriter, checkOutput, stdoutOutput, styleFor } from './io.js'
+import { interruptSignal, interruption } from './interrupt.js'
 import { openForCli } from './open.js'
 
 type Args = Record<string, unknown>
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])
 
+/**
+ * SIGINT / SIGTERM (cli/interrupt.ts): the statement DuckDB is running is interrupted, and the command stops at
+ * the next step with INTERRUPTED (exit 130 / 143), its temporary files removed.
+ */
+function stopOnSignal(session: SqlSession, what: string): { check(): void; done(): void; error(e: unknown): unknown } {
+  const signal = interruptSignal()
+  const onAbort = () => session.interrupt()
+  signal.addEventListener('abort', onAbort, { once: true })
+  return {
+    check() {
+      const stopped = interruption(signal, what)
+      if (stopped) throw stopped
+    },
+    done: () => signal.removeEventListener('abort', onAbort),
+    error: (e) => interruption(signal, what) ?? e,
+  }
+}
+
 /** Opens every archive in turn and adds it to the session, saying on stderr which are damaged. */
-async function loadAll(session: SqlSession, paths: readonly string[], color: boolean | undefined): Promise<ArchiveDamage[]> {
+async function loadAll(session: SqlSession, paths: readonly string[], color: boolean | undefined, stop: { check(): void }): Promise<ArchiveDamage[]> {
   const damages: ArchiveDamage[] = []
   for (const [id, path] of paths.entries()) {
+    stop.check()
     const archive = await openForCli(path)
     const damage = archiveDamage(archive)
     const line = damageLine(damage, safeText(path))
@@ -58,11 +78,13 @@ export async function sql(args: Args): Promise<number> {
   }
   let result: QueryResult
   let damages: ArchiveDamage[]
+  const stop = stopOnSignal(session, save === undefined ? 'query stopped' : `query stopped; nothing saved to '${save}'`)
   try {
     // A saved database holds every table; otherwise only those the query names are loaded.
     await session.create(save !== undefined ? new Set(TABLE_NAMES) : tablesNamed(query))
-    damages = await loadAll(session, paths, color)
-    result = await session.query(query)
+    damages = await loadAll(session, paths, color, stop)
+    result = await session.query(query).catch((e: unknown) => Promise.reject(stop.error(e)))
+    stop.check()
     session.close()
     if (temp !== undefined) {
       await chmod(temp, 0o600)
@@ -70,8 +92,9 @@ export async function sql(args: Args): Promise<number> {
     }
   } catch (error) {
     session.close()
-    throw error
+    throw stop.error(error)
   } finally {
+    stop.done()
     if (umask !== undefined) process.umask(umask)
     if (temp !== undefined) await Promise.all([rm(temp, { force: true }), rm(`${temp}.wal`, { force: true })])
   }
@@ -126,17 +149,21 @@ export async function exportParquet(args: Args): Promise<number> {
   await mkdir(temp, { mode: 0o700 })
   const session = await SqlSession.open(sessionOptions(args))
   let damages: ArchiveDamage[]
+  const stop = stopOnSignal(session, `export stopped; nothing written to '${out}'`)
   try {
     await session.create(new Set(TABLE_NAMES))
-    damages = await loadAll(session, paths, color)
-    await exportTables(session, temp, partitionBy ?? [])
+    damages = await loadAll(session, paths, color, stop)
+    await exportTables(session, temp, partitionBy ?? []).catch((e: unknown) => Promise.reject(stop.error(e)))
+    stop.check()
     session.close()
     await restrict(temp)
     await rename(temp, out)
   } catch (error) {
     session.close()
     await rm(temp, { recursive: true, force: true })
-    throw error
+    throw stop.error(error)
+  } finally {
+    stop.done()
   }
   if (process.stderr.isTTY) process.stderr.write(`wrote ${safeText(out)} (${paths.length} ${paths.length === 1 ? 'archive' : 'archives'}, Parquet)\n`)
   return args.strict === true && damages.some((d) => !d.complete) ? 1 : 0

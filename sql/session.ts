@@ -153,6 +153,7 @@ export class SqlSession {
 
   async query(sql: string): Promise<QueryResult> {
     if (!this.locked) await this.lockDown()
+    if (this.interrupted) throw new SqlError('SQL_ERROR', 'INTERRUPT Error: interrupted before the query started')
     let reader
     try {
       reader = await this.connection.runAndReadAll(sql)
@@ -163,6 +164,14 @@ export class SqlSession {
     const types = reader.columnTypes()
     return { columns: names.map((name, i) => ({ name, type: String(types[i]) })), rows: reader.getRowsJson() as unknown[][] }
   }
+
+  /** Stops the statement running now (Ctrl-C): it fails with DuckDB's INTERRUPT error. */
+  interrupt(): void {
+    this.interrupted = true
+    if (!this.closed) this.connection.interrupt()
+  }
+
+  private interrupted = false
 
   /** Writes `COPY <table> TO <file> (FORMAT parquet …)`; only before lockDown (pssnap's own paths). */
   async copyToParquet(select: string, target: string, partitionBy?: readonly string[]): Promise<void> {

@@ -1,6 +1,6 @@
 // `pssnap sql` and `pssnap export --format parquet` end to end (dist/cli.js): the README's fleet queries
 // against answers computed here from the reader, output modes, --save, errors, damage, and a missing DuckDB.
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -181,6 +181,19 @@ describe('pssnap sql', () => {
     expect((await run(['sql', 'SELECT 1', join(dir, 'fleet'), '--save', db, '--force'])).code).toBe(0)
     expect((await run(['sql', 'SELECT 1', join(dir, 'fleet'), '--save', dir])).stderr).toMatch(/^NOT_A_REGULAR_FILE - /)
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp') || n.endsWith('.wal'))).toEqual([])
+  })
+
+  it('Ctrl-C stops a long query: INTERRUPTED, exit 130, nothing saved and no temporary file left', async () => {
+    const db = join(dir, 'interrupted.duckdb')
+    const child = spawn(process.execPath, [cli, 'sql', 'SELECT sum(a.range * b.range) FROM range(300000) a, range(300000) b', join(dir, 'whole.pssnap'), '--save', db], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)))
+    await new Promise((r) => setTimeout(r, 2500))
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))
+    expect(code).toBe(130)
+    expect(stderr).toMatch(/^INTERRUPTED - SIGINT received: query stopped; nothing saved to '.*interrupted\.duckdb'/)
+    expect(readdirSync(dir).filter((n) => n.includes('interrupted'))).toEqual([])
   })
 
   it('without DuckDB installed: SQL_UNAVAILABLE saying how to install it', async () => {

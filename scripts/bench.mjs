@@ -8,10 +8,10 @@
 import { execFileSync } from 'node:child_process'
 import { build } from 'esbuild'
 
-const which = process.argv[2] === 'capture' ? 'capture-linux' : process.argv[2] === 'redact' ? 'redact' : process.argv[2] === 'attacks' ? 'attacks' : process.argv[2] === 'viewer' ? 'viewer' : process.argv[2] === 'sql' ? 'sql' : process.argv[2] === 'minidump' ? 'minidump' : process.argv[2] === 'linux-fds' ? 'linux-fds' : process.argv[2] === 'watch' ? 'watch' : 'run'
+const which = process.argv[2] === 'capture' ? 'capture-linux' : process.argv[2] === 'redact' ? 'redact' : process.argv[2] === 'attacks' ? 'attacks' : process.argv[2] === 'viewer' ? 'viewer' : process.argv[2] === 'sql' ? 'sql' : process.argv[2] === 'minidump' ? 'minidump' : process.argv[2] === 'linux-fds' ? 'linux-fds' : process.argv[2] === 'watch' ? 'watch' : process.argv[2] === 'trend-stats' ? 'trend-stats' : 'run'
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
 await build({
-  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts', 'bench/diff-files.ts', 'bench/capture-linux.ts', 'bench/redact.ts', 'bench/attacks.ts', 'bench/viewer.ts', 'bench/sql.ts', 'bench/minidump.ts', 'bench/linux-fds.ts', 'bench/watch.ts'],
+  entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts', 'bench/diff-files.ts', 'bench/capture-linux.ts', 'bench/redact.ts', 'bench/attacks.ts', 'bench/viewer.ts', 'bench/sql.ts', 'bench/minidump.ts', 'bench/linux-fds.ts', 'bench/watch.ts', 'bench/trend-stats.ts'],
   outdir: 'dist-bench',
   bundle: true,
   platform: 'node',
@@ -22,5 +22,6 @@ await build({
 })
 // `npm run bench -- linux-fds` (issue 16): a capture at lsof depth of 10k fds, 2k of them sockets.
 // `npm run bench -- watch` (issue 13): watch's CPU per capture, trigger polling, the Linux executable's start.
+// `npm run bench -- trend-stats` (issue 18): the trend statistics at 1k, 10k and 100k snapshots (n log n, not n²).
 // `npm run bench -- diff` passes `diff` on to bench/run.ts (only the diff benchmark).
 execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', `dist-bench/${which}.js`, ...process.argv.slice(which === 'run' ? 2 : 3)], { stdio: 'inherit' })

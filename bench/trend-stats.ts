@@ -1,0 +1,55 @@
+// `npm run bench -- trend-stats`: how a trend's statistics scale with the number of snapshots (issue 18: no
+// quadratic step). One series of n points (a slow leak under noise, ties in values, a few equal times) is
+// assessed (Mann–Kendall, Theil–Sen with its interval, the shape and its plateau test) at n = 1k, 10k and
+// 100k; the time per 10× more points should be about 10–15× (n log n), not 100×. For scale, the O(n²)
+// definitions (every pair visited, every slope sorted) run in the same process at 1k and 4k.
+import { assessSeries, normalQuantile } from '../reader/trend-stats.js'
+import { median } from './measure.js'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const T0 = 1_764_700_000_000
+
+/** A slow leak under noise: about +1 per 10 points, noise ±50, every 97th time repeated. */
+function series(n: number): { t: number[]; v: number[] } {
+  let s = 12345
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32)
+  const t = Array.from({ length: n }, (_, i) => T0 + (i - (i % 97 === 1 ? 1 : 0)) * 60_000)
+  const v = t.map((_, i) => 5000 + Math.floor(i / 10) + Math.floor(rnd() * 100) - 50)
+  return { t, v }
+}
+
+/** Mann–Kendall's S and Theil–Sen's median and bounds by their definitions: O(n²) time, n²/2 slopes held. */
+function quadratic(t: readonly number[], v: readonly number[]): number {
+  let s = 0
+  const slopes: number[] = []
+  for (let i = 0; i < v.length; i++) {
+    for (let j = i + 1; j < v.length; j++) {
+      s += Math.sign(t[j]! - t[i]!) * Math.sign(v[j]! - v[i]!)
+      if (t[j] !== t[i]) slopes.push(((v[j]! - v[i]!) / (t[j]! - t[i]!)) * 1000)
+    }
+  }
+  slopes.sort((a, b) => a - b)
+  const c = normalQuantile(0.975) * Math.sqrt((v.length * (v.length - 1) * (2 * v.length + 5)) / 18)
+  return s + slopes[slopes.length >> 1]! + slopes[Math.max(0, Math.floor((slopes.length - c) / 2))]! + slopes[Math.min(slopes.length - 1, Math.ceil((slopes.length + c) / 2))]!
+}
+
+console.log(`pssnap bench trend-stats — Node ${process.version}, median of ${RUNS} warm runs (100k: of ${Math.min(RUNS, 3)})`)
+const warm = series(2000)
+assessSeries(warm.t, warm.v) // the JIT has seen every path
+const times = new Map<number, number>()
+for (const n of [1000, 10_000, 100_000]) {
+  const { t, v } = series(n)
+  let pattern = ''
+  const ms = await median(n >= 100_000 ? Math.min(RUNS, 3) : RUNS, () => {
+    pattern = assessSeries(t, v).pattern
+  })
+  times.set(n, ms)
+  const prev = times.get(n / 10)
+  const step = prev === undefined ? '' : `; ×${(ms / prev).toFixed(1)} for 10× the points (${ms / prev <= 15 ? 'ok' : 'MISS'}: n log n gives ≈ 10–15×)`
+  console.log(`assessSeries, n = ${n.toLocaleString('en')} (${((n * (n - 1)) / 2).toExponential(1)} pairs): ${ms.toFixed(1)} ms, ${pattern}${step}`)
+}
+for (const n of [1000, 4000]) {
+  const { t, v } = series(n)
+  const ms = await median(n >= 4000 ? 1 : RUNS, () => quadratic(t, v))
+  console.log(`O(n²) definitions, n = ${n.toLocaleString('en')}: ${ms.toFixed(1)} ms${n === 1000 ? ` (assessSeries: ${times.get(1000)!.toFixed(1)} ms)` : ''}`)
+}

@@ -67,6 +67,8 @@ export class SqlSession {
     // Spilling goes to a private folder removed on close, never `.tmp` in the user's working directory.
     const spill = mkdtempSync(join(tmpdir(), 'pssnap-sql-'))
     config.temp_directory = spill
+    // …and at most this much of it: a query that would spill more fails instead of filling the disk.
+    config.max_temp_directory_size = '16GB'
     let instance: Instance
     try {
       instance = await duck.api.DuckDBInstance.create(options.file ?? ':memory:', config)

@@ -192,6 +192,15 @@ describe('sql limits', () => {
     await expect(session.query(q)).rejects.toMatchObject({ code: 'SQL_ERROR' })
   })
 
+  it('runs with 2 threads, the memory and spill limits, no file access and settings locked', async () => {
+    const r = await session.query(`SELECT current_setting('threads'), current_setting('memory_limit'), current_setting('max_temp_directory_size'), current_setting('enable_external_access'), current_setting('lock_configuration'), current_setting('autoload_known_extensions')`)
+    const [threads, memory, spill, external, locked, autoload] = r.rows[0]!
+    expect(Number(threads)).toBe(2)
+    expect(String(memory)).toMatch(/^(3\.7 GiB|4\.0 GB|4GB)$/)
+    expect(String(spill)).toMatch(/^(14\.9 GiB|16\.0 GB|16GB)$/)
+    expect([external, locked, autoload]).toEqual([false, true, false])
+  })
+
   it('a syntax error is SQL_ERROR with DuckDB message', async () => {
     await expect(session.query('SELEC 1')).rejects.toMatchObject({ code: 'SQL_ERROR', message: expect.stringMatching(/syntax error/i) })
   })

@@ -355,7 +355,8 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 capture --self -o self.pssnap', 'snapshot pssnap itself')
           .example('$0 capture notepad --preset full --debug-privilege', 'Windows: the one notepad.exe, with a VA clone')
           .example('$0 capture 4242 --tree -o snaps', 'process 4242 and its descendants, one archive each in snaps/, sharing a capture set')
-          .example('$0 capture nginx --registers --memory stacks -o hung.pssnap', 'Linux: registers and stacks, for pssnap export --format minidump and a debugger'),
+          .example('$0 capture nginx --registers --memory stacks -o hung.pssnap', 'Linux: registers and stacks, for pssnap export --format minidump and a debugger')
+          .example('$0 capture nginx --freeze', 'Linux: every thread held for the capture, so fds, threads and regions are of one instant'),
       (a) => run(async () => (await import('./capture.js')).capture(a)),
     )
     .command(

@@ -4,7 +4,8 @@
 // tracing stop (`t` in each task's stat, which the archive's schedulerState was read from), and nothing
 // vanished mid-read (no soft error); afterwards TracerPid is 0 and the target runs on (its counter moves).
 // The hold time is recorded (EPILOGUE heldMs, each thread's heldTime). Needs gcc and koffi.
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process'
+import type { Readable, Writable } from 'node:stream'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -35,14 +36,14 @@ const SOURCE = fileURLToPath(new URL('./linux-freeze/churn.c', import.meta.url))
 
 describe.skipIf(skip)('capture --freeze: one instant (issue 16)', () => {
   let dir: string
-  let child: ChildProcessWithoutNullStreams
+  let child: ChildProcessByStdio<Writable, Readable, null>
   let lastTick = 0
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pssnap-freeze-'))
     const exe = join(dir, 'churn')
     execFileSync('gcc', ['-O1', '-pthread', '-o', exe, SOURCE])
-    child = spawn(exe, [], { stdio: ['pipe', 'pipe', 'inherit'] }) as ChildProcessWithoutNullStreams
+    child = spawn(exe, [], { stdio: ['pipe', 'pipe', 'inherit'] })
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (b: Buffer) => {
         const s = b.toString()

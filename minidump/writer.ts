@@ -61,14 +61,14 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   const sink = new ByteSink()
   const strings = new Map<string, number>()
   /** A MINIDUMP_STRING (u32 byte length, UTF-16LE, NUL), written once per distinct value. */
-  const str = (value: string): number => {
-    const known = strings.get(value)
+  const str = (value: string, shared = true): number => {
+    const known = shared ? strings.get(value) : undefined
     if (known !== undefined) return known
     sink.align(4)
     const at = sink.reserve(4 + value.length * 2 + 2)
     sink.u32(at, value.length * 2)
     sink.utf16(at + 4, value)
-    strings.set(value, at)
+    if (shared) strings.set(value, at)
     return at
   }
 
@@ -266,11 +266,14 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         for (const { count, cols } of chunks) {
           for (const [col, out] of [[cols[5], typeRvas], [cols[6], nameRvas]] as const) {
             if (!col || col.dtype !== 'str') continue
+            // Once per chunk by dictionary index; not looked up across chunks (a million names, nearly all
+            // distinct, would cost a hash each for the few type names repeated per chunk).
             const byIndex = new Uint32Array(col.dict.length + 1)
+            const dict = col.dict
             for (let i = 0; i < count; i++) {
               const k = col.index[i]!
               if (k === 0) continue
-              out[row + i] = byIndex[k] ||= str(col.dict[k - 1]!)
+              out[row + i] = byIndex[k] ||= str(dict[k - 1]!, false)
             }
           }
           row += count
@@ -339,7 +342,9 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   // Header and directory, then every stream's data; the directory is filled as streams are written. The fixed-size
   // records are known up front: room for them at once, so the buffer is not copied as it grows.
   const contextBytes = archive.sectionNames.includes('threads') ? archive.threads.length * (L.THREAD_SIZE + L.CONTEXT_AMD64_SIZE + 16) : 0
-  sink.expect(L.HEADER_SIZE + streams.length * L.DIRECTORY_SIZE + contextBytes + archive.vaSpace.length * L.MEMORY_INFO_SIZE + archive.handles.length * L.HANDLE_DESCRIPTOR_SIZE + memory.reduce((n, m) => n + m.bytes.length + 32, 0) + (1 << 16))
+  // Strings: at most every dictionary string once (MINIDUMP_STRING: length, UTF-16, NUL, alignment).
+  const strBound = dictBytes(archive.handles, ['typeName', 'objectName']) + dictBytes(archive.threads, ['threadName']) + dictBytes(archive.vaSpace, ['mappedFileName'])
+  sink.expect(L.HEADER_SIZE + streams.length * L.DIRECTORY_SIZE + contextBytes + archive.vaSpace.length * L.MEMORY_INFO_SIZE + archive.handles.length * L.HANDLE_DESCRIPTOR_SIZE + memory.reduce((n, m) => n + m.bytes.length + 32, 0) + strBound + (1 << 16))
   sink.reserve(L.HEADER_SIZE)
   const dir = sink.reserve(streams.length * L.DIRECTORY_SIZE)
   let flags = 0
@@ -431,6 +436,18 @@ function minidumpContext(context: Uint8Array | undefined, fallback: string | und
     return out
   }
   return undefined
+}
+
+/** An upper bound of the bytes the MINIDUMP_STRINGs of these str columns take, every dictionary string once. */
+function dictBytes(section: Archive['handles'] | Archive['threads'] | Archive['vaSpace'], names: readonly string[]): number {
+  let n = 0
+  for (const name of names) {
+    for (const { column } of section.spans(name)) {
+      if (column?.dtype !== 'str') continue
+      for (let i = 0; i < column.dict.length; i++) n += 2 * column.dict[i]!.length + 10
+    }
+  }
+  return n
 }
 
 /** The memory range holding an address (ranges sorted, not overlapping), or -1. */

@@ -372,14 +372,21 @@ function nameSource(api: Api, c: EntryColumn, column: Column | undefined): Prepa
   const slot = new Map<number, number>()
   const index = new Uint32Array(values.length)
   const names: string[] = []
+  // Neighbouring entries mostly share a value (a run of COMMIT regions): the last slot is reused.
+  let last = NaN
+  let lastSlot = 0
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!
-    let k = slot.get(x)
-    if (k === undefined) {
-      k = names.push(formatNamed(c.names, x)) // 1-based
-      slot.set(x, k)
+    if (x !== last) {
+      let k = slot.get(x)
+      if (k === undefined) {
+        k = names.push(formatNamed(c.names, x)) // 1-based
+        slot.set(x, k)
+      }
+      last = x
+      lastSlot = k
     }
-    index[i] = k
+    index[i] = lastSlot
   }
   const { values: members, remap } = enumOver(names)
   const list = members.length ? members : ['']

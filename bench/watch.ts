@@ -5,8 +5,8 @@
 //      (printed twice: whole processes as a user runs them, and without each process's start-up, measured as
 //      `pssnap --version`, so the capture work itself is compared too).
 //  (b) polling a condition between captures ≤ 1% of one core: a watch whose condition never holds, its CPU
-//      over a long run minus a short one, per second, for a condition on the fd count (lists /proc/<pid>/fd,
-//      10k entries) and one on the thread count (reads stat).
+//      over a long run minus a short one, per second, for a condition on the fd count (a stat of /proc/<pid>/fd
+//      on Linux >= 6.2, a listing of its 10k entries before) and one on the thread count (reads stat).
 //  (c) the Linux executable's cold `--version` ≤ 1.3× `node -e 0` of the same Node binary (wall time, median);
 //      and, reported, a command's cold start (`info`) against the same Node running the CLI bundle.
 // BENCH_WATCH_SECONDS (default 60) and BENCH_POLL_SECONDS (default 20) shorten the runs.
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
     // (b)
     for (const [label, when] of [
-      ['fd count (lists /proc/<pid>/fd)', `handleCount > ${FDS * 100}`],
+      ['fd count (stat of /proc/<pid>/fd)', `handleCount > ${FDS * 100}`],
       ['thread count (reads stat)', 'threadCount > 100000'],
     ] as const) {
       const short = median(Array.from({ length: 3 }, () => cost(dir, [node, CLI, 'watch', pid, '--when', when, '--until', '1s', '-o', join(dir, 'poll')]).cpu))

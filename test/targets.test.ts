@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { openArchiveFile } from '../reader/node.js'
+import { MemorySink } from '../format/index.js'
+import { openArchive, redactArchive } from '../reader/index.js'
 import { captureTargets, resolveTargets } from '../capture/targets.js'
 
 const linux = process.platform === 'linux'
@@ -128,5 +130,11 @@ describe('many targets on the Windows path (fake PSS library)', () => {
       [31337, { id: result.captureSetId, kind: 'targets', index: 1, size: 3, root: 4242 }, 2],
     ])
     expect(result.captures[0]!.path).toMatch(/notepad_4242_\d{8}_\d{6}_\d{3}\.pssnap$/)
+    // Redaction keeps the set (ids and numbers), so redacted archives of one set still group.
+    const sink = new MemorySink()
+    await redactArchive(archives[0]!, sink, { key: new TextEncoder().encode('k'), redactedAt: '2026-12-02T00:00:00.000Z' })
+    const redacted = await openArchive(sink.bytes())
+    expect(redacted.header.captureSet).toEqual(archives[0]!.header.captureSet)
+    expect(redacted.version.minor).toBe(2)
   }, 30_000)
 })

@@ -243,6 +243,8 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
     performanceCounters: h.performanceCounters,
     redaction,
     linuxProcess: h.linuxProcess && redactLinuxProcess(h.linuxProcess, names, maker),
+    // Ids, numbers and a condition over counters (spec/REDACTION.md): kept, so a redacted set still groups.
+    captureSet: h.captureSet && { ...h.captureSet },
   })
   const epilogue: Epilogue | undefined = archive.epilogue && defined({ finishedAt: archive.epilogue.finishedAt, timings: archive.epilogue.timings, captureErrors })
 

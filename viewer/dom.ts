@@ -48,19 +48,4 @@ export function table(caption: string, headers: readonly string[], rows: readonl
   )
 }
 
-/** Horizontal bars (counts per type): plain elements sized through the CSSOM (a strict CSP allows that). */
-export function bars(caption: string, items: readonly { label: string; value: number; note?: string }[]): HTMLElement {
-  const max = Math.max(1, ...items.map((i) => i.value))
-  return h(
-    'figure',
-    { class: 'bars' },
-    h('figcaption', {}, caption),
-    ...items.map((item) => {
-      const bar = h('span', { class: 'bar' })
-      bar.style.width = `${(100 * item.value) / max}%`
-      return h('div', { class: 'bar-row' }, h('span', { class: 'bar-label' }, item.label), h('span', { class: 'bar-track' }, bar), h('span', { class: 'num' }, item.value.toLocaleString('en-US')), item.note ? h('span', { class: 'note' }, item.note) : undefined)
-    }),
-  )
-}
-
 export const count = (n: number | bigint): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')

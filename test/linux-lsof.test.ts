@@ -326,3 +326,39 @@ describe.skipIf(skip)('a Linux capture against lsof and ss (issue 16)', () => {
     expect(ipPseudonym(k1, '/run/x.sock')).toBeUndefined()
   })
 })
+
+// The tables are the target's own network namespace (/proc/<pid>/net), not pssnap's (/proc/net): a child in
+// a new network namespace (unshare -n, root) holds sockets that pssnap's namespace does not list at all.
+const netnsMissing = skip || process.getuid?.() !== 0 || !has('unshare') || !has('nsenter') || !has('ip')
+describe.skipIf(netnsMissing)('sockets of a process in another network namespace', () => {
+  it('are joined from its own tables, and ss inside that namespace agrees', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pssnap-netns-'))
+    const exe = join(dir, 'child')
+    execFileSync('gcc', ['-O0', '-o', exe, SOURCE])
+    await mkdir(join(dir, 'd'))
+    const child = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "$0" "$1" x`, exe, join(dir, 'd')], { cwd: dir }) as ChildProcessWithoutNullStreams
+    try {
+      await waitReady(child)
+      const pid = child.pid!
+      const path = join(dir, 'netns.pssnap')
+      await captureLinuxToFile(pid, path)
+      const a = await openArchiveFile(path, { strict: true })
+      const ours = BigInt(/\[(\d+)\]/.exec(execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }))![1]!)
+      expect(a.header.linuxProcess!.namespaces!.net).not.toBe(ours)
+      const tcp = a.handles.toArray().map(flat).filter((h) => h.socketProtocol === 'tcp')
+      expect(tcp.length).toBe(6)
+      // pssnap's own namespace does not list these sockets: only the target's tables could give them.
+      const mine = execFileSync('cat', ['/proc/net/tcp', '/proc/net/tcp6'], { encoding: 'utf8' })
+      for (const h of tcp) expect(mine).not.toMatch(new RegExp(` ${/\[(\d+)\]/.exec(h.objectName!)![1]} `))
+      // ss run inside the target's namespace (nsenter) agrees on every socket's state.
+      const inside = parseSs(execFileSync('nsenter', ['-t', String(pid), '-n', 'ss', '-H', '-tuwxanp'], { encoding: 'utf8' }), pid)
+      const byFd = new Map(a.handles.toArray().map(flat).map((h) => [Number(h.handle), h]))
+      expect(inside.filter((s) => !s.netid.startsWith('u_')).length).toBe(10)
+      for (const s of inside) expect(byFd.get(s.fd)!.socketState, `fd ${s.fd}`).toBe(ssState(s.state, s.netid.startsWith('u_')))
+    } finally {
+      child.stdin.end()
+      child.kill()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

@@ -135,6 +135,18 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         for (const { count, cols } of chunks) {
           const col = cols[4]
           const arch = (col?.dtype === 'bytes' ? col.architecture : undefined) ?? architecture
+          // Windows CONTEXTs go in as stored: when every one in the chunk is a multiple of 16 bytes long (x64 1232,
+          // arm64 912), the chunk's blob is copied once and each context stays 16-aligned at its own offset.
+          if (col?.dtype === 'bytes' && (arch === 'x64' || arch === 'arm64') && wholeSixteens(col.offsets, count)) {
+            s.align(16)
+            const base = s.append(col.data)
+            for (let i = 0; i < count; i++) {
+              const from = col.offsets[i]!
+              const size = col.offsets[i + 1]! - from
+              contexts.push(size === 0 ? undefined : { rva: base + from, size, sp: arch === 'x64' ? stackPointer(col.data.subarray(from, from + size)) : undefined })
+            }
+            continue
+          }
           for (let i = 0; i < count; i++) {
             const raw = C.bytes(col, i)
             const ctx = raw && minidumpContext(raw, arch)
@@ -343,7 +355,8 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   // records are known up front: room for them at once, so the buffer is not copied as it grows.
   const contextBytes = archive.sectionNames.includes('threads') ? archive.threads.length * (L.THREAD_SIZE + L.CONTEXT_AMD64_SIZE + 16) : 0
   // Strings: at most every dictionary string once (MINIDUMP_STRING: length, UTF-16, NUL, alignment).
-  const strBound = dictBytes(archive.handles, ['typeName', 'objectName']) + dictBytes(archive.threads, ['threadName']) + dictBytes(archive.vaSpace, ['mappedFileName'])
+  // (Handle and thread names are all written, so reading them here costs nothing more; module names are few.)
+  const strBound = (linux ? 0 : dictBytes(archive.handles, ['typeName', 'objectName'])) + dictBytes(archive.threads, ['threadName'])
   sink.expect(L.HEADER_SIZE + streams.length * L.DIRECTORY_SIZE + contextBytes + archive.vaSpace.length * L.MEMORY_INFO_SIZE + archive.handles.length * L.HANDLE_DESCRIPTOR_SIZE + memory.reduce((n, m) => n + m.bytes.length + 32, 0) + strBound + (1 << 16))
   sink.reserve(L.HEADER_SIZE)
   const dir = sink.reserve(streams.length * L.DIRECTORY_SIZE)
@@ -436,6 +449,12 @@ function minidumpContext(context: Uint8Array | undefined, fallback: string | und
     return out
   }
   return undefined
+}
+
+/** Whether every value of a bytes column is a multiple of 16 bytes long (so each stays 16-aligned when the blob is copied whole). */
+function wholeSixteens(offsets: Uint32Array, count: number): boolean {
+  for (let i = 0; i < count; i++) if ((offsets[i + 1]! - offsets[i]!) % 16 !== 0) return false
+  return true
 }
 
 /** An upper bound of the bytes the MINIDUMP_STRINGs of these str columns take, every dictionary string once. */

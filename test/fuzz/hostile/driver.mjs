@@ -118,6 +118,8 @@ async function runJob({ first, step, total, argsFor, hangMs, onResult }) {
         onResult(r)
       },
     })
+    // A child that exits 0 before its last case has lost cases: charged to the case it was in, never silent.
+    if (ended.ok && done < total) Object.assign(ended, { ok: false, problem: { property: 'fatal', detail: `the child exited 0 after ${done} of ${total} cases` } })
     if (ended.ok) break
     if (!started) throw new Error(`the hostile fuzz child stopped before its first case: ${ended.problem.detail}`)
     if (finishedId === started.id) throw new Error(`the hostile fuzz child stopped between cases: ${ended.problem.detail}`)

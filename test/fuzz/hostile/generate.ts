@@ -4,6 +4,7 @@
 // with it; what it refuses (unknown columns, sections, sparse groups, frame kinds and trailer keys, column
 // types, huge honest counts, unused dictionary strings) goes through the independent byte-level builder.
 import { deflateSync } from 'node:zlib'
+import { FORMAT_MINOR } from '../../../format/constants.js'
 import { SECTIONS, type DType } from '../../../format/fields.js'
 import { ArchiveWriter, MemorySink } from '../../../format/writer.js'
 import { nodeHooks } from '../../../reader/node.js'
@@ -90,9 +91,11 @@ export async function generateCase(plan: CasePlan, variant = 0): Promise<Hostile
 
 // ---------------------------------------------------------------- through the format's writer
 
+// The model fills every field the format knows, so the writer declares the current minor (the lowest holding them).
+
 async function writeWithWriter(model: Model, plan: CasePlan): Promise<Uint8Array> {
   const sink = new MemorySink()
-  const writer = new ArchiveWriter(sink, { hooks: nodeHooks, compression: plan.compression ? 'deflate' : 'none', contextArchitecture: model.contextArchitecture, formatMinor: 1, chunkEntries: 1 + (plan.seed % 3) * 7 + (plan.big ? 65_535 : 0) })
+  const writer = new ArchiveWriter(sink, { hooks: nodeHooks, compression: plan.compression ? 'deflate' : 'none', contextArchitecture: model.contextArchitecture, formatMinor: FORMAT_MINOR, chunkEntries: 1 + (plan.seed % 3) * 7 + (plan.big ? 65_535 : 0) })
   await writer.begin(model.header as never)
   for (const name of SECTION_NAMES) {
     const entries = model.sections[name]
@@ -132,6 +135,7 @@ function addValue(b: ArchiveBuilder, kind: number, value: MpValue, compress: boo
 }
 
 function writeWithBuilder(model: Model, plan: CasePlan, r: Rand): Uint8Array {
+  // Declares 1.1 while its columns include every later minor's: a writer that declared too low a minor.
   const b = new ArchiveBuilder({ minor: 1 })
   const names = () => Array.from({ length: plan.unknownNames }, (_, i) => (i % 97 === 0 ? hostileName(r) : `unknown${i}\u202e${i % 7}`))
   const header = { ...model.header }

@@ -162,6 +162,12 @@ try {
       await runCase(String(s), s, await casesOf(s), throughCli, values['all-modes'] === true, i === 0 ? resumeAfter : undefined)
     }
   }
+} catch (e) {
+  // Outside a verb (generating a case): exit non-zero so the watchdog charges it to the case and goes on. The
+  // handlers above keep an escaped error from ending the process, so without this it ended with 0, unreported.
+  process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`)
+  rmSync(work, { recursive: true, force: true })
+  process.exit(70)
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

@@ -353,7 +353,13 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
 
   // Header and directory, then every stream's data; the directory is filled as streams are written. The fixed-size
   // records are known up front: room for them at once, so the buffer is not copied as it grows.
-  const contextBytes = archive.sectionNames.includes('threads') ? archive.threads.length * (L.THREAD_SIZE + L.CONTEXT_AMD64_SIZE + 16) : 0
+  // Contexts from the bytes present (a Linux register set becomes a 1232-byte CONTEXT), never from a count alone.
+  let contextBytes = archive.sectionNames.includes('threads') ? archive.threads.length * L.THREAD_SIZE : 0
+  for (const { count, column } of archive.threads.spans('contextRecord')) {
+    if (column?.dtype !== 'bytes') continue
+    const linuxSets = column.architecture?.startsWith('linux-') === true
+    contextBytes += linuxSets ? Math.min(count, Math.floor(column.data.length / L.USER_REGS_X64_SIZE)) * (L.CONTEXT_AMD64_SIZE + 16) : column.data.length + 16 * count
+  }
   // Strings: at most every dictionary string once (MINIDUMP_STRING: length, UTF-16, NUL, alignment).
   // (Handle and thread names are all written, so reading them here costs nothing more; module names are few.)
   const strBound = (linux ? 0 : dictBytes(archive.handles, ['typeName', 'objectName'])) + dictBytes(archive.threads, ['threadName'])

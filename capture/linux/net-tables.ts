@@ -146,6 +146,7 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
   const found = new Map<string, SocketInfo>()
   const ambiguous = new Set<string>()
+  const predecessors = new Map<string, string[]>()
   for (const table of NET_TABLES) {
     if (found.size === sockets.size) break
     const path = `${dir}/${table}`
@@ -158,10 +159,15 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
       continue
     }
     try {
+      // The line before each line of a held socket: a forged line follows the line whose path holds it.
+      let previous: string | undefined
       const cut = readTable(fd, maxBytes, (line) => {
         const parsed = parseNetLine(table, line)
+        const before = previous
+        previous = parsed?.[0]
         if (!parsed || !sockets.has(parsed[0])) return
         const [inode, info] = parsed
+        if (before !== undefined) (predecessors.get(inode) ?? predecessors.set(inode, []).get(inode)!).push(before)
         if (found.has(inode)) {
           if (!ambiguous.has(inode)) {
             ambiguous.add(inode)
@@ -181,6 +187,15 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
     } finally {
       closeSync(fd)
     }
+  }
+  // Whichever socket's path held the newline was cut there, and it is one of the lines just before an
+  // ambiguous inode's: their paths are not trusted either.
+  const cutPaths = new Set<string>()
+  for (const inode of ambiguous) for (const p of predecessors.get(inode) ?? []) if (!ambiguous.has(p) && found.get(p)?.socket.localAddress !== undefined) cutPaths.add(p)
+  for (const inode of cutPaths) {
+    delete found.get(inode)!.socket.localAddress
+    const e = Object.assign(new Error(`the line of socket inode ${inode} comes just before a repeated inode's: its path may hold a newline`), { code: 'EBADMSG', errno: -74 })
+    errors.add('handles', 'read', `${dir}/unix`, e, 'kept without its path')
   }
   for (const [inode, info] of found) {
     // Which line is the kernel's cannot be told: an ambiguous socket gets nothing from either.

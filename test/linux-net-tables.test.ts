@@ -64,6 +64,18 @@ describe('net tables', () => {
     expect(errors.list[1]!.message).toContain('socket inode 100 comes just before a repeated inode')
   })
 
+  it('a path whose newline leaves a line that does not parse is not trusted either', () => {
+    const d = join(dir, 'broken')
+    freshDir(d)
+    writeFileSync(join(d, 'unix'), UNIX_HEAD + [unixLine(300, '@f\nno table line here'), unixLine(301, '/tmp/fine')].join('\n') + '\n')
+    const map = sockets(300, 301)
+    const errors = new SoftErrors()
+    joinSockets(0, map, errors, { dir: d })
+    expect(map.get('300')!.linux?.socket).toEqual({ family: 'unix', protocol: 'stream', state: 'CONNECTED' })
+    expect(map.get('301')!.linux?.socket?.localAddress).toBe('/tmp/fine')
+    expect(errors.list.map((e) => e.message)).toEqual([expect.stringContaining('socket inode 300 comes just before a line that does not parse')])
+  })
+
   it('keeps path bytes that are not UTF-8 and abstract names as ss writes them', () => {
     const d = join(dir, 'bytes')
     freshDir(d)

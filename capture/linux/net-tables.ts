@@ -147,6 +147,8 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
   const found = new Map<string, SocketInfo>()
   const ambiguous = new Set<string>()
   const predecessors = new Map<string, string[]>()
+  /** Held sockets whose line was followed by one that does not parse: their path went on past a newline. */
+  const brokenBy = new Set<string>()
   for (const table of NET_TABLES) {
     if (found.size === sockets.size) break
     const path = `${dir}/${table}`
@@ -161,10 +163,14 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
     try {
       // The line before each line of a held socket: a forged line follows the line whose path holds it.
       let previous: string | undefined
+      let lineNo = 0
       const cut = readTable(fd, maxBytes, (line) => {
         const parsed = parseNetLine(table, line)
         const before = previous
         previous = parsed?.[0]
+        // A line that is not the header and does not parse is the rest of the path before it (a newline in it).
+        if (table === 'unix' && !parsed && lineNo > 0 && before !== undefined && sockets.has(before) && line !== '') brokenBy.add(before)
+        lineNo++
         if (!parsed || !sockets.has(parsed[0])) return
         const [inode, info] = parsed
         if (before !== undefined) (predecessors.get(inode) ?? predecessors.set(inode, []).get(inode)!).push(before)
@@ -190,11 +196,11 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
   }
   // Whichever socket's path held the newline was cut there, and it is one of the lines just before an
   // ambiguous inode's: their paths are not trusted either.
-  const cutPaths = new Set<string>()
+  const cutPaths = new Set<string>([...brokenBy].filter((p) => found.get(p)?.socket.localAddress !== undefined))
   for (const inode of ambiguous) for (const p of predecessors.get(inode) ?? []) if (!ambiguous.has(p) && found.get(p)?.socket.localAddress !== undefined) cutPaths.add(p)
   for (const inode of cutPaths) {
     delete found.get(inode)!.socket.localAddress
-    const e = Object.assign(new Error(`the line of socket inode ${inode} comes just before a repeated inode's: its path may hold a newline`), { code: 'EBADMSG', errno: -74 })
+    const e = Object.assign(new Error(`the line of socket inode ${inode} comes just before ${brokenBy.has(inode) ? 'a line that does not parse' : "a repeated inode's"}: its path may hold a newline`), { code: 'EBADMSG', errno: -74 })
     errors.add('handles', 'read', `${dir}/unix`, e, 'kept without its path')
   }
   for (const [inode, info] of found) {

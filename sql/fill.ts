@@ -2,7 +2,7 @@
 // each) and appended, never a row object or a DuckDB value per entry. Strings go in as ENUM indices over
 // the chunk's own dictionary (the table stores VARCHAR: the appender casts, in C++). The copy into a vector
 // is unchecked, so every byte count below is the row count times the vector's exact width.
-import type { Column, Section } from '../reader/index.js'
+import type { Column, DecodedSparseGroup, Section } from '../reader/index.js'
 import { formatNamed } from '../reader/index.js'
 import { hiAt, intColumn, loAt, type IntColumn } from '../reader/column-views.js'
 import type { DuckDBModules } from './duckdb.js'
@@ -43,7 +43,7 @@ class Scratch {
 /** One column's source within one archive chunk, prepared once per chunk. */
 interface Prepared {
   readonly type: LogicalType
-  /** Writes rows [from, from + n) of the chunk into the vector; returns the validity to set, or undefined when all valid. */
+  /** Writes rows [from, from + n) of the chunk into the vector; true when some are NULL (then `s.validity` holds which). */
   write(vector: unknown, from: number, n: number, s: Scratch): boolean
 }
 
@@ -55,7 +55,8 @@ export interface FillContext {
 /** Appends every entry of `section` to the table behind `appender`, with `snapshot_id` first. */
 export function appendSection(ctx: FillContext, appender: Appender, table: EntryTable, snapshotId: number, section: Section<object>): number {
   const { api, bindings } = ctx.duck
-  const spans = table.columns.map((c) => (c.group === undefined ? section.spans(c.field) : sparseSpans(section, c)))
+  // Sparse members are spread over their chunk's rows one chunk at a time (below), not all at once.
+  const spans = table.columns.map((c) => (c.group === undefined ? section.spans(c.field) : section.sparseSpans(c.group)))
   const chunks = spans[0]?.length ?? 0
   const scratch = [new Scratch(ctx.rows), ...table.columns.map(() => new Scratch(ctx.rows))]
   const ids = scratch[0]!.u32.fill(snapshotId)
@@ -64,9 +65,10 @@ export function appendSection(ctx: FillContext, appender: Appender, table: Entry
     const count = spans[0]![k]!.count
     if (count === 0) continue
     const prepared = table.columns.map((c, j) => {
-      const span = spans[j]![k]! as { column: Column | undefined; present?: Uint8Array }
-      const p = prepare(api, c, span.column)
-      return span.present ? onlyPresent(p, span.present) : p
+      const span = spans[j]![k]!
+      if (!('group' in span)) return prepare(api, c, span.column)
+      const { column, present } = spread(c, span.count, span.group)
+      return present ? onlyPresent(prepare(api, c, column), present) : prepare(api, c, column)
     })
     const chunk: DataChunk = api.DuckDBDataChunk.create([api.UINTEGER, ...prepared.map((p) => p.type)], ctx.rows)
     for (let from = 0; from < count; from += ctx.rows) {
@@ -91,31 +93,28 @@ export function appendSection(ctx: FillContext, appender: Appender, table: Entry
 }
 
 /**
- * A sparse group's member as a column over every entry of each chunk: values scattered to their rows, and
- * which rows have the group (the others are NULL).
+ * A sparse group's member as a column over every entry of one chunk: values scattered to their rows, and which
+ * rows have the group (the others are NULL).
  */
-function sparseSpans(section: Section<object>, c: EntryColumn): { count: number; column: Column | undefined; present?: Uint8Array }[] {
+function spread(c: EntryColumn, count: number, group: DecodedSparseGroup | undefined): { column: Column | undefined; present?: Uint8Array } {
   const member = c.field.slice(c.group!.length + 1)
-  return section.sparseSpans(c.group!).map(({ count, group }) => {
-    const source = group && Object.hasOwn(group.columns, member) ? group.columns[member] : undefined
-    if (!group || !source) return { count, column: undefined }
-    const present = new Uint8Array(count)
-    const rows = group.rows
-    let column: Column
-    if (source.dtype === 'str') {
-      const index = new Uint32Array(count)
-      for (let k = 0; k < rows.length; k++) if (rows[k]! < count) index[rows[k]!] = source.index[k]!
-      column = { dtype: 'str', dict: source.dict, index }
-    } else if (source.dtype === 'bytes') return { count, column: undefined }
-    else {
-      const values = source.values
-      const dense = new (values.constructor as new (n: number) => typeof values)(count)
-      for (let k = 0; k < rows.length; k++) if (rows[k]! < count) (dense as unknown as unknown[])[rows[k]!] = values[k]!
-      column = { ...source, values: dense } as Column
-    }
-    for (let k = 0; k < rows.length; k++) if (rows[k]! < count) present[rows[k]!] = 1
-    return { count, column, present }
-  })
+  const source = group && Object.hasOwn(group.columns, member) ? group.columns[member] : undefined
+  if (!group || !source || source.dtype === 'bytes') return { column: undefined }
+  const present = new Uint8Array(count)
+  const rows = group.rows
+  let column: Column
+  if (source.dtype === 'str') {
+    const index = new Uint32Array(count)
+    for (let k = 0; k < rows.length; k++) if (rows[k]! < count) index[rows[k]!] = source.index[k]!
+    column = { dtype: 'str', dict: source.dict, index }
+  } else {
+    const values = source.values
+    const dense = new (values.constructor as new (n: number) => typeof values)(count)
+    for (let k = 0; k < rows.length; k++) if (rows[k]! < count) (dense as unknown as unknown[])[rows[k]!] = values[k]!
+    column = { ...source, values: dense } as Column
+  }
+  for (let k = 0; k < rows.length; k++) if (rows[k]! < count) present[rows[k]!] = 1
+  return { column, present }
 }
 
 /** NULL where the row does not have the sparse group. */

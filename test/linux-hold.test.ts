@@ -2,13 +2,18 @@
 // thread held while fn runs, the target left as it was (running or SIGSTOPped), also when the holder is
 // SIGKILLed mid-hold, and typed errors when ptrace is refused. The oracle is the kernel's own /proc view:
 // thread states (t = traced stop, T = stopped), TracerPid and the ticker thread's context switches.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { holdProcess } from '../capture/linux/hold.js'
 import { buildChain, runs, startChain, threadState, tracerPid, until, type ChainTarget } from './helpers/chain-target.js'
+import { mountHungFuse, type HungFuse } from './helpers/hung-fuse.js'
+
+const fuse: HungFuse | string = process.platform === 'linux' ? mountHungFuse(join(mkdtempSync(join(tmpdir(), 'pssnap-hold-fuse-')), 'mnt')) : 'Linux only'
 
 const linux = process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -44,6 +49,7 @@ describe.skipIf(!linux)('holding a Linux process', () => {
   afterAll(() => {
     for (const c of children) c.kill('SIGKILL')
     for (const t of targets) t.kill()
+    if (typeof fuse !== 'string') fuse.release()
   })
 
   /** Starts the holder on pid and resolves once it holds every thread. */
@@ -149,6 +155,21 @@ describe.skipIf(!linux)('holding a Linux process', () => {
     await new Promise((r) => child.on('exit', r))
     expect(out).toMatch(/^error PTRACE_DENIED ptrace of process \d+ was refused/)
     expect(tracerPid(t.pid)).toBe(0)
+  })
+
+  // A thread in uninterruptible sleep (a stat on a FUSE mount whose daemon never answers) cannot stop: it is not
+  // held, and the moment its sleep ends (the connection aborted) it stops and is detached, not left stopped.
+  it.skipIf(typeof fuse === 'string')('a thread that cannot stop is not held, and is detached once it stops', async () => {
+    const f = fuse as HungFuse
+    const out = spawnSync('sh', ['-c', 'stat "$0/x" >/dev/null 2>&1 & echo $!', f.mountPoint], { encoding: 'utf8' })
+    const pid = Number(out.stdout.trim())
+    await until(() => threadState(pid, pid) === 'D', 'stat blocked in the FUSE request')
+    const result = await holdProcess(pid, (hold) => hold.threads.length, { timeoutMs: 300 })
+    expect(result.value).toBe(0)
+    expect(result.notStopped).toEqual([pid])
+    expect(tracerPid(pid)).toBe(process.pid) // still seized: PTRACE_DETACH needs a stopped tracee
+    f.release() // the request fails with ENOTCONN: stat returns, stops for the interrupt, is detached, exits
+    await until(() => !existsSync(`/proc/${pid}`) || threadState(pid, pid) === 'Z', 'stat ran to its end')
   })
 
   it('NO_SUCH_PROCESS for a pid that does not exist', async () => {

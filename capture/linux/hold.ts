@@ -173,8 +173,10 @@ class HoldSession {
     if (this.records) return this.records
     const records: HoldRecord[] = []
     // Threads seized that never stopped cannot be detached (PTRACE_DETACH needs a stopped tracee): wait for them
-    // once more; any still running are released by the kernel when this process exits.
+    // once more; any still in the kernel (uninterruptible sleep) are detached the moment they stop (lateRelease),
+    // or by the kernel when this process exits, whichever comes first.
     if (this.pending.size > 0) this.waitStops([...this.pending].map((tid) => ({ tid, stop: 'interrupt' as const, requestedAt: process.hrtime.bigint() })))
+    for (const tid of this.pending) lateRelease(this.libc, tid)
     for (const t of this.held.values()) {
       // A signal-delivery stop's signal is handed back; a group stop is restored by the kernel itself.
       this.libc.detach(t.tid, t.stop === 'signal' ? (t.signal ?? 0) : 0)
@@ -184,6 +186,36 @@ class HoldSession {
     this.records = records
     return records
   }
+}
+
+/** Seized threads that had not stopped when their hold was released, polled until they stop, then detached. */
+const late = new Set<number>()
+let lateTimer: ReturnType<typeof setInterval> | undefined
+
+/**
+ * A thread that stops after its hold ended (its uninterruptible sleep is over) would stay stopped while this
+ * process lives: it is detached as soon as waitpid sees it stop. Polled from this thread (the tracer) with an
+ * unref'd timer, so it never keeps the process alive.
+ */
+function lateRelease(libc: Libc, tid: number): void {
+  late.add(tid)
+  lateTimer ??= setInterval(() => {
+    for (const t of late) {
+      const r = libc.poll(t)
+      if (r.pid === 0) continue
+      late.delete(t)
+      // A stop: detach, handing back a signal that arrived first; an exit or ECHILD: nothing left to do.
+      if (r.pid === t && (r.status & 0xff) === 0x7f) {
+        const signal = (r.status >> 8) & 0xff
+        libc.detach(t, r.status >>> 16 === 0 ? signal : 0)
+      }
+    }
+    if (late.size === 0 && lateTimer) {
+      clearInterval(lateTimer)
+      lateTimer = undefined
+    }
+  }, 50)
+  lateTimer.unref()
 }
 
 function registerArchitecture(): RegisterArchitecture {

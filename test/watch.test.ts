@@ -8,7 +8,8 @@ import { copyFileSync, readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { openFakePss } from './fake-pss/control.js'
 import { openArchiveFile } from '../reader/node.js'
 import { compileCondition, countersToRead } from '../capture/watch/condition.js'
 import { countFds, derive, linuxSources, PROC_READS, type ProcReads, type Sample } from '../capture/watch/counters.js'
@@ -240,4 +241,35 @@ describe.skipIf(!linux)('pssnap watch on real processes (Linux)', () => {
     // Nothing at all: no archive, no temporary file.
     expect(readdirSync(out2)).toEqual([])
   }, 30_000)
+})
+
+describe('a watch poll on the Windows path reads only what its condition names (fake PSS library)', () => {
+  const library = inject('fakePssLibrary') ?? process.env.PSSNAP_FAKE_PSS
+
+  it('a handle condition opens the one process per poll; a thread condition opens none', async () => {
+    const { fake } = await openFakePss(library!)
+    const dir = await mkdtemp(join(tmpdir(), 'pssnap-watch-win-'))
+    try {
+      const polls = (when: string) => {
+        const samples: WatchEvent[] = []
+        // Counted from the target's announcement: finding its image name lists every process first.
+        let before = 0
+        const onEvent = (e: WatchEvent) => {
+          if (e.type === 'target') before = fake.callCount('OpenProcess')
+          if (e.type === 'sample') samples.push(e)
+        }
+        return watch({ target: { pid: 4242 }, pssLibrary: library!, directory: dir, when, pollMs: 50, untilMs: Date.now() + 600, onEvent }).then(() => ({ samples, opens: fake.callCount('OpenProcess') - before }))
+      }
+      const handles = await polls('handleCount > 100')
+      expect(handles.samples.length).toBeGreaterThan(2)
+      expect(handles.opens).toBe(handles.samples.length)
+      expect(handles.samples[0]).toMatchObject({ counters: { handleCount: 8 }, holds: false })
+      const threads = await polls('threadCount > 100')
+      expect(threads.opens).toBe(0)
+      expect(threads.samples[0]).toMatchObject({ counters: { threadCount: 2 }, holds: false })
+      expect(Object.keys((threads.samples[0] as { counters: object }).counters).sort()).toEqual(['threadCount', 'threadGrowth'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 20_000)
 })

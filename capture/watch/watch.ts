@@ -88,11 +88,14 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
   } else {
     const missing = [...toRead].filter((c) => !WINDOWS_COUNTERS.has(c))
     if (missing.length) throw new WatchError('COUNTER_UNAVAILABLE', `on Windows a condition can test handleCount and threadCount (and their growth) so far, not ${missing.join(', ')}`)
+    // One process, and only the counters the condition names (capture/windows/process-counters.ts).
+    const want = { handles: toRead.has('handleCount'), threads: toRead.has('threadCount') }
+    const { windowsProcessCounters } = await import('../windows/process-counters.js')
     sampler = async (pid) => {
       const at = performance.now()
-      const p = (await listProcesses(options)).find((x) => x.processId === pid)
-      if (!p) return { at, counters: {}, exited: true }
-      return { at, counters: { threadCount: p.threadCount, ...(p.handleCount !== undefined ? { handleCount: p.handleCount } : {}) } }
+      const c = await windowsProcessCounters(pid, want, backend.library)
+      if (c.exited) return { at, counters: {}, exited: true }
+      return { at, counters: { ...(c.threadCount !== undefined ? { threadCount: c.threadCount } : {}), ...(c.handleCount !== undefined ? { handleCount: c.handleCount } : {}) } }
     }
   }
   const signal = options.signal

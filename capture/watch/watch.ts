@@ -5,7 +5,9 @@
 import { readlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { setTimeout as sleepFor } from 'node:timers/promises'
-import { captureToFile, listProcesses, resolveTarget, selectBackend, type BackendSelection, type CaptureOptions, type CaptureResult } from '../index.js'
+import { captureToFile, listProcesses, selectBackend, type BackendSelection, type CaptureOptions, type CaptureResult } from '../index.js'
+import { CaptureFailedError } from '../errors.js'
+import { resolveTargets } from '../targets.js'
 import { compileCondition, countersToRead, describeTrigger, type Condition } from './condition.js'
 import { derive, linuxSources, PROC_READS, sampleLinux, type CounterName, type LinuxSource, type Counters, type ProcReads, type Sample } from './counters.js'
 import { archivePath, newCaptureSetId } from './naming.js'
@@ -188,12 +190,17 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
     if ('pid' in t) return t.pid
     let announced = false
     for (;;) {
-      try {
-        const pid = await resolveTarget(t.name, options)
-        if (pid !== exitedPid) return pid
-      } catch (error) {
-        if (!options.wait || (error as { code?: string })?.code !== 'NO_SUCH_PROCESS') throw error
-      }
+      // Zombies are left out (capture/targets.ts), so the one that just exited does not make the name ambiguous.
+      const found = await resolveTargets({ targets: [t.name] }, options).then(
+        (list) => list.filter((p) => p.processId !== exitedPid),
+        (error: unknown) => {
+          if (!options.wait || (error as { code?: string })?.code !== 'NO_SUCH_PROCESS') throw error
+          return []
+        },
+      )
+      if (found.length === 1) return found[0]!.processId
+      if (found.length > 1) throw new CaptureFailedError('AMBIGUOUS_NAME', `${found.length} processes are named '${t.name}' (pids ${found.map((p) => p.processId).join(', ')}): watch one by its pid`)
+      if (!options.wait) throw new CaptureFailedError('NO_SUCH_PROCESS', `no process named '${t.name}' (run 'pssnap ps' to list processes)`)
       if (!announced) emit({ type: 'waiting', name: t.name })
       announced = true
       if (timeLeft() <= 0) return undefined

@@ -118,6 +118,27 @@ describe('parquet export, read by hyparquet', () => {
     }
   })
 
+  it('the hive folders read back as tables with host and date columns (DuckDB read_parquet, hive_partitioning)', async () => {
+    const { loadDuckDB } = await import('../sql/duckdb.js')
+    const { api } = await loadDuckDB()
+    const inst = await api.DuckDBInstance.create(':memory:')
+    const con = await inst.connect()
+    try {
+      const got = (await con.runAndReadAll(`SELECT host, CAST(date AS VARCHAR), count(*) FROM read_parquet('${parted}/handles/**/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY 1, 2`)).getRowsJson()
+      const expected = new Map<string, number>()
+      archives.forEach((a) => {
+        if (!a.handles.length) return
+        const name = a.header.host.machineName
+        const key = `${!name ? 'unknown' : name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64).replace(/^[.]/, '_')}|${a.header.capture.startedAt.slice(0, 10)}`
+        expected.set(key, (expected.get(key) ?? 0) + a.handles.length)
+      })
+      expect(got.map((r) => `${r[0]}|${r[1]}|${r[2]}`)).toEqual([...expected].sort().map(([k, n]) => `${k}|${n}`))
+    } finally {
+      con.closeSync()
+      inst.closeSync()
+    }
+  })
+
   it('--partition-by host,date: hive folders whose rows, put together, are every row', async () => {
     for (const t of ENTRY_TABLES) {
       const files = filesBelow(join(parted, t.table))

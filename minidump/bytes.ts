@@ -77,6 +77,42 @@ export class ByteSink {
     }
   }
 
+  /**
+   * A u8…i32 column into a field of `count` records `stride` bytes apart, the first at `at` (u32 in the file; an
+   * i32 as its two's complement). One tight loop per column: a million records cost a few milliseconds.
+   */
+  column32(at: number, stride: number, count: number, values: ArrayLike<number>): void {
+    if (LITTLE_ENDIAN && (at & 3) === 0 && (stride & 3) === 0) {
+      const w = this.words
+      for (let i = 0, o = at >>> 2, step = stride >>> 2; i < count; i++, o += step) w[o] = values[i]! >>> 0
+    } else for (let i = 0; i < count; i++) this.view.setUint32(at + i * stride, values[i]! >>> 0, true)
+  }
+
+  /** A u64/i64 column the same way: `wide` its raw words (stored 8 bytes wide), else `narrow` values below 2³². */
+  column64(at: number, stride: number, count: number, wide: Uint32Array | undefined, narrow: ArrayLike<number> | undefined): void {
+    if (!LITTLE_ENDIAN || (at & 3) !== 0 || (stride & 3) !== 0) {
+      for (let i = 0; i < count; i++) {
+        if (wide) this.copy64(at + i * stride, wide, i)
+        else if (narrow) this.u64v(at + i * stride, narrow[i]!)
+      }
+      return
+    }
+    const w = this.words
+    const step = stride >>> 2
+    if (wide) {
+      for (let i = 0, o = at >>> 2; i < count; i++, o += step) {
+        w[o] = wide[2 * i]!
+        w[o + 1] = wide[2 * i + 1]!
+      }
+    } else if (narrow) {
+      for (let i = 0, o = at >>> 2; i < count; i++, o += step) {
+        const v = narrow[i]!
+        w[o] = v >>> 0
+        w[o + 1] = v < 0 ? 0xffffffff : 0
+      }
+    }
+  }
+
   /** `text`'s UTF-16 code units, little-endian, at an even offset. */
   utf16(at: number, text: string): void {
     if (LITTLE_ENDIAN && at % 2 === 0) {

@@ -31,6 +31,16 @@ export function raw64(col: Column | undefined): Uint32Array | undefined {
   return col && (col.dtype === 'u64' || col.dtype === 'i64') && !col.narrow ? new Uint32Array(col.values.buffer, col.values.byteOffset, col.values.length * 2) : undefined
 }
 
+/** A u8…i32 column's values (undefined when absent or of another type). */
+export function ints(col: Column | undefined): ArrayLike<number> | undefined {
+  return col && (col.dtype === 'u8' || col.dtype === 'u16' || col.dtype === 'u32' || col.dtype === 'i32') ? col.values : undefined
+}
+
+/** A u64/i64 column stored narrow (1–4 bytes a value): its values as numbers; undefined otherwise. */
+export function narrow64(col: Column | undefined): ArrayLike<number> | undefined {
+  return col && (col.dtype === 'u64' || col.dtype === 'i64') && col.narrow ? (col.values as ArrayLike<number>) : undefined
+}
+
 /** A string, or undefined when the row has none. */
 export function str(col: Column | undefined, i: number): string | undefined {
   if (!col || col.dtype !== 'str') return undefined

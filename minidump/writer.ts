@@ -244,19 +244,20 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         let r = at + L.MEMORY_INFO_LIST_HEADER_SIZE
         for (const { count, cols } of chunksOf(archive.vaSpace, ['baseAddress', 'allocationBase', 'allocationProtect', 'regionSize', 'state', 'protect', 'type'])) {
           const [base, allocBase, allocProtect, size, state, protect, type] = cols
-          const [baseRaw, allocRaw, sizeRaw] = [C.raw64(base), C.raw64(allocBase), C.raw64(size)]
-          for (let i = 0; i < count; i++, r += L.MEMORY_INFO_SIZE) {
-            if (baseRaw) s.copy64(r + L.MEMORY_INFO.BaseAddress, baseRaw, i)
-            else s.u64v(r + L.MEMORY_INFO.BaseAddress, C.big(base, i))
-            if (allocRaw) s.copy64(r + L.MEMORY_INFO.AllocationBase, allocRaw, i)
-            else s.u64v(r + L.MEMORY_INFO.AllocationBase, C.big(allocBase, i))
-            s.u32(r + L.MEMORY_INFO.AllocationProtect, C.num(allocProtect, i))
-            if (sizeRaw) s.copy64(r + L.MEMORY_INFO.RegionSize, sizeRaw, i)
-            else s.u64v(r + L.MEMORY_INFO.RegionSize, C.big(size, i))
-            s.u32(r + L.MEMORY_INFO.State, C.num(state, i))
-            s.u32(r + L.MEMORY_INFO.Protect, C.num(protect, i))
-            s.u32(r + L.MEMORY_INFO.Type, C.num(type, i))
+          // Column by column into the records (an absent column leaves its field 0).
+          const u64 = (field: number, col: (typeof cols)[number]) => s.column64(r + field, L.MEMORY_INFO_SIZE, count, C.raw64(col), C.narrow64(col))
+          const u32 = (field: number, col: (typeof cols)[number]) => {
+            const v = C.ints(col)
+            if (v) s.column32(r + field, L.MEMORY_INFO_SIZE, count, v)
           }
+          u64(L.MEMORY_INFO.BaseAddress, base)
+          u64(L.MEMORY_INFO.AllocationBase, allocBase)
+          u32(L.MEMORY_INFO.AllocationProtect, allocProtect)
+          u64(L.MEMORY_INFO.RegionSize, size)
+          u32(L.MEMORY_INFO.State, state)
+          u32(L.MEMORY_INFO.Protect, protect)
+          u32(L.MEMORY_INFO.Type, type)
+          r += count * L.MEMORY_INFO_SIZE
         }
         summary.regions = n
         return { rva: at, size: L.MEMORY_INFO_LIST_HEADER_SIZE + n * L.MEMORY_INFO_SIZE }
@@ -298,18 +299,16 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         let i = 0
         for (const { count, cols } of chunks) {
           const [handle, attributes, access, handleCount, pointerCount] = cols
-          const handleRaw = C.raw64(handle)
-          for (let k = 0; k < count; k++, i++) {
-            const r = at + L.HANDLE_DATA_HEADER_SIZE + i * L.HANDLE_DESCRIPTOR_SIZE
-            if (handleRaw) s.copy64(r + L.HANDLE_DESCRIPTOR.Handle, handleRaw, k)
-            else s.u64v(r + L.HANDLE_DESCRIPTOR.Handle, C.big(handle, k))
-            s.u32(r + L.HANDLE_DESCRIPTOR.TypeNameRva, typeRvas[i]!)
-            s.u32(r + L.HANDLE_DESCRIPTOR.ObjectNameRva, nameRvas[i]!)
-            s.u32(r + L.HANDLE_DESCRIPTOR.Attributes, C.num(attributes, k))
-            s.u32(r + L.HANDLE_DESCRIPTOR.GrantedAccess, C.num(access, k))
-            s.u32(r + L.HANDLE_DESCRIPTOR.HandleCount, C.num(handleCount, k))
-            s.u32(r + L.HANDLE_DESCRIPTOR.PointerCount, C.num(pointerCount, k))
-          }
+          const r = at + L.HANDLE_DATA_HEADER_SIZE + i * L.HANDLE_DESCRIPTOR_SIZE
+          const u32 = (field: number, values: ArrayLike<number> | undefined) => values && s.column32(r + field, L.HANDLE_DESCRIPTOR_SIZE, count, values)
+          s.column64(r + L.HANDLE_DESCRIPTOR.Handle, L.HANDLE_DESCRIPTOR_SIZE, count, C.raw64(handle), C.narrow64(handle))
+          u32(L.HANDLE_DESCRIPTOR.TypeNameRva, typeRvas.subarray(i, i + count))
+          u32(L.HANDLE_DESCRIPTOR.ObjectNameRva, nameRvas.subarray(i, i + count))
+          u32(L.HANDLE_DESCRIPTOR.Attributes, C.ints(attributes))
+          u32(L.HANDLE_DESCRIPTOR.GrantedAccess, C.ints(access))
+          u32(L.HANDLE_DESCRIPTOR.HandleCount, C.ints(handleCount))
+          u32(L.HANDLE_DESCRIPTOR.PointerCount, C.ints(pointerCount))
+          i += count
         }
         summary.handles = n
         return { rva: at, size: L.HANDLE_DATA_HEADER_SIZE + n * L.HANDLE_DESCRIPTOR_SIZE }

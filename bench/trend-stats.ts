@@ -2,8 +2,14 @@
 // quadratic step). One series of n points (a slow leak under noise, ties in values, a few equal times) is
 // assessed (Mann–Kendall, Theil–Sen with its interval, the shape and its plateau test) at n = 1k, 10k and
 // 100k; the time per 10× more points should be about 10–15× (n log n), not 100×. For scale, the O(n²)
-// definitions (every pair visited, every slope sorted) run in the same process at 1k and 4k.
+// definitions (every pair visited, every slope sorted) run in the same process at 1k and 4k. Then the whole
+// of trendArchives (sorting by time, counting, keyed series, every assessment, the verdict) over 200, 2,000
+// and 20,000 small synthetic archives (20 handles, a few of them added now and then), opened beforehand.
+import { decodeArchive, type Archive } from '../reader/archive.js'
+import { trendArchives } from '../reader/trend.js'
 import { assessSeries, normalQuantile } from '../reader/trend-stats.js'
+import { addFiles, later } from '../test/helpers/snapshot-pair.js'
+import { generateSnapshot, snapshotBytes } from '../test/synthetic/generate.js'
 import { median } from './measure.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -52,4 +58,26 @@ for (const n of [1000, 4000]) {
   const { t, v } = series(n)
   const ms = await median(n >= 4000 ? 1 : RUNS, () => quadratic(t, v))
   console.log(`O(n²) definitions, n = ${n.toLocaleString('en')}: ${ms.toFixed(1)} ms${n === 1000 ? ` (assessSeries: ${times.get(1000)!.toFixed(1)} ms)` : ''}`)
+}
+
+const first = generateSnapshot({ seed: 3, handles: 20, regions: 12, threads: 2, contextRatio: 0 })
+const archives: Archive[] = []
+const whole = new Map<number, number>()
+for (const n of [200, 2000, 20_000]) {
+  // A minute apart; every 50th snapshot adds a File handle that stays (a slow leak), given in reverse order.
+  while (archives.length < n) {
+    const i = archives.length
+    const s = later(first, i / 60)
+    addFiles(s, Math.floor(i / 50), 'leak')
+    archives.push(await decodeArchive(await snapshotBytes(s)))
+  }
+  const inputs = archives.slice(0, n).reverse()
+  let verdict = ''
+  const ms = await median(n >= 20_000 ? 1 : Math.min(RUNS, 3), () => {
+    verdict = trendArchives(inputs).verdict.verdict
+  })
+  whole.set(n, ms)
+  const prev = whole.get(n / 10)
+  const step = prev === undefined ? '' : `; ×${(ms / prev).toFixed(1)} for 10× the archives (${ms / prev <= 15 ? 'ok' : 'MISS'}: n log n gives ≈ 10–15×)`
+  console.log(`trendArchives, ${n.toLocaleString('en')} archives: ${ms.toFixed(1)} ms, ${verdict}${step}`)
 }

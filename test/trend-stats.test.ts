@@ -251,6 +251,18 @@ describe('O(n log n) statistics equal their O(n²) definitions (property)', () =
     }
   })
 
+  it('130,000 points: no step visits the 8.4e9 pairs or spreads the points into arguments', () => {
+    // A line of slope 3 per second with every 1000th point lifted by 1: 130 points off the line, so every
+    // statistic is known without the pairs. Math.max(...xs) past ~120k arguments throws a RangeError.
+    const n = 130_000
+    const t = Array.from({ length: n }, (_, i) => 1_764_700_000_000 + i * 1000)
+    const v = t.map((_, i) => 3 * i + (i % 1000 === 0 ? 1 : 0))
+    const a = assessSeries(t, v)
+    expect(a).toMatchObject({ pattern: 'growth', n, spanSeconds: n - 1 })
+    expect(a.mannKendall).toMatchObject({ s: (n * (n - 1)) / 2, increasingPairs: (n * (n - 1)) / 2, decreasingPairs: 0, tiedPairs: 0 })
+    expect(a.theilSen!.perSecond).toBe(3)
+  }, 60_000)
+
   it('products compare exactly past 2^53', () => {
     // (2^27+1)² = 2^54 + 2^28 + 1 rounds to 2^54 + 2^28 = (2^27+2)·2^27: equal as doubles, not as numbers.
     const a = 2 ** 27 + 1

@@ -41,7 +41,7 @@ export function linuxProcessNames(p: LinuxProcess | undefined): string[] {
   return [...(p.commandLine ?? []), ...(p.workingDirectory !== undefined ? [p.workingDirectory] : []), ...(p.rootDirectory !== undefined ? [p.rootDirectory] : []), ...(p.cgroup ?? [])]
 }
 
-/** User and group names, sensitive wherever they appear (`root` names no one and stays). */
+/** User and group names, sensitive wherever they appear in other text (not `root`: too common a word in paths). */
 export function linuxAccountNames(p: LinuxProcess | undefined): string[] {
   if (!p) return []
   return [p.userName, p.effectiveUserName, p.groupName, p.effectiveGroupName].filter((n): n is string => n !== undefined && n !== 'root')
@@ -50,8 +50,9 @@ export function linuxAccountNames(p: LinuxProcess | undefined): string[] {
 /** linuxProcess with every string replaced; ids, limits and namespaces (numbers) kept. */
 export function redactLinuxProcess(p: LinuxProcess, names: NameRedactor, maker: PseudonymMaker): LinuxProcess {
   const name = (v: string | undefined) => (v === undefined ? undefined : (names.redacted(v) ?? names.redact(v)))
+  // Every account name, root's included (it is the user of most captured services).
   const account = (prefix: 'user-' | 'group-', v: string | undefined) => {
-    if (v === undefined || v === 'root') return v
+    if (v === undefined) return v
     const out = `${prefix}${maker.hex('name', v)}`
     maker.record(out, v)
     return out

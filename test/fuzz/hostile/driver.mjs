@@ -9,6 +9,7 @@
 //   a large attack, through the real dist/cli.js)  --big-every B (500: every B-th seed carries a large attack)
 //   --all-modes  --hang-ms (20,000)
 //   --summary FILE (the whole result as JSON)  --no-keep  --no-replay
+// SIGINT or SIGTERM stops the run early: it still prints (and keeps) what it found in the cases it ran.
 import { readFile } from 'node:fs/promises'
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
@@ -18,6 +19,9 @@ import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 
 const CHILD = 'dist-bench/hostile.js'
+/** Children running, and whether SIGINT or SIGTERM asked the run to stop (it then reports what it has). */
+const live = new Set()
+let interrupted = false
 const KEEP_DIR = 'test/fuzz/regressions-hostile'
 
 /** The child bundles the CLI's code (so yargs is bundled too, as in dist/cli.js); native addons stay external, as there. */
@@ -48,6 +52,7 @@ function runChild(args, hangMs, { onCase, onResult }) {
     const env = { ...process.env, NO_COLOR: '1' }
     delete env.FORCE_COLOR
     const child = spawn(process.execPath, ['--max-old-space-size=2048', CHILD, '--hang-ms', String(hangMs), ...args], { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] })
+    live.add(child)
     let stderr = ''
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-8192)))
     let pending = ''
@@ -80,6 +85,7 @@ function runChild(args, hangMs, { onCase, onResult }) {
     }, 500)
     child.on('error', reject)
     child.on('close', (code, signal) => {
+      live.delete(child)
       clearInterval(watchdog)
       if (work) rmSync(work, { recursive: true, force: true }) // a killed child leaves its case files behind
       if (code === 0 && !hung) return resolve({ ok: true })
@@ -102,7 +108,7 @@ async function runJob({ first, step, total, argsFor, hangMs, onResult }) {
   let position = first
   let resumeAfter
   const carried = new Map()
-  while (done < total) {
+  while (done < total && !interrupted) {
     let started
     let finishedId
     const ended = await runChild(argsFor(position, total - done, resumeAfter), hangMs, {
@@ -118,6 +124,7 @@ async function runJob({ first, step, total, argsFor, hangMs, onResult }) {
         onResult(r)
       },
     })
+    if (interrupted) break // killed by the stop itself: not a finding
     // A child that exits 0 before its last case has lost cases: charged to the case it was in, never silent.
     if (ended.ok && done < total) Object.assign(ended, { ok: false, problem: { property: 'fatal', detail: `the child exited 0 after ${done} of ${total} cases` } })
     if (ended.ok) break
@@ -212,6 +219,13 @@ export async function runHostile(argv) {
 
   console.log(`hostile fuzz: seed ${seed}, ${count} cases in ${jobs} processes (reproduce one with --seed <its seed> --count 1 --jobs 1)`)
   const main = newTally()
+  // Stopped early (a time limit), the run still reports its counts and failure classes so far.
+  const stop = () => {
+    interrupted = true
+    for (const c of live) c.kill('SIGKILL')
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
   await Promise.all(
     Array.from({ length: Math.min(jobs, count) }, (_, k) =>
       runJob({
@@ -229,7 +243,7 @@ export async function runHostile(argv) {
   )
   const seconds = (performance.now() - started) / 1000
   const replayClasses = replay ? print(`replay of ${KEEP_DIR}/`, replay) : []
-  const classes = print(`seeds ${seed}…${seed + count - 1}`, main)
+  const classes = print(`seeds ${seed}…${seed + count - 1}${interrupted ? ` (interrupted: ${main.cases} of ${count} cases run)` : ''}`, main)
   console.log(`time: ${seconds.toFixed(1)} s`)
 
   if (!values['no-keep'] && classes.length > 0) {
@@ -255,6 +269,6 @@ export async function runHostile(argv) {
   }
   const plain = (t) => t && { ...t, classes: [...t.classes.values()].map(({ lastId, ...c }) => c) }
   const failed = classes.length > 0 || replayClasses.length > 0
-  if (values.summary) writeFileSync(values.summary, `${JSON.stringify({ failed, seed, count, seconds, main: plain(main), replay: plain(replay) })}\n`)
+  if (values.summary) writeFileSync(values.summary, `${JSON.stringify({ failed, seed, count, interrupted, seconds, main: plain(main), replay: plain(replay) })}\n`)
   return failed ? 1 : 0
 }

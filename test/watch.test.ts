@@ -209,12 +209,13 @@ describe.skipIf(!linux)('pssnap watch on real processes (Linux)', () => {
   it('cpuPercent over a window: a spinning child triggers, an idle one does not', async () => {
     const [spin, idle] = await Promise.all([start(SPIN), start(IDLE)])
     const [a, b] = await Promise.all([
-      watch({ target: { pid: spin.pid! }, directory: await fresh(), when: 'cpuPercent > 25', cpuWindowMs: 1000, pollMs: 200, count: 1, untilMs: Date.now() + 8000 }),
-      watch({ target: { pid: idle.pid! }, directory: await fresh(), when: 'cpuPercent > 25', cpuWindowMs: 1000, pollMs: 200, count: 1, untilMs: Date.now() + 3000 }),
+      // 10% of a core: a spinning child gets far more even on a loaded 2-core runner, an idle one far less.
+      watch({ target: { pid: spin.pid! }, directory: await fresh(), when: 'cpuPercent > 10', cpuWindowMs: 1000, pollMs: 200, count: 1, untilMs: Date.now() + 15_000 }),
+      watch({ target: { pid: idle.pid! }, directory: await fresh(), when: 'cpuPercent > 10', cpuWindowMs: 1000, pollMs: 200, count: 1, untilMs: Date.now() + 3000 }),
     ])
     expect(a).toMatchObject({ captures: 1, stoppedBy: 'count' })
     expect(b).toMatchObject({ captures: 0, stoppedBy: 'until' })
-  }, 20_000)
+  }, 30_000)
 
   it('a pid that exits ends the watch without --wait; an abort discards the capture in progress', async () => {
     const child = await start(IDLE)

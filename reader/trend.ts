@@ -248,25 +248,26 @@ const byGrowth = (x: TrendSeries, y: TrendSeries) => y.net - x.net || naturalCom
 
 /** Sorts the snapshots by capture time and measures growth. Accepts archives or {archive, label}. */
 export function trendArchives(inputs: readonly (Archive | TrendInput)[], options: TrendOptions = {}): TrendResult {
-  const items = inputs.map((x, index) => ('archive' in x ? { ...x, index } : { archive: x, index }))
   const startOf = (a: Archive) => Date.parse(a.header.capture.startedAt)
+  // Each start parsed once, not in every comparison of the sort.
+  const items = inputs.map((x, index) => ('archive' in x ? { ...x, index } : { archive: x, index })).map((x) => ({ ...x, start: startOf(x.archive) }))
   const createOf = (a: Archive) => a.header.processInformation?.createTime ?? 0n
   items.sort((x, y) => {
-    const tx = startOf(x.archive)
-    const ty = startOf(y.archive)
+    const tx = x.start
+    const ty = y.start
     if (tx !== ty && !(Number.isNaN(tx) && Number.isNaN(ty))) return Number.isNaN(tx) ? 1 : Number.isNaN(ty) ? -1 : tx - ty
     const cx = createOf(x.archive)
     const cy = createOf(y.archive)
     return cx !== cy ? (cx < cy ? -1 : 1) : x.index - y.index
   })
-  const points: TrendPoint[] = items.map(({ archive, label, index }) => {
+  const points: TrendPoint[] = items.map(({ archive, label, index, start }) => {
     const damage = archiveDamage(archive)
     return {
       index,
       ...(label !== undefined ? { label } : {}),
       processId: archive.header.target.processId,
       startedAt: archive.header.capture.startedAt,
-      time: startOf(archive),
+      time: start,
       damage,
       damaged: TREND_SECTIONS.filter((s) => sectionState(damage, s) === 'damaged'),
       notCaptured: TREND_SECTIONS.filter((s) => sectionState(damage, s) === 'not-captured'),

@@ -143,7 +143,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
             for (let i = 0; i < count; i++) {
               const from = col.offsets[i]!
               const size = col.offsets[i + 1]! - from
-              contexts.push(size === 0 ? undefined : { rva: base + from, size, sp: arch === 'x64' ? stackPointer(col.data.subarray(from, from + size)) : undefined })
+              contexts.push(size === 0 ? undefined : { rva: base + from, size, sp: arch === 'x64' && memory.length > 0 ? stackPointer(col.data.subarray(from, from + size)) : undefined })
             }
             continue
           }
@@ -156,7 +156,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
               continue
             }
             s.align(16)
-            contexts.push({ rva: s.append(ctx), size: ctx.length, sp: stackPointer(ctx) })
+            contexts.push({ rva: s.append(ctx), size: ctx.length, sp: memory.length > 0 ? stackPointer(ctx) : undefined })
           }
         }
         s.align(4)
@@ -165,13 +165,15 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         let i = 0
         for (const { count, cols } of chunks) {
           const [id, suspend, priority, teb] = cols
+          const first = at + 4 + i * L.THREAD_SIZE
+          for (const [field, col] of [[L.THREAD.ThreadId, id], [L.THREAD.SuspendCount, suspend], [L.THREAD.Priority, priority]] as const) {
+            const v = C.ints(col)
+            if (v) s.column32(first + field, L.THREAD_SIZE, count, v)
+          }
+          s.column64(first + L.THREAD.Teb, L.THREAD_SIZE, count, C.raw64(teb), C.narrow64(teb))
           for (let k = 0; k < count; k++, i++) {
             const r = at + 4 + i * L.THREAD_SIZE
-            s.u32(r + L.THREAD.ThreadId, C.num(id, k))
-            s.u32(r + L.THREAD.SuspendCount, C.num(suspend, k))
             s.u32(r + L.THREAD.PriorityClass, pi?.priorityClass ?? 0)
-            s.u32(r + L.THREAD.Priority, C.num(priority, k))
-            s.u64v(r + L.THREAD.Teb, C.big(teb, k))
             const c = contexts[i]
             if (c) {
               s.u32(r + L.THREAD.ContextDataSize, c.size)

@@ -8,6 +8,8 @@
 // is the k-th slope the straightforward sort of every pair gives. The random choices (seeded: one input, one
 // run) change only the time taken. Exact while values and times are integers below 2^52 (counts, bytes, ms)
 // or, for times, doubles within a factor of 2 of each other (one epoch): their differences are then exact.
+// Beyond (a hostile archive's 2^64-byte sizes), rounded differences can make the orders disagree with the
+// counts: the search then still ends, with a slope from the interval reached (never an error).
 // Platform-free.
 
 /** The slope p/q with q > 0, kept as a fraction so that slopes compare exactly. */
@@ -193,11 +195,11 @@ function selectGroup(s: Search, ranks: readonly number[], lo: Bound, hi: Bound):
   if (ranks.length === 1) return void s.found.set(ranks[0]!, selectOne(s, ranks[0]!, lo, hi))
   const first = ranks[0]!
   const last = ranks[ranks.length - 1]!
-  for (;;) {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
     const inside = hi.count - lo.count
     if (inside <= listBelow(s.pts.n)) {
-      const list = listDisagreements(s.pts, lo.order, hi.order, inside)
-      for (const k of ranks) s.found.set(k, kth(list, k - lo.count, s.rand))
+      const list = listDisagreements(s.pts, lo.order, hi.order)
+      for (const k of ranks) s.found.set(k, kth(list, k - lo.count, s.rand) ?? fallback(lo, hi))
       return
     }
     if ((last - first) * 4 > inside) break
@@ -225,21 +227,22 @@ function selectGroup(s: Search, ranks: readonly number[], lo: Bound, hi: Bound):
 function bracket(s: Search, lo: Bound, hi: Bound, first: number, last: number): [Slope | null, Slope | null] {
   const inside = hi.count - lo.count
   const m = Math.min(inside, Math.max(256, s.pts.n))
-  const sample = sampleDisagreements(s.pts, lo.order, hi.order, inside, m, s.rand)
+  const sample = sampleDisagreements(s.pts, lo.order, hi.order, m, s.rand)
   const spread = 2.5 * Math.sqrt(m) + 1
   const ia = Math.floor(((first - lo.count) / inside) * m - spread)
   const ib = Math.ceil(((last - lo.count) / inside) * m + spread)
   const a = ia >= 0 ? kth(sample, ia + 1, s.rand) : null
-  const b = ib < m ? kth(sample, ib + 1, s.rand) : null
+  const b = ib < m ? kth(sample, ib + 1, s.rand) : null // (null too from an empty sample: see the top)
   return [a, a && b && compareSlopes(a, b) === 0 ? null : b]
 }
 
 function selectOne(s: Search, k: number, lowest: Bound, highest: Bound): Slope {
   let lo = lowest
   let hi = highest
-  for (;;) {
+  // Expected rounds: 3 or 4. The cap only matters when rounding broke the counts (see the top).
+  for (let round = 0; round < MAX_ROUNDS; round++) {
     const inside = hi.count - lo.count
-    if (inside <= listBelow(s.pts.n)) return kth(listDisagreements(s.pts, lo.order, hi.order, inside), k - lo.count, s.rand)
+    if (inside <= listBelow(s.pts.n)) return kth(listDisagreements(s.pts, lo.order, hi.order), k - lo.count, s.rand) ?? fallback(lo, hi)
     // Each candidate is a slope inside (lo, hi]: moving lo up to it, or hi down below it (θ⁻, when the slopes
     // ≤ θ reach the rank but those < θ do not, θ is the answer), removes at least that slope from the interval.
     for (const c of bracket(s, lo, hi, k, k)) {
@@ -255,17 +258,30 @@ function selectOne(s: Search, k: number, lowest: Bound, highest: Bound): Slope {
       break
     }
   }
+  return fallback(lo, hi)
+}
+
+const MAX_ROUNDS = 64
+
+/** A slope of the interval reached, when rounding (see the top) left nothing to pick from. */
+function fallback(lo: Bound, hi: Bound): Slope {
+  return hi.slope ?? lo.slope ?? { p: 0, q: 1 }
 }
 
 /** Slopes as parallel arrays of numerators and (positive) denominators. */
 interface Slopes {
-  readonly p: Float64Array
-  readonly q: Float64Array
+  readonly p: Float64Array | number[]
+  readonly q: Float64Array | number[]
 }
 
-/** The k-th smallest (1-based) of `list`: quickselect with a three-way partition (many slopes may be equal). */
-function kth(list: Slopes, k: number, rand: () => number): Slope {
+/**
+ * The k-th smallest (1-based) of `list`: quickselect with a three-way partition (many slopes may be equal).
+ * k is clamped to the list, and an empty list gives null: both only when rounding broke the counts.
+ */
+function kth(list: Slopes, k: number, rand: () => number): Slope | null {
   const { p, q } = list
+  if (p.length === 0) return null
+  k = Math.min(Math.max(1, k), p.length)
   const idx = identity(p.length)
   const cmp = (a: number, b: number) => compareProducts(p[a]!, q[b]!, p[b]!, q[a]!)
   let lo = 0
@@ -302,13 +318,13 @@ function swap(a: Int32Array, i: number, j: number): void {
 }
 
 /**
- * The `count` pairs ordered one way in `a` and the other in `b` (the slopes between their bounds): a merge
- * sort of b's elements by their place in a, listing the pairs each merge step crosses. O(n log n + count).
+ * The pairs ordered one way in `a` and the other in `b` (the slopes between their bounds): a merge sort of
+ * b's elements by their place in a, listing the pairs each merge step crosses. O(n log n + pairs).
  */
-function listDisagreements(pts: Points, a: Int32Array, b: Int32Array, count: number): Slopes {
+function listDisagreements(pts: Points, a: Int32Array, b: Int32Array): Slopes {
   const seq = placesIn(a, b)
   const n = seq.length
-  const out = { p: new Float64Array(count), q: new Float64Array(count) }
+  const out = { p: [] as number[], q: [] as number[] }
   let listed = 0
   let src = seq
   let dst: Int32Array = new Int32Array(n)
@@ -331,7 +347,6 @@ function listDisagreements(pts: Points, a: Int32Array, b: Int32Array, count: num
     }
     ;[src, dst] = [dst, src]
   }
-  if (listed !== count) throw new Error(`slope selection: ${listed} pairs between the bounds, ${count} expected`)
   return out
 }
 
@@ -345,12 +360,12 @@ function placesIn(a: Int32Array, b: Int32Array): Int32Array {
 }
 
 /**
- * `m` pairs drawn uniformly (with replacement) from the `inside` pairs that a and b order differently. A pair
+ * `m` pairs drawn uniformly (with replacement) from the pairs that a and b order differently. A pair
  * is (an element x of b, an earlier element of b placed after x in a); a Fenwick tree over places in a counts
  * each x's partners, the sorted draws are matched to x by those counts, and each partner is found by its
  * rank in a second sweep. O((n + m) log n).
  */
-function sampleDisagreements(pts: Points, a: Int32Array, b: Int32Array, inside: number, m: number, rand: () => number): Slopes {
+function sampleDisagreements(pts: Points, a: Int32Array, b: Int32Array, m: number, rand: () => number): Slopes {
   const seq = placesIn(a, b)
   const n = seq.length
   const tree = new Int32Array(n + 1)
@@ -361,9 +376,10 @@ function sampleDisagreements(pts: Points, a: Int32Array, b: Int32Array, inside: 
     cumulative[i + 1] = cumulative[i]! + (i - below[i]!)
     add(tree, seq[i]!)
   }
-  if (cumulative[n] !== inside) throw new Error(`slope selection: ${cumulative[n]} pairs between the bounds, ${inside} expected`)
+  const pairs = cumulative[n]! // = inside, unless rounding (see the top) made the orders disagree
+  if (pairs === 0) return { p: [], q: [] }
   const draws = new Float64Array(m)
-  for (let d = 0; d < m; d++) draws[d] = Math.floor(rand() * inside)
+  for (let d = 0; d < m; d++) draws[d] = Math.floor(rand() * pairs)
   draws.sort()
   tree.fill(0)
   const out = { p: new Float64Array(m), q: new Float64Array(m) }

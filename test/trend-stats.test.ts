@@ -263,6 +263,27 @@ describe('O(n log n) statistics equal their O(n²) definitions (property)', () =
     expect(a.theilSen!.perSecond).toBe(3)
   }, 60_000)
 
+  it('hostile magnitudes (2^64-byte values, times across millennia): an answer among the slopes, never an error', () => {
+    // Past 2^53 differences round, so the orders may disagree with the counts: the result is approximate then,
+    // but it is one of the slopes' values (within rounding) and in order.
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.double({ min: -1e15, max: 1e15, noNaN: true }), fc.double({ min: -1.8e19, max: 1.8e19, noNaN: true })), { minLength: 3, maxLength: 120 }), (points) => {
+        const t = points.map((p) => p[0])
+        const v = points.map((p) => p[1])
+        const all = slopesOracle(t, v)
+        if (!all.length) return
+        const ts = theilSen(t, v, mannKendall(t, v).variance)!
+        for (const x of [ts.perSecond, ts.low, ts.high]) expect(Number.isNaN(x)).toBe(false)
+        expect(ts.low).toBeLessThanOrEqual(ts.perSecond)
+        expect(ts.perSecond).toBeLessThanOrEqual(ts.high)
+        const slack = (x: number) => Math.abs(x) * 1e-6 + 1e-300
+        expect(ts.low).toBeGreaterThanOrEqual(all[0]! - slack(all[0]!))
+        expect(ts.high).toBeLessThanOrEqual(all[all.length - 1]! + slack(all[all.length - 1]!))
+      }),
+      { numRuns: 200 },
+    )
+  })
+
   it('products compare exactly past 2^53', () => {
     // (2^27+1)² = 2^54 + 2^28 + 1 rounds to 2^54 + 2^28 = (2^27+2)·2^27: equal as doubles, not as numbers.
     const a = 2 ** 27 + 1

@@ -172,6 +172,10 @@ describe.skipIf(!linux)('holding a Linux process', () => {
     await until(() => !existsSync(`/proc/${pid}`) || threadState(pid, pid) === 'Z', 'stat ran to its end')
   })
 
+  it('PTRACE_DENIED, saying why, for pssnap itself', async () => {
+    await expect(holdProcess(process.pid, () => 0)).rejects.toMatchObject({ code: 'PTRACE_DENIED', message: expect.stringContaining('pssnap itself') })
+  })
+
   it('NO_SUCH_PROCESS for a pid that does not exist', async () => {
     await expect(holdProcess(2 ** 22 + 7, () => 0)).rejects.toMatchObject({ code: 'NO_SUCH_PROCESS' })
   })

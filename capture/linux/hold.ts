@@ -68,6 +68,8 @@ const MAX_ROUNDS = 64
  * user), ALREADY_TRACED (a debugger or strace is attached).
  */
 export async function holdProcess<T>(pid: number, fn: (hold: Hold) => T | Promise<T>, options: HoldOptions = {}): Promise<HoldResult<T>> {
+  // The kernel refuses to let a thread trace its own thread group (EPERM, which would read as a privilege problem).
+  if (pid === process.pid) throw new CaptureFailedError('PTRACE_DENIED', `process ${pid} is pssnap itself: a process cannot hold its own threads with ptrace (capture it from another pssnap)`, pid)
   const libc = await loadLibc()
   const session = new HoldSession(libc, pid, options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
   try {

@@ -297,12 +297,16 @@ export function fitLayout(layout: TableLayout, columns: readonly TableColumn[], 
   return cut.some(Boolean) ? { ...layout, widths, cut } : layout
 }
 
-export function tableLayout(columns: readonly TableColumn[], entries: Iterable<object>): TableLayout {
+export function tableLayout(columns: readonly TableColumn[], entries: Iterable<object>, options: { padLimit?: number } = {}): TableLayout {
   const digits = columns.map(() => 1)
   const widths = columns.map((c) => c.label.length)
   const isAddr = columns.map((c) => c.field.kind === 'addr')
   const isTime = columns.map((c) => c.field.kind === 'time')
+  // How many cells of each width (the last bucket: that width or more), for the padding limit below.
+  const counts = columns.map(() => new Uint32Array(WIDTH_BUCKETS + 1))
+  let rows = 0
   for (const e of entries) {
+    rows++
     for (let i = 0; i < columns.length; i++) {
       const c = columns[i]!
       const v = c.field.get(e)
@@ -314,11 +318,35 @@ export function tableLayout(columns: readonly TableColumn[], entries: Iterable<o
         // A time's width is known from its year (formatTime gives '' for 0: width 0); every other cell is rendered.
         const w = isTime[i] && (typeof v === 'bigint' || typeof v === 'number') ? isoLength(BigInt(v)) : cellText(c.field, v, TABLE).length
         if (w > widths[i]!) widths[i] = w
+        counts[i]![Math.min(w, WIDTH_BUCKETS)]!++
       }
+    }
+  }
+  // Padding every row to the widest cell of its column makes the table rows × widest: one 2,000-character
+  // name among a million one-byte rows is 2 GB of spaces from a 3 KB archive, past any reading budget. Above
+  // PAD_LIMIT characters a column is as wide as all but its widest 1 in 1,000 cells; those print whole, and
+  // only their own rows lose alignment.
+  const total = rows * (widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, columns.length - 1))
+  if (total > (options.padLimit ?? PAD_LIMIT)) {
+    const allowed = Math.floor(rows / 1000)
+    for (let i = 0; i < columns.length; i++) {
+      if (isAddr[i]) continue
+      let wider = 0
+      let w = WIDTH_BUCKETS
+      for (; w > columns[i]!.label.length; w--) {
+        wider += counts[i]![w]!
+        if (wider > allowed) break
+      }
+      if (w < widths[i]!) widths[i] = w
     }
   }
   return { widths, digits, right: columns.map((c) => isNumericKind(c.field.kind)) }
 }
+
+/** Characters of a table (rows × line width) above which columns are no longer padded to their rarest widths. */
+export const PAD_LIMIT = 64 << 20
+/** Cell widths counted one by one up to this; wider cells share the last count. */
+const WIDTH_BUCKETS = 4096
 
 const TABLE: TextOptions = { mode: 'table' }
 

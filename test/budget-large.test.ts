@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rssBudget, timeBudgetMs } from './fuzz/hostile/check.js'
 import { decodedBytesOf } from './fuzz/hostile/generate.js'
-import { everyColumnOneByte, everyColumnOneByteExcess, oneIdentityHandles, oneIdentityHandlesExcess } from './helpers/budget-attacks.js'
+import { everyColumnOneByte, everyColumnOneByteExcess, oneIdentityHandles, oneIdentityHandlesExcess, oneWideCell } from './helpers/budget-attacks.js'
 import { CLI } from './helpers/cli.js'
 
 const cli = process.env.PSSNAP_TEST_CLI || CLI
@@ -60,7 +60,8 @@ interface Case {
   name: string
   /** Writes the case's files into `dir`; returns each file's D. */
   build: () => Promise<Record<string, number>>
-  reads: { args: string[]; files: string[] }[]
+  /** maxStdout: bytes of output allowed for D (where the table's size is the point). */
+  reads: { args: string[]; files: string[]; maxStdout?: (decoded: number) => number }[]
 }
 
 const THREAD_COLUMNS = [
@@ -107,6 +108,14 @@ const CASES: Case[] = [
     ],
   },
   {
+    // One wide cell among 2^20 rows: every row was padded to it (2.4 GB of table from 2.5 KB); tableLayout's PAD_LIMIT.
+    // D: the frames plus what the typeName and objectName rows spell out beyond their dictionaries.
+    name: '2^20 handles, one of them with a 2,700-character typeName cell',
+    build: async () => put('wide-cell.pssnap', oneWideCell(N), (N - 1) * (5 + 2)),
+    // Its CPU time stays under budget even padded (the spaces go to a pipe the test drops): the table's size is what grew.
+    reads: [{ args: ['handles', 'wide-cell.pssnap'], files: ['wide-cell.pssnap'], maxStdout: (d) => 64e6 + 8 * d }],
+  },
+  {
     name: '2^20 threads, every default column one byte wide',
     build: async () => put('threads.pssnap', everyColumnOneByte('threads', N, THREAD_COLUMNS), everyColumnOneByteExcess(N, THREAD_COLUMNS)),
     reads: [
@@ -126,7 +135,7 @@ describe.skipIf(!canMeasure)('reading budget on large honest cases: CPU ≤ 2 s 
       d = await build()
     }, 60_000)
 
-    it.each(reads.map((r) => ({ ...r, label: r.args.join(' ') })))('$label', async ({ args, files }) => {
+    it.each(reads.map((r) => ({ ...r, label: r.args.join(' ') })))('$label', async ({ args, files, maxStdout }) => {
       const decoded = files.reduce((n, f) => n + d[f]!, 0)
       const [verb, ...rest] = args
       const r = await run([verb!, ...rest.map((a) => (a.endsWith('.pssnap') ? join(dir, a) : a))])
@@ -137,6 +146,7 @@ describe.skipIf(!canMeasure)('reading budget on large honest cases: CPU ≤ 2 s 
       expect(r.stdoutBytes).toBeGreaterThan(0)
       expect(r.cpuMs, line).toBeLessThanOrEqual(timeBudgetMs(decoded))
       expect(r.peakRss, line).toBeLessThanOrEqual(rssBudget(decoded))
+      if (maxStdout) expect(r.stdoutBytes, line).toBeLessThanOrEqual(maxStdout(decoded))
     }, 120_000)
   })
 })

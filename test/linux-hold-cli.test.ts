@@ -2,8 +2,8 @@
 // (the test-only pause PSSNAP_TEST_ONLY_PAUSE=hold:<ms>, capture/test-pause.ts), it leaves the target running,
 // or stopped if it was SIGSTOPped, and nothing at the destination; a process already traced is refused with
 // ALREADY_TRACED. The oracle is /proc: thread states, TracerPid, the ticker thread's context switches.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -86,6 +86,23 @@ describe.skipIf(!linux)('pssnap capture --registers holding a process', () => {
       expect(e.contextArchitecture).toBe(`linux-${process.arch}`)
       expect(BigInt(e.heldTime!.ticks)).toBeGreaterThan(0n)
       expect(e.registers?.[process.arch === 'x64' ? 'rip' : 'pc']).toMatch(/^0x[0-9a-f]+$/)
+    }
+  })
+
+  // koffi is an optional dependency: the built CLI copied where no node_modules can be found.
+  it('without koffi: the default capture works, --registers says what is missing', async () => {
+    const t = start()
+    const alone = mkdtempSync(join(tmpdir(), 'pssnap-no-koffi-'))
+    try {
+      copyFileSync(CLI, join(alone, 'cli.mjs'))
+      const run = (...args: string[]) => spawnSync(process.execPath, [join(alone, 'cli.mjs'), ...args], { encoding: 'utf8', timeout: 30_000 })
+      expect(run('capture', String(t.pid), '-o', join(alone, 'plain.pssnap')).status).toBe(0)
+      const r = run('capture', String(t.pid), '--registers', '-o', join(alone, 'regs.pssnap'))
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(/^CAPTURE_DEPENDENCY_MISSING - holding a Linux process .* needs the package 'koffi'/)
+      expect(tracerPid(t.pid)).toBe(0)
+    } finally {
+      rmSync(alone, { recursive: true, force: true })
     }
   })
 

@@ -18,6 +18,9 @@ const synthetic = (snapshot: SnapshotOptions, writer: WriterOptions) => (hooks: 
 
 export const SMALL: SnapshotOptions = { seed: 7, handles: 24, regions: 30, threads: 6, contextRatio: 0.5, auxPages: 2 }
 export const MEDIUM: SnapshotOptions = { seed: 11, handles: 8000, regions: 9500, threads: 2500, contextRatio: 0.5, auxPages: 16 }
+export const CAPTURE_SET: SnapshotOptions = { seed: 13, handles: 6, regions: 5, threads: 2, contextRatio: 0.5, auxPages: 0 }
+/** The header key of format 1.2 the `capture-set` fixture adds (issue 13): one archive of a watched series. */
+export const CAPTURE_SET_HEADER = { id: '5d41402abc4b2a76b9719d911017c592', kind: 'series', index: 3, trigger: 'handleCount > 100 (handleCount 131)' }
 
 export const FIXTURES: readonly FixtureRecipe[] = [
   {
@@ -44,5 +47,14 @@ export const FIXTURES: readonly FixtureRecipe[] = [
     name: 'linux-lsof',
     description: 'format 1.2 (issue 16): the fixed Linux snapshot of test/synthetic/linux-lsof.ts (16 fds: tcp, udp6, unix path/abstract/pair, netlink and an unmatched socket with the linux.socket/linux.inet groups, deleted and live files with linux.file, memfd, eventfd, timerfd, signalfd and inotify details; 7 regions with mapping labels and deleted flags; the header\'s linuxProcess; a soft error) written uncompressed with formatMinor 2',
     make: async (hooks) => snapshotBytes(linuxLsofSnapshot(), { compression: 'none', formatMinor: 2, ...(hooks ? { hooks } : {}) }),
+  },
+  {
+    name: 'capture-set',
+    description: `format 1.2 (issue 13): generateSnapshot(${JSON.stringify(CAPTURE_SET)}) with the header's captureSet ${JSON.stringify(CAPTURE_SET_HEADER)} (a watched series' fourth archive), written uncompressed with formatMinor 2`,
+    make: async (hooks) => {
+      const snapshot = generateSnapshot(CAPTURE_SET)
+      snapshot.header.captureSet = { ...CAPTURE_SET_HEADER }
+      return snapshotBytes(snapshot, { compression: 'none', formatMinor: 2, ...(hooks ? { hooks } : {}) })
+    },
   },
 ]

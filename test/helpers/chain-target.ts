@@ -12,7 +12,10 @@ const BUILD_DIR = fileURLToPath(new URL('../fixtures-c/build/', import.meta.url)
 /** Compiles chain.c (gcc -g -O0, frame pointers kept) and returns the executable's path. */
 export function buildChain(): string {
   mkdirSync(BUILD_DIR, { recursive: true })
-  const target = join(BUILD_DIR, 'chain')
+  // One executable per test process: replacing a file another test's target runs from would make that
+  // process's executable "(deleted)", and a debugger would find no symbols for it.
+  const target = join(BUILD_DIR, `chain-${process.pid}`)
+  if (existsSync(target)) return target
   const temp = `${target}.${process.pid}.tmp`
   execFileSync('gcc', ['-g', '-O0', '-fno-omit-frame-pointer', '-pthread', '-Wall', '-Wextra', '-Werror', '-o', temp, SOURCE], { stdio: ['ignore', 'pipe', 'pipe'] })
   renameSync(temp, target)

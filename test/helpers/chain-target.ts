@@ -15,7 +15,6 @@ export function buildChain(): string {
   // One executable per test process: replacing a file another test's target runs from would make that
   // process's executable "(deleted)", and a debugger would find no symbols for it.
   const target = join(BUILD_DIR, `chain-${process.pid}`)
-  if (existsSync(target)) return target
   const temp = `${target}.${process.pid}.tmp`
   execFileSync('gcc', ['-g', '-O0', '-fno-omit-frame-pointer', '-pthread', '-Wall', '-Wextra', '-Werror', '-o', temp, SOURCE], { stdio: ['ignore', 'pipe', 'pipe'] })
   renameSync(temp, target)

@@ -4,11 +4,12 @@
 // 100k; the time per 10× more points should be about 10–15× (n log n), not 100×. For scale, the O(n²)
 // definitions (every pair visited, every slope sorted) run in the same process at 1k and 4k. Then the whole
 // of trendArchives (sorting by time, counting, keyed series, every assessment, the verdict) over 200, 2,000
-// and 20,000 small synthetic archives (20 handles, a few of them added now and then), opened beforehand.
+// and 20,000 small synthetic archives (20 handles, 12 regions, 2 threads: the same size each, so the input
+// grows linearly; private bytes grow by 4 KiB a snapshot under noise), opened beforehand.
 import { decodeArchive, type Archive } from '../reader/archive.js'
 import { trendArchives } from '../reader/trend.js'
 import { assessSeries, normalQuantile } from '../reader/trend-stats.js'
-import { addFiles, later } from '../test/helpers/snapshot-pair.js'
+import { later } from '../test/helpers/snapshot-pair.js'
 import { generateSnapshot, snapshotBytes } from '../test/synthetic/generate.js'
 import { median } from './measure.js'
 
@@ -64,11 +65,13 @@ const first = generateSnapshot({ seed: 3, handles: 20, regions: 12, threads: 2, 
 const archives: Archive[] = []
 const whole = new Map<number, number>()
 for (const n of [200, 2000, 20_000]) {
-  // A minute apart; every 50th snapshot adds a File handle that stays (a slow leak), given in reverse order.
+  // A minute apart, given in reverse order; a handle now and then changes type name (two series move).
   while (archives.length < n) {
     const i = archives.length
     const s = later(first, i / 60)
-    addFiles(s, Math.floor(i / 50), 'leak')
+    const p = s.header.processInformation!
+    p.privateUsage = BigInt(p.privateUsage!) + BigInt(i * 4096 + ((i * 7919) % 64) * 65536)
+    if (i % 3 === 0) s.sections.handles[i % 20]!.typeName = 'Event'
     archives.push(await decodeArchive(await snapshotBytes(s)))
   }
   const inputs = archives.slice(0, n).reverse()

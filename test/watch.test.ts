@@ -269,6 +269,11 @@ describe('a watch poll on the Windows path reads only what its condition names (
       expect(threads.opens).toBe(0)
       expect(threads.samples[0]).toMatchObject({ counters: { threadCount: 2 }, holds: false })
       expect(Object.keys((threads.samples[0] as { counters: object }).counters).sort()).toEqual(['threadCount', 'threadGrowth'])
+      // --wait by image name, any case, through Toolhelp32: the fake's notepad is there already.
+      const events: WatchEvent[] = []
+      const r = await watch({ target: { name: 'NOTEPAD' }, wait: true, pssLibrary: library!, directory: dir, intervalMs: 100, count: 1, untilMs: Date.now() + 10_000, onEvent: (e) => void events.push(e) })
+      expect(r).toMatchObject({ captures: 1, stoppedBy: 'count' })
+      expect(events.find((e) => e.type === 'target')).toMatchObject({ pid: 4242, image: 'notepad.exe' })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -3,7 +3,7 @@
 // SIGKILLed mid-hold, and typed errors when ptrace is refused. The oracle is the kernel's own /proc view:
 // thread states (t = traced stop, T = stopped), TracerPid and the ticker thread's context switches.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,7 +13,8 @@ import { holdProcess } from '../capture/linux/hold.js'
 import { buildChain, runs, startChain, threadState, tracerPid, until, type ChainTarget } from './helpers/chain-target.js'
 import { mountHungFuse, type HungFuse } from './helpers/hung-fuse.js'
 
-const fuse: HungFuse | string = process.platform === 'linux' ? mountHungFuse(join(mkdtempSync(join(tmpdir(), 'pssnap-hold-fuse-')), 'mnt')) : 'Linux only'
+const fuseDir = mkdtempSync(join(tmpdir(), 'pssnap-hold-fuse-'))
+const fuse: HungFuse | string = process.platform === 'linux' ? mountHungFuse(join(fuseDir, 'mnt')) : 'Linux only'
 
 const linux = process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -50,6 +51,7 @@ describe.skipIf(!linux)('holding a Linux process', () => {
     for (const c of children) c.kill('SIGKILL')
     for (const t of targets) t.kill()
     if (typeof fuse !== 'string') fuse.release()
+    rmSync(fuseDir, { recursive: true, force: true })
   })
 
   /** Starts the holder on pid and resolves once it holds every thread. */

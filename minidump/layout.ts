@@ -148,5 +148,16 @@ export const USER_REGS_TO_CONTEXT: ReadonlyArray<readonly [(typeof USER_REGS_X64
   ['ss', CONTEXT_AMD64.SegSs, 2],
 ]
 
+/**
+ * The arm64 CONTEXT (Windows' ARM64 CONTEXT and Breakpad's MDRawContextARM64 share it): 912 bytes, ContextFlags
+ * u32, Cpsr u32, then X0…X28, Fp (x29), Lr (x30), Sp, Pc as u64 at 8 + 8 × n.
+ */
+export const CONTEXT_ARM64_SIZE = 912
+export const CONTEXT_ARM64 = { ContextFlags: 0, Cpsr: 4, X0: 8, Sp: 256, Pc: 264 } as const
+/** CONTEXT_ARM64 | CONTEXT_CONTROL | CONTEXT_INTEGER: what NT_PRSTATUS gives (no floating point, no debug). */
+export const CONTEXT_ARM64_CONTROL_INTEGER = 0x400003
+/** Linux arm64 `struct user_pt_regs` (NT_PRSTATUS): x0…x30, sp, pc, pstate, u64 each. */
+export const USER_PT_REGS_ARM64 = { X0: 0, Sp: 248, Pc: 256, Pstate: 264, size: 272 } as const
+
 /** vaSpace `type` value of an image mapping (MEM_IMAGE): the regions that make modules. */
 export const MEM_IMAGE = 0x1000000

@@ -143,7 +143,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
             for (let i = 0; i < count; i++) {
               const from = col.offsets[i]!
               const size = col.offsets[i + 1]! - from
-              contexts.push(size === 0 ? undefined : { rva: base + from, size, sp: arch === 'x64' && memory.length > 0 ? stackPointer(col.data.subarray(from, from + size)) : undefined })
+              contexts.push(size === 0 ? undefined : { rva: base + from, size, sp: memory.length > 0 ? stackPointer(col.data.subarray(from, from + size), arch) : undefined })
             }
             continue
           }
@@ -156,7 +156,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
               continue
             }
             s.align(16)
-            contexts.push({ rva: s.append(ctx), size: ctx.length, sp: memory.length > 0 ? stackPointer(ctx) : undefined })
+            contexts.push({ rva: s.append(ctx), size: ctx.length, sp: memory.length > 0 ? stackPointer(ctx, arch) : undefined })
           }
         }
         s.align(4)
@@ -359,7 +359,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   for (const { count, column } of archive.threads.spans('contextRecord')) {
     if (column?.dtype !== 'bytes') continue
     const linuxSets = column.architecture?.startsWith('linux-') === true
-    contextBytes += linuxSets ? Math.min(count, Math.floor(column.data.length / L.USER_REGS_X64_SIZE)) * (L.CONTEXT_AMD64_SIZE + 16) : column.data.length + 16 * count
+    contextBytes += linuxSets ? Math.min(count, Math.floor(column.data.length / L.USER_REGS_X64_SIZE)) * (Math.max(L.CONTEXT_AMD64_SIZE, L.CONTEXT_ARM64_SIZE) + 16) : column.data.length + 16 * count
   }
   // Strings: at most every dictionary string once (MINIDUMP_STRING: length, UTF-16, NUL, alignment).
   // (Handle and thread names are all written, so reading them here costs nothing more; module names are few.)
@@ -455,6 +455,18 @@ function minidumpContext(context: Uint8Array | undefined, fallback: string | und
     }
     return out
   }
+  if (arch === 'linux-arm64' && context.length >= L.USER_PT_REGS_ARM64.size) {
+    const src = new DataView(context.buffer, context.byteOffset, context.byteLength)
+    const out = new Uint8Array(L.CONTEXT_ARM64_SIZE)
+    const dst = new DataView(out.buffer)
+    dst.setUint32(L.CONTEXT_ARM64.ContextFlags, L.CONTEXT_ARM64_CONTROL_INTEGER, true)
+    dst.setUint32(L.CONTEXT_ARM64.Cpsr, Number(src.getBigUint64(L.USER_PT_REGS_ARM64.Pstate, true) & 0xffffffffn), true)
+    // x0…x30 are laid out alike; then sp and pc.
+    out.set(context.subarray(L.USER_PT_REGS_ARM64.X0, L.USER_PT_REGS_ARM64.X0 + 31 * 8), L.CONTEXT_ARM64.X0)
+    dst.setBigUint64(L.CONTEXT_ARM64.Sp, src.getBigUint64(L.USER_PT_REGS_ARM64.Sp, true), true)
+    dst.setBigUint64(L.CONTEXT_ARM64.Pc, src.getBigUint64(L.USER_PT_REGS_ARM64.Pc, true), true)
+    return out
+  }
   return undefined
 }
 
@@ -490,10 +502,13 @@ function rangeAt(memory: readonly MemoryRange[], address: bigint): number {
   return -1
 }
 
-/** Rsp of an x64 CONTEXT (the only layout whose stacks are matched to memory ranges here). */
-function stackPointer(ctx: Uint8Array): bigint | undefined {
-  if (ctx.length < L.CONTEXT_AMD64_SIZE) return undefined
-  return new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength).getBigUint64(L.CONTEXT_AMD64.Rsp, true)
+/** The stack pointer of a minidump CONTEXT of `arch` (a Linux set already moved into its CONTEXT form). */
+function stackPointer(ctx: Uint8Array, arch: string | undefined): bigint | undefined {
+  const v = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength)
+  if ((arch === 'x64' || arch === 'linux-x64') && ctx.length >= L.CONTEXT_AMD64_SIZE) return v.getBigUint64(L.CONTEXT_AMD64.Rsp, true)
+  if ((arch === 'arm64' || arch === 'linux-arm64') && ctx.length >= L.CONTEXT_ARM64_SIZE) return v.getBigUint64(L.CONTEXT_ARM64.Sp, true)
+  if (arch === 'x86' && ctx.length >= 200) return BigInt(v.getUint32(196, true)) // CONTEXT.Esp (spec/abi/abi-x86.json)
+  return undefined
 }
 
 interface Module {

@@ -1,12 +1,15 @@
 // Writes a minidump from an opened archive (spec/MINIDUMP.md): a Windows minidump from a Windows archive, a
 // Breakpad/Crashpad-style Linux minidump from a Linux one. Platform-free (reader/ and format/ only). Streams the
 // archive cannot fill are left out, never faked; a field with no source is 0, which the spec lists.
-import { contextArchitectureOf } from '../format/index.js'
 import type { Archive } from '../reader/archive.js'
 import { ByteSink } from './bytes.js'
 import * as C from './columns.js'
 import { chunksOf } from './columns.js'
+import { minidumpContext, stackPointer, wholeSixteens } from './contexts.js'
 import * as L from './layout.js'
+import { linuxStatus } from './linux-streams.js'
+import { archiveMemory, nonOverlapping, rangeAt } from './memory.js'
+import { imageModules } from './modules.js'
 
 /** Memory contents to include (Memory64List), each range at most 4 GiB and ranges not overlapping. */
 export interface MemoryRange {
@@ -394,31 +397,6 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   return { bytes: sink.result(), summary }
 }
 
-/** Memory contents in the archive: auxiliaryPages entries with contents (PSS's pages or pssnap's --memory). */
-export function archiveMemory(archive: Archive): MemoryRange[] {
-  const out: MemoryRange[] = []
-  archive.auxiliaryPages.forEach(
-    (p) => {
-      if (p.address !== undefined && p.pageContents !== undefined && p.pageContents.length > 0) out.push({ address: p.address, bytes: p.pageContents })
-    },
-    ['address', 'pageContents'],
-  )
-  return out
-}
-
-/** Sorted by address; a range overlapping an earlier one is left out (the first by address wins: MINIDUMP.md §6). */
-function nonOverlapping(ranges: readonly MemoryRange[]): MemoryRange[] {
-  const sorted = [...ranges].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
-  const out: MemoryRange[] = []
-  let end = -1n
-  for (const r of sorted) {
-    if (r.address < end || r.bytes.length === 0) continue
-    out.push(r)
-    end = r.address + BigInt(r.bytes.length)
-  }
-  return out
-}
-
 function textStream(type: number, name: string, bytes: Uint8Array): Stream {
   return { type, name, write: (s) => ({ rva: s.append(bytes), size: bytes.length }) }
 }
@@ -433,49 +411,6 @@ function versionNumbers(osVersion: string | undefined, osBuild: string | undefin
   return [num(m?.[1]), num(m?.[2]), build]
 }
 
-/**
- * The thread's context as the minidump holds it: a Windows CONTEXT as stored; a Linux x64 register set
- * (NT_PRSTATUS) moved into the x64 CONTEXT's integer, control and segment fields. Undefined when there is none
- * or its architecture has no minidump form here.
- */
-function minidumpContext(context: Uint8Array | undefined, fallback: string | undefined): Uint8Array | undefined {
-  if (!context || context.length === 0) return undefined
-  const arch = contextArchitectureOf(context) ?? fallback
-  if (arch === 'x64' || arch === 'x86' || arch === 'arm64') return context
-  if (arch === 'linux-x64' && context.length >= L.USER_REGS_X64_SIZE) {
-    const src = new DataView(context.buffer, context.byteOffset, context.byteLength)
-    const out = new Uint8Array(L.CONTEXT_AMD64_SIZE)
-    const dst = new DataView(out.buffer)
-    dst.setUint32(L.CONTEXT_AMD64.ContextFlags, L.CONTEXT_AMD64_FULL_INTEGER, true)
-    for (const [name, offset, width] of L.USER_REGS_TO_CONTEXT) {
-      const v = src.getBigUint64(L.USER_REGS_X64.indexOf(name) * 8, true)
-      if (width === 8) dst.setBigUint64(offset, v, true)
-      else if (width === 4) dst.setUint32(offset, Number(v & 0xffffffffn), true)
-      else dst.setUint16(offset, Number(v & 0xffffn), true)
-    }
-    return out
-  }
-  if (arch === 'linux-arm64' && context.length >= L.USER_PT_REGS_ARM64.size) {
-    const src = new DataView(context.buffer, context.byteOffset, context.byteLength)
-    const out = new Uint8Array(L.CONTEXT_ARM64_SIZE)
-    const dst = new DataView(out.buffer)
-    dst.setUint32(L.CONTEXT_ARM64.ContextFlags, L.CONTEXT_ARM64_CONTROL_INTEGER, true)
-    dst.setUint32(L.CONTEXT_ARM64.Cpsr, Number(src.getBigUint64(L.USER_PT_REGS_ARM64.Pstate, true) & 0xffffffffn), true)
-    // x0…x30 are laid out alike; then sp and pc.
-    out.set(context.subarray(L.USER_PT_REGS_ARM64.X0, L.USER_PT_REGS_ARM64.X0 + 31 * 8), L.CONTEXT_ARM64.X0)
-    dst.setBigUint64(L.CONTEXT_ARM64.Sp, src.getBigUint64(L.USER_PT_REGS_ARM64.Sp, true), true)
-    dst.setBigUint64(L.CONTEXT_ARM64.Pc, src.getBigUint64(L.USER_PT_REGS_ARM64.Pc, true), true)
-    return out
-  }
-  return undefined
-}
-
-/** Whether every value of a bytes column is a multiple of 16 bytes long (so each stays 16-aligned when the blob is copied whole). */
-function wholeSixteens(offsets: Uint32Array, count: number): boolean {
-  for (let i = 0; i < count; i++) if ((offsets[i + 1]! - offsets[i]!) % 16 !== 0) return false
-  return true
-}
-
 /** An upper bound of the bytes the MINIDUMP_STRINGs of these str columns take, every dictionary string once. */
 function dictBytes(section: Archive['handles'] | Archive['threads'] | Archive['vaSpace'], names: readonly string[]): number {
   let n = 0
@@ -486,104 +421,4 @@ function dictBytes(section: Archive['handles'] | Archive['threads'] | Archive['v
     }
   }
   return n
-}
-
-/** The memory range holding an address (ranges sorted, not overlapping), or -1. */
-function rangeAt(memory: readonly MemoryRange[], address: bigint): number {
-  let lo = 0
-  let hi = memory.length - 1
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    const m = memory[mid]!
-    if (address < m.address) hi = mid - 1
-    else if (address >= m.address + BigInt(m.bytes.length)) lo = mid + 1
-    else return mid
-  }
-  return -1
-}
-
-/** The stack pointer of a minidump CONTEXT of `arch` (a Linux set already moved into its CONTEXT form). */
-function stackPointer(ctx: Uint8Array, arch: string | undefined): bigint | undefined {
-  const v = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength)
-  if ((arch === 'x64' || arch === 'linux-x64') && ctx.length >= L.CONTEXT_AMD64_SIZE) return v.getBigUint64(L.CONTEXT_AMD64.Rsp, true)
-  if ((arch === 'arm64' || arch === 'linux-arm64') && ctx.length >= L.CONTEXT_ARM64_SIZE) return v.getBigUint64(L.CONTEXT_ARM64.Sp, true)
-  if (arch === 'x86' && ctx.length >= 200) return BigInt(v.getUint32(196, true)) // CONTEXT.Esp (spec/abi/abi-x86.json)
-  return undefined
-}
-
-interface Module {
-  base: bigint
-  size: number
-  name: string
-  checkSum?: number
-  timeDateStamp?: number
-}
-
-/**
- * Modules from image regions. Windows: one per allocation base (the image's), with SizeOfImage, CheckSum and
- * TimeDateStamp when the archive has them, else the extent of its regions. Linux: one per mapped file of
- * type MEM_IMAGE, from its lowest to its highest mapped address.
- */
-function imageModules(archive: Archive, linux: boolean): Module[] {
-  const byKey = new Map<string | bigint, Module & { end: bigint }>()
-  const names = ['type', 'baseAddress', 'regionSize', 'mappedFileName', 'imageBase', 'allocationBase', 'sizeOfImage', 'checkSum', 'timeDateStamp']
-  for (const { count, cols } of chunksOf(archive.vaSpace, names)) {
-    const [type, baseAddress, regionSize, mappedFileName, imageBase, allocationBase, sizeOfImage, checkSum, timeDateStamp] = cols
-    if (!type || !baseAddress || !regionSize || !mappedFileName) continue
-    for (let i = 0; i < count; i++) {
-      if (C.num(type, i) !== L.MEM_IMAGE) continue
-      const name = C.str(mappedFileName, i)
-      if (name === undefined) continue
-      const start = BigInt(C.big(baseAddress, i))
-      const end = start + BigInt(C.big(regionSize, i))
-      // Windows: the image's base (PSS's imageBase, else the allocation's); Linux: the file, whose lowest mapping is its base.
-      const base = linux ? start : BigInt((imageBase ? C.big(imageBase, i) : 0) || (allocationBase ? C.big(allocationBase, i) : 0) || start)
-      // Bigints are Map keys by value.
-      const key = linux ? name : base
-      const m = byKey.get(key)
-      const size = C.num(sizeOfImage, i)
-      if (!m) {
-        const fresh: Module & { end: bigint } = { base, end, size, name }
-        if (checkSum) fresh.checkSum = C.num(checkSum, i)
-        if (timeDateStamp) fresh.timeDateStamp = C.num(timeDateStamp, i)
-        byKey.set(key, fresh)
-        continue
-      }
-      if (linux && start < m.base) m.base = start
-      if (end > m.end) m.end = end
-      if (size && !m.size) m.size = size
-    }
-  }
-  const out: Module[] = []
-  for (const m of byKey.values()) {
-    const extent = m.end - m.base
-    const size = m.size || (extent > 0n && extent <= 0xffffffffn ? Number(extent) : 0)
-    const mod: Module = { base: m.base, size, name: m.name }
-    if (m.checkSum !== undefined) mod.checkSum = m.checkSum
-    if (m.timeDateStamp !== undefined) mod.timeDateStamp = m.timeDateStamp
-    out.push(mod)
-  }
-  return out.sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0))
-}
-
-/**
- * The lines of /proc/<pid>/status the archive holds values for (never a line it does not): Name, State (of the
- * main thread), Pid, PPid, Uid, Gid. lldb takes the pid from here when MiscInfo is absent; both are written.
- */
-function linuxStatus(archive: Archive): string | undefined {
-  const lines: string[] = []
-  const pid = archive.header.target.processId
-  let name: string | undefined
-  archive.threads.forEach((t) => {
-    if (t.threadId === pid) name = t.threadName
-  }, ['threadId', 'threadName'])
-  // One line per key: a hostile name cannot add lines of its own.
-  if (name !== undefined) lines.push(`Name:\t${name.replace(/[\0-\x1f]/g, '?')}`)
-  lines.push(`Pid:\t${pid}`)
-  const ppid = archive.header.processInformation?.parentProcessId
-  if (ppid !== undefined) lines.push(`PPid:\t${ppid}`)
-  const lp = archive.header.linuxProcess
-  if (lp?.realUserId !== undefined && lp.effectiveUserId !== undefined && lp.savedUserId !== undefined && lp.filesystemUserId !== undefined) lines.push(`Uid:\t${lp.realUserId}\t${lp.effectiveUserId}\t${lp.savedUserId}\t${lp.filesystemUserId}`)
-  if (lp?.realGroupId !== undefined && lp.effectiveGroupId !== undefined && lp.savedGroupId !== undefined && lp.filesystemGroupId !== undefined) lines.push(`Gid:\t${lp.realGroupId}\t${lp.effectiveGroupId}\t${lp.savedGroupId}\t${lp.filesystemGroupId}`)
-  return lines.join('\n') + '\n'
 }

@@ -199,9 +199,16 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         name: 'ThreadNames',
         write(s) {
           const named: { id: number; rva: number }[] = []
-          threadSection.forEach((t) => {
-            if (t.threadName !== undefined) named.push({ id: t.threadId ?? 0, rva: str(t.threadName) })
-          }, ['threadId', 'threadName'])
+          for (const { count, cols } of chunksOf(threadSection, ['threadId', 'threadName'])) {
+            const ids = C.ints(cols[0])
+            const names = cols[1]
+            if (names?.dtype !== 'str') continue
+            const dict = names.dict
+            for (let i = 0; i < count; i++) {
+              const k = names.index[i]!
+              if (k !== 0) named.push({ id: ids ? ids[i]! : 0, rva: str(dict[k - 1]!) })
+            }
+          }
           s.align(4)
           const at = s.reserve(4 + named.length * L.THREAD_NAME_SIZE)
           s.u32(at, named.length)

@@ -49,6 +49,24 @@ async function linuxArchive(threads: object[], architecture: string): Promise<Ui
   return sink.bytes()
 }
 
+describe('ThreadNames', () => {
+  it('names every named thread of a fixture, by id, each name read back through its RVA', async () => {
+    const input = fuzzInputs().find((i) => i.name === 'spec/fixtures/small.pssnap')!
+    const archive = await decodeArchive(input.bytes, { hooks: nodeHooks })
+    const dump = writeMinidump(archive).bytes
+    const names = directory(dump).find((s) => s.type === 24)!
+    const v = new DataView(dump.buffer, dump.byteOffset, dump.byteLength)
+    const got = Array.from({ length: v.getUint32(names.rva, true) }, (_, i) => {
+      const at = names.rva + 4 + i * 12
+      const rva = Number(v.getBigUint64(at + 4, true))
+      return [v.getUint32(at, true), Buffer.from(dump.subarray(rva + 4, rva + 4 + v.getUint32(rva, true))).toString('utf16le')]
+    })
+    const expected = archive.threads.toArray().filter((t) => t.threadName !== undefined).map((t) => [t.threadId, t.threadName])
+    expect(expected.length).toBeGreaterThan(0)
+    expect(got).toEqual(expected)
+  })
+})
+
 describe('Linux register sets and names', () => {
   it('a register set too short for its layout gets no context, counted; a name with a newline stays one line', async () => {
     const threads = [{ threadId: 77, threadName: 'evil\nPid:\t1', contextRecord: new Uint8Array(272).fill(1), sizeOfContextRecord: 272 }, { threadId: 78, contextRecord: new Uint8Array(16).fill(2), sizeOfContextRecord: 16 }]

@@ -9,6 +9,42 @@ const PATH_TOKEN = /(?:[A-Za-z]:)?[\\/][^\s'"`,;:()<>]*/g
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
+/**
+ * Longer than any real user or host name (255): such a word (from a hostile archive) is matched by exact case
+ * without a regular expression built from it, whose compilation overflows V8's stack at ~100k characters.
+ */
+const REGEX_WORD_MAX = 256
+const WORD_CHAR = /[\p{L}\p{N}_]/u
+
+/** `word` replaced where it stands as a whole word (no letter, digit or _ on either side), exact case. */
+function replaceWord(text: string, word: string, replacement: string): string {
+  let out = ''
+  let from = 0
+  for (let at = text.indexOf(word); at !== -1; ) {
+    const end = at + word.length
+    const before = at > 0 ? String.fromCodePoint(codePointBefore(text, at)) : ''
+    const after = end < text.length ? String.fromCodePoint(text.codePointAt(end)!) : ''
+    if (WORD_CHAR.test(before) || WORD_CHAR.test(after)) {
+      at = text.indexOf(word, at + 1)
+      continue
+    }
+    out += text.slice(from, at) + replacement
+    from = end
+    at = text.indexOf(word, end)
+  }
+  return out + text.slice(from)
+}
+
+/** The code point that ends just before `at` (a surrogate pair read whole). */
+function codePointBefore(text: string, at: number): number {
+  const low = text.charCodeAt(at - 1)
+  if (low >= 0xdc00 && low <= 0xdfff && at >= 2) {
+    const high = text.charCodeAt(at - 2)
+    if (high >= 0xd800 && high <= 0xdbff) return text.codePointAt(at - 2)!
+  }
+  return low
+}
+
 export interface ScrubTokens {
   /** User names found in the archive's profile paths. */
   readonly users: readonly string[]
@@ -33,7 +69,8 @@ export function scrubText(text: string, names: NameRedactor, maker: PseudonymMak
   words.sort((a, b) => b[0].length - a[0].length)
   for (const [word, pseudonym] of words) {
     if (word === '') continue
-    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escape(word)}(?![\\p{L}\\p{N}_])`, 'giu'), pseudonym)
+    if (word.length > REGEX_WORD_MAX) out = replaceWord(out, word, pseudonym)
+    else out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escape(word)}(?![\\p{L}\\p{N}_])`, 'giu'), pseudonym)
   }
   return out
 }

@@ -12,6 +12,8 @@
 // counts: the search then still ends, with a slope from the interval reached (never an error).
 // Platform-free.
 
+import { countInversions } from './inversions.js'
+
 /** The slope p/q with q > 0, kept as a fraction so that slopes compare exactly. */
 export interface Slope {
   readonly p: number
@@ -133,40 +135,8 @@ function boundAt(pts: Points, slope: Slope, strict: boolean): Bound {
     return a - b
   }
   const order = identity(pts.n)
-  const count = mergeSortCounting(order, cmp)
+  const count = countInversions(order, (x, y) => cmp(x, y) <= 0)
   return { slope, strict, order, count }
-}
-
-/**
- * Sorts `a` stably by `cmp` (never 0 for two different elements), returning the inversions: pairs that were
- * in the opposite order before. Bottom-up merge sort, O(n log n) comparisons.
- */
-function mergeSortCounting(a: Int32Array, cmp: (x: number, y: number) => number): number {
-  const n = a.length
-  let src = a
-  let dst: Int32Array = new Int32Array(n)
-  let inversions = 0
-  for (let width = 1; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n)
-      const hi = Math.min(lo + 2 * width, n)
-      let i = lo
-      let j = mid
-      let k = lo
-      while (i < mid && j < hi) {
-        if (cmp(src[i]!, src[j]!) <= 0) dst[k++] = src[i++]!
-        else {
-          inversions += mid - i
-          dst[k++] = src[j++]!
-        }
-      }
-      while (i < mid) dst[k++] = src[i++]!
-      while (j < hi) dst[k++] = src[j++]!
-    }
-    ;[src, dst] = [dst, src]
-  }
-  if (src !== a) a.set(src)
-  return inversions
 }
 
 /** The slope between points x and y (at different times) into out[at]. */

@@ -4,6 +4,7 @@
 // decline). Rank statistics because a leak is "keeps going up", whatever the noise's distribution, and one
 // large jump must not look like steady growth. Platform-free; plain numbers in, plain numbers out. Every step
 // is O(n log n) in the points (a trend may span thousands of snapshots): no pass over all pairs.
+import { countInversions } from './inversions.js'
 import { selectSlopes } from './slope-select.js'
 
 /** Series of at most this many points (with no two at the same time) get the exact distribution of S. */
@@ -75,37 +76,10 @@ function kendallPairs(times: readonly number[], values: readonly number[]): { up
   }
   let valueTied = 0
   for (const g of runSizes(values)) valueTied += pairs(g)
-  const down = strictInversions(v)
+  // Pairs i < j with v[i] > v[j] (v is sorted in place).
+  const down = countInversions(v, (x, y) => x <= y)
   const tied = timeTied + valueTied - bothTied
   return { up: pairs(n) - tied - down, down, tied }
-}
-
-/** Pairs i < j with a[i] > a[j], by bottom-up merge sort (a is sorted in place). */
-function strictInversions(a: Float64Array): number {
-  const n = a.length
-  let src = a
-  let dst: Float64Array = new Float64Array(n)
-  let count = 0
-  for (let width = 1; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n)
-      const hi = Math.min(lo + 2 * width, n)
-      let i = lo
-      let j = mid
-      let k = lo
-      while (i < mid && j < hi) {
-        if (src[i]! <= src[j]!) dst[k++] = src[i++]!
-        else {
-          count += mid - i
-          dst[k++] = src[j++]!
-        }
-      }
-      while (i < mid) dst[k++] = src[i++]!
-      while (j < hi) dst[k++] = src[j++]!
-    }
-    ;[src, dst] = [dst, src]
-  }
-  return count
 }
 
 /** Sizes of the groups of equal values (1 for a value seen once), smallest value first (a native sort). */

@@ -8,7 +8,8 @@
 import { execFileSync } from 'node:child_process'
 import { build } from 'esbuild'
 
-const which = process.argv[2] === 'capture' ? 'capture-linux' : process.argv[2] === 'redact' ? 'redact' : process.argv[2] === 'attacks' ? 'attacks' : process.argv[2] === 'viewer' ? 'viewer' : process.argv[2] === 'sql' ? 'sql' : process.argv[2] === 'minidump' ? 'minidump' : process.argv[2] === 'linux-fds' ? 'linux-fds' : process.argv[2] === 'watch' ? 'watch' : process.argv[2] === 'trend-stats' ? 'trend-stats' : 'run'
+const NAMED = new Set(['redact', 'attacks', 'viewer', 'sql', 'minidump', 'linux-fds', 'watch', 'trend-stats'])
+const which = process.argv[2] === 'capture' ? 'capture-linux' : NAMED.has(process.argv[2]) ? process.argv[2] : 'run'
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
 await build({
   entryPoints: ['bench/run.ts', 'bench/stream-count.ts', 'bench/open-file.ts', 'bench/diff-files.ts', 'bench/capture-linux.ts', 'bench/redact.ts', 'bench/attacks.ts', 'bench/viewer.ts', 'bench/sql.ts', 'bench/minidump.ts', 'bench/linux-fds.ts', 'bench/watch.ts', 'bench/trend-stats.ts'],

@@ -12,17 +12,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasTool } from './helpers/tools.js'
 import { captureLinuxToFile } from '../capture/linux/capture.js'
 import { openArchiveFile } from '../reader/node.js'
 
-const has = (tool: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const has = hasTool
 const koffi = await import('koffi').then(
   () => true,
   () => false,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasTool } from './helpers/tools.js'
 import { captureLinuxToFile } from '../capture/linux/capture.js'
 import { MemorySink, type HandleEntry, type LinuxProcess, type VaSpaceEntry } from '../format/index.js'
 import type { Archive } from '../reader/archive.js'
@@ -21,14 +22,7 @@ import { PseudonymMaker } from '../reader/redact/pseudonyms.js'
 import { redactArchive } from '../reader/redact/redact.js'
 
 const TOOLS = ['gcc', 'lsof', 'ss', 'ps', 'prlimit']
-const has = (tool: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const has = hasTool
 const missing = process.platform === 'linux' ? TOOLS.filter((t) => !has(t)) : TOOLS
 const REQUIRED = process.env.PSSNAP_REQUIRE_LSOF === '1' || process.env.PSSNAP_REQUIRE_WINE === '1'
 const skip = missing.length > 0 && !REQUIRED

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasTool } from './helpers/tools.js'
 import { captureToFile } from '../capture/index.js'
 import { ArchiveWriter, decodeRegisters, MemorySink } from '../format/index.js'
 import { decodeArchive } from '../reader/archive.js'
@@ -18,7 +19,7 @@ import { buildChain, startChain, type ChainTarget } from './helpers/chain-target
 import { runCli } from './helpers/cli.js'
 import { loadFakePss } from './helpers/fake-pss.js'
 
-const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0
+const has = hasTool
 const REQUIRED = process.env.PSSNAP_REQUIRE_LLDB === '1'
 const tools = has('lldb') && has('obj2yaml')
 if (!tools && !REQUIRED) console.warn('test/minidump.test.ts: lldb or obj2yaml not found, debugger checks skipped (set PSSNAP_REQUIRE_LLDB=1 to make this a failure)')

@@ -243,9 +243,9 @@ function entryList(out: Piece[], title: string, section: 'handles' | 'threads' |
   if (!entries.length) return
   const shown = cap(entries, rows)
   const selected = selectColumns(section, undefined, { present: section === 'threads' ? ['threadId', 'priority', 'win32StartAddress', 'createTime', 'threadName'] : undefined, ...(platform ? { platform, forTable: true } : {}) })
-  // Linux archives have no value for PSS-only fields (grantedAccess, handleCount, pointerCount…): a column
-  // empty in every listed entry is left out rather than shown as a row of dashes.
-  const columns = platform === 'linux' ? selected.filter((c) => shown.some((e) => c.field.get(e) !== undefined && c.field.get(e) !== null)) : selected
+  // A column empty in every listed entry is left out rather than shown as a row of dashes: PSS-only fields
+  // (grantedAccess, handleCount…) in Linux archives, Linux-only ones (openFlags, details…) in Windows archives.
+  const columns = selected.filter((c) => shown.some((e) => c.field.get(e) !== undefined && c.field.get(e) !== null))
   out.push('', s.bold(`${title} (${count(entries.length)})`))
   // Laid out in one pass over the entries, then each line made when written (tableCells makes every cell
   // safe to show: reader/text.ts displayCell); 60k entries are never all rows of cells, nor one string.

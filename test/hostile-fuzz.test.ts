@@ -83,12 +83,12 @@ describe('the hostile case generator', () => {
   })
 
   it('runs every reading verb on every case, and every output mode over four seeds', () => {
-    const files = { a: 'a', b: 'b', c: 'c', redacted: 'r', map: 'm' }
+    const files = { a: 'a', b: 'b', c: 'c', redacted: 'r', map: 'm', dump: 'd' }
     const verbOf = (v: Verb) => v.argv[0]
     for (let seed = 0; seed < 4; seed++) expect(new Set(verbsFor(files, seed).map(verbOf))).toEqual(new Set(['info', 'validate', 'handles', 'threads', 'regions', 'aux', 'query', 'export', 'diff', 'trend', 'redact']))
     const labels = new Set([5, 6, 7, 8].flatMap((seed) => verbsFor(files, seed).map((v) => v.label)))
     expect(labels).toEqual(new Set(verbsFor(files, 0, true).map((v) => v.label)))
-    expect(labels.size).toBe(35)
+    expect(labels.size).toBe(36)
   })
 })
 
@@ -112,6 +112,9 @@ describe('the contract check', () => {
     expect(properties(verb('json'), { stdout: '{}', stderr: 'warning X - \x85' })).toEqual(['unsafe-output'])
     expect(properties(verb('human'), { code: 1, stderr: 'INTERNAL - Cannot convert undefined or null to object\n' })).toEqual(['INTERNAL'])
     expect(properties(verb('human'), { code: 1, stderr: 'TypeError: x\n' })).toEqual(['untyped'])
+    // validate --json names an unreadable archive's code in its document (seed 1500: a 4 MB producer.tool).
+    expect(properties(verb('json'), { code: 1, stdout: JSON.stringify({ ok: false, diagnostics: [{ code: 'SCHEMA', severity: 'error' }] }) })).toEqual([])
+    expect(properties(verb('json'), { code: 1, stdout: JSON.stringify({ ok: false, diagnostics: [{ code: 'SCHEMA', severity: 'warning' }] }) })).toEqual(['untyped'])
     expect(properties(verb('human'), { code: 3 })).toEqual(['exit'])
     expect(properties(verb('human'), { code: null, signal: 'SIGABRT', stderr: 'FATAL ERROR: Reached heap limit Allocation failed' })).toEqual(['fatal', 'exit'])
     expect(properties(verb('json'), { stdout: '{"a":' })).toEqual(['bad-json'])

@@ -41,6 +41,17 @@ const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 /** The first `max` examples of `found`, escaped, for a report line. */
 const some = (found: readonly string[], max = 4) => `${found.slice(0, max).join(' ')}${found.length > max ? ' …' : ''}`
 
+/** `validate --json` reports why an archive is unreadable in its document (diagnostics[].code), not on a line. */
+function diagnosticCode(stdout: string): string | undefined {
+  try {
+    const doc = JSON.parse(stdout) as { diagnostics?: { code?: unknown; severity?: unknown }[] }
+    const found = doc.diagnostics?.find((d) => d.severity === 'error' && typeof d.code === 'string')?.code
+    return typeof found === 'string' && /^[A-Z][A-Z0-9_]*$/.test(found) ? found : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export function checkVerb(verb: Verb, result: VerbResult, decoded: number): Problem[] {
   const problems: Problem[] = []
   const add = (property: Problem['property'], detail: string) => problems.push({ verb: verb.label, property, detail })
@@ -51,7 +62,7 @@ export function checkVerb(verb: Verb, result: VerbResult, decoded: number): Prob
   // With --fail-on, diff exits 3 when a gate is crossed and 4 when one cannot be checked (spec/JSON.md).
   const allowed = [0, 1, 2, ...(verb.gate ? [3, 4] : [])]
   if (!result.timedOut && (result.code === null || !allowed.includes(result.code))) add('exit', `exit ${result.code}`)
-  const code = CODE_LINE.exec(result.stderr)?.[1] ?? CODE_LINE.exec(result.stdout)?.[1]
+  const code = CODE_LINE.exec(result.stderr)?.[1] ?? CODE_LINE.exec(result.stdout)?.[1] ?? (verb.output === 'json' ? diagnosticCode(result.stdout) : undefined)
   const internal = /^INTERNAL - .*$/m.exec(result.stderr)
   if (internal) add('INTERNAL', internal[0].slice(0, 200))
   else if (result.code === 1 && code === undefined) add('untyped', `exit 1 without a CODE - message line: ${JSON.stringify(firstLine(result.stderr || result.stdout))}`)

@@ -1,5 +1,5 @@
 // Every reading verb of the CLI, as argument lists over one case's files: info, validate, the four list
-// verbs (table, --json, --csv, --group-by), query, export (json, ndjson, csv), diff (table, --json, --csv)
+// verbs (table, --json, --csv, --group-by), query, export (json, ndjson, csv, minidump), diff (table, --json, --csv)
 // against a later variant, trend over a short series, redact (and info of what it wrote, which is hostile
 // input too).
 
@@ -23,6 +23,8 @@ export interface CaseFiles {
   c: string
   redacted: string
   map: string
+  /** Where `export --format minidump` writes (binary: its stdout and stderr are what is judged). */
+  dump: string
 }
 
 const LISTS = [
@@ -42,7 +44,7 @@ const QUERIES = [
 
 /**
  * The verbs one case runs. Every verb runs on every case; with `allModes` each in every output mode and every
- * query (35 runs), otherwise in one mode chosen by the seed (12 runs): any four consecutive seeds cover them all.
+ * query (36 runs), otherwise in one mode chosen by the seed (12 runs): any four consecutive seeds cover them all.
  */
 export function verbsFor(files: CaseFiles, seed: number, allModes = false): Verb[] {
   const { a, b, c } = files
@@ -66,6 +68,7 @@ export function verbsFor(files: CaseFiles, seed: number, allModes = false): Verb
       { label: 'export json', argv: ['export', a, '--format', 'json'], output: 'json', reads: ['a'] },
       { label: 'export ndjson', argv: ['export', a, '--format', 'ndjson', '--include-blobs'], output: 'ndjson', reads: ['a'] },
       { label: 'export csv', argv: ['export', a, '--format', 'csv', '--section', csvSection], output: 'csv', reads: ['a'] },
+      { label: 'export minidump', argv: ['export', a, '--format', 'minidump', '-o', files.dump, '--force'], output: 'human', reads: ['a'] },
     ]),
     ...one<Verb>([
       { label: 'diff', argv: ['diff', a, b, '--details'], output: 'human', reads: ['a', 'b'] },

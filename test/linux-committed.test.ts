@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readLinuxCapture } from '../capture/linux/capture.js'
+import { formatMinorOf, readLinuxCapture } from '../capture/linux/capture.js'
 import { diffArchives, counterOf } from '../reader/diff.js'
 import { openArchiveFile, writeArchiveFile } from '../reader/node.js'
 import { trendArchives } from '../reader/trend.js'
@@ -148,7 +148,7 @@ describe.skipIf(!linux)('committed on Linux: private writable mappings (real pro
       writeArchiveFile(path, capture.header, (w) => {
         w.declareSection('vaSpace')
         for (const e of capture.vaSpace!) w.add('vaSpace', allCommit ? { ...e, state: MEM_COMMIT } : e)
-      })
+      }, undefined, { formatMinor: formatMinorOf(capture) })
     const [oldPath, newPath] = [join(dir, 'old-meaning.pssnap'), join(dir, 'new-meaning.pssnap')]
     await write(oldPath, true)
     await write(newPath, false)
@@ -172,7 +172,7 @@ describe.skipIf(!linux)('committed on Linux: private writable mappings (real pro
       writeArchiveFile(path, capture.header, (w) => {
         w.declareSection('vaSpace')
         for (const e of capture.vaSpace!) w.add('vaSpace', release && e === target ? { ...e, protect: PAGE_NOACCESS, state: MEM_RESERVE } : e)
-      })
+      }, undefined, { formatMinor: formatMinorOf(capture) })
     const [before, after] = [join(dir, 'before-release.pssnap'), join(dir, 'after-release.pssnap')]
     await write(before, false)
     await write(after, true)

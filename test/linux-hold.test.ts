@@ -11,7 +11,7 @@ import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { holdProcess } from '../capture/linux/hold.js'
 import { buildChain, runs, startChain, threadState, tracerPid, until, type ChainTarget } from './helpers/chain-target.js'
-import { mountHungFuse, type HungFuse } from './helpers/hung-fuse.js'
+import { mountHungFuse, waitingOnFuse, type HungFuse } from './helpers/hung-fuse.js'
 
 const fuseDir = mkdtempSync(join(tmpdir(), 'pssnap-hold-fuse-'))
 const fuse: HungFuse | string = process.platform === 'linux' ? mountHungFuse(join(fuseDir, 'mnt')) : 'Linux only'
@@ -165,7 +165,7 @@ describe.skipIf(!linux)('holding a Linux process', () => {
     const f = fuse as HungFuse
     const out = spawnSync('sh', ['-c', 'stat "$0/x" >/dev/null 2>&1 & echo $!', f.mountPoint], { encoding: 'utf8' })
     const pid = Number(out.stdout.trim())
-    await until(() => threadState(pid, pid) === 'D', 'stat blocked in the FUSE request')
+    await until(() => waitingOnFuse(pid), 'stat blocked in the FUSE request')
     const result = await holdProcess(pid, (hold) => hold.threads.length, { timeoutMs: 300 })
     expect(result.value).toBe(0)
     expect(result.notStopped).toEqual([pid])

@@ -4,10 +4,28 @@
 // daemon's INIT reply forever (killably). Closing our /dev/fuse descriptor aborts the connection (every waiter
 // gets ENOTCONN) and `umount -l` removes the mount. Needs root (or CAP_SYS_ADMIN) and /dev/fuse.
 import { spawnSync } from 'node:child_process'
-import { closeSync, mkdirSync, openSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 
 /** O_PATH on Linux x86-64, arm64, riscv64 (asm-generic): a descriptor of the inode without opening it. */
 export const O_PATH = 0o10000000
+
+/**
+ * The thread sleeps in a FUSE request (its kernel wait channel, or else its kernel stack, names fuse). State D
+ * alone is not enough: on a cold page cache a freshly started process is in D while its executable is read
+ * from disk, before it reaches the mount (a fresh CI machine held such a stat, which then had not blocked).
+ */
+export function waitingOnFuse(pid: number, tid = pid): boolean {
+  const read = (name: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/${name}`, 'latin1')
+    } catch {
+      return ''
+    }
+  }
+  const stat = read('stat')
+  if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'D') return false
+  return read('wchan').includes('fuse') || read('stack').includes('fuse')
+}
 
 export interface HungFuse {
   mountPoint: string

@@ -2,7 +2,7 @@
 
 export const FORMAT_MAJOR = 1
 // The newest minor this code reads and writes; a writer declares the lowest one its columns need (§10).
-export const FORMAT_MINOR = 2
+export const FORMAT_MINOR = 3
 
 export const MAGIC = Uint8Array.of(0x89, 0x50, 0x53, 0x53, 0x4e, 0x41, 0x50, 0x0a) // "\x89PSSNAP\n"
 export const PREAMBLE_LENGTH = 16

@@ -24,6 +24,8 @@ const f = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTa
 const f11 = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTableId) => ({ ...f(dtype, kind, c, names), since: 1 }) as ReturnType<typeof f<D>> & { readonly since: 1 }
 /** A field added by format 1.2 (spec/ARCHIVE.md §10.1). */
 const f12 = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTableId) => ({ ...f(dtype, kind, c, names), since: 2 }) as ReturnType<typeof f<D>> & { readonly since: 2 }
+/** A field added by format 1.3 (spec/ARCHIVE.md §10.1). */
+const f13 = <D extends DType>(dtype: D, kind: FieldKind, c: string, names?: NameTableId) => ({ ...f(dtype, kind, c, names), since: 3 }) as ReturnType<typeof f<D>> & { readonly since: 3 }
 
 export const HANDLE_FIELDS = {
   handle: f('u64', 'addr', 'Handle'),
@@ -163,6 +165,12 @@ export const VA_SPACE_FIELDS = {
   proportionalSize: f11('u64', 'size', 'Linux smaps Pss'),
   swappedSize: f11('u64', 'size', 'Linux smaps Swap'),
   mappingLabel: f12('str', 'text', 'Linux maps pseudo-path'),
+  // Issue 15 (spec/LINUX.md §11): the rest of the maps line, so a Linux minidump can carry LinuxMaps.
+  fileOffset: f13('u64', 'hex', 'Linux maps offset'),
+  deviceMajor: f13('u32', 'hex', 'Linux maps dev major'),
+  deviceMinor: f13('u32', 'hex', 'Linux maps dev minor'),
+  inode: f13('u64', 'int', 'Linux maps inode'),
+  mapsPermissions: f13('u8', 'flags', 'Linux maps perms (rwx, s)', 'LINUX_MAPS_PERMISSIONS'),
 } as const
 
 export const AUXILIARY_PAGE_FIELDS = {

@@ -156,6 +156,9 @@ export const LINUX_OPEN_FLAGS = table('LINUX_OPEN_FLAGS', 'O_', true, {
   O_TMPFILE: 0o20200000,
 }, 0o3)
 
+/** The four permission letters of a Linux `maps` line as bits (format 1.3): `s` is VM_MAYSHARE, its absence `p`. */
+export const LINUX_MAPS_PERMISSIONS = table('LINUX_MAPS_PERMISSIONS', 'MAPS_', true, { MAPS_NONE: 0, MAPS_READ: 0x1, MAPS_WRITE: 0x2, MAPS_EXEC: 0x4, MAPS_SHARED: 0x8 })
+
 /** The eight enums of processsnapshot.h (bound as uint32 by the capture binding). */
 export const PSS_ENUM_TABLES = {
   PSS_HANDLE_FLAGS,
@@ -176,6 +179,7 @@ export const NAME_TABLES = {
   PAGE_PROTECTION,
   CONTEXT_FLAGS_X64,
   LINUX_OPEN_FLAGS,
+  LINUX_MAPS_PERMISSIONS,
 } as const
 export type NameTableId = keyof typeof NAME_TABLES
 

@@ -21,6 +21,7 @@ export const STREAM = {
   // Breakpad's Linux streams (0x4767 'Gg' prefix).
   LinuxProcStatus: 0x47670004,
   LinuxCmdLine: 0x47670006,
+  LinuxMaps: 0x47670009,
 } as const
 
 /** MINIDUMP_HEADER: Signature, Version, NumberOfStreams, StreamDirectoryRva, CheckSum, TimeDateStamp, Flags (u64). */

@@ -8,6 +8,7 @@ import { chunksOf } from './columns.js'
 import { minidumpContext, stackPointer, wholeSixteens } from './contexts.js'
 import * as L from './layout.js'
 import { linuxStatus } from './linux-streams.js'
+import { linuxMapsText } from './linux-maps.js'
 import { archiveMemory, nonOverlapping, rangeAt } from './memory.js'
 import { imageModules } from './modules.js'
 
@@ -333,6 +334,8 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
     const status = linuxStatus(archive)
     if (status) streams.push(textStream(L.STREAM.LinuxProcStatus, 'LinuxProcStatus', utf8(status)))
     if (lp?.commandLine && lp.commandLine.length > 0) streams.push(textStream(L.STREAM.LinuxCmdLine, 'LinuxCmdLine', utf8(lp.commandLine.map((a) => `${a}\0`).join(''))))
+    const maps = linuxMapsText(archive)
+    if (maps) streams.push(textStream(L.STREAM.LinuxMaps, 'LinuxMaps', maps))
   }
 
   if (memory.length > 0) {

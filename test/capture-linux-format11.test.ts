@@ -101,8 +101,9 @@ describe.skipIf(process.platform !== 'linux')('a real capture fills the 1.1 fiel
     const out = join(dir, 'child.pssnap')
     await captureToFile(child.pid!, out, { preset: 'full' })
     const archive = await openArchiveFile(out)
-    // Since format 1.2 every Linux capture holds the HEADER's linuxProcess (spec/LINUX.md §7, §9.5).
-    expect(archive.version).toEqual({ major: 1, minor: 2 })
+    // Since format 1.2 every Linux capture holds the HEADER's linuxProcess (spec/LINUX.md §7, §9.5); since 1.3
+    // one that reads the regions holds the whole maps line (§11).
+    expect(archive.version).toEqual({ major: 1, minor: 3 })
     expect(archive.diagnostics).toEqual([])
     const handles = archive.handles.toArray()
     const byName = (suffix: string) => handles.find((h) => h.objectName?.endsWith(suffix))
@@ -134,21 +135,21 @@ describe.skipIf(process.platform !== 'linux')('a real capture fills the 1.1 fiel
     }
   })
 
-  it('default reads maps (no sizes) but fdinfo and states; memory adds sizes; regions and minimal hold no 1.1 field (1.2 for linuxProcess)', async () => {
+  it('default reads maps (no sizes) but fdinfo and states; memory adds sizes; regions and minimal hold no 1.1 field (1.2 for linuxProcess, 1.3 with regions)', async () => {
     const plain = await openArchiveFile(await captured('default'))
-    expect(plain.version.minor).toBe(2)
+    expect(plain.version.minor).toBe(3)
     expect(plain.vaSpace.toArray().every((r) => r.residentSize === undefined)).toBe(true)
     expect(plain.handles.toArray().every((h) => typeof h.openFlags === 'number')).toBe(true)
     const memory = await openArchiveFile(await captured('memory'))
-    expect(memory.version.minor).toBe(2)
+    expect(memory.version.minor).toBe(3)
     expect(memory.vaSpace.toArray().every((r) => typeof r.residentSize === 'bigint')).toBe(true)
     const regions = await openArchiveFile(await captured('regions'))
-    expect(regions.version.minor).toBe(2)
+    expect(regions.version.minor).toBe(3)
     expect(regions.vaSpace.fields.filter((f) => ['residentSize', 'proportionalSize', 'swappedSize'].includes(f))).toEqual([])
     const minimal = join(dir, 'minimal.pssnap')
     await captureToFile(child.pid!, minimal, { preset: 'minimal' })
     const m = await openArchiveFile(minimal)
-    expect(m.version.minor).toBe(2)
+    expect(m.version.minor).toBe(2) // no regions read: no 1.3 column
     expect(m.header.linuxProcess?.commandLine?.length).toBeGreaterThan(0)
   })
 })

@@ -240,7 +240,7 @@ describe.skipIf(process.platform !== 'linux')('Linux capture from /proc', () => 
     expect(protectOf('--xp', true)).toBe(0x10)
     expect(protectOf('---p', false)).toBe(0x01)
     const [m] = parseMaps('7f00aa000000-7f00aa001000 r-xp 00002000 fe:00 42      /opt/my lib (deleted)\n')
-    expect(m).toEqual({ start: 0x7f00aa000000n, end: 0x7f00aa001000n, device: 'fe:00', perms: 'r-xp', inode: '42', path: '/opt/my lib (deleted)' })
+    expect(m).toEqual({ start: 0x7f00aa000000n, end: 0x7f00aa001000n, device: 'fe:00', perms: 'r-xp', offset: 0x2000n, inode: '42', path: '/opt/my lib (deleted)' })
   })
 
   describe('CLI', () => {

@@ -118,9 +118,9 @@ describe.skipIf((!tools && !REQUIRED) || !linuxX64)('Linux minidump of a real pr
   }, 60_000)
   afterAll(() => target?.kill())
 
-  it('holds every thread\'s registers and stack in the archive (format 1.2)', async () => {
+  it('holds every thread\'s registers and stack in the archive (format 1.3: with the whole maps line)', async () => {
     const archive = await openArchiveFile(archivePath)
-    expect(archive.version).toEqual({ major: 1, minor: 2 })
+    expect(archive.version).toEqual({ major: 1, minor: 3 })
     expect(archive.diagnostics).toEqual([])
     const threads = archive.threads.toArray()
     expect(threads.map((t) => t.threadId).sort((a, b) => a! - b!)).toEqual(target.tids)
@@ -162,8 +162,31 @@ describe.skipIf((!tools && !REQUIRED) || !linuxX64)('Linux minidump of a real pr
     // obj2yaml spells it LinuxCMDLine and prints it as text: the arguments, NUL-separated.
     expect(yaml).toMatch(new RegExp(`Type:\\s+LinuxCMDLine\\s+Text:\\s+\\|\\s+${target.executable.replace(/[.]/g, '\\.')}\\s`))
     expect(yaml).toContain('Type:            Memory64List')
-    expect(yaml).not.toContain('LinuxMaps')
     expect(yaml).not.toContain('HandleData')
+  })
+
+  it('LinuxMaps: obj2yaml prints the child\'s own /proc/<pid>/maps, line for line; lldb names each mapping from it', () => {
+    const yaml = obj2yaml(dumpPath)
+    const block = /Type:\s+LinuxMaps\n\s+Text:\s+\|\n((?: {6}.*\n)+)/.exec(yaml)
+    expect(block, yaml.slice(0, 4000)).not.toBeNull()
+    const dumped = block![1]!.split('\n').slice(0, -1).map((l) => l.slice(6))
+    // The oracle: the kernel's own text, read now (the child is blocked in chain_inner; its mappings do not move).
+    const real = readFileSync(`/proc/${target.pid}/maps`, 'utf8').split('\n').slice(0, -1)
+    expect(dumped.length).toBe(real.length)
+    const fileBacked = (lines: string[]) => lines.filter((l) => /^\S+ \S+ \S+ \S+ \d+ +\//.test(l))
+    expect(fileBacked(real).length).toBeGreaterThan(5)
+    expect(fileBacked(dumped)).toEqual(fileBacked(real))
+    // Every other line too (anonymous memory, [heap], [stack], [vdso]), as far as the capture's moment and now agree.
+    expect(dumped.filter((l) => real.includes(l)).length).toBeGreaterThanOrEqual(real.length - 2)
+    // lldb reads LinuxMaps for its memory regions: the permissions and the path of a mapping that is no module
+    // (the stack) can come from nowhere else in the dump; the executable's code mapping is named with its path.
+    const code = real.find((l) => / r-xp /.test(l) && l.endsWith(target.executable))!
+    const stack = real.find((l) => l.endsWith('[stack]'))!
+    const at = (line: string) => `0x${(BigInt(`0x${line.split('-')[0]}`) + 0x10n).toString(16)}`
+    const out = lldb(dumpPath, `memory region ${at(code)}`, `memory region ${at(stack)}`)
+    const range = (line: string) => line.split(' ')[0]!.split('-').map((a) => a.padStart(16, '0')).join('-0x')
+    expect(out).toContain(`[0x${range(code)}) r-x ${target.executable}`)
+    expect(out).toContain(`[0x${range(stack)}) rw- [stack]`)
   })
 })
 

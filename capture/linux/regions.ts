@@ -22,6 +22,8 @@ interface Mapping {
   start: bigint
   end: bigint
   perms: string
+  /** The offset field (hex in maps). */
+  offset: bigint
   /** `major:minor` in hex, as maps writes it. */
   device: string
   inode: string
@@ -32,10 +34,15 @@ interface Mapping {
   swappedSize?: bigint
 }
 
-const MAPPING_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ (\S+) (\d+)\s*(.*)$/
+const MAPPING_LINE = /^([0-9a-f]+)-([0-9a-f]+) ([r-][w-][x-][ps]) ([0-9a-f]+) ([0-9a-f]+:[0-9a-f]+) (\d+)\s*(.*)$/
 
 function mappingOf(m: RegExpExecArray): Mapping {
-  return { start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), perms: m[3]!, device: m[4]!, inode: m[5]!, path: m[6] ? m[6] : undefined }
+  return { start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), perms: m[3]!, offset: BigInt(`0x${m[4]}`), device: m[5]!, inode: m[6]!, path: m[7] ? m[7] : undefined }
+}
+
+/** The four letters as the 1.3 `mapsPermissions` bits (spec/LINUX.md §11): r 0x1, w 0x2, x 0x4, s 0x8. */
+export function mapsPermissionsOf(perms: string): number {
+  return (perms[0] === 'r' ? 1 : 0) | (perms[1] === 'w' ? 2 : 0) | (perms[2] === 'x' ? 4 : 0) | (perms[3] === 's' ? 8 : 0)
 }
 
 /** `start-end perms offset dev inode [path]`; the path may contain spaces. */
@@ -141,6 +148,13 @@ export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?:
       protect: protectOf(m.perms, file),
       type: !file ? MEM_PRIVATE : images.has(m.path!) ? MEM_IMAGE : MEM_MAPPED,
     }
+    // Format 1.3: the rest of the maps line (spec/LINUX.md §11), so LinuxMaps can be written from the archive.
+    const [major, minor] = m.device.split(':')
+    entry.fileOffset = m.offset
+    entry.deviceMajor = Number.parseInt(major!, 16)
+    entry.deviceMinor = Number.parseInt(minor!, 16)
+    entry.inode = BigInt(m.inode)
+    entry.mapsPermissions = mapsPermissionsOf(m.perms)
     if (file) {
       entry.mappedFileName = m.path!
       // The kernel's suffix is checked against the literal name (spec/LINUX.md §9.2), only where a lookup cannot block.

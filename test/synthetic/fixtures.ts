@@ -6,6 +6,7 @@ import { minimalArchive } from '../helpers/build-archive.js'
 import { generateSnapshot, snapshotBytes, type SnapshotOptions } from './generate.js'
 import { linuxSnapshot } from './linux.js'
 import { linuxLsofSnapshot } from './linux-lsof.js'
+import { linuxMapsSnapshot } from './linux-maps.js'
 
 export interface FixtureRecipe {
   name: string
@@ -56,5 +57,10 @@ export const FIXTURES: readonly FixtureRecipe[] = [
       snapshot.header.captureSet = { ...CAPTURE_SET_HEADER }
       return snapshotBytes(snapshot, { compression: 'none', formatMinor: 2, ...(hooks ? { hooks } : {}) })
     },
+  },
+  {
+    name: 'linux-maps',
+    description: 'format 1.3 (issue 15): the fixed Linux snapshot of test/synthetic/linux-maps.ts (14 regions with the whole maps line: fileOffset, deviceMajor, deviceMinor, inode, mapsPermissions; an ELF image, a shared read-only file, a write-only mapping, a non-UTF-8 byte in a path, a minor above 0xff, anonymous memory and pseudo-mappings; 1 thread; the header\'s linuxProcess) written uncompressed with formatMinor 3',
+    make: async (hooks) => snapshotBytes(linuxMapsSnapshot(), { compression: 'none', formatMinor: 3, ...(hooks ? { hooks } : {}) }),
   },
 ]

@@ -9,12 +9,16 @@ import { deletedFlag } from './deleted.js'
 import { detailsOf } from './fdinfo.js'
 import { joinSockets, type NetTableOptions } from './net-tables.js'
 import { answersFromMemory, lazyMounts, type Mount, type MountTable } from './mounts.js'
-import { isGone, procRoot, readLink, readText } from './proc.js'
+import { isGone, procRoot, readLink } from './proc.js'
+import { readSmall, textOf } from './small-read.js'
 import type { SoftErrors } from './soft-errors.js'
 import { nowFiletime } from './time.js'
 
 const PSS_HANDLE_HAVE_TYPE = 0x1
 const PSS_HANDLE_HAVE_NAME = 0x2
+const NO_FDINFO: FdinfoHead = Object.freeze({})
+/** The kinds whose fdinfo text detailsOf reads (fdinfo.ts). */
+const DETAILED: Readonly<Record<string, true>> = { EventFd: true, TimerFd: true, SignalFd: true, Inotify: true }
 
 /** `anon_inode:[eventfd]` and friends, by the kernel's anon inode name. */
 const ANON_TYPES: Readonly<Record<string, string>> = {
@@ -92,6 +96,81 @@ export function parseFdinfo(text: string): Fdinfo {
   return into
 }
 
+export interface FdinfoHead extends Fdinfo {
+  /** `ino:` (the line after `mnt_id:`, Linux ≥ 5.14), when below 2^53: with mountId it names the open inode. */
+  inode?: number
+}
+
+const NL = 0x0a
+const COLON = 0x3a
+const isBlank = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d)
+/** `line[from, to)` as a whole number when it is 1–15 decimal digits (radix 8: 1–10 octal digits), else -1. */
+function digitsAt(b: Buffer, from: number, to: number, radix: 8 | 10): number {
+  if (to <= from || to - from > (radix === 8 ? 10 : 15)) return -1
+  let v = 0
+  for (let i = from; i < to; i++) {
+    const d = b[i]! - 0x30
+    if (d < 0 || d >= radix) return -1
+    v = v * radix + d
+  }
+  return v
+}
+const allDigits = (b: Buffer, from: number, to: number, top: number) => {
+  for (let i = from; i < to; i++) if (b[i]! < 0x30 || b[i]! > top) return false
+  return to > from
+}
+const keyIs = (b: Buffer, from: number, to: number, key: string) => {
+  if (to - from !== key.length) return false
+  for (let i = 0; i < key.length; i++) if (b[from + i] !== key.charCodeAt(i)) return false
+  return true
+}
+
+/**
+ * parseFdinfo over fdinfo's bytes, as the walk reads them: no string per line (a 10k-fd capture parses 10k
+ * of these), and the `ino:` line after `mnt_id:` kept too. For ASCII text (what the kernel writes) the open
+ * flags, position and mount are parseFdinfo's.
+ */
+export function parseFdinfoBytes(b: Buffer): FdinfoHead {
+  const into: FdinfoHead = {}
+  let afterMount = false
+  for (let at = 0; at < b.length; ) {
+    let end = at
+    let colon = -1
+    for (; end < b.length && b[end] !== NL; end++) if (colon < 0 && b[end] === COLON) colon = end
+    // parseFdinfo's cut of a line without a colon: the key is all but its last character.
+    const keyEnd = colon >= 0 ? colon : end - 1
+    let from = colon >= 0 ? colon + 1 : at
+    let to = end
+    while (from < to && isBlank(b[from]!)) from++
+    while (to > from && isBlank(b[to - 1]!)) to--
+    if (afterMount) {
+      if (keyIs(b, at, keyEnd, 'ino')) {
+        const ino = digitsAt(b, from, to, 10)
+        if (ino >= 0) into.inode = ino
+      }
+      break
+    }
+    if (keyIs(b, at, keyEnd, 'pos')) {
+      if (allDigits(b, from, to, 0x39)) {
+        const v = digitsAt(b, from, to, 10)
+        into.filePosition = v >= 0 ? BigInt(v) : BigInt(b.toString('latin1', from, to))
+      }
+    } else if (keyIs(b, at, keyEnd, 'flags')) {
+      if (allDigits(b, from, to, 0x37)) {
+        const v = digitsAt(b, from, to, 8)
+        into.openFlags = (v >= 0 ? v : Number.parseInt(b.toString('latin1', from, to), 8)) >>> 0
+      }
+    } else if (keyIs(b, at, keyEnd, 'mnt_id')) {
+      if (!allDigits(b, from, to, 0x39)) break
+      const v = digitsAt(b, from, to, 10)
+      into.mountId = v >= 0 ? v : Number(b.toString('latin1', from, to))
+      afterMount = true
+    }
+    at = end + 1
+  }
+  return into
+}
+
 /** A path target on a file system that may not answer: typed after the walk, by typeUntyped. */
 export interface UntypedTarget {
   entry: HandleEntry
@@ -128,22 +207,28 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
   const untyped: UntypedTarget[] = []
   // socket:[inode] → its entry, filled from the net tables after the walk (spec/LINUX.md §9.1).
   const sockets = new Map<string, HandleEntry>()
+  // Descriptors of one open file (thousands on /dev/null) share its type: a stat per inode, not per descriptor.
+  // Keyed by the name too: the same live name, mount and inode number are the same file (an inode number alone
+  // may repeat across an overlay's layers).
+  const typeOfInode = new Map<string, { mountId: number; inode: number; typeName: string }>()
   for (const fd of fds) {
     const path = `${dir}/${fd}`
     let operation = 'readlink'
     try {
       const target = readLink(path)
       const captureTime = nowFiletime()
-      let info: Fdinfo = {}
+      let typeName = typeNameOfLink(target)
+      let info: FdinfoHead = NO_FDINFO
+      // Only these kinds' details are read past `mnt_id:` (fdinfo.ts): the others' text is never made.
       let infoText = ''
       try {
-        infoText = readText(`${infoDir}/${fd}`)
-        info = parseFdinfo(infoText)
+        const bytes = readSmall(`${infoDir}/${fd}`)
+        info = parseFdinfoBytes(bytes)
+        if (typeName !== undefined && Object.hasOwn(DETAILED, typeName)) infoText = textOf(bytes)
       } catch (error) {
         // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
         errors.add('handles', 'readFile', `${infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
       }
-      let typeName = typeNameOfLink(target)
       let mount: Mount | undefined
       let deleted: 0 | 1 | undefined
       if (typeName === undefined) {
@@ -152,12 +237,19 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
         mount = table?.ofId(info.mountId) ?? table?.ofPath(target)
         if (answersFromMemory(mount?.fsType)) {
           operation = 'stat'
-          // stat through the magic link reaches the open object even when its path is gone or elsewhere.
-          typeName = typeNameOfMode(statSync(path).mode)
-          // Rare: only a name the kernel marked is looked up again (bigint: inode numbers may pass 2^53).
-          if (!target.endsWith(' (deleted)')) deleted = 0
-          else {
+          if (!target.endsWith(' (deleted)')) {
+            deleted = 0
+            const known = typeOfInode.get(target)
+            if (known !== undefined && known.mountId === info.mountId && known.inode === info.inode) typeName = known.typeName
+            else {
+              // stat through the magic link reaches the open object even when its path is gone or elsewhere.
+              typeName = typeNameOfMode(statSync(path).mode)
+              if (info.mountId !== undefined && info.inode !== undefined) typeOfInode.set(target, { mountId: info.mountId, inode: info.inode, typeName })
+            }
+          } else {
+            // Rare: only a name the kernel marked is looked up again (bigint: inode numbers may pass 2^53).
             const st = statSync(path, { bigint: true })
+            typeName = typeNameOfMode(Number(st.mode))
             deleted = deletedFlag(pid, target, st.dev, st.ino)
           }
         } else if (!target.endsWith(' (deleted)')) deleted = 0

@@ -1,0 +1,73 @@
+// The descriptor walk's lean reads (issue 16's bench): fdinfo is parsed from its bytes, read into one reused
+// buffer. The byte parser must say what the text parser says (open flags, position, mount) for any ASCII text,
+// and the reader must return whole files, also those longer than its buffer.
+import { openSync, closeSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterAll, describe, expect, it } from 'vitest'
+import { parseFdinfo, parseFdinfoBytes } from '../capture/linux/handles.js'
+import { readSmall, textOf } from '../capture/linux/small-read.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'pssnap-fdinfo-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const bytes = (text: string) => Buffer.from(text, 'latin1')
+const head = (text: string) => {
+  const { inode: _, ...rest } = parseFdinfoBytes(bytes(text))
+  return rest
+}
+
+describe('parseFdinfoBytes', () => {
+  it('reads what the kernel writes, ino included', () => {
+    expect(parseFdinfoBytes(bytes('pos:\t4096\nflags:\t02102002\nmnt_id:\t29\nino:\t1234\n'))).toEqual({ filePosition: 4096n, openFlags: 0o2102002, mountId: 29, inode: 1234 })
+    expect(parseFdinfoBytes(bytes('pos:\t0\nflags:\t02000002\nmnt_id:\t10\nino:\t2487898\nscm_fds: 0\n'))).toEqual({ filePosition: 0n, openFlags: 0o2000002, mountId: 10, inode: 2487898 })
+    // Before Linux 5.14 there is no ino line; a huge one is not kept (it names no inode exactly as a double).
+    expect(parseFdinfoBytes(bytes('pos:\t0\nflags:\t02\nmnt_id:\t29\neventfd-count: 0\n'))).toEqual({ filePosition: 0n, openFlags: 0o2, mountId: 29 })
+    expect(parseFdinfoBytes(bytes('pos:\t0\nflags:\t02\nmnt_id:\t29\nino:\t18446744073709551615\n'))).toEqual({ filePosition: 0n, openFlags: 0o2, mountId: 29 })
+    // Positions past 2^53 stay exact.
+    expect(parseFdinfoBytes(bytes('pos:\t9223372036854775807\n')).filePosition).toBe(9223372036854775807n)
+  })
+
+  it('agrees with parseFdinfo on any ASCII text', () => {
+    const key = fc.constantFrom('pos', 'flags', 'mnt_id', 'ino', 'po', 'posx', 'flag', 'mnt_idx', 'eventfd-count', '')
+    const value = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 70n }).map(String),
+      fc.bigInt({ min: 0n, max: 2n ** 40n }).map((v) => `0${v.toString(8)}`),
+      fc.stringMatching(/^[ \t\r\v\f0-9a-z:-]{0,24}$/),
+    )
+    const line = fc.oneof(
+      fc.tuple(key, fc.constantFrom(':', ':\t', ': ', ''), value, fc.constantFrom('', ' ', '\t', '\r')).map(([k, c, v, t]) => `${k}${c}${v}${t}`),
+      fc.stringMatching(/^[\x20-\x7e\t]{0,30}$/),
+    )
+    const text = fc.tuple(fc.array(line, { maxLength: 8 }), fc.boolean()).map(([lines, nl]) => lines.join('\n') + (nl ? '\n' : ''))
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(head(t)).toEqual(parseFdinfo(t))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+})
+
+describe('readSmall', () => {
+  it('returns whole files, short and longer than its buffer, and textOf decodes as readText does', () => {
+    const big = Buffer.alloc(200_000)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 9)) & 0xff
+    writeFileSync(join(dir, 'big'), big)
+    writeFileSync(join(dir, 'small'), 'pos:\t0\n')
+    expect(Buffer.compare(readSmall(join(dir, 'big')), big)).toBe(0)
+    expect(readSmall(join(dir, 'small')).toString('latin1')).toBe('pos:\t0\n')
+    // The kept buffer is reused after a long file: still the short file only.
+    expect(readSmall(join(dir, 'small')).length).toBe(7)
+    const fd = openSync(join(dir, 'small'), 'r')
+    try {
+      expect(readSmall(`/proc/self/fdinfo/${fd}`).toString('latin1')).toBe(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))
+    } finally {
+      closeSync(fd)
+    }
+    expect(textOf(Buffer.from('caf\xe9 \xff', 'latin1'))).toBe('caf\uf7e9 \uf7ff')
+    expect(textOf(Buffer.from('café', 'utf8'))).toBe('café')
+    expect(() => readSmall(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }))
+  })
+})

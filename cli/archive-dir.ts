@@ -19,3 +19,9 @@ export async function expandArchivePaths(paths: readonly string[]): Promise<stri
   }
   return out
 }
+
+/** Whether any of `paths` is a directory (its archives may be of several processes: grouped by target). */
+export async function anyDirectory(paths: readonly string[]): Promise<boolean> {
+  for (const path of paths) if ((await stat(path).catch(() => undefined))?.isDirectory()) return true
+  return false
+}

@@ -27,7 +27,7 @@ export const EXIT_GATE_CROSSED = 3
 /** Exit status when no gate is crossed but one could not be checked: its metric is damaged or not captured on a side. */
 export const EXIT_GATE_NOT_COMPARABLE = 4
 /** Detail rows per list on a terminal without --details or --limit. */
-const DEFAULT_ROWS = 20
+export const DEFAULT_ROWS = 20
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const colorOf = (args: Args) => (typeof args.color === 'boolean' ? args.color : undefined)
@@ -54,12 +54,12 @@ const signed = (n: number | bigint, unit: 'count' | 'bytes' | 'raw' = 'count') =
 const plus = (n: number) => (n ? `+${count(n)}` : '0')
 const minus = (n: number) => (n ? `−${count(n)}` : '0')
 
-function warningLines(warnings: readonly DiffWarning[], s: Style): string[] {
+export function warningLines(warnings: readonly DiffWarning[], s: Style): string[] {
   return warnings.map((w) => `${s.yellow(s.bold('warning'))} ${w.code} - ${safeText(w.message)}`)
 }
 
 /** One stderr line per damaged input (reader/damage.ts); true when any input was damaged. */
-function reportDamage(inputs: readonly { damage: ArchiveDamage; path: string }[], s: Style): boolean {
+export function reportDamage(inputs: readonly { damage: ArchiveDamage; path: string }[], s: Style): boolean {
   let damaged = false
   for (const { damage, path } of inputs) {
     const line = damageLine(damage, safeText(path))
@@ -77,7 +77,7 @@ function table(columns: readonly TableColumn[], rows: readonly (readonly string[
 
 // ---------------------------------------------------------------- diff
 
-function gatesOf(args: Args): Gate[] {
+export function gatesOf(args: Args): Gate[] {
   const raw = args['fail-on']
   const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? [raw] : []
   return parseFailOn(list)
@@ -88,6 +88,8 @@ export async function diff(args: Args): Promise<number> {
   // Gate syntax first: instant, before two large archives are read.
   const gates = gatesOf(args)
   const [pathA, pathB] = [str(args.a)!, str(args.b)!]
+  // Two folders (two capture sets of the same processes): each process diffed with itself (cli/diff-groups.ts).
+  if (await (await import('./archive-dir.js')).anyDirectory([pathA, pathB])) return (await import('./diff-groups.js')).diffByTarget(args, pathA, pathB, gates)
   const a = await openForCli(pathA)
   const b = await openForCli(pathB)
   const result = diffArchives(a, b)
@@ -138,9 +140,9 @@ function counterSide(c: CounterDelta, side: 'before' | 'after'): string {
 }
 
 /** A line of the diff text, or a list of lines made when the text is written (an entry table). */
-type Piece = string | (() => Iterable<string>)
+export type Piece = string | (() => Iterable<string>)
 
-function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number | undefined, details: boolean, s: Style): Piece[] {
+export function renderDiff(d: ArchiveDiff, nameA: string, nameB: string, rows: number | undefined, details: boolean, s: Style): Piece[] {
   const out: Piece[] = []
   const handles = d.counters.find((c) => c.name === 'handles')!
   const image = d.after.imagePath ?? d.before.imagePath
@@ -290,8 +292,12 @@ function counterRow(c: CounterDelta, name: string): string[] {
 // ---------------------------------------------------------------- trend
 
 export async function trend(args: Args): Promise<number> {
-  // A directory stands for its .pssnap files (what `pssnap watch` writes).
-  const paths = await (await import('./archive-dir.js')).expandArchivePaths((Array.isArray(args.archives) ? args.archives : []).map(String))
+  // A directory stands for its .pssnap files (what `pssnap watch` writes); they may be of several processes,
+  // so with a directory the series are made per target (cli/trend-groups.ts).
+  const dirs = await import('./archive-dir.js')
+  const given = (Array.isArray(args.archives) ? args.archives : []).map(String)
+  const paths = await dirs.expandArchivePaths(given)
+  if (await dirs.anyDirectory(given)) return (await import('./trend-groups.js')).trendByTarget(args, paths)
   const inputs = []
   for (const path of paths) inputs.push({ archive: await openForCli(path), label: basename(path) })
   const options = {
@@ -315,7 +321,7 @@ function pointValue(t: TrendResult, series: TrendSeries, i: number, section: 'ha
   return section && t.points[i]!.damaged.includes(section) ? 'damaged' : 'not captured'
 }
 
-function renderTrend(t: TrendResult, s: Style): string {
+export function renderTrend(t: TrendResult, s: Style): string {
   const out: string[] = []
   const first = t.points[0]
   const last = t.points[t.points.length - 1]

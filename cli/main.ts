@@ -214,8 +214,8 @@ export async function main(argv: string[]): Promise<number> {
       'what changed between two snapshots: handles, threads, regions, modules, counters',
       (y) =>
         y
-          .positional('a', { type: 'string', description: 'the earlier archive', demandOption: true })
-          .positional('b', { type: 'string', description: 'the later archive', demandOption: true })
+          .positional('a', { type: 'string', description: 'the earlier archive, or a folder of archives (capture --tree -o DIR): each process in both folders is diffed with itself', demandOption: true })
+          .positional('b', { type: 'string', description: 'the later archive, or a folder of archives', demandOption: true })
           .options({
             json: { type: 'boolean', description: 'JSON document (schema pssnap.diff/1)' },
             csv: { type: 'boolean', description: 'CSV with a header row: one row per change, then the counters (spec/JSON.md)' },
@@ -228,6 +228,7 @@ export async function main(argv: string[]): Promise<number> {
           .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
           .example('$0 diff before.pssnap after.pssnap', 'summary per handle type and name, then the details')
           .example('$0 diff before.pssnap after.pssnap --fail-on handles+100 --fail-on private+50MB', 'CI gate: exit 3 when crossed')
+          .example('$0 diff before/ after/', 'two capture sets (capture --tree -o DIR): each process with itself; unpaired ones listed')
           .epilogue('Handles match by value + type + object name, threads by id + create time, regions by base address.\nWarns when the pid, image or process create time differ. A section damaged or not captured in either archive is\nnot compared. Exit 3 when a --fail-on gate is crossed, 4 when a gate cannot be checked (its metric not comparable).'),
       (a) => run(async () => (await import('./diff.js')).diff(a)),
     )
@@ -236,7 +237,7 @@ export async function main(argv: string[]): Promise<number> {
       'growth over a series of snapshots, with a leak verdict',
       (y) =>
         y
-          .positional('archives', { type: 'string', array: true, description: 'archives of one process, in any order (sorted by capture time); a directory stands for its .pssnap files (pssnap watch -o DIR)', demandOption: true })
+          .positional('archives', { type: 'string', array: true, description: 'archives of one process, in any order (sorted by capture time); a directory stands for its .pssnap files (pssnap watch -o DIR), grouped by process: one series and verdict each', demandOption: true })
           .options({
             json: { type: 'boolean', description: 'JSON document (schema pssnap.trend/2)' },
             csv: { type: 'boolean', description: 'CSV with a header row: one row per series, one column per snapshot (spec/JSON.md)' },

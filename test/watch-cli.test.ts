@@ -58,7 +58,12 @@ describe.skipIf(!linux)('pssnap watch (built CLI, Linux)', () => {
     expect(files).toHaveLength(5)
     const t = await pssnap(['trend', out, '--json'])
     expect(t.code, t.stderr).toBe(0)
-    const trend = JSON.parse(t.stdout) as { points: { processId: number; label: string }[] }
+    // A directory is grouped by process (reader/target-groups.ts): one watch is one process, one capture set.
+    const doc = JSON.parse(t.stdout) as { schema: string; captureSets: { id: string; kind: string; archives: number }[]; groups: { trend: { points: { processId: number; label: string }[] } }[] }
+    expect(doc.schema).toBe('pssnap.trend-groups/1')
+    expect(doc.groups).toHaveLength(1)
+    expect(doc.captureSets).toEqual([{ id: expect.stringMatching(/^[0-9a-f]{32}$/), kind: 'series', archives: 5 }])
+    const trend = doc.groups[0]!.trend
     expect(trend.points.map((p) => p.label)).toEqual(files)
     expect(new Set(trend.points.map((p) => p.processId))).toEqual(new Set([child.pid]))
     const d = await pssnap(['diff', join(out, files[0]!), join(out, files[4]!)])

@@ -49,7 +49,7 @@ describe('PSS enum tables', () => {
 
   it('marks flag families as flags and enums as enums', () => {
     const flags = Object.entries(tables).filter(([, t]) => t.isFlags).map(([n]) => n).sort()
-    expect(flags).toEqual(['CONTEXT_FLAGS_X64', 'LINUX_OPEN_FLAGS', 'PAGE_PROTECTION', 'PSS_CAPTURE_FLAGS', 'PSS_DUPLICATE_FLAGS', 'PSS_HANDLE_FLAGS', 'PSS_PROCESS_FLAGS', 'PSS_THREAD_FLAGS'])
+    expect(flags).toEqual(['CONTEXT_FLAGS_X64', 'LINUX_MAPS_PERMISSIONS', 'LINUX_OPEN_FLAGS', 'PAGE_PROTECTION', 'PSS_CAPTURE_FLAGS', 'PSS_DUPLICATE_FLAGS', 'PSS_HANDLE_FLAGS', 'PSS_PROCESS_FLAGS', 'PSS_THREAD_FLAGS'])
   })
 })
 

@@ -9,7 +9,7 @@ import { csvRecord } from '../reader/text.js'
 import { SqlError } from '../sql/errors.js'
 import { resolveInputs } from '../sql/inputs.js'
 import { SqlSession, tablesNamed, type QueryResult } from '../sql/session.js'
-import { exportTables } from '../sql/parquet.js'
+import { ParquetExport } from '../sql/parquet.js'
 import { TABLE_NAMES } from '../sql/tables.js'
 import { BufferedWriter, checkOutput, stdoutOutput, styleFor } from './io.js'
 import { interruptSignal, interruption } from './interrupt.js'
@@ -147,26 +147,43 @@ export async function exportParquet(args: Args): Promise<number> {
   // Written beside the destination, renamed into place when complete: never a half-written folder.
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.${Date.now().toString(36)}.tmp`)
   await mkdir(temp, { mode: 0o700 })
-  const session = await SqlSession.open(sessionOptions(args))
-  let damages: ArchiveDamage[]
-  const stop = stopOnSignal(session, `export stopped; nothing written to '${out}'`)
+  // Written by pssnap itself from the typed columns (sql/parquet.ts): no DuckDB needed.
+  const exporter = new ParquetExport(temp, partitionBy ?? [])
+  const damages: ArchiveDamage[] = []
+  const signal = interruptSignal()
+  const what = `export stopped; nothing written to '${out}'`
   try {
-    await session.create(new Set(TABLE_NAMES))
-    damages = await loadAll(session, paths, color, stop)
-    await exportTables(session, temp, partitionBy ?? []).catch((e: unknown) => Promise.reject(stop.error(e)))
-    stop.check()
-    session.close()
+    for (const [id, path] of paths.entries()) {
+      const stopped = interruption(signal, what)
+      if (stopped) throw stopped
+      const archive = await openForCli(path)
+      const damage = archiveDamage(archive)
+      const line = damageLine(damage, safeText(path))
+      if (line) process.stderr.write(`${styleFor(process.stderr, color).yellow(line)}\n`)
+      outputErrors(() => exporter.add({ path, archive, damage }, id))
+      damages.push(damage)
+    }
+    outputErrors(() => exporter.finish())
+    const stopped = interruption(signal, what)
+    if (stopped) throw stopped
     await restrict(temp)
     await rename(temp, out)
   } catch (error) {
-    session.close()
     await rm(temp, { recursive: true, force: true })
-    throw stop.error(error)
-  } finally {
-    stop.done()
+    throw interruption(signal, what) ?? error
   }
   if (process.stderr.isTTY) process.stderr.write(`wrote ${safeText(out)} (${paths.length} ${paths.length === 1 ? 'archive' : 'archives'}, Parquet)\n`)
   return args.strict === true && damages.some((d) => !d.complete) ? 1 : 0
+}
+
+/** A file the export cannot write (no space, no permission) is SQL_OUTPUT, with the system's reason. */
+function outputErrors<T>(write: () => T): T {
+  try {
+    return write()
+  } catch (e) {
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string') throw new SqlError('SQL_OUTPUT', `Parquet export failed: ${e.message}`)
+    throw e
+  }
 }
 
 /** Folders 0700, files 0600: archives' contents stay the user's. */

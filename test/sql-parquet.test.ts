@@ -1,22 +1,34 @@
-// Parquet export (sql/parquet.ts) read back by hyparquet, a reader that shares nothing with DuckDB: every
-// value of every table equals the archive (as the reader's row objects give it), and the types are the
-// standard Parquet ones spec/SQL.md names.
+// Parquet export (sql/parquet.ts, written by pssnap itself) read back by two readers written elsewhere,
+// hyparquet and DuckDB's read_parquet: every value of every table equals the archive (as the reader's row
+// objects give it), the small tables equal those DuckDB builds in `pssnap sql`, and the types are the
+// standard Parquet ones spec/SQL.md names, the same SQL types DuckDB reads them as.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { archiveDamage, type Archive } from '../reader/index.js'
-import { openArchiveFile } from '../reader/node.js'
-import { exportTables } from '../sql/parquet.js'
+import { archiveDamage, ArchiveWriter, decodeArchive, MemorySink, SECTION_NAMES, type Archive } from '../reader/index.js'
+import { nodeHooks, openArchiveFile } from '../reader/node.js'
+import { ParquetExport } from '../sql/parquet.js'
+import { PAGE_ROWS } from '../sql/parquet-file.js'
 import { SqlSession } from '../sql/session.js'
 import { SNAPSHOT_COLUMNS } from '../sql/snapshots.js'
 import { ENTRY_TABLES, TABLE_NAMES } from '../sql/tables.js'
 import { expectedValue, normal, sqlFixtures, type SqlFixtures } from './sql-fixtures.js'
+import { generateSnapshot } from './synthetic/generate.js'
 
 let fx: SqlFixtures
 let archives: Archive[]
 let flat: string
 let parted: string
+/** The fixtures loaded into DuckDB as `pssnap sql` loads them: the small tables' expected rows. */
+let session: SqlSession
+
+/** Writes every archive with pssnap's Parquet writer, as `pssnap export --format parquet` does. */
+function exportAll(list: readonly Archive[], paths: readonly string[], dir: string, partitionBy: string[]): string[] {
+  const x = new ParquetExport(dir, partitionBy)
+  list.forEach((archive, id) => x.add({ path: paths[id]!, archive, damage: archiveDamage(archive) }, id))
+  return x.finish()
+}
 
 const buffer = (file: string) => {
   const b = readFileSync(file)
@@ -35,23 +47,39 @@ function filesBelow(dir: string): string[] {
 beforeAll(async () => {
   fx = await sqlFixtures()
   archives = await Promise.all(fx.paths.map((p) => openArchiveFile(p)))
-  const session = await SqlSession.open()
-  try {
-    await session.load(archives.map((archive, i) => ({ path: fx.paths[i]!, archive, damage: archiveDamage(archive) })), new Set(TABLE_NAMES))
-    flat = join(fx.dir, 'flat')
-    parted = join(fx.dir, 'parted')
-    mkdirSync(flat)
-    mkdirSync(parted)
-    await exportTables(session, flat, [])
-    await exportTables(session, parted, ['host', 'date'])
-  } finally {
-    session.close()
-  }
+  session = await SqlSession.open()
+  await session.load(archives.map((archive, i) => ({ path: fx.paths[i]!, archive, damage: archiveDamage(archive) })), new Set(TABLE_NAMES))
+  flat = join(fx.dir, 'flat')
+  parted = join(fx.dir, 'parted')
+  mkdirSync(flat)
+  mkdirSync(parted)
+  exportAll(archives, fx.paths, flat, [])
+  exportAll(archives, fx.paths, parted, ['host', 'date'])
 }, 120_000)
 
 afterAll(() => {
+  session?.close()
   if (fx) rmSync(fx.dir, { recursive: true, force: true })
 })
+
+/** A DuckDB with file access (unlike `pssnap sql`'s), to read the files back. */
+async function withDuckDB<T>(use: (query: (sql: string) => Promise<{ names: string[]; types: string[]; rows: unknown[][]; json: unknown[][] }>) => Promise<T>): Promise<T> {
+  const { loadDuckDB } = await import('../sql/duckdb.js')
+  const { api } = await loadDuckDB()
+  const inst = await api.DuckDBInstance.create(':memory:', { threads: '2' })
+  const con = await inst.connect()
+  try {
+    return await use(async (sql) => {
+      const r = await con.runAndReadAll(sql)
+      return { names: r.columnNames(), types: r.columnTypes().map(String), rows: r.getRows() as unknown[][], json: r.getRowsJson() as unknown[][] }
+    })
+  } finally {
+    con.closeSync()
+    inst.closeSync()
+  }
+}
+
+const q = (file: string) => `'${file.replace(/'/g, "''")}'`
 
 function compareEntries(table: (typeof ENTRY_TABLES)[number], got: Record<string, unknown>[], ids: readonly number[]): number {
   let r = 0
@@ -74,6 +102,13 @@ function compareEntries(table: (typeof ENTRY_TABLES)[number], got: Record<string
 }
 
 describe('parquet export, read by hyparquet', () => {
+  it('exports without DuckDB: sql/parquet*.ts import neither DuckDB nor the loader (a session only as a type)', () => {
+    for (const f of ['sql/parquet.ts', 'sql/parquet-file.ts', 'sql/parquet-entries.ts', 'sql/parquet-rows.ts']) {
+      const imports = readFileSync(f, 'utf8').match(/^import .*$/gm) ?? []
+      for (const line of imports) expect(line.startsWith('import type') || !/duckdb|session|fill/.test(line), `${f}: ${line}`).toBe(true)
+    }
+  })
+
   it('writes one file per table', () => {
     expect(readdirSync(flat).sort()).toEqual(TABLE_NAMES.map((t) => `${t}.parquet`).sort())
   })
@@ -157,4 +192,68 @@ describe('parquet export, read by hyparquet', () => {
       compareEntries(t, ordered, ids)
     }
   })
+})
+
+describe('parquet export, read by DuckDB (read_parquet)', () => {
+  it('every file reads as the table `pssnap sql` builds: same column names, same SQL types', async () => {
+    await withDuckDB(async (query) => {
+      for (const t of TABLE_NAMES) {
+        const got = await query(`DESCRIBE SELECT * FROM read_parquet(${q(join(flat, `${t}.parquet`))})`)
+        const want = await session.connection.runAndReadAll(`DESCRIBE ${t}`)
+        expect({ t, columns: got.json.map((r) => [r[0], r[1]]) }).toEqual({ t, columns: (want.getRowsJson() as unknown[][]).map((r) => [r[0], r[1]]) })
+      }
+    })
+  })
+
+  it.each(ENTRY_TABLES.map((t) => [t.table, t] as const))('%s.parquet: every value equals the archive', async (_n, t) => {
+    await withDuckDB(async (query) => {
+      const got = await query(`SELECT * FROM read_parquet(${q(join(flat, `${t.table}.parquet`))})`)
+      const objects = got.rows.map((r) => Object.fromEntries(got.names.map((n, j) => [n, r[j]])))
+      expect(compareEntries(t, objects, archives.map((_a, i) => i))).toBeGreaterThan(0)
+    })
+  })
+
+  it('snapshots, capture_errors and modules hold exactly the rows DuckDB computes from the same archives', async () => {
+    await withDuckDB(async (query) => {
+      for (const t of ['snapshots', 'capture_errors', 'modules']) {
+        const got = await query(`SELECT * FROM read_parquet(${q(join(flat, `${t}.parquet`))})`)
+        const want = (await session.connection.runAndReadAll(`SELECT * FROM ${t} ORDER BY rowid`)).getRowsJson()
+        expect(want.length, t).toBeGreaterThan(0)
+        expect({ t, rows: got.json }).toEqual({ t, rows: want })
+      }
+    })
+  })
+
+  it('a chunk longer than a page (and NULL-only columns) splits into pages that read back whole', async () => {
+    const snap = generateSnapshot({ seed: 21, handles: 50, regions: PAGE_ROWS + 4099, threads: 3 })
+    const sink = new MemorySink()
+    // One chunk of every region: pages split inside it.
+    const w = new ArchiveWriter(sink, { hooks: nodeHooks, chunkEntries: 1 << 20, chunkBytes: 1 << 30 })
+    await w.begin(snap.header)
+    for (const name of SECTION_NAMES) {
+      w.declareSection(name)
+      for (const e of snap.sections[name] as object[]) {
+        const p = w.add(name, e as never)
+        if (p) await p
+      }
+    }
+    await w.finish(snap.epilogue)
+    const big = await decodeArchive(sink.bytes())
+    const regions = ENTRY_TABLES.find((t) => t.table === 'regions')!
+    expect(big.vaSpace.spans('baseAddress')[0]!.count).toBe(PAGE_ROWS + 4099)
+    const dir = join(fx.dir, 'big')
+    mkdirSync(dir)
+    exportAll([big], ['big.pssnap'], dir, [])
+    const saved = archives
+    archives = [big]
+    try {
+      expect(compareEntries(regions, await read(join(dir, 'regions.parquet')), [0])).toBeGreaterThan(0)
+      await withDuckDB(async (query) => {
+        const got = await query(`SELECT * FROM read_parquet(${q(join(dir, 'regions.parquet'))})`)
+        compareEntries(regions, got.rows.map((r) => Object.fromEntries(got.names.map((n, j) => [n, r[j]]))), [0])
+      })
+    } finally {
+      archives = saved
+    }
+  }, 60_000)
 })

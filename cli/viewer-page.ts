@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
+import { exeAsset } from './exe-assets.js'
 import { CliError } from './io.js'
 
 export interface ViewerAssets {
@@ -13,6 +14,9 @@ export interface ViewerAssets {
 
 /** dist/viewer/ beside the bundled CLI (dist/cli.js), or beside the tsc-built one (dist/cli/report.js). */
 export async function viewerAssets(): Promise<ViewerAssets> {
+  // The one-file executables carry the same two files as assets (cli/exe-assets.ts).
+  const [exeJs, exeCss] = [exeAsset('viewer.js'), exeAsset('viewer.css')]
+  if (exeJs !== undefined && exeCss !== undefined) return { js: exeJs, css: exeCss }
   for (const dir of ['./viewer/', '../viewer/']) {
     try {
       const base = new URL(dir, import.meta.url)

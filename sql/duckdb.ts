@@ -16,7 +16,12 @@ let loaded: Promise<DuckDBModules> | undefined
 
 const HOW = 'install it with `npm install @duckdb/node-api` (an optional dependency of pssnap; its binary ships in the npm package)'
 
+/** Defined only by scripts/build-exe.mjs: the one-file executables do not embed DuckDB's native library. */
+declare const __PSSNAP_EXE__: boolean | undefined
+const EXE_HOW = 'this one-file executable has no SQL engine (DuckDB\'s 70 MB native library is not embedded). Copy the archives to a machine with Node and run `npx pssnap sql` there (with the optional dependency @duckdb/node-api), or use `pssnap export --format csv|json` here'
+
 export function loadDuckDB(): Promise<DuckDBModules> {
+  if (typeof __PSSNAP_EXE__ === 'boolean' && __PSSNAP_EXE__) return Promise.reject(new SqlError('SQL_UNAVAILABLE', EXE_HOW))
   loaded ??= (async () => {
     let api: DuckDB
     try {

@@ -5,10 +5,11 @@
 // name, info of what it wrote, selftest --json (koffi loaded from the embedded asset), watch with a condition;
 // every archive it wrote is read back here. Wine as in test/wine.test.ts: skipped with a warning when wine or
 // mingw is missing, unless PSSNAP_REQUIRE_WINE=1 (CI).
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openArchiveFile } from '../reader/node.js'
@@ -19,6 +20,7 @@ import { findWineTools, windowsPath } from './wine/tools.js'
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const LINUX_EXE = join(ROOT, 'dist-exe', 'pssnap-linux-x64')
 const WIN_EXE = join(ROOT, 'dist-exe', 'pssnap-win-x64.exe')
+const DIST_CLI = join(ROOT, 'dist', 'cli.js')
 const linux = process.platform === 'linux' && process.arch === 'x64'
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
 
@@ -73,6 +75,48 @@ describe.skipIf(!linux)('pssnap-linux-x64 (Node single executable application)',
     expect(archive.handles.length).toBeGreaterThan(0)
   }, 60_000)
 
+  it('report writes the same HTML as `node dist/cli.js report` (the viewer embedded as an asset); view serves the same page', async () => {
+    const archive = join(dir, 'self.pssnap')
+    const [fromExe, fromNode] = [join(dir, 'exe.html'), join(dir, 'node.html')]
+    const a = await run(LINUX_EXE, ['report', archive, '-o', fromExe])
+    expect(a.code, a.stderr).toBe(0)
+    const b = await run(process.execPath, [DIST_CLI, 'report', archive, '-o', fromNode])
+    expect(b.code, b.stderr).toBe(0)
+    expect(readFileSync(fromExe).length).toBeGreaterThan(100_000)
+    expect(readFileSync(fromExe).equals(readFileSync(fromNode))).toBe(true)
+    // view: the page and the archive the server hands out are those of the Node CLI's server.
+    const served = async (file: string, args: string[]) => {
+      const child = spawn(file, [...args, 'view', '--no-open', archive], { stdio: ['ignore', 'pipe', 'pipe'] })
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let out = ''
+          child.stdout.on('data', (d: Buffer) => {
+            out += String(d)
+            if (out.includes('\n')) resolve(out.trim())
+          })
+          child.once('exit', (code) => reject(new Error(`view exited (${code}) before printing its URL`)))
+        })
+        const page = await (await fetch(url)).text()
+        const u = new URL(url)
+        const bytes = Buffer.from(await (await fetch(new URL(u.searchParams.get('url')!, url))).arrayBuffer())
+        return { page, bytes }
+      } finally {
+        child.kill('SIGTERM')
+      }
+    }
+    const exeView = await served(LINUX_EXE, [])
+    const nodeView = await served(process.execPath, [DIST_CLI])
+    expect(exeView.page).toBe(nodeView.page)
+    expect(exeView.page).toContain('<script>')
+    expect(exeView.bytes.equals(readFileSync(archive))).toBe(true)
+  }, 90_000)
+
+  it('sql says the executable has no SQL engine and what to use instead (typed, exit 1)', async () => {
+    const r = await run(LINUX_EXE, ['sql', 'select 1', join(dir, 'self.pssnap')])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^SQL_UNAVAILABLE - this one-file executable has no SQL engine .*pssnap export --format csv\|json/)
+  })
+
   it('watch --self --count 3 writes three archives of one capture set', async () => {
     const out = join(dir, 'watch')
     const r = await run(LINUX_EXE, ['watch', '--self', '--count', '3', '--interval', '200ms', '-o', out])
@@ -112,6 +156,7 @@ describe.skipIf(skipWine)('pssnap-win-x64.exe under Wine, against the fake PSS D
     await exe('ps', ['ps', '--json'])
     await exe('capture', ['capture', 'NOTEPAD', '-o', windowsPath(archive())])
     await exe('info', ['info', windowsPath(archive())])
+    await exe('report', ['report', windowsPath(archive()), '-o', windowsPath(join(work, 'report.html'))])
     await exe('selftest', ['selftest', '--json'])
     await exe('watch', ['watch', 'notepad', '--when', 'handleCount >= 8', '--poll', '200ms', '--interval', '200ms', '--count', '2', '-o', windowsPath(join(work, 'watch'))])
   }, 600_000)
@@ -146,6 +191,23 @@ describe.skipIf(skipWine)('pssnap-win-x64.exe under Wine, against the fake PSS D
     expect(a.header.host.platform).toBe('windows')
     expect([a.handles.length, a.threads.length, a.vaSpace.length]).toEqual([8, 2, 4])
   })
+
+  it('report writes the same HTML there as `node dist/cli.js report` of the same archive here', async () => {
+    const r = runs.get('report')!
+    expect(r.exitCode, r.log).toBe(0)
+    const here = join(work, 'report-node.html')
+    const n = await run(process.execPath, [DIST_CLI, 'report', archive(), '-o', here])
+    expect(n.code, n.stderr).toBe(0)
+    // The page around the archive is the same; the archive comes back out byte for byte. (Its gzip, when the
+    // archive was written uncompressed, may differ: Windows Node's zlib picks other deflate paths.)
+    const [there, mine] = [readFileSync(join(work, 'report.html'), 'utf8'), readFileSync(here, 'utf8')]
+    const block = /(<script type="application\/x-pssnap\+base64"[^>]*>)([^<]*)<\/script>/
+    const [t, m] = [block.exec(there), block.exec(mine)]
+    expect(t?.[1]).toBe(m?.[1])
+    expect(there.replace(block, '')).toBe(mine.replace(block, ''))
+    const bytes = (b64: string, tag: string) => (tag.includes('data-encoding="gzip"') ? gunzipSync(Buffer.from(b64, 'base64')) : Buffer.from(b64, 'base64'))
+    expect(bytes(t![2]!, t![1]!).equals(readFileSync(archive()))).toBe(true)
+  }, 60_000)
 
   it('selftest --json runs with koffi loaded from the embedded asset (its checks about itself fail: the fake is not pssnap)', () => {
     const r = runs.get('selftest')!

@@ -284,14 +284,26 @@ function nameSource(parts: readonly Part[], c: EntryColumn): ChunkSource {
     }
     return k
   }
-  // Slots per chunk, computed up front so the dictionary is complete before the first page.
-  const slots = new Map<Part, Uint32Array>()
+  // Values stored in 8 or 16 bits (most: states, protections, types) find their slot in a table by their low 16
+  // bits (a column's field is signed or unsigned in every chunk, so no two values share them); wider ones
+  // through the map, once per run of equal neighbours. Done up front: the dictionary is complete before the
+  // first page.
+  let table: Int32Array | undefined
+  const slots = new Map<Part, (g: number) => number>()
   for (const part of parts) {
     const col = part.column
     if (!col || col.dtype === 'str' || col.dtype === 'bytes' || col.dtype === 'u64' || col.dtype === 'i64') continue
     const values = col.values as Exclude<Ints, BigUint64Array | BigInt64Array>
+    if (values.BYTES_PER_ELEMENT <= 2) {
+      const t = (table ??= new Int32Array(65536))
+      for (let i = 0; i < values.length; i++) {
+        const x = values[i]!
+        if (t[x & 0xffff] === 0) t[x & 0xffff] = slotOf(x)
+      }
+      slots.set(part, (g) => t[values[g]! & 0xffff]!)
+      continue
+    }
     const out = new Uint32Array(values.length)
-    // Neighbouring entries mostly share a value (a run of COMMIT regions): the last slot is reused.
     let last = NaN
     let lastSlot = 0
     for (let i = 0; i < values.length; i++) {
@@ -302,16 +314,10 @@ function nameSource(parts: readonly Part[], c: EntryColumn): ChunkSource {
       }
       out[i] = lastSlot
     }
-    slots.set(part, out)
+    slots.set(part, (g) => out[g]!)
   }
   const s = scratch()
-  return {
-    dictionary,
-    pages: dictionaryPages(parts, s, (part) => {
-      const out = slots.get(part)
-      return out ? (g) => out[g]! : undefined
-    }),
-  }
+  return { dictionary, pages: dictionaryPages(parts, s, (part) => slots.get(part)) }
 }
 
 /** `snapshot_id`, the same value in every row. */

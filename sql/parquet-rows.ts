@@ -88,8 +88,14 @@ interface Module {
   maxSize: number | undefined
   maxStamp: number | undefined
   regions: number
-  bytes: bigint | undefined
+  bytesHi: number
+  bytesLo: number
+  hasBytes: boolean
 }
+
+const TWO_32 = 4294967296
+/** Value i of a u32 column; undefined where the chunk lacks it. */
+const u32 = (c: ReturnType<typeof intColumn>, i: number) => (c.narrow ? c.narrow[i]! >>> 0 : c.words ? c.words[2 * i]! : undefined)
 
 const lower = (hi: number, lo: number, than: { hi: number; lo: number }) => than.hi === -1 || (hi >>> 0) < (than.hi >>> 0) || (hi === than.hi && unsignedLess(lo, than.lo))
 
@@ -113,32 +119,51 @@ export function moduleRows(archive: Archive, snapshotId: number): Value[][] {
     const size = intColumn(sizes![k]!.column)
     const stamp = intColumn(stamps![k]!.column)
     const regionSize = intColumn(regionSizes![k]!.column)
+    const hasSize = !!(regionSize.words || regionSize.narrow)
+    const hasBase = !!(base.words || base.narrow)
+    const hasImage = !!(image.words || image.narrow)
+    // The chunk's dictionary index → its module, looked up once per file name, not per region.
+    const byIndex: (Module | undefined)[] = new Array(file.dict.length + 1)
+    const narrowType = type.narrow
     for (let i = 0; i < types![k]!.count; i++) {
-      if ((hiAt(type, i) >>> 0) !== 0 || (loAt(type, i) >>> 0) !== MEM_IMAGE) continue
+      if (narrowType ? narrowType[i] !== MEM_IMAGE : hiAt(type, i) !== 0 || loAt(type, i) !== MEM_IMAGE) continue
       const f = file.index[i]!
       if (f === 0) continue
-      const path = file.dict[f - 1]!
-      let m = modules.get(path)
+      let m = byIndex[f]
       if (!m) {
-        const none = (): ArgMin => ({ hi: -1, lo: 0, value: undefined })
-        m = { path, first: modules.size, minHi: -1, minLo: 0, imageBase: none(), sizeOfImage: none(), timeDateStamp: none(), maxSize: undefined, maxStamp: undefined, regions: 0, bytes: undefined }
-        modules.set(path, m)
+        const path = file.dict[f - 1]!
+        m = modules.get(path)
+        if (!m) {
+          const none = (): ArgMin => ({ hi: -1, lo: 0, value: undefined })
+          m = { path, first: modules.size, minHi: -1, minLo: 0, imageBase: none(), sizeOfImage: none(), timeDateStamp: none(), maxSize: undefined, maxStamp: undefined, regions: 0, bytesHi: 0, bytesLo: 0, hasBytes: false }
+          modules.set(path, m)
+        }
+        byIndex[f] = m
       }
       m.regions++
-      if (regionSize.words || regionSize.narrow) m.bytes = (m.bytes ?? 0n) + ((BigInt(hiAt(regionSize, i) >>> 0) << 32n) | BigInt(loAt(regionSize, i) >>> 0))
-      const u32 = (c: typeof size) => (c.narrow ? c.narrow[i]! >>> 0 : c.words ? c.words[2 * i]! : undefined)
-      const sz = u32(size)
-      const st = u32(stamp)
-      if (sz !== undefined) m.maxSize = Math.max(m.maxSize ?? 0, sz)
-      if (st !== undefined) m.maxStamp = Math.max(m.maxStamp ?? 0, st)
-      if (!base.words && !base.narrow) continue
+      if (hasSize) {
+        // Summed in two exact doubles (high and low words), carried before the low one could lose a bit.
+        m.hasBytes = true
+        m.bytesHi += hiAt(regionSize, i) >>> 0
+        m.bytesLo += loAt(regionSize, i) >>> 0
+        if (m.bytesLo >= 2 ** 52) {
+          const carry = Math.floor(m.bytesLo / TWO_32)
+          m.bytesHi += carry
+          m.bytesLo -= carry * TWO_32
+        }
+      }
+      const sz = u32(size, i)
+      const st = u32(stamp, i)
+      if (sz !== undefined && (m.maxSize === undefined || sz > m.maxSize)) m.maxSize = sz
+      if (st !== undefined && (m.maxStamp === undefined || st > m.maxStamp)) m.maxStamp = st
+      if (!hasBase) continue
       const hi = hiAt(base, i)
       const lo = loAt(base, i)
       if (lower(hi, lo, { hi: m.minHi, lo: m.minLo })) {
         m.minHi = hi
         m.minLo = lo
       }
-      if ((image.words || image.narrow) && lower(hi, lo, m.imageBase)) m.imageBase = { hi, lo, value: (BigInt(hiAt(image, i) >>> 0) << 32n) | BigInt(loAt(image, i) >>> 0) }
+      if (hasImage && lower(hi, lo, m.imageBase)) m.imageBase = { hi, lo, value: (BigInt(hiAt(image, i) >>> 0) << 32n) | BigInt(loAt(image, i) >>> 0) }
       if (sz !== undefined && lower(hi, lo, m.sizeOfImage)) m.sizeOfImage = { hi, lo, value: sz }
       if (st !== undefined && lower(hi, lo, m.timeDateStamp)) m.timeDateStamp = { hi, lo, value: st }
     }
@@ -152,6 +177,10 @@ export function moduleRows(archive: Archive, snapshotId: number): Value[][] {
   // coalesce(nullif(<of the lowest region>, 0), max(…))
   const orMax = (v: number | bigint | undefined, max: number | undefined) => (v === undefined || v === 0 ? max : v)
   // A sum past 64 bits cannot be stored as UBIGINT: NULL rather than a wrapped number.
-  const bytes = (b: bigint | undefined) => (b === undefined || b >= 1n << 64n ? undefined : b)
-  return ordered.map((m) => [snapshotId, m.path, m.imageBase.value, orMax(m.sizeOfImage.value, m.maxSize), orMax(m.timeDateStamp.value, m.maxStamp), m.regions, bytes(m.bytes)])
+  const bytes = (m: Module) => {
+    if (!m.hasBytes) return undefined
+    const b = (BigInt(m.bytesHi) << 32n) + BigInt(m.bytesLo)
+    return b >= 1n << 64n ? undefined : b
+  }
+  return ordered.map((m) => [snapshotId, m.path, m.imageBase.value, orMax(m.sizeOfImage.value, m.maxSize), orMax(m.timeDateStamp.value, m.maxStamp), m.regions, bytes(m)])
 }

@@ -145,7 +145,7 @@ describe.skipIf(!linux)('pssnap watch (built CLI, Linux)', () => {
 describe('pssnap watch on the Windows path (fake PSS library)', () => {
   const library = inject('fakePssLibrary') ?? process.env.PSSNAP_FAKE_PSS ?? ''
 
-  it('handle counts from Toolhelp32 trigger captures; memory counters are refused there', async () => {
+  it('handle counts from Toolhelp32 trigger captures', async () => {
     const out = fresh()
     const r = await pssnap(['watch', 'NOTEPAD', '--when', 'handleCount >= 8 and threadGrowth = 0', '--poll', '100ms', '--interval', '100ms', '--count', '2', '-o', out], { PSSNAP_PSS_LIBRARY: library })
     expect(r.code, r.stderr).toBe(0)
@@ -154,8 +154,24 @@ describe('pssnap watch on the Windows path (fake PSS library)', () => {
     const a = await openArchiveFile(join(out, files[0]!))
     expect(a.header.host.platform).toBe('windows')
     expect(a.header.captureSet?.trigger).toMatch(/^handleCount >= 8 and threadGrowth = 0 \((handleCount 8, threadGrowth 0|threadGrowth 0, handleCount 8)\)$/)
-    const refused = await pssnap(['watch', '4242', '--when', 'rss > 1MB', '-o', fresh()], { PSSNAP_PSS_LIBRARY: library })
-    expect(refused.code).toBe(1)
-    expect(refused.stderr).toMatch(/^COUNTER_UNAVAILABLE - .*not rss/)
   }, 30_000)
+
+  it('private bytes and CPU from K32GetProcessMemoryInfo and GetProcessTimes: the leaking notepad trips privateGrowth, the busy app cpuPercent, the idle notepad not', async () => {
+    // The fake's notepad reports 1 MiB more private bytes at each call; its app burns one core (fake_counters.h).
+    const leak = fresh()
+    const m = await pssnap(['watch', '4242', '--when', 'privateGrowth >= 3MB', '--poll', '100ms', '--count', '1', '--until', '20s', '-o', leak], { PSSNAP_PSS_LIBRARY: library })
+    expect(m.code, m.stderr).toBe(0)
+    const [file] = readdirSync(leak)
+    const trigger = (await openArchiveFile(join(leak, file!))).header.captureSet?.trigger
+    expect(trigger).toBe(`privateGrowth >= 3MB (privateGrowth ${3 * 1024 * 1024})`)
+    const busy = fresh()
+    const c = await pssnap(['watch', '31337', '--when', 'cpuPercent > 50 and rss > 70MB', '--cpu-window', '1s', '--poll', '200ms', '--count', '1', '--until', '20s', '-o', busy], { PSSNAP_PSS_LIBRARY: library })
+    expect(c.code, c.stderr).toBe(0)
+    expect(readdirSync(busy)).toHaveLength(1)
+    const idle = fresh()
+    const i = await pssnap(['watch', '4242', '--when', 'cpuPercent > 50', '--cpu-window', '1s', '--poll', '200ms', '--until', '2s', '-o', idle], { PSSNAP_PSS_LIBRARY: library })
+    expect(i.code, i.stderr).toBe(0)
+    expect(i.stderr).toMatch(/^0 captures \(--until reached\)/m)
+    expect(readdirSync(idle)).toEqual([])
+  }, 60_000)
 })

@@ -1,8 +1,9 @@
 // Process counters a `pssnap watch` condition may test, and what each costs to read. A poll reads only the
 // sources its condition names: on Linux `handleCount` counts /proc/<pid>/fd (its stat size on Linux ≥ 6.2,
 // else a listing: 10k fds are 10k directory entries), `threadCount` and `cpuPercent` read /proc/<pid>/stat, `rss` and `privateBytes`
-// /proc/<pid>/status. The Windows backend counts handles and threads through Toolhelp32 and
-// GetProcessHandleCount (the process list of `pssnap ps`); memory and CPU are not read there yet.
+// /proc/<pid>/status. The Windows backend counts threads through Toolhelp32 and reads handles, memory and CPU
+// time of the one process (GetProcessHandleCount, K32GetProcessMemoryInfo, GetProcessTimes:
+// capture/windows/process-counters.ts).
 import { readdirSync, statSync } from 'node:fs'
 import { parseStat, parseStatus, procRoot, readText, statusBytes } from '../linux/proc.js'
 import { CLK_TCK } from '../linux/time.js'

@@ -9,13 +9,13 @@ import { captureToFile, listProcesses, selectBackend, type BackendSelection, typ
 import { CaptureFailedError } from '../errors.js'
 import { resolveTargets } from '../targets.js'
 import { compileCondition, countersToRead, describeTrigger, type Condition } from './condition.js'
-import { derive, linuxSources, PROC_READS, sampleLinux, type CounterName, type LinuxSource, type Counters, type ProcReads, type Sample } from './counters.js'
+import { derive, linuxSources, PROC_READS, sampleLinux, type LinuxSource, type Counters, type ProcReads, type Sample } from './counters.js'
 import { archivePath, newCaptureSetId } from './naming.js'
 
 export class WatchError extends Error {
   override name = 'WatchError'
   constructor(
-    readonly code: 'COUNTER_UNAVAILABLE' | 'BAD_WATCH',
+    readonly code: 'BAD_WATCH',
     message: string,
   ) {
     super(message)
@@ -68,8 +68,6 @@ export interface WatchResult {
   stoppedBy: 'count' | 'until' | 'exited'
 }
 
-/** Counters the Windows backend reads (Toolhelp32 and GetProcessHandleCount, as `pssnap ps`). */
-const WINDOWS_COUNTERS: ReadonlySet<CounterName> = new Set(['handleCount', 'threadCount'])
 
 const DEFAULT_POLL_MS = 1000
 const STATE_ONLY: ReadonlySet<LinuxSource> = new Set(['stat'])
@@ -88,16 +86,16 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
     const sources = linuxSources(toRead)
     sampler = async (pid) => sampleLinux(pid, sources, reads)
   } else {
-    const missing = [...toRead].filter((c) => !WINDOWS_COUNTERS.has(c))
-    if (missing.length) throw new WatchError('COUNTER_UNAVAILABLE', `on Windows a condition can test handleCount and threadCount (and their growth) so far, not ${missing.join(', ')}`)
     // One process, and only the counters the condition names (capture/windows/process-counters.ts).
-    const want = { handles: toRead.has('handleCount'), threads: toRead.has('threadCount') }
+    const want = { handles: toRead.has('handleCount'), threads: toRead.has('threadCount'), memory: toRead.has('rss') || toRead.has('privateBytes'), times: toRead.has('cpuPercent') }
     const { windowsProcessCounters } = await import('../windows/process-counters.js')
     sampler = async (pid) => {
       const at = performance.now()
       const c = await windowsProcessCounters(pid, want, backend.library)
       if (c.exited) return { at, counters: {}, exited: true }
-      return { at, counters: { ...(c.threadCount !== undefined ? { threadCount: c.threadCount } : {}), ...(c.handleCount !== undefined ? { handleCount: c.handleCount } : {}) } }
+      const counters: Counters = {}
+      for (const name of ['threadCount', 'handleCount', 'rss', 'privateBytes'] as const) if (c[name] !== undefined) counters[name] = c[name]
+      return { at, counters, ...(c.cpuSeconds !== undefined ? { cpuSeconds: c.cpuSeconds } : {}) }
     }
   }
   const signal = options.signal

@@ -17,7 +17,7 @@ import { defineTypes, pssArchOf, type PssTypes } from './types.js'
 export { WIN32_ERROR_NAMES }
 
 /** The non-PSS calls the capture pipeline makes (kernel32 process handles, advapi32 token privileges, Toolhelp32 listing). */
-export type Win32CallName = 'OpenProcess' | 'CloseHandle' | 'IsWow64Process2' | 'IsWow64Process' | 'TerminateProcess' | 'WaitForSingleObject' | 'OpenProcessToken' | 'LookupPrivilegeValueW' | 'AdjustTokenPrivileges' | 'CreateToolhelp32Snapshot' | 'Process32FirstW' | 'Process32NextW'
+export type Win32CallName = 'OpenProcess' | 'CloseHandle' | 'IsWow64Process2' | 'IsWow64Process' | 'TerminateProcess' | 'WaitForSingleObject' | 'OpenProcessToken' | 'LookupPrivilegeValueW' | 'AdjustTokenPrivileges' | 'CreateToolhelp32Snapshot' | 'Process32FirstW' | 'Process32NextW' | 'K32GetProcessMemoryInfo' | 'GetProcessTimes'
 
 /** A PSS call returned a Win32 error code other than ERROR_SUCCESS (or another Win32 call failed, per GetLastError). */
 export class Win32Error extends Error {

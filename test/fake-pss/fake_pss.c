@@ -941,6 +941,12 @@ uint32_t fakePssProcessIdOf(void *handle) {
   return p ? FIXTURES[p->fixture].processId : 0;
 }
 void fakePssSetForeignCloser(int32_t (*closer)(void *)) { g_foreignCloser = closer; }
+/* For fake_counters.c: the rights a process handle was opened with (every right for the pseudo handle, 0 for none). */
+uint32_t fakePssAccessOf(void *handle) {
+  if (handle == PSEUDO_PROCESS) return 0xFFFFFFFFu;
+  process_t *p = findProcess(handle);
+  return p ? p->access : 0;
+}
 
 #ifdef _WIN32
 /* The DLL exports the five under their kernel32 names (fake_pss.h renames the definitions): linker directives,

@@ -1,9 +1,9 @@
 // `pssnap sql` and `pssnap export --format parquet` end to end (dist/cli.js): the README's fleet queries
 // against answers computed here from the reader, output modes, --save, errors, damage, and a missing DuckDB.
 import { execFile, spawn } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countStrings } from '../reader/column-views.js'
@@ -210,6 +210,23 @@ describe('pssnap sql', () => {
 })
 
 describe('pssnap export --format parquet', () => {
+  it('needs no DuckDB: the built CLI alone, where @duckdb/node-api cannot be found, exports Parquet', async () => {
+    const alone = mkdtempSync(join(tmpdir(), 'pssnap-no-duckdb-'))
+    try {
+      // The whole built folder (cli.js and its lazily loaded chunks), away from node_modules.
+      cpSync(dirname(cli), alone, { recursive: true })
+      const out = join(alone, 'lake')
+      const r = await run(['export', join(dir, 'whole.pssnap'), '--format', 'parquet', '-o', out], join(alone, 'cli.js'))
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      expect(readdirSync(out)).toContain('handles.parquet')
+      // …and `sql` there really has no DuckDB.
+      expect((await run(['sql', 'SELECT 1', join(dir, 'whole.pssnap')], join(alone, 'cli.js'))).stderr).toMatch(/^SQL_UNAVAILABLE - /)
+    } finally {
+      rmSync(alone, { recursive: true, force: true })
+    }
+  })
+
   it('one file per table, readable by hyparquet; hive folders with --partition-by; never over an existing folder', async () => {
     const out = join(dir, 'lake')
     const r = await run(['export', join(dir, 'fleet'), '--format', 'parquet', '-o', out])

@@ -2,13 +2,18 @@
 // Loaded only when a command runs.
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { archiveInfoToJson, genericToJson, kindToJson, validateArchiveFile, type Archive, type Diagnostic, type Json } from '../reader/node.js'
+import type { Diagnostic } from '../format/errors.js'
+import type { Archive } from '../reader/archive.js'
+import { archiveInfoToJson, genericToJson, kindToJson, type Json } from '../reader/json.js'
+import { validateArchiveFile } from '../reader/node-files.js'
 import { resolveField, sectionId, type FieldRef, type SectionId } from '../reader/access.js'
 import { archiveDamage, damageLine, KNOWN_SECTIONS, sectionCaptured, type ArchiveDamage } from '../reader/damage.js'
 import { safeText } from '../reader/display.js'
 import { archiveMemorySummary } from '../reader/memory.js'
 import { entryJsonText } from '../reader/json-text.js'
-import { compileQuery, groupEntries, parseGroupSortKeys, parseQuery, parseSortKeys, sortEntries, sortGroups, type Predicate } from '../reader/query.js'
+// The query engine (and re2js, 150 KB) is imported by the verbs that query, when they run: info and validate
+// start without compiling it (bench (f)).
+import type { groupEntries, Predicate } from '../reader/query.js'
 import { csvCells, csvRecord, type CsvOptions, fitLayout, formatDuration, formatNamed, formatSize, formatTime, formatValue, renderTable, selectColumns, tableCells, tableHeader, tableLayout, tableLine, tableRows, type TableColumn } from '../reader/text.js'
 import { BufferedWriter, CliError, count, outputTarget, plural, stdoutOutput, styleFor, type Output, type Style } from './io.js'
 import { cliDecodeOptions } from './decode-limit.js'
@@ -295,6 +300,7 @@ function section(archive: Archive, id: SectionId) {
 
 export async function list(cliSection: string, args: Args): Promise<number> {
   setCommon(args)
+  const { compileQuery, groupEntries, parseGroupSortKeys, parseQuery, parseSortKeys, sortEntries, sortGroups } = await import('../reader/query.js')
   const id = sectionId(cliSection)!
   const where = str(args.where)
   // Syntax errors first: instant, before a large archive is read.
@@ -583,6 +589,7 @@ export async function exportArchive(args: Args): Promise<number> {
     return id
   })
   const where = str(args.where)
+  const { compileQuery, parseQuery } = await import('../reader/query.js')
   if (where !== undefined) parseQuery(where)
   const includeBlobs = Boolean(args['include-blobs'])
 

@@ -3,7 +3,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { lstat, rm } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { checkDestination, commitFile, OUTPUT_FILE_MODE, OutputPathError, temporaryName } from '../reader/node.js'
+import { checkDestination, commitFile, OUTPUT_FILE_MODE, OutputPathError, temporaryName } from '../reader/node-files.js'
 import { interruptSignal, interruption } from './interrupt.js'
 
 /** An error the CLI reports as `code - message`, exit 1. */

@@ -1,6 +1,7 @@
 // Opening an archive file for a command, with `reading… 45%` on a terminal for large files.
 import { stat } from 'node:fs/promises'
-import { openArchiveFile, type Archive } from '../reader/node.js'
+import type { Archive } from '../reader/archive.js'
+import { openArchiveFile } from '../reader/node-files.js'
 import { cliDecodeOptions } from './decode-limit.js'
 import { CliError, progress } from './io.js'
 

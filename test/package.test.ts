@@ -1,8 +1,8 @@
 // Package invariants a publisher would otherwise find out about from users (STYLE.md §6.15).
 import { execFile, execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { CLI } from './helpers/cli.js'
@@ -83,6 +83,12 @@ describe('the packed package', () => {
     expect(links.length).toBeGreaterThan(0)
     for (const link of new Set(links)) expect(files.has(link.replace(/^\.\//, '')), `README links ${link}`).toBe(true)
     for (const file of ['README.md', 'package.json', 'dist/cli.js', 'dist/reader/index.js', 'dist/reader/node.js', 'dist/capture/index.js']) expect(files.has(file), file).toBe(true)
+    // The CLI's chunks (scripts/build.mjs): every one that dist/cli.js and its chunks import is packed.
+    const chunkImports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/from\s*"\.\.?\/(?:chunks\/)?([\w-]+\.js)"|import\("\.\.?\/(?:chunks\/)?([\w-]+\.js)"\)/g)].map((m) => `dist/chunks/${m[1] ?? m[2]}`)
+    const wanted = new Set(chunkImports(CLI))
+    for (const chunk of wanted) for (const more of chunkImports(chunk)) wanted.add(more)
+    expect(wanted.size).toBeGreaterThan(0)
+    for (const chunk of wanted) expect(files.has(chunk), chunk).toBe(true)
     expect([...files].filter((f) => f.startsWith('test/') || f.startsWith('bench/'))).toEqual([])
   }, 60_000)
 })
@@ -95,10 +101,12 @@ describe('installing and bundling without koffi', () => {
   })
 
   it('the CLI without koffi reads archives, and a Windows capture says what to install', async () => {
-    // The bundled CLI alone in a folder with no node_modules: nothing can resolve 'koffi'.
+    // The bundled CLI (cli.js and the chunks it imports) alone in a folder with no node_modules: nothing can
+    // resolve 'koffi'.
     const dir = mkdtempSync(join(tmpdir(), 'pssnap-nokoffi-'))
     try {
       copyFileSync(CLI, join(dir, 'cli.js'))
+      cpSync(join(dirname(CLI), 'chunks'), join(dir, 'chunks'), { recursive: true })
       const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
         new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
           execFile(process.execPath, [join(dir, 'cli.js'), ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) =>

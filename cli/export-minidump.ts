@@ -19,11 +19,12 @@ export async function exportMinidump(args: Args): Promise<number> {
   const line = damageLine(damage, safeText(path))
   const color = typeof args.color === 'boolean' ? args.color : undefined
   if (line) process.stderr.write(`${styleFor(process.stderr, color).yellow(line)}\n`)
-  const { bytes, summary } = writeMinidump(archive)
+  const { parts, summary } = writeMinidump(archive)
   const target = await outputTarget(output, { force: args.force === true, inputs: [path] })
   try {
-    // Output.write takes text for the other formats; the file and stdout streams take bytes as they are.
-    await target.write(bytes as unknown as string)
+    // Output.write takes text for the other formats; the file and stdout streams take bytes as they are. The
+    // pieces in order (the archive's context blobs and memory among them, never copied into one array).
+    for (const part of parts) await target.write(part as unknown as string)
     await target.close()
   } catch (error) {
     await target.abort()

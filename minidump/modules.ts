@@ -22,9 +22,10 @@ export function imageModules(archive: Archive, linux: boolean): Module[] {
   const names = ['type', 'baseAddress', 'regionSize', 'mappedFileName', 'imageBase', 'allocationBase', 'sizeOfImage', 'checkSum', 'timeDateStamp']
   for (const { count, cols } of chunksOf(archive.vaSpace, names)) {
     const [type, baseAddress, regionSize, mappedFileName, imageBase, allocationBase, sizeOfImage, checkSum, timeDateStamp] = cols
-    if (!type || !baseAddress || !regionSize || !mappedFileName) continue
+    const types = C.ints(type)
+    if (!types || !baseAddress || !regionSize || !mappedFileName) continue
     for (let i = 0; i < count; i++) {
-      if (C.num(type, i) !== L.MEM_IMAGE) continue
+      if (types[i] !== L.MEM_IMAGE) continue
       const name = C.str(mappedFileName, i)
       if (name === undefined) continue
       const start = BigInt(C.big(baseAddress, i))

@@ -2,7 +2,7 @@
 // Breakpad/Crashpad-style Linux minidump from a Linux one. Platform-free (reader/ and format/ only). Streams the
 // archive cannot fill are left out, never faked; a field with no source is 0, which the spec lists.
 import type { Archive } from '../reader/archive.js'
-import { ByteSink } from './bytes.js'
+import { BLOCK_ROWS, ByteSink } from './bytes.js'
 import * as C from './columns.js'
 import { chunksOf } from './columns.js'
 import { minidumpContext, stackPointer, wholeSixteens } from './contexts.js'
@@ -58,8 +58,20 @@ function durationSeconds(t: bigint | undefined): number {
   return s > 0xffffffffn ? 0xffffffff : Number(s)
 }
 
+/**
+ * A minidump: `parts` are its bytes as consecutive pieces, some of them the archive's own context blobs and
+ * memory (valid while the archive is), to be written one after another; `bytes` joins them into one array
+ * (computed when first read: a writer to a file never needs it).
+ */
+export interface MinidumpResult {
+  readonly parts: readonly Uint8Array[]
+  readonly length: number
+  readonly bytes: Uint8Array
+  readonly summary: MinidumpSummary
+}
+
 /** The minidump of an archive, and what went in. */
-export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): { bytes: Uint8Array; summary: MinidumpSummary } {
+export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): MinidumpResult {
   const linux = archive.header.host.platform === 'linux'
   const architecture = archive.header.target.architecture ?? archive.header.host.architecture
   const sink = new ByteSink()
@@ -135,7 +147,11 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         const n = threadSection.length
         const chunks = chunksOf(threadSection, ['threadId', 'suspendCount', 'priority', 'tebBaseAddress', 'contextRecord'])
         // Contexts first, each 16-byte aligned (the CONTEXT's own alignment); each in its own chunk's architecture.
-        const contexts: ({ rva: number; size: number; sp: bigint | undefined } | undefined)[] = []
+        // Thread t's context: ctxSize[t] bytes at ctxRva[t] (size 0: none); its stack pointer only when memory is there.
+        const ctxRva = new Uint32Array(n)
+        const ctxSize = new Uint32Array(n)
+        const sps: (bigint | undefined)[] = []
+        let t = 0
         for (const { count, cols } of chunks) {
           const col = cols[4]
           const arch = (col?.dtype === 'bytes' ? col.architecture : undefined) ?? architecture
@@ -143,24 +159,28 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
           // arm64 912), the chunk's blob is copied once and each context stays 16-aligned at its own offset.
           if (col?.dtype === 'bytes' && (arch === 'x64' || arch === 'arm64') && wholeSixteens(col.offsets, count)) {
             s.align(16)
-            const base = s.append(col.data)
-            for (let i = 0; i < count; i++) {
-              const from = col.offsets[i]!
-              const size = col.offsets[i + 1]! - from
-              contexts.push(size === 0 ? undefined : { rva: base + from, size, sp: memory.length > 0 ? stackPointer(col.data.subarray(from, from + size), arch) : undefined })
+            // By reference: the archive's blob is the file's bytes there (MinidumpResult.parts), never copied.
+            const base = s.appendRef(col.data)
+            const offsets = col.offsets
+            for (let i = 0; i < count; i++, t++) {
+              const from = offsets[i]!
+              const size = offsets[i + 1]! - from
+              if (size === 0) continue
+              ctxRva[t] = base + from
+              ctxSize[t] = size
+              if (memory.length > 0) sps[t] = stackPointer(col.data.subarray(from, from + size), arch)
             }
             continue
           }
-          for (let i = 0; i < count; i++) {
+          for (let i = 0; i < count; i++, t++) {
             const raw = C.bytes(col, i)
             const ctx = raw && minidumpContext(raw, arch)
             if (raw && !ctx) summary.contextsLeftOut++
-            if (!ctx) {
-              contexts.push(undefined)
-              continue
-            }
+            if (!ctx) continue
             s.align(16)
-            contexts.push({ rva: s.append(ctx), size: ctx.length, sp: memory.length > 0 ? stackPointer(ctx, arch) : undefined })
+            ctxRva[t] = s.append(ctx)
+            ctxSize[t] = ctx.length
+            if (memory.length > 0) sps[t] = stackPointer(ctx, arch)
           }
         }
         s.align(4)
@@ -175,17 +195,20 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
             if (v) s.column32(first + field, L.THREAD_SIZE, count, v)
           }
           s.column64(first + L.THREAD.Teb, L.THREAD_SIZE, count, C.raw64(teb), C.narrow64(teb))
+          const priorityClass = pi?.priorityClass ?? 0
           for (let k = 0; k < count; k++, i++) {
             const r = at + 4 + i * L.THREAD_SIZE
-            s.u32(r + L.THREAD.PriorityClass, pi?.priorityClass ?? 0)
-            const c = contexts[i]
-            if (c) {
-              s.u32(r + L.THREAD.ContextDataSize, c.size)
-              s.u32(r + L.THREAD.ContextRva, c.rva)
+            // The record's bytes are zero already: a 0 needs no write.
+            if (priorityClass !== 0) s.u32(r + L.THREAD.PriorityClass, priorityClass)
+            const size = ctxSize[i]!
+            if (size !== 0) {
+              s.u32(r + L.THREAD.ContextDataSize, size)
+              s.u32(r + L.THREAD.ContextRva, ctxRva[i]!)
               summary.threadsWithContext++
               // The stack: the captured range holding the stack pointer, from the pointer to the range's end.
-              const m = c.sp === undefined ? -1 : rangeAt(memory, c.sp)
-              if (m >= 0) stackPatches.push({ at: r, sp: c.sp!, range: m })
+              const sp = sps[i]
+              const m = sp === undefined ? -1 : rangeAt(memory, sp)
+              if (m >= 0) stackPatches.push({ at: r, sp: sp!, range: m })
             }
           }
         }
@@ -199,25 +222,31 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         type: L.STREAM.ThreadNames,
         name: 'ThreadNames',
         write(s) {
-          const named: { id: number; rva: number }[] = []
-          for (const { count, cols } of chunksOf(threadSection, ['threadId', 'threadName'])) {
+          // Each named thread's id and its name's RVA, in archive order.
+          const namedIds = new Uint32Array(threadSection.length)
+          const namedRvas = new Uint32Array(threadSection.length)
+          let count = 0
+          for (const { count: rows, cols } of chunksOf(threadSection, ['threadId', 'threadName'])) {
             const ids = C.ints(cols[0])
             const names = cols[1]
             if (names?.dtype !== 'str') continue
             const dict = names.dict
-            for (let i = 0; i < count; i++) {
+            for (let i = 0; i < rows; i++) {
               const k = names.index[i]!
-              if (k !== 0) named.push({ id: ids ? ids[i]! : 0, rva: str(dict[k - 1]!) })
+              if (k === 0) continue
+              namedIds[count] = ids ? ids[i]! : 0
+              namedRvas[count++] = str(dict[k - 1]!)
             }
           }
           s.align(4)
-          const at = s.reserve(4 + named.length * L.THREAD_NAME_SIZE)
-          s.u32(at, named.length)
-          named.forEach((n, i) => {
-            s.u32(at + 4 + i * L.THREAD_NAME_SIZE, n.id)
-            s.u64(at + 8 + i * L.THREAD_NAME_SIZE, BigInt(n.rva))
-          })
-          return { rva: at, size: 4 + named.length * L.THREAD_NAME_SIZE }
+          const at = s.reserve(4 + count * L.THREAD_NAME_SIZE)
+          s.u32(at, count)
+          for (let i = 0; i < count; i++) {
+            s.u32(at + 4 + i * L.THREAD_NAME_SIZE, namedIds[i]!)
+            // RvaOfThreadName is a u64 whose high half is 0 (RVAs are 32-bit): the reserved bytes are zero already.
+            s.u32(at + 8 + i * L.THREAD_NAME_SIZE, namedRvas[i]!)
+          }
+          return { rva: at, size: 4 + count * L.THREAD_NAME_SIZE }
         },
       })
     }
@@ -257,19 +286,21 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         let r = at + L.MEMORY_INFO_LIST_HEADER_SIZE
         for (const { count, cols } of chunksOf(archive.vaSpace, ['baseAddress', 'allocationBase', 'allocationProtect', 'regionSize', 'state', 'protect', 'type'])) {
           const [base, allocBase, allocProtect, size, state, protect, type] = cols
-          // Column by column into the records (an absent column leaves its field 0).
-          const u64 = (field: number, col: (typeof cols)[number]) => s.column64(r + field, L.MEMORY_INFO_SIZE, count, C.raw64(col), C.narrow64(col))
-          const u32 = (field: number, col: (typeof cols)[number]) => {
-            const v = C.ints(col)
-            if (v) s.column32(r + field, L.MEMORY_INFO_SIZE, count, v)
+          // Column by column into the records, a block of records at a time (an absent column leaves its field 0).
+          const wide = [C.raw64(base), C.raw64(allocBase), C.raw64(size)]
+          const narrow = [C.narrow64(base), C.narrow64(allocBase), C.narrow64(size)]
+          const fields64 = [L.MEMORY_INFO.BaseAddress, L.MEMORY_INFO.AllocationBase, L.MEMORY_INFO.RegionSize]
+          const ints = [C.ints(allocProtect), C.ints(state), C.ints(protect), C.ints(type)]
+          const fields32 = [L.MEMORY_INFO.AllocationProtect, L.MEMORY_INFO.State, L.MEMORY_INFO.Protect, L.MEMORY_INFO.Type]
+          for (let from = 0; from < count; from += BLOCK_ROWS) {
+            const n = Math.min(BLOCK_ROWS, count - from)
+            const at = r + from * L.MEMORY_INFO_SIZE
+            for (let k = 0; k < 3; k++) s.column64(at + fields64[k]!, L.MEMORY_INFO_SIZE, n, wide[k], narrow[k], from)
+            for (let k = 0; k < 4; k++) {
+              const v = ints[k]
+              if (v) s.column32(at + fields32[k]!, L.MEMORY_INFO_SIZE, n, v, from)
+            }
           }
-          u64(L.MEMORY_INFO.BaseAddress, base)
-          u64(L.MEMORY_INFO.AllocationBase, allocBase)
-          u32(L.MEMORY_INFO.AllocationProtect, allocProtect)
-          u64(L.MEMORY_INFO.RegionSize, size)
-          u32(L.MEMORY_INFO.State, state)
-          u32(L.MEMORY_INFO.Protect, protect)
-          u32(L.MEMORY_INFO.Type, type)
           r += count * L.MEMORY_INFO_SIZE
         }
         summary.regions = n
@@ -313,14 +344,20 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         for (const { count, cols } of chunks) {
           const [handle, attributes, access, handleCount, pointerCount] = cols
           const r = at + L.HANDLE_DATA_HEADER_SIZE + i * L.HANDLE_DESCRIPTOR_SIZE
-          const u32 = (field: number, values: ArrayLike<number> | undefined) => values && s.column32(r + field, L.HANDLE_DESCRIPTOR_SIZE, count, values)
-          s.column64(r + L.HANDLE_DESCRIPTOR.Handle, L.HANDLE_DESCRIPTOR_SIZE, count, C.raw64(handle), C.narrow64(handle))
-          u32(L.HANDLE_DESCRIPTOR.TypeNameRva, typeRvas.subarray(i, i + count))
-          u32(L.HANDLE_DESCRIPTOR.ObjectNameRva, nameRvas.subarray(i, i + count))
-          u32(L.HANDLE_DESCRIPTOR.Attributes, C.ints(attributes))
-          u32(L.HANDLE_DESCRIPTOR.GrantedAccess, C.ints(access))
-          u32(L.HANDLE_DESCRIPTOR.HandleCount, C.ints(handleCount))
-          u32(L.HANDLE_DESCRIPTOR.PointerCount, C.ints(pointerCount))
+          const wide = C.raw64(handle)
+          const narrow = C.narrow64(handle)
+          const fields32 = [L.HANDLE_DESCRIPTOR.TypeNameRva, L.HANDLE_DESCRIPTOR.ObjectNameRva, L.HANDLE_DESCRIPTOR.Attributes, L.HANDLE_DESCRIPTOR.GrantedAccess, L.HANDLE_DESCRIPTOR.HandleCount, L.HANDLE_DESCRIPTOR.PointerCount]
+          const ints = [typeRvas.subarray(i, i + count), nameRvas.subarray(i, i + count), C.ints(attributes), C.ints(access), C.ints(handleCount), C.ints(pointerCount)]
+          // A block of descriptors at a time, every field of it while it is in the cache.
+          for (let from = 0; from < count; from += BLOCK_ROWS) {
+            const n = Math.min(BLOCK_ROWS, count - from)
+            const b = r + from * L.HANDLE_DESCRIPTOR_SIZE
+            s.column64(b + L.HANDLE_DESCRIPTOR.Handle, L.HANDLE_DESCRIPTOR_SIZE, n, wide, narrow, from)
+            for (let k = 0; k < 6; k++) {
+              const v = ints[k]
+              if (v) s.column32(b + fields32[k]!, L.HANDLE_DESCRIPTOR_SIZE, n, v, from)
+            }
+          }
           i += count
         }
         summary.handles = n
@@ -355,7 +392,7 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
         s.align(16)
         s.u64(at + 8, BigInt(s.length))
         for (const m of memory) {
-          memoryRvas.push(s.append(m.bytes))
+          memoryRvas.push(s.appendRef(m.bytes))
           summary.memoryRanges++
           summary.memoryBytes += m.bytes.length
         }
@@ -404,7 +441,16 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   sink.u32(12, L.HEADER_SIZE)
   sink.u32(20, Math.floor(Date.parse(archive.header.capture.startedAt) / 1000) >>> 0)
   sink.u64(24, BigInt(flags))
-  return { bytes: sink.result(), summary }
+  const parts = sink.parts()
+  let bytes: Uint8Array | undefined
+  return {
+    parts,
+    length: sink.length,
+    get bytes() {
+      return (bytes ??= sink.result())
+    },
+    summary,
+  }
 }
 
 function textStream(type: number, name: string, bytes: Uint8Array): Stream {

@@ -30,6 +30,20 @@ function stream(dump: Uint8Array, type: number): Uint8Array | undefined {
 }
 const MD_LINUX_MAPS = 0x47670009
 
+describe('the minidump as parts (what export writes) and as one array', () => {
+  it('parts, one after another, are the bytes: contexts and memory by reference, in place', async () => {
+    for (const name of ['small', 'medium', 'minimal', 'linux-maps']) {
+      const archive = await openArchive(fixture(name))
+      const dump = writeMinidump(archive)
+      const joined = Buffer.concat(dump.parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)))
+      expect(joined.length).toBe(dump.length)
+      expect(Buffer.compare(joined, Buffer.from(dump.bytes))).toBe(0)
+      // The parts are still right after the joined array was made (it copies into its own buffer only).
+      expect(Buffer.compare(Buffer.concat(dump.parts.map((p) => Buffer.from(p))), Buffer.from(writeMinidump(archive).bytes))).toBe(0)
+    }
+  })
+})
+
 describe('LinuxMaps (format 1.3 regions)', () => {
   it('the linux-maps fixture gives the maps text as the kernel prints it, byte for byte', async () => {
     const archive = await openArchive(fixture('linux-maps'))

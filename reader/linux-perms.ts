@@ -25,8 +25,16 @@ function sharing(protect: number, type: number | undefined, state: number | unde
   return type === MEM_IMAGE ? 'p' : '?'
 }
 
-/** `rwxp` form of a stored Linux region, or undefined when its protection is not one the capture writes. */
-export function linuxPerms(protect: unknown, type: unknown, state: unknown): string | undefined {
+/**
+ * `rwxp` form of a stored Linux region, or undefined when its protection is not one the capture writes. With
+ * the format 1.3 `mapsPermissions` (the kernel's own letters as bits, spec/LINUX.md §11) exactly those letters:
+ * no `?`, and a write-only mapping is `-w-p`.
+ */
+export function linuxPerms(protect: unknown, type: unknown, state: unknown, mapsPermissions?: unknown): string | undefined {
+  if (typeof mapsPermissions === 'number' && mapsPermissions >= 0 && mapsPermissions <= 0xf && Number.isInteger(mapsPermissions)) {
+    const p = mapsPermissions
+    return `${p & 1 ? 'r' : '-'}${p & 2 ? 'w' : '-'}${p & 4 ? 'x' : '-'}${p & 8 ? 's' : 'p'}`
+  }
   if (typeof protect !== 'number' || !Object.hasOwn(RWX, protect & 0xff) || protect >>> 8 !== 0) return undefined
   return RWX[protect]! + sharing(protect, typeof type === 'number' ? type : undefined, typeof state === 'number' ? state : undefined)
 }

@@ -196,9 +196,9 @@ function platformColumn(field: FieldRef, label: string, platform: string | undef
   // A Linux region's protection as maps prints it (`r-xp`), not PAGE_* names (reader/linux-perms.ts).
   if (platform === 'linux' && field.path === 'protect') {
     const get = (entry: object) => {
-      const e = entry as { protect?: unknown; type?: unknown; state?: unknown }
+      const e = entry as { protect?: unknown; type?: unknown; state?: unknown; mapsPermissions?: unknown }
       const protect = field.get(entry)
-      return linuxPerms(protect, e.type, e.state) ?? (protect === undefined ? undefined : formatValue(field, protect))
+      return linuxPerms(protect, e.type, e.state, e.mapsPermissions) ?? (protect === undefined ? undefined : formatValue(field, protect))
     }
     return { label: label === 'protect' ? 'perms' : label, field: { path: field.path, dtype: undefined, kind: 'text', get } }
   }

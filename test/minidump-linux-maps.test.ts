@@ -9,6 +9,7 @@ import type { VaSpaceEntry } from '../format/index.js'
 import { writeMinidump } from '../minidump/index.js'
 import { openArchive } from '../reader/index.js'
 import { redactArchive } from '../reader/redact/redact.js'
+import { selectColumns } from '../reader/text.js'
 import { MemorySink } from '../format/index.js'
 import { snapshotBytes } from './synthetic/generate.js'
 import { linuxMapsSnapshot, MAPS_TEXT } from './synthetic/linux-maps.js'
@@ -99,3 +100,17 @@ describe('LinuxMaps (format 1.3 regions)', () => {
     expect(text).toContain('/x\\0127f0000000000-7f0000001000 rwxp')
   })
 })
+
+describe('perms in tables from mapsPermissions (format 1.3)', () => {
+  it('shows the kernel\'s letters: r--s and -w-p where protect alone gives r--? and rw-p', async () => {
+    const archive = await openArchive(fixture('linux-maps'))
+    const [perms] = selectColumns('vaSpace', 'perms', { platform: 'linux', forTable: true })
+    const shown = archive.vaSpace.toArray().map((r) => perms!.field.get(r))
+    // The letters of MAPS_TEXT, column 27–30 of each line (typed out by hand).
+    expect(shown).toEqual(MAPS_TEXT.split('\n').slice(0, -1).map((l) => l.split(' ')[1]))
+    // Without the 1.3 column, the 1.2 rule: protect and type cannot tell r--s from r--p.
+    const { mapsPermissions: _drop, ...older } = archive.vaSpace.get(6)!
+    expect(perms!.field.get(older)).toBe('r--?')
+  })
+})
+

@@ -1,12 +1,14 @@
 // The descriptor walk's lean reads (issue 16's bench): fdinfo is parsed from its bytes, read into one reused
 // buffer. The byte parser must say what the text parser says (open flags, position, mount) for any ASCII text,
 // and the reader must return whole files, also those longer than its buffer.
-import { openSync, closeSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { openSync, closeSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parseFdinfo, parseFdinfoBytes } from '../capture/linux/handles.js'
+import { parseFdinfo, parseFdinfoBytes, readHandles } from '../capture/linux/handles.js'
+import { SoftErrors } from '../capture/linux/soft-errors.js'
 import { readSmall, textOf } from '../capture/linux/small-read.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pssnap-fdinfo-'))
@@ -70,4 +72,48 @@ describe('readSmall', () => {
     expect(textOf(Buffer.from('café', 'utf8'))).toBe('café')
     expect(() => readSmall(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }))
   })
+})
+
+// Descriptors of one open file are stat'ed once (same live name, mount and inode): every descriptor must still
+// get the type coreutils' stat gives it, also a name now naming another file (the old one shows as deleted).
+const HOLDER = `
+import os, sys
+d = sys.argv[1]
+keep = [os.open('/dev/null', os.O_RDONLY) for _ in range(5)]
+keep += [os.open(d, os.O_RDONLY) for _ in range(3)]
+open(d + '/f', 'w').close()
+keep += [os.open(d + '/f', os.O_RDONLY) for _ in range(3)]
+os.unlink(d + '/f'); os.mkdir(d + '/f')
+keep += [os.open(d + '/f', os.O_RDONLY) for _ in range(2)]
+r, w = os.pipe(); keep += [r, w]
+print('ready', flush=True)
+sys.stdin.read()
+`
+const KIND: Record<string, string> = { 'character special file': 'CharacterDevice', directory: 'Directory', 'regular file': 'File', 'regular empty file': 'File', fifo: 'Pipe', socket: 'Socket' }
+
+describe.skipIf(process.platform !== 'linux')('the walk on a real process', () => {
+  it('types each descriptor as stat(1) does, many sharing one file', async () => {
+    const child = spawn('python3', ['-c', HOLDER, dir], { stdio: ['pipe', 'pipe', 'inherit'] })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve())
+        child.once('exit', (code) => reject(new Error(`holder exited (${code})`)))
+      })
+      const pid = child.pid!
+      const errors = new SoftErrors()
+      const walk = readHandles(pid, errors)
+      expect(errors.list).toEqual([])
+      expect(walk.untyped).toEqual([])
+      const fds = readdirSync(`/proc/${pid}/fd`)
+      const kinds = execFileSync('stat', ['-L', '-c', '%F', ...fds.map((fd) => `/proc/${pid}/fd/${fd}`)], { encoding: 'utf8' }).trim().split('\n')
+      const ours = new Map(walk.handles.map((h) => [String(h.handle), h]))
+      fds.forEach((fd, i) => expect([fd, ours.get(fd)?.typeName]).toEqual([fd, KIND[kinds[i]!]]))
+      const named = (suffix: string) => walk.handles.filter((h) => h.objectName?.endsWith(suffix)).map((h) => h.typeName)
+      expect(named('/dev/null')).toEqual(Array(5).fill('CharacterDevice'))
+      expect(named('/f (deleted)')).toEqual(Array(3).fill('File'))
+      expect(named('/f')).toEqual(Array(2).fill('Directory'))
+    } finally {
+      child.kill()
+    }
+  }, 30_000)
 })

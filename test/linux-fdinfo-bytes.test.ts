@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { parseFdinfo, parseFdinfoBytes, readHandles } from '../capture/linux/handles.js'
 import { SoftErrors } from '../capture/linux/soft-errors.js'
 import { readSmall, textOf } from '../capture/linux/small-read.js'
+import { fieldAt } from '../capture/linux/net-tables.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pssnap-fdinfo-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -49,6 +50,19 @@ describe('parseFdinfoBytes', () => {
       }),
       { numRuns: 3000 },
     )
+  })
+})
+
+describe('fieldAt (net tables: the inode looked at before a line is parsed)', () => {
+  it('is the field trim and split(/\\s+/) give, on any Latin-1 line', () => {
+    const ch = fc.constantFrom(' ', '\t', '\n', '\v', '\f', '\r', '\xa0', '\x85', '\x00', 'a', '0', ':', 'F', '\xff')
+    fc.assert(
+      fc.property(fc.array(ch, { maxLength: 40 }).map((a) => a.join('')), fc.nat(12), (line, n) => {
+        expect(fieldAt(line, n)).toBe(line.trim() === '' ? undefined : line.trim().split(/\s+/)[n])
+      }),
+      { numRuns: 5000 },
+    )
+    expect(fieldAt('   0: 0100007F:A4A3 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 27159 1 0000', 9)).toBe('27159')
   })
 })
 

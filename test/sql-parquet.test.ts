@@ -251,9 +251,39 @@ describe('parquet export, read by DuckDB (read_parquet)', () => {
       await withDuckDB(async (query) => {
         const got = await query(`SELECT * FROM read_parquet(${q(join(dir, 'regions.parquet'))})`)
         compareEntries(regions, got.rows.map((r) => Object.fromEntries(got.names.map((n, j) => [n, r[j]]))), [0])
+        // A table with no rows is a file of no row groups, with its columns.
+        expect(big.auxiliaryPages.length).toBe(0)
+        const empty = await query(`SELECT count(*), count(pageSize) FROM read_parquet(${q(join(dir, 'aux.parquet'))})`)
+        expect(empty.json).toEqual([['0', '0']])
       })
     } finally {
       archives = saved
     }
+  }, 60_000)
+})
+
+describe('parquet export of damaged and hostile archives', () => {
+  it('every test/corpus archive the reader opens exports files that hyparquet and DuckDB read, with its row counts', async () => {
+    const root = join(fx.dir, 'corpus')
+    mkdirSync(root)
+    const opened: { name: string; archive: Archive }[] = []
+    for (const name of readdirSync('test/corpus').filter((f) => f.endsWith('.pssnap')).sort()) {
+      const archive = await openArchiveFile(join('test/corpus', name)).catch(() => undefined)
+      if (archive) opened.push({ name, archive })
+    }
+    expect(opened.length).toBeGreaterThan(50)
+    await withDuckDB(async (query) => {
+      for (const [i, { name, archive }] of opened.entries()) {
+        const dir = join(root, String(i))
+        mkdirSync(dir)
+        exportAll([archive], [name], dir, [])
+        for (const t of ENTRY_TABLES) {
+          const file = join(dir, `${t.table}.parquet`)
+          const want = archive.section(t.section)?.length ?? 0
+          const [[n]] = (await query(`SELECT count(*) FROM read_parquet(${q(file)})`)).json as [[string]]
+          expect({ name, table: t.table, duckdb: Number(n), hyparquet: (await read(file)).length }).toEqual({ name, table: t.table, duckdb: want, hyparquet: want })
+        }
+      }
+    })
   }, 60_000)
 })

@@ -228,8 +228,7 @@ export async function main(argv: string[]): Promise<number> {
           .check((a) => (a.limit === undefined || (Number.isInteger(a.limit) && (a.limit as number) >= 0) ? true : '--limit takes a whole number ≥ 0'))
           .example('$0 diff before.pssnap after.pssnap', 'summary per handle type and name, then the details')
           .example('$0 diff before.pssnap after.pssnap --fail-on handles+100 --fail-on private+50MB', 'CI gate: exit 3 when crossed')
-          .example('$0 diff before/ after/', 'two capture sets (capture --tree -o DIR): each process with itself; unpaired ones listed')
-          .epilogue('Handles match by value + type + object name, threads by id + create time, regions by base address.\nWarns when the pid, image or process create time differ. A section damaged or not captured in either archive is\nnot compared. Exit 3 when a --fail-on gate is crossed, 4 when a gate cannot be checked (its metric not comparable).'),
+          .epilogue('Handles match by value + type + object name, threads by id + create time, regions by base address.\nWarns when the pid, image or process create time differ. A section damaged or not captured in either archive is\nnot compared. Exit 3 when a --fail-on gate is crossed, 4 when a gate cannot be checked (its metric not comparable).\nTwo folders (capture --tree -o DIR, before and after): each process is diffed with itself (same pid, create time\nand image), the newest archive of it on each side; a process on one side only is listed, not compared.'),
       (a) => run(async () => (await import('./diff.js')).diff(a)),
     )
     .command(

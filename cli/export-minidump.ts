@@ -30,6 +30,7 @@ export async function exportMinidump(args: Args): Promise<number> {
     await target.abort()
     throw error
   }
+  if (summary.linuxMapsTooLarge) process.stderr.write('note: LinuxMaps left out: the regions would spell out more than 256 MiB of maps text (a real process has about 100 bytes a mapping)\n')
   if (summary.contextsLeftOut > 0) process.stderr.write(`note: ${summary.contextsLeftOut} thread contexts have an architecture a minidump cannot hold here; those threads have no context\n`)
   if (output !== undefined && output !== '-' && process.stderr.isTTY) {
     process.stderr.write(`${styleFor(process.stderr, color).dim(`wrote ${safeText(output)} (${summary.platform} minidump: ${summary.streams.join(', ')})`)}\n`)

@@ -14,12 +14,42 @@ const NARROW_KERNELS = new Set(['x86', 'ia32', 'arm', 'mips', 'mipsel', 'ppc'])
 
 const hex = (v: bigint | number, width: number) => v.toString(16).padStart(width, '0')
 
+/**
+ * The most text LinuxMaps may hold. Each line repeats its name, which the archive stores once (dictionary), so
+ * a hostile archive of a million rows naming one 1 MiB string would spell out a terabyte; real maps text is
+ * about 100 bytes a line (a million mappings: ~100 MiB, 16 times the kernel's default vm.max_map_count).
+ */
+export const MAX_LINUX_MAPS_BYTES = 256 * 1024 * 1024
+/** Longest line before its name: two 16-digit addresses, perms, a 16-digit offset, 8-digit device numbers, a 20-digit inode, padding. */
+const MAX_HEAD = 128
+
+export type LinuxMapsOutcome = { text: Uint8Array } | { leftOut: 'columns' | 'too-large' }
+
 /** The maps text of the archive's regions, or undefined when a region lacks a field a line needs. */
 export function linuxMapsText(archive: Archive): Uint8Array | undefined {
-  if (!archive.sectionNames.includes('vaSpace') || archive.vaSpace.length === 0) return undefined
+  const outcome = linuxMaps(archive)
+  return 'text' in outcome ? outcome.text : undefined
+}
+
+/** The maps text, or why there is none: a region without a field a line needs, or text past MAX_LINUX_MAPS_BYTES. */
+export function linuxMaps(archive: Archive): LinuxMapsOutcome {
+  if (!archive.sectionNames.includes('vaSpace') || archive.vaSpace.length === 0) return { leftOut: 'columns' }
   const chunks = chunksOf(archive.vaSpace, [...NEEDED, ...NAMES])
   // Absent is never faked: every chunk must hold every numeric column (a column present holds a value per entry).
-  for (const { cols } of chunks) if (NEEDED.some((_, k) => cols[k] === undefined)) return undefined
+  for (const { cols } of chunks) if (NEEDED.some((_, k) => cols[k] === undefined)) return { leftOut: 'columns' }
+  // The size first, from the rows and each name's length (UTF-16 units × 3 bound its UTF-8 bytes), before any text is made.
+  let bound = 0
+  for (const { count, cols } of chunks) {
+    bound += count * MAX_HEAD
+    for (const col of [cols[NEEDED.length], cols[NEEDED.length + 1]]) {
+      if (col?.dtype !== 'str') continue
+      const dict = col.dict
+      const units = new Float64Array(dict.length + 1)
+      for (let k = 1; k <= dict.length; k++) units[k] = dict[k - 1]!.length * 4 + 1 // UTF-8: ≤ 3 bytes a unit; a newline written `\012`: 4
+      for (let i = 0; i < count; i++) bound += units[col.index[i]!]!
+    }
+    if (bound > MAX_LINUX_MAPS_BYTES) return { leftOut: 'too-large' }
+  }
   const architecture = archive.header.host.architecture
   const width = architecture !== undefined && NARROW_KERNELS.has(architecture) ? 48 : 72
   const lines: string[] = []
@@ -36,7 +66,7 @@ export function linuxMapsText(archive: Archive): Uint8Array | undefined {
       lines.push(name === undefined ? head : `${head.padEnd(width)} ${name.replaceAll('\n', '\\012')}`)
     }
   }
-  return linuxBytes(lines.join('\n') + '\n')
+  return { text: linuxBytes(lines.join('\n') + '\n') }
 }
 
 /**

@@ -8,7 +8,7 @@ import { chunksOf } from './columns.js'
 import { minidumpContext, stackPointer, wholeSixteens } from './contexts.js'
 import * as L from './layout.js'
 import { linuxStatus } from './linux-streams.js'
-import { linuxMapsText } from './linux-maps.js'
+import { linuxMaps } from './linux-maps.js'
 import { archiveMemory, nonOverlapping, rangeAt } from './memory.js'
 import { imageModules } from './modules.js'
 
@@ -34,6 +34,8 @@ export interface MinidumpSummary {
   memoryBytes: number
   /** Thread contexts of an architecture the minidump cannot hold (left without a context). */
   contextsLeftOut: number
+  /** Set when a Linux archive's regions would make LinuxMaps text past MAX_LINUX_MAPS_BYTES (a hostile archive): left out. */
+  linuxMapsTooLarge?: true
 }
 
 interface Stream {
@@ -371,8 +373,9 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
     const status = linuxStatus(archive)
     if (status) streams.push(textStream(L.STREAM.LinuxProcStatus, 'LinuxProcStatus', utf8(status)))
     if (lp?.commandLine && lp.commandLine.length > 0) streams.push(textStream(L.STREAM.LinuxCmdLine, 'LinuxCmdLine', utf8(lp.commandLine.map((a) => `${a}\0`).join(''))))
-    const maps = linuxMapsText(archive)
-    if (maps) streams.push(textStream(L.STREAM.LinuxMaps, 'LinuxMaps', maps))
+    const maps = linuxMaps(archive)
+    if ('text' in maps) streams.push(textStream(L.STREAM.LinuxMaps, 'LinuxMaps', maps.text))
+    else if (maps.leftOut === 'too-large') summary.linuxMapsTooLarge = true
   }
 
   if (memory.length > 0) {
@@ -453,8 +456,9 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
   }
 }
 
+/** A stream of text made here (never changed after): by reference, not copied into the file's array. */
 function textStream(type: number, name: string, bytes: Uint8Array): Stream {
-  return { type, name, write: (s) => ({ rva: s.append(bytes), size: bytes.length }) }
+  return { type, name, write: (s) => ({ rva: s.appendRef(bytes), size: bytes.length }) }
 }
 
 const utf8 = (text: string) => new TextEncoder().encode(text)

@@ -91,6 +91,22 @@ describe('LinuxMaps (format 1.3 regions)', () => {
     expect(writeMinidump(archive).summary.streams).not.toContain('LinuxMaps')
   })
 
+  it('a hostile archive whose rows repeat one long name: LinuxMaps left out before any text is made, said in the summary', async () => {
+    const snapshot = linuxMapsSnapshot()
+    const long = `/${'x'.repeat(200_000)}`
+    const row = { ...snapshot.sections.vaSpace[0]!, mappedFileName: long }
+    // 2,000 rows × 200 kB names: 400 MB of maps text from one 200 kB dictionary string (the archive stays small).
+    snapshot.sections.vaSpace = Array.from({ length: 2000 }, (_, i) => ({ ...row, baseAddress: row.baseAddress! + BigInt(i) * 0x1000n }))
+    const bytes = await snapshotBytes(snapshot, { compression: 'none', formatMinor: 3, chunkEntries: 4096 })
+    expect(bytes.length).toBeLessThan(1 << 20)
+    const started = performance.now()
+    const { summary, length } = writeMinidump(await openArchive(bytes))
+    expect(summary.streams).not.toContain('LinuxMaps')
+    expect(summary.linuxMapsTooLarge).toBe(true)
+    expect(length).toBeLessThan(4 << 20)
+    expect(performance.now() - started).toBeLessThan(20_000)
+  })
+
   it('a name holding a newline (never from the kernel, which writes \\012) stays on its line', async () => {
     const snapshot = linuxMapsSnapshot()
     snapshot.sections.vaSpace[0] = { ...snapshot.sections.vaSpace[0]!, mappedFileName: '/x\n7f0000000000-7f0000001000 rwxp 00000000 00:00 0 /forged' }

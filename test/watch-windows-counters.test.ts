@@ -87,6 +87,25 @@ describe('windowsProcessCounters and watch on the fake', () => {
     expect(await windowsProcessCounters(999_999, { handles: false, threads: false, memory: true }, library)).toEqual({ exited: true })
   })
 
+  it('PROCESS_VM_READ refused: asked again with PROCESS_QUERY_LIMITED_INFORMATION alone; the fake, as MSDN says, then refuses the memory call', async () => {
+    const { fake } = await openFakePss(library)
+    const next = fake.callCount('OpenProcess') + 1
+    fake.failCalls('OpenProcess', next, 1, 5)
+    try {
+      const e = await windowsProcessCounters(31337, { handles: false, threads: false, memory: true }, library).catch((x: unknown) => x as Error & { code?: number })
+      expect(fake.callCount('OpenProcess')).toBe(next + 1)
+      expect(fake.lastOpenAccess()).toBe(0x1000)
+      expect(e).toBeInstanceOf(Error)
+      expect((e as Error).message).toMatch(/K32GetProcessMemoryInfo/)
+      // CPU alone needs no PROCESS_VM_READ: one OpenProcess.
+      const times = await windowsProcessCounters(31337, { handles: false, threads: false, times: true }, library)
+      expect(times.cpuSeconds).toBeGreaterThan(0)
+      expect(fake.lastOpenAccess()).toBe(0x1000)
+    } finally {
+      fake.failCalls('OpenProcess', 0, 0, 0)
+    }
+  })
+
   it('a poll reads memory only for a memory condition; privateGrowth catches the leaking notepad, cpuPercent the busy app', async () => {
     const { control } = await openFakePss(library)
     const memoryCalls = control.func('FakeCountersMemoryCalls', 'uint32_t', []) as () => number

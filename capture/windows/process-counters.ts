@@ -16,6 +16,7 @@ const TH32CS_SNAPPROCESS = 0x2
 const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
 const PROCESS_VM_READ = 0x10
 const ERROR_INVALID_PARAMETER = 87
+const ERROR_ACCESS_DENIED = 5
 const ERROR_NO_MORE_FILES = 18
 
 export interface WindowsCounters {
@@ -86,7 +87,11 @@ export async function windowsProcessCounters(pid: number, want: WindowsCounterWa
   }
   if (want.handles || want.memory || want.times) {
     const OpenProcess = kernel32.func('__stdcall', 'OpenProcess', 'void *', ['uint32_t', 'int32_t', 'uint32_t']) as (a: number, i: number, p: number) => Handle
-    const handle = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | (want.memory ? PROCESS_VM_READ : 0), 0, pid)
+    let handle = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | (want.memory ? PROCESS_VM_READ : 0), 0, pid)
+    // A process that refuses PROCESS_VM_READ (another user's, a protected one) may still give its memory counters
+    // to PROCESS_QUERY_LIMITED_INFORMATION alone on recent Windows: asked again without it; a refusal then comes
+    // from K32GetProcessMemoryInfo itself.
+    if ((handle === null || handle === 0n) && want.memory && GetLastError() === ERROR_ACCESS_DENIED) handle = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid)
     if (handle === null || handle === 0n) {
       const code = GetLastError()
       // OpenProcess of a pid no process has fails with ERROR_INVALID_PARAMETER.

@@ -116,7 +116,7 @@ async function compare(bench: ProcCaptureBench): Promise<void> {
     })
     const [baseline, ours, model] = [mid(rounds.baseline!), mid(rounds.capture!), mid(rounds.model!)]
     const size = statSync(join(dir, 'bench.pssnap')).size
-    console.log(`archive: ${size} bytes; of the capture's ${ours.ms.toFixed(0)} ms, reading /proc into the model takes ${model.ms.toFixed(0)} ms, the rest is encoding, writing and fsync`)
+    console.log(`archive: ${size} bytes; of the capture's ${ours.ms.toFixed(0)} ms, reading /proc into the model takes ${model.ms.toFixed(0)} ms (CPU ${ours.cpuMs.toFixed(0)} and ${model.cpuMs.toFixed(0)} ms), the rest is encoding, writing and fsync`)
     console.log(ratioLine({ id: 'time', what: bench.timeWhat, ours: ours.ms, baseline: baseline.ms, unit: 'ms', target: bench.timeTarget }))
     console.log(ratioLine({ id: 'cpu', what: 'CPU time of the same (all threads; no wait for a core)', ours: ours.cpuMs, baseline: baseline.cpuMs, unit: 'ms', target: Infinity }))
     console.log(ratioLine({ id: 'rss', what: 'peak RSS of the capturing process', ours: ours.maxRssKb / 1024, baseline: baseline.maxRssKb / 1024, unit: 'MiB', target: bench.rssTarget }))

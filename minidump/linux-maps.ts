@@ -25,19 +25,13 @@ const MAX_HEAD = 128
 
 export type LinuxMapsOutcome = { text: Uint8Array } | { leftOut: 'columns' | 'too-large' }
 
-/** The maps text of the archive's regions, or undefined when a region lacks a field a line needs. */
-export function linuxMapsText(archive: Archive): Uint8Array | undefined {
-  const outcome = linuxMaps(archive)
-  return 'text' in outcome ? outcome.text : undefined
-}
-
 /** The maps text, or why there is none: a region without a field a line needs, or text past MAX_LINUX_MAPS_BYTES. */
 export function linuxMaps(archive: Archive): LinuxMapsOutcome {
   if (!archive.sectionNames.includes('vaSpace') || archive.vaSpace.length === 0) return { leftOut: 'columns' }
   const chunks = chunksOf(archive.vaSpace, [...NEEDED, ...NAMES])
   // Absent is never faked: every chunk must hold every numeric column (a column present holds a value per entry).
   for (const { cols } of chunks) if (NEEDED.some((_, k) => cols[k] === undefined)) return { leftOut: 'columns' }
-  // The size first, from the rows and each name's length (UTF-16 units × 3 bound its UTF-8 bytes), before any text is made.
+  // The size first, from the rows and each name's length (4 bytes a UTF-16 unit bound what it becomes), before any text is made.
   let bound = 0
   for (const { count, cols } of chunks) {
     bound += count * MAX_HEAD

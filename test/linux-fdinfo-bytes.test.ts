@@ -48,7 +48,7 @@ describe('parseFdinfoBytes', () => {
       fc.property(text, (t) => {
         expect(head(t)).toEqual(parseFdinfo(t))
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     )
   })
 })
@@ -60,7 +60,7 @@ describe('fieldAt (net tables: the inode looked at before a line is parsed)', ()
       fc.property(fc.array(ch, { maxLength: 40 }).map((a) => a.join('')), fc.nat(12), (line, n) => {
         expect(fieldAt(line, n)).toBe(line.trim() === '' ? undefined : line.trim().split(/\s+/)[n])
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     )
     expect(fieldAt('   0: 0100007F:A4A3 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 27159 1 0000', 9)).toBe('27159')
   })

@@ -308,6 +308,9 @@ export async function trend(args: Args): Promise<number> {
   const err = styleFor(process.stderr, colorOf(args))
   const damaged = reportDamage(result.points.map((p) => ({ damage: p.damage, path: paths[p.index]! })), err)
   for (const w of result.warnings) process.stderr.write(`${err.yellow(err.bold('warning'))} ${w.code} - ${safeText(result.points[w.point]?.label ?? String(w.point))}: ${safeText(w.message)}\n`)
+  // Archives of several capture sets (two watches, say) in one series: said, never mixed silently.
+  const sets = (await import('../reader/target-groups.js')).captureSetsOf(inputs.map((i) => i.archive)).filter((x) => x.id !== null)
+  if (sets.length > 1) process.stderr.write(`note: one series of ${sets.length} capture sets: ${sets.map((x) => `${safeText(x.id!)}${x.kind ? ` (${safeText(x.kind)})` : ''} ×${x.archives}`).join(', ')}\n`)
   if (args.csv) await write(trendToCsvRows(result).map((r) => csvRecord(r, { raw: args['csv-raw'] === true, terminal: process.stdout.isTTY === true })).join(''))
   else if (args.json) await write(pretty(trendToJson(result)))
   else await write(renderTrend(result, styleFor(process.stdout, colorOf(args))))

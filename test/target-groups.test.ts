@@ -191,8 +191,11 @@ describe.skipIf(!linux)('trend and diff of capture --tree folders (real processe
     expect((await runCli('trend', mixed, '--csv')).stderr).toMatch(/^SEVERAL_TARGETS - the archives are of 3 processes/)
     // The same archives named one by one are one series, as before, with the loud identity warnings.
     const files = readdirSync(mixed).map((f) => join(mixed, f))
-    const flat = JSON.parse((await runCli('trend', ...files, '--json')).stdout) as { schema: string; warnings: { code: string }[] }
+    const flatRun = await runCli('trend', ...files, '--json')
+    const flat = JSON.parse(flatRun.stdout) as { schema: string; warnings: { code: string }[] }
     expect(flat.schema).toBe('pssnap.trend/2')
     expect(flat.warnings.map((w) => w.code)).toContain('PID_DIFFERS')
+    // …and the capture sets they come from are said.
+    expect(flatRun.stderr).toContain(`note: one series of 2 capture sets: ${sets.A} (targets) ×3, ${sets.B} (targets) ×3`)
   }, 60_000)
 })

@@ -57,6 +57,12 @@ function typed<T extends ArrayBufferView>(ctor: TypedCtor, bin: Uint8Array): T {
   return new ctor(copy.buffer, 0, bin.byteLength / w) as T
 }
 
+/** The first row whose index is past `limit`, or -1. */
+function firstPast(index: ArrayLike<number>, limit: number): number {
+  for (let i = 0; i < index.length; i++) if (index[i]! > limit) return i
+  return -1
+}
+
 export function asBytes(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
 }
@@ -78,7 +84,9 @@ export function decodeColumn(c: ColumnPayload, count: number): Column | string {
       if (typeof width === 'string') return width
       const index = typed<Uint8Array | Uint16Array | Uint32Array>(UNSIGNED_BY_WIDTH[width]!, c.data)
       const limit = source.length
-      for (let i = 0; i < index.length; i++) if (index[i]! > limit) return `str column index ${index[i]} at row ${i} exceeds the dictionary (${limit})`
+      // A dictionary read from a payload checks the index and sums its expansion in one pass (LazyStrings.checkIndex).
+      const bad = source instanceof LazyStrings ? -1 - Math.min(0, source.checkIndex(index)) : firstPast(index, limit)
+      if (bad >= 0) return `str column index ${index[bad]} at row ${bad} exceeds the dictionary (${limit})`
       if (!(source instanceof LazyStrings)) return { dtype, dict: source, index }
       // The strings are decoded the first time anything reads the dictionary (opening and validating do not),
       // and only those the index refers to (spec/ARCHIVE.md §2.4).

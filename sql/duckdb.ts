@@ -16,12 +16,32 @@ let loaded: Promise<DuckDBModules> | undefined
 
 const HOW = 'install it with `npm install @duckdb/node-api` (an optional dependency of pssnap; its binary ships in the npm package)'
 
-/** Defined only by scripts/build-exe.mjs: the one-file executables do not embed DuckDB's native library. */
+/** Defined only by scripts/build-exe.mjs. The Linux executable embeds DuckDB (scripts/exe/duckdb-sea.cjs); the Windows one does not. */
 declare const __PSSNAP_EXE__: boolean | undefined
-const EXE_HOW = 'this one-file executable has no SQL engine (DuckDB\'s 70 MB native library is not embedded). Copy the archives to a machine with Node and run `npx pssnap sql` there (with the optional dependency @duckdb/node-api), or use `pssnap export --format csv|json` here'
+const EXE_HOW = 'this executable has no SQL engine (DuckDB\'s native library is embedded in pssnap-linux-x64 only: no Windows build of it is at hand where the executables are built). Run `pssnap-linux-x64 sql`, or `npx pssnap sql` on a machine with Node (with the optional dependency @duckdb/node-api), on a copy of the archives, or use `pssnap export --format csv|json` here'
+
+/** In an executable: DuckDB from the bundle, its binding from the embedded assets (the one node-api loaded). */
+async function loadEmbedded(): Promise<DuckDBModules> {
+  const sea = process.getBuiltinModule('node:sea') as typeof import('node:sea')
+  try {
+    sea.getRawAsset('duckdb.node')
+  } catch {
+    throw new SqlError('SQL_UNAVAILABLE', EXE_HOW)
+  }
+  const api = (await import('@duckdb/node-api')) as DuckDB
+  const bindings = (globalThis as Record<symbol, unknown>)[Symbol.for('pssnap.duckdb-bindings')] as Bindings | undefined
+  if (!bindings) throw new SqlError('SQL_UNAVAILABLE', 'the embedded DuckDB binding did not load')
+  return { api: ((api as unknown as { default?: DuckDB }).default ?? api) as DuckDB, bindings }
+}
 
 export function loadDuckDB(): Promise<DuckDBModules> {
-  if (typeof __PSSNAP_EXE__ === 'boolean' && __PSSNAP_EXE__) return Promise.reject(new SqlError('SQL_UNAVAILABLE', EXE_HOW))
+  if (typeof __PSSNAP_EXE__ === 'boolean' && __PSSNAP_EXE__) {
+    loaded ??= loadEmbedded().catch((e: unknown) => {
+      loaded = undefined
+      throw e
+    })
+    return loaded
+  }
   loaded ??= (async () => {
     let api: DuckDB
     try {

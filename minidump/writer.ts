@@ -233,8 +233,9 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
             const names = cols[1]
             if (names?.dtype !== 'str') continue
             const dict = names.dict
+            const index = names.index
             for (let i = 0; i < rows; i++) {
-              const k = names.index[i]!
+              const k = index[i]!
               if (k === 0) continue
               namedIds[count] = ids ? ids[i]! : 0
               namedRvas[count++] = str(dict[k - 1]!)
@@ -329,8 +330,9 @@ export function writeMinidump(archive: Archive, options: MinidumpOptions = {}): 
             // distinct, would cost a hash each for the few type names repeated per chunk).
             const byIndex = new Uint32Array(col.dict.length + 1)
             const dict = col.dict
+            const index = col.index // hoisted: `col` is of many shapes, its property read is not cheap in the loop
             for (let i = 0; i < count; i++) {
-              const k = col.index[i]!
+              const k = index[i]!
               if (k === 0) continue
               out[row + i] = byIndex[k] ||= str(dict[k - 1]!, false)
             }

@@ -6,11 +6,11 @@
 // version (a blob must come from the Node version of the binary it goes into), without a code cache or a
 // snapshot, which another platform's binary could not use. postject injects each blob into a copy of the binary.
 // The same CLI as dist/cli.js. The viewer bundle of `report` and `view` (scripts/build-viewer.mjs) is embedded as
-// the assets viewer.js and viewer.css (cli/exe-assets.ts). DuckDB (`sql`, the DuckDB Parquet export) is in the
+// the assets viewer.js and viewer.css (cli/exe-assets.ts). DuckDB (`sql`) is in the
 // Linux executable only: @duckdb/node-api bundled, its binding's duckdb.node and libduckdb.so embedded as assets
 // (scripts/exe/duckdb-sea.cjs; 71 MB, the executable 1.6× bigger, under the 2× the issue allows), taken from the
 // installed @duckdb/node-bindings-linux-x64 of the version node-api pins. No Windows build of DuckDB is installed
-// here, so in the Windows executable those verbs fail with SQL_UNAVAILABLE saying so (sql/duckdb.ts).
+// here, so in the Windows executable `sql` fails with SQL_UNAVAILABLE saying so (sql/duckdb.ts).
 import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'

@@ -18,7 +18,7 @@ const HOW = 'install it with `npm install @duckdb/node-api` (an optional depende
 
 /** Defined only by scripts/build-exe.mjs. The Linux executable embeds DuckDB (scripts/exe/duckdb-sea.cjs); the Windows one does not. */
 declare const __PSSNAP_EXE__: boolean | undefined
-const EXE_HOW = 'this executable has no SQL engine (DuckDB\'s native library is embedded in pssnap-linux-x64 only: no Windows build of it is at hand where the executables are built). Run `pssnap-linux-x64 sql`, or `npx pssnap sql` on a machine with Node (with the optional dependency @duckdb/node-api), on a copy of the archives, or use `pssnap export --format csv|json` here'
+const EXE_HOW = 'this executable has no SQL engine (DuckDB\'s native library is embedded in pssnap-linux-x64 only: no Windows build of it is at hand where the executables are built). Run `pssnap-linux-x64 sql`, or `npx pssnap sql` on a machine with Node (with the optional dependency @duckdb/node-api), on a copy of the archives, or use `pssnap export --format parquet|csv|json` here'
 
 /** In an executable: DuckDB from the bundle, its binding from the embedded assets (the one node-api loaded). */
 async function loadEmbedded(): Promise<DuckDBModules> {

@@ -286,9 +286,10 @@ function nameSource(parts: readonly Part[], c: EntryColumn): ChunkSource {
   }
   // Values stored in 8 or 16 bits (most: states, protections, types) find their slot in a table by their low 16
   // bits (a column's field is signed or unsigned in every chunk, so no two values share them); wider ones
-  // through the map, once per run of equal neighbours. Done up front: the dictionary is complete before the
-  // first page.
+  // through a small cache, then the map. Done up front: the dictionary is complete before the first page.
   let table: Int32Array | undefined
+  const keys = new Float64Array(256).fill(NaN)
+  const cached = new Uint32Array(256)
   const slots = new Map<Part, (g: number) => number>()
   for (const part of parts) {
     const col = part.column
@@ -303,16 +304,16 @@ function nameSource(parts: readonly Part[], c: EntryColumn): ChunkSource {
       slots.set(part, (g) => t[values[g]! & 0xffff]!)
       continue
     }
+    // Wider values: a direct-mapped cache in front of the map (a name column holds few distinct values).
     const out = new Uint32Array(values.length)
-    let last = NaN
-    let lastSlot = 0
     for (let i = 0; i < values.length; i++) {
       const x = values[i]!
-      if (x !== last) {
-        last = x
-        lastSlot = slotOf(x)
+      const h = (x ^ (x >>> 8) ^ (x >>> 16) ^ (x >>> 24)) & 255
+      if (keys[h] !== x) {
+        keys[h] = x
+        cached[h] = slotOf(x)
       }
-      out[i] = lastSlot
+      out[i] = cached[h]!
     }
     slots.set(part, (g) => out[g]!)
   }

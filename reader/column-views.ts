@@ -132,9 +132,13 @@ export class IntSum {
 
   add(c: IntColumn, i: number): void {
     const hi = hiAt(c, i)
-    if (hi < 0) return
+    if (hi >= 0) this.addWords(hi, loAt(c, i) >>> 0)
+  }
+
+  /** Adds the value of high word hi and low word lo (both unsigned). */
+  addWords(hi: number, lo: number): void {
     this.hi += hi
-    this.lo += loAt(c, i) >>> 0
+    this.lo += lo
     if (this.lo >= 2 ** 52) {
       const carry = Math.floor(this.lo / TWO_32)
       this.hi += carry

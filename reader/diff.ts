@@ -6,8 +6,10 @@ import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
 import { ChunkCursor, chunkColumns, countStrings, hiAt, intColumn, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn, type StrColumn } from './column-views.js'
-import { committedAt, committedMeaningOf, type CommittedMeaning } from './committed.js'
+import { committedMeaningOf, isPrivateWritable, type CommittedMeaning } from './committed.js'
+import { SameStrings, SectionLanes, sameInt, u32Of } from './diff-lanes.js'
 import { Matcher } from './diff-matcher.js'
+import { candidatesByKey, ForwardLanes } from './diff-merge.js'
 import { lazyEntries } from './lazy-entries.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
 import type { Section } from './section.js'
@@ -180,6 +182,11 @@ export interface ArchiveDiff {
 export interface DiffOptions {
   /** Names of the summary by object name (and patterns) to keep, largest |net| first (default: all). */
   nameLimit?: number
+  /**
+   * Match with the general matcher even when both sides list their entries in key order (where one pass
+   * over both gives the same pairs): for tests comparing the two.
+   */
+  generalMatcher?: boolean
 }
 
 /** Who was captured when, from the header. */
@@ -214,35 +221,9 @@ export function identityWarnings(a: SnapshotIdentity, b: SnapshotIdentity): Diff
 const HANDLE_INTS = ['handle', 'objectType'] as const
 const HANDLE_STRS = ['typeName', 'objectName'] as const
 
-function diffHandles(a: Archive, b: Archive) {
-  // Identity is value + type + name. The earlier side's values are the matcher's keys; the later side is
-  // read chunk by chunk, and a candidate's type and name are compared in the columns (strings by value,
-  // since the two archives' dictionaries differ). Only added and removed handles become objects.
-  const earlier = new ChunkCursor(chunkColumns(a.handles, HANDLE_INTS, HANDLE_STRS))
-  const earlierIdentity = (i: number) => {
-    const e = earlier.at(i)
-    return handleIdentity(e.int.objectType, e.str.typeName, e.str.objectName, i - e.start)
-  }
-  const matcher = new Matcher(a.handles, 'handle', earlierIdentity)
-  const addedAt: number[] = []
-  let unchanged = 0
-  for (const c of chunkColumns(b.handles, HANDLE_INTS, HANDLE_STRS)) {
-    const { handle, objectType } = c.int
-    const { typeName, objectName } = c.str
-    let o = 0
-    // One closure per chunk, reading the current entry o.
-    const same = (i: number) => {
-      const e = earlier.at(i)
-      const p = i - e.start
-      return sameIntAt(e.int.objectType, p, objectType, o) && strAt(e.str.typeName, p) === strAt(typeName, o) && strAt(e.str.objectName, p) === strAt(objectName, o)
-    }
-    const identity = () => handleIdentity(objectType, typeName, objectName, o)
-    for (; o < c.count; o++) {
-      if (matcher.take(hiAt(handle, o), loAt(handle, o), same, identity) < 0) addedAt.push(c.start + o)
-      else unchanged++
-    }
-  }
-  const removedAt = matcher.unmatched()
+function diffHandles(a: Archive, b: Archive, general: boolean) {
+  // Identity is value + type + name. Only added and removed handles become objects.
+  const { addedAt, removedAt, unchanged } = (!general && mergeHandles(a, b)) || matchHandles(a, b)
   // Lists build their entries only when read (a table shows 20); the summaries below read the columns.
   const added = lazyEntries(b.handles, addedAt)
   const removed = lazyEntries(a.handles, removedAt)
@@ -291,6 +272,83 @@ function diffHandles(a: Archive, b: Archive) {
   return { changes: { added, removed, unchanged }, byType, byName, byPattern }
 }
 
+interface Matched {
+  readonly addedAt: number[]
+  readonly removedAt: number[]
+  readonly unchanged: number
+}
+
+/** Handles matched when both sides list them by ascending value (as captures do): by key, then by identity. */
+function mergeHandles(a: Archive, b: Archive): Matched | undefined {
+  const candidate = candidatesByKey(a.handles, b.handles, 'handle')
+  if (!candidate) return undefined
+  const x = new ForwardLanes(a.handles, HANDLE_INTS, HANDLE_STRS)
+  const y = new SectionLanes(b.handles, HANDLE_INTS, HANDLE_STRS)
+  const typeNames = new SameStrings()
+  const objectNames = new SameStrings()
+  const taken = new Uint8Array(a.handles.length)
+  const addedAt: number[] = []
+  let unchanged = 0
+  for (let k = 0; k < y.chunks; k++) {
+    y.load(k)
+    typeNames.next(y.str.typeName)
+    objectNames.next(y.str.objectName)
+    for (let o = 0; o < y.count; o++) {
+      const i = candidate[y.start + o]!
+      if (i >= 0 && !taken[i]) {
+        const p = x.seek(i)
+        if (sameInt(x.int.objectType, p, y.int.objectType, o) && typeNames.same(x.str.typeName, p, y.str.typeName, o) && objectNames.same(x.str.objectName, p, y.str.objectName, o)) {
+          taken[i] = 1
+          unchanged++
+          continue
+        }
+      }
+      addedAt.push(y.start + o)
+    }
+  }
+  return { addedAt, removedAt: untaken(taken), unchanged }
+}
+
+/** Indices of the entries never taken, ascending. */
+function untaken(taken: Uint8Array): number[] {
+  const out: number[] = []
+  for (let i = 0; i < taken.length; i++) if (!taken[i]) out.push(i)
+  return out
+}
+
+/**
+ * Handles matched in any order. The earlier side's values are the matcher's keys; the later side is read
+ * chunk by chunk, and a candidate's type and name are compared in the columns (strings by value, since the
+ * two archives' dictionaries differ).
+ */
+function matchHandles(a: Archive, b: Archive): Matched {
+  const earlier = new ChunkCursor(chunkColumns(a.handles, HANDLE_INTS, HANDLE_STRS))
+  const earlierIdentity = (i: number) => {
+    const e = earlier.at(i)
+    return handleIdentity(e.int.objectType, e.str.typeName, e.str.objectName, i - e.start)
+  }
+  const matcher = new Matcher(a.handles, 'handle', earlierIdentity)
+  const addedAt: number[] = []
+  let unchanged = 0
+  for (const c of chunkColumns(b.handles, HANDLE_INTS, HANDLE_STRS)) {
+    const { handle, objectType } = c.int
+    const { typeName, objectName } = c.str
+    let o = 0
+    // One closure per chunk, reading the current entry o.
+    const same = (i: number) => {
+      const e = earlier.at(i)
+      const p = i - e.start
+      return sameIntAt(e.int.objectType, p, objectType, o) && strAt(e.str.typeName, p) === strAt(typeName, o) && strAt(e.str.objectName, p) === strAt(objectName, o)
+    }
+    const identity = () => handleIdentity(objectType, typeName, objectName, o)
+    for (; o < c.count; o++) {
+      if (matcher.take(hiAt(handle, o), loAt(handle, o), same, identity) < 0) addedAt.push(c.start + o)
+      else unchanged++
+    }
+  }
+  return { addedAt, removedAt: matcher.unmatched(), unchanged }
+}
+
 /** A handle's identity besides its value, as one string (what `same` compares), for runs of equal values. */
 function handleIdentity(objectType: IntColumn, typeName: StrColumn, objectName: StrColumn, o: number): string {
   return JSON.stringify([hiAt(objectType, o), loAt(objectType, o), strAt(typeName, o) ?? null, strAt(objectName, o) ?? null])
@@ -305,8 +363,36 @@ interface TypeCounts {
 
 // ---- threads ----
 
-function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
+function diffThreads(a: Archive, b: Archive, general: boolean): EntryChanges<ThreadEntry> {
   // A thread id is reused once its thread is gone: the create time tells the two apart.
+  const { addedAt, removedAt, unchanged } = (!general && mergeThreads(a, b)) || matchThreads(a, b)
+  return { added: lazyEntries(b.threads, addedAt), removed: lazyEntries(a.threads, removedAt), unchanged }
+}
+
+const THREAD_INTS = ['threadId', 'createTime'] as const
+
+function mergeThreads(a: Archive, b: Archive): Matched | undefined {
+  const candidate = candidatesByKey(a.threads, b.threads, 'threadId')
+  if (!candidate) return undefined
+  const x = new ForwardLanes(a.threads, THREAD_INTS, [])
+  const y = new SectionLanes(b.threads, THREAD_INTS, [])
+  const taken = new Uint8Array(a.threads.length)
+  const addedAt: number[] = []
+  let unchanged = 0
+  for (let k = 0; k < y.chunks; k++) {
+    y.load(k)
+    for (let o = 0; o < y.count; o++) {
+      const i = candidate[y.start + o]!
+      if (i >= 0 && !taken[i] && sameInt(x.int.createTime, x.seek(i), y.int.createTime, o)) {
+        taken[i] = 1
+        unchanged++
+      } else addedAt.push(y.start + o)
+    }
+  }
+  return { addedAt, removedAt: untaken(taken), unchanged }
+}
+
+function matchThreads(a: Archive, b: Archive): Matched {
   const earlier = new ChunkCursor(chunkColumns(a.threads, ['createTime'], []))
   const timeIdentity = (c: IntColumn, o: number) => `${hiAt(c, o)}:${loAt(c, o)}`
   const matcher = new Matcher(a.threads, 'threadId', (i) => {
@@ -315,7 +401,7 @@ function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
   })
   const addedAt: number[] = []
   let unchanged = 0
-  for (const c of chunkColumns(b.threads, ['threadId', 'createTime'], [])) {
+  for (const c of chunkColumns(b.threads, THREAD_INTS, [])) {
     const { threadId, createTime } = c.int
     let o = 0
     const same = (i: number) => {
@@ -328,7 +414,7 @@ function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
       else unchanged++
     }
   }
-  return { added: lazyEntries(b.threads, addedAt), removed: lazyEntries(a.threads, matcher.unmatched()), unchanged }
+  return { addedAt, removedAt: matcher.unmatched(), unchanged }
 }
 
 // ---- regions and modules ----
@@ -336,7 +422,9 @@ function diffThreads(a: Archive, b: Archive): EntryChanges<ThreadEntry> {
 const REGION_FIELDS = ['regionSize', 'state', 'protect', 'type', 'mappedFileName'] as const
 const REGION_INTS = ['baseAddress', 'regionSize', 'state', 'protect', 'type', 'sizeOfImage', 'timeDateStamp'] as const
 const REGION_STRS = ['mappedFileName'] as const
-type RegionChunk = ChunkColumns<(typeof REGION_INTS)[number], (typeof REGION_STRS)[number]>
+type RegionInt = (typeof REGION_INTS)[number]
+type RegionStr = (typeof REGION_STRS)[number]
+type RegionLanes = SectionLanes<RegionInt, RegionStr>
 
 interface ModuleAcc {
   path: string
@@ -355,42 +443,44 @@ class MemoryTally {
   readonly modules = new Map<string, ModuleAcc>()
   readonly committed = new IntSum()
   private readonly section: Archive['vaSpace']
-  private readonly meaning: CommittedMeaning
+  private readonly linux: boolean
 
   constructor(archive: Archive) {
     this.section = archive.vaSpace
-    this.meaning = committedMeaningOf(archive)
+    this.linux = committedMeaningOf(archive) === 'private-writable'
   }
 
-  /** Adds the regions of one chunk. */
-  addChunk(c: RegionChunk): void {
-    const { baseAddress, regionSize, state, protect, type, sizeOfImage, timeDateStamp } = c.int
-    const file = c.str.mappedFileName
+  /** Adds the regions of the chunk loaded in `lanes`. */
+  addChunk(lanes: RegionLanes): void {
+    const { baseAddress, regionSize, state, protect, type, sizeOfImage, timeDateStamp } = lanes.int
+    const file = lanes.str.mappedFileName
     // Modules by dictionary index: one Map lookup per file name per chunk, not per region.
-    const byIndex: (ModuleAcc | undefined)[] = file ? new Array(file.dict.length + 1) : []
-    for (let o = 0; o < c.count; o++) {
-      if (committedAt(this.meaning, state, protect, type, o)) this.committed.add(regionSize, o)
-      if (!file || u32At(type, o, -1) !== MEM_IMAGE) continue
+    const byIndex: (ModuleAcc | undefined)[] = new Array(file.dict.length + 1)
+    for (let o = 0; o < lanes.count; o++) {
+      // Committed by the platform's meaning (reader/committed.ts committedAt).
+      const committed = this.linux ? u32Of(protect, o, -1) >= 0 && isPrivateWritable(u32Of(protect, o, -1), u32Of(type, o, -1)) : u32Of(state, o, -1) === MEM_COMMIT
+      if (committed && !regionSize.absent) this.committed.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
       const k = file.index[o]!
-      if (k === 0) continue
-      const size = u32At(sizeOfImage, o, 0)
-      const stamp = u32At(timeDateStamp, o, 0)
-      const hi = Math.max(hiAt(baseAddress, o), 0)
-      const lo = loAt(baseAddress, o) >>> 0
+      if (k === 0 || u32Of(type, o, -1) !== MEM_IMAGE) continue
+      const size = u32Of(sizeOfImage, o, 0)
+      const stamp = u32Of(timeDateStamp, o, 0)
+      // As hiAt and loAt would give them, absent as 0.
+      const hi = baseAddress.hi(o) >>> 0
+      const lo = baseAddress.lo(o) >>> 0
       let m = byIndex[k] ?? this.modules.get(file.dict[k - 1]!)
       if (!m) {
         const bytes = new IntSum()
-        bytes.add(regionSize, o)
-        m = { path: file.dict[k - 1]!, lowest: c.start + o, lowestHi: hi, lowestLo: lo, sizeOfImage: size, timeDateStamp: stamp, regions: 1, bytes }
+        if (!regionSize.absent) bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
+        m = { path: file.dict[k - 1]!, lowest: lanes.start + o, lowestHi: hi, lowestLo: lo, sizeOfImage: size, timeDateStamp: stamp, regions: 1, bytes }
         this.modules.set(m.path, m)
         byIndex[k] = m
         continue
       }
       byIndex[k] = m
       m.regions++
-      m.bytes.add(regionSize, o)
+      if (!regionSize.absent) m.bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
       if (hi < m.lowestHi || (hi === m.lowestHi && lo < m.lowestLo)) {
-        m.lowest = c.start + o
+        m.lowest = lanes.start + o
         m.lowestHi = hi
         m.lowestLo = lo
         if (size) m.sizeOfImage = size
@@ -409,20 +499,73 @@ class MemoryTally {
   }
 }
 
-function diffRegions(a: Archive, b: Archive) {
-  const matcher = new Matcher(a.vaSpace, 'baseAddress')
-  const earlierChunks = chunkColumns(a.vaSpace, REGION_INTS, REGION_STRS)
-  const earlier = new ChunkCursor(earlierChunks)
+/** One side's memory tally, every chunk read once. */
+function tallyOf(archive: Archive): MemoryTally {
+  const tally = new MemoryTally(archive)
+  const lanes = new SectionLanes(archive.vaSpace, REGION_INTS, REGION_STRS)
+  for (let k = 0; k < lanes.chunks; k++) {
+    lanes.load(k)
+    tally.addChunk(lanes)
+  }
+  return tally
+}
+
+interface RegionsMatched extends Matched {
+  readonly changedAt: [number, number][]
+  readonly memA: MemoryTally
+  readonly memB: MemoryTally
+}
+
+/** Regions matched when both sides list them by ascending base address (as captures do), tallied on the way. */
+function mergeRegions(a: Archive, b: Archive, linux: boolean): RegionsMatched | undefined {
+  const candidate = candidatesByKey(a.vaSpace, b.vaSpace, 'baseAddress')
+  if (!candidate) return undefined
   const memA = new MemoryTally(a)
   const memB = new MemoryTally(b)
-  const linux = bothLinux(a, b)
+  const x: ForwardLanes<RegionInt, RegionStr> = new ForwardLanes(a.vaSpace, REGION_INTS, REGION_STRS, () => memA.addChunk(x))
+  const y: RegionLanes = new SectionLanes(b.vaSpace, REGION_INTS, REGION_STRS)
+  const files = new SameStrings()
+  const taken = new Uint8Array(a.vaSpace.length)
+  const addedAt: number[] = []
+  const changedAt: [number, number][] = []
+  let unchanged = 0
+  const p = x.int
+  const q = y.int
+  for (let k = 0; k < y.chunks; k++) {
+    y.load(k)
+    memB.addChunk(y)
+    files.next(y.str.mappedFileName)
+    for (let o = 0; o < y.count; o++) {
+      const i = candidate[y.start + o]!
+      if (i < 0 || taken[i]) {
+        addedAt.push(y.start + o)
+        continue
+      }
+      taken[i] = 1
+      const e = x.seek(i)
+      const same =
+        sameInt(p.regionSize, e, q.regionSize, o) &&
+        (sameInt(p.state, e, q.state, o) || (linux && linuxStateAlikeAt(u32Of(p.state, e, -1), u32Of(q.state, o, -1), u32Of(p.protect, e, -1)))) &&
+        sameInt(p.protect, e, q.protect, o) &&
+        sameInt(p.type, e, q.type, o) &&
+        files.same(x.str.mappedFileName, e, y.str.mappedFileName, o)
+      if (same) unchanged++
+      else changedAt.push([i, y.start + o])
+    }
+  }
+  x.finish()
+  return { addedAt, removedAt: untaken(taken), changedAt, unchanged, memA, memB }
+}
+
+/** Regions matched in any order (reader/diff-matcher.ts). */
+function matchRegions(a: Archive, b: Archive, linux: boolean): RegionsMatched {
+  const matcher = new Matcher(a.vaSpace, 'baseAddress')
+  const earlier = new ChunkCursor(chunkColumns(a.vaSpace, REGION_INTS, REGION_STRS))
   const sameState: (x: IntColumn, i: number, y: IntColumn, j: number, protect: IntColumn) => boolean = linux ? sameLinuxState : sameIntAt
-  for (const c of earlierChunks) memA.addChunk(c)
   const addedAt: number[] = []
   const changedAt: [number, number][] = []
   let unchanged = 0
   for (const c of chunkColumns(b.vaSpace, REGION_INTS, REGION_STRS)) {
-    memB.addChunk(c)
     const { baseAddress, regionSize, state, protect, type } = c.int
     const file = c.str.mappedFileName
     for (let o = 0; o < c.count; o++) {
@@ -438,8 +581,14 @@ function diffRegions(a: Archive, b: Archive) {
       else changedAt.push([i, c.start + o])
     }
   }
+  return { addedAt, removedAt: matcher.unmatched(), changedAt, unchanged, memA: tallyOf(a), memB: tallyOf(b) }
+}
+
+function diffRegions(a: Archive, b: Archive, general: boolean) {
+  const linux = bothLinux(a, b)
+  const { addedAt, removedAt, changedAt, unchanged, memA, memB } = (!general && mergeRegions(a, b, linux)) || matchRegions(a, b, linux)
   const added = lazyEntries(b.vaSpace, addedAt)
-  const removed = lazyEntries(a.vaSpace, matcher.unmatched())
+  const removed = lazyEntries(a.vaSpace, removedAt)
   // Only a changed region becomes objects, and its changes are read from them.
   const changed: RegionChange[] = changedAt.map(([i, j]) => {
     const before = a.vaSpace.get(i)!
@@ -486,6 +635,11 @@ function sameLinuxState(x: IntColumn, i: number, y: IntColumn, j: number, protec
   if (sameIntAt(x, i, y, j)) return true
   const states = [u32At(x, i, -1), u32At(y, j, -1)]
   return u32At(protect, i, -1) === PAGE_NOACCESS && states.every((s) => s === MEM_COMMIT || s === MEM_RESERVE)
+}
+
+/** The same, from u32 values (-1 absent): states x and y of a region whose earlier protection is `protect`. */
+function linuxStateAlikeAt(x: number, y: number, protect: number): boolean {
+  return protect === PAGE_NOACCESS && (x === MEM_COMMIT || x === MEM_RESERVE) && (y === MEM_COMMIT || y === MEM_RESERVE)
 }
 
 function linuxStateAlike(x: VaSpaceEntry, y: VaSpaceEntry): boolean {
@@ -588,9 +742,10 @@ export function diffArchives(a: Archive, b: Archive, options: DiffOptions = {}):
   const damage = { before: archiveDamage(a), after: archiveDamage(b) }
   const notComparable = DIFF_SECTIONS.map((s) => notComparableOf(s, a, b, damage.before, damage.after)).filter((x): x is NotComparable => x !== undefined)
   const comparable = (s: DiffSection) => !notComparable.some((x) => x.section === s)
-  const handles = comparable('handles') ? diffHandles(a, b) : NO_HANDLES
-  const threads = comparable('threads') ? diffThreads(a, b) : NO_CHANGES
-  const mem = comparable('vaSpace') ? diffRegions(a, b) : undefined
+  const general = options.generalMatcher === true
+  const handles = comparable('handles') ? diffHandles(a, b, general) : NO_HANDLES
+  const threads = comparable('threads') ? diffThreads(a, b, general) : NO_CHANGES
+  const mem = comparable('vaSpace') ? diffRegions(a, b, general) : undefined
   // A side's count of a section is a value only where that section is whole.
   const side = (d: ArchiveDamage, section: DiffSection, value: () => bigint | number): Side => {
     const state = sectionState(d, section)
@@ -599,13 +754,8 @@ export function diffArchives(a: Archive, b: Archive, options: DiffOptions = {}):
   const both = (section: DiffSection, va: () => bigint | number, vb: () => bigint | number) => [side(damage.before, section, va), side(damage.after, section, vb)] as const
   const memory = mem ?? (() => {
     // Regions not comparable: each whole side still has its own counts (modules, committed).
-    const one = (x: Archive) => {
-      const tally = new MemoryTally(x)
-      for (const c of chunkColumns(x.vaSpace, REGION_INTS, REGION_STRS)) tally.addChunk(c)
-      return tally
-    }
-    const ta = sectionState(damage.before, 'vaSpace') === 'ok' ? one(a) : undefined
-    const tb = sectionState(damage.after, 'vaSpace') === 'ok' ? one(b) : undefined
+    const ta = sectionState(damage.before, 'vaSpace') === 'ok' ? tallyOf(a) : undefined
+    const tb = sectionState(damage.after, 'vaSpace') === 'ok' ? tallyOf(b) : undefined
     return { moduleCounts: [ta?.modules.size ?? 0, tb?.modules.size ?? 0] as const, committed: [ta?.committed.value ?? 0n, tb?.committed.value ?? 0n] as const }
   })()
   const pa = a.header.processInformation

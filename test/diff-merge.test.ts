@@ -1,0 +1,174 @@
+// The diff's one-pass match of sides listed in key order (reader/diff-merge.ts, diff-lanes.ts) against the
+// general matcher (reader/diff-matcher.ts, checked against a naive reference in diff-matcher.test.ts): the
+// same diff, field for field, on random pairs of archives cut into small chunks (the two sides' chunk
+// boundaries differ), with values, names and states changed, entries added, removed, repeated and
+// reordered; and the scan that groups names into patterns against the regular expressions it replaced.
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { HandleEntry, VaSpaceEntry } from '../format/index.js'
+import { decodeArchive } from '../reader/archive.js'
+import { diffArchives, type ArchiveDiff } from '../reader/diff.js'
+import { candidatesByKey } from '../reader/diff-merge.js'
+import { groupByPattern, namePattern } from '../reader/name-patterns.js'
+import { snapshotBytes, type Snapshot } from './synthetic/generate.js'
+import { baseSnapshot, clone, MEM_COMMIT, MEM_IMAGE } from './helpers/snapshot-pair.js'
+
+const json = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))
+
+/** Everything a diff says, as plain data (lists are read whole). */
+function plain(d: ArchiveDiff): string {
+  return json({
+    summary: d.summary,
+    handles: { added: [...d.handles.added], removed: [...d.handles.removed], unchanged: d.handles.unchanged },
+    threads: { added: [...d.threads.added], removed: [...d.threads.removed], unchanged: d.threads.unchanged },
+    regions: { added: [...d.regions.added], removed: [...d.regions.removed], changed: d.regions.changed, unchanged: d.regions.unchanged },
+    modules: d.modules,
+    counters: d.counters,
+    notComparable: d.notComparable,
+  })
+}
+
+const BASE = baseSnapshot(11)
+const MEM_RESERVE = 0x2000
+const NAMES = ['\\Device\\A', '\\Device\\B', '\\Device\\HarddiskVolume3\\x.dll', 'é ü', '']
+
+/** Edits one side: each drawn number picks an entry and what happens to it. */
+const edit = fc.record({
+  handles: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 }), fc.nat()), { maxLength: 40 }),
+  regions: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 }), fc.nat()), { maxLength: 40 }),
+  threads: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 })), { maxLength: 10 }),
+  /** 0: keys in order on both sides; 1: later side reversed; 2: earlier side has a repeated key. */
+  order: fc.constantFrom(0, 0, 0, 1, 2),
+  chunkEntries: fc.constantFrom(7, 16, 50, 1000),
+  laterChunkEntries: fc.constantFrom(5, 16, 64, 1000),
+})
+
+function edited(base: Snapshot, e: { handles: [number, number, number][]; regions: [number, number, number][]; threads: [number, number][]; order: number }): Snapshot {
+  const s = clone(base)
+  const handles: HandleEntry[] = s.sections.handles
+  const regions: VaSpaceEntry[] = s.sections.vaSpace
+  for (const [at, what, v] of e.handles) {
+    const i = at % handles.length
+    const h = handles[i]!
+    if (what === 0) handles.splice(i, 1)
+    else if (what === 1) h.objectName = NAMES[v % NAMES.length]!
+    else if (what === 2) h.typeName = v % 2 ? 'File' : 'Key'
+    else if (what === 3) h.objectType = v % 40
+    else if (what === 4) handles.splice(i + 1, 0, { ...structuredClone(h), objectName: `${h.objectName ?? ''}+` })
+    else if (what === 5) handles.splice(i + 1, 0, { ...structuredClone(h) })
+    else delete h.objectName
+  }
+  for (const [at, what, v] of e.regions) {
+    const i = at % regions.length
+    const r = regions[i]!
+    if (what === 0) regions.splice(i, 1)
+    else if (what === 1) r.protect = [0x01, 0x02, 0x04, 0x20][v % 4]!
+    else if (what === 2) r.state = v % 2 ? MEM_COMMIT : MEM_RESERVE
+    else if (what === 3) r.regionSize = BigInt(0x1000 * (1 + (v % 9)))
+    else if (what === 4) r.mappedFileName = NAMES[v % NAMES.length]!
+    else if (what === 5) Object.assign(r, { type: MEM_IMAGE, mappedFileName: NAMES[v % 3]!, sizeOfImage: v % 3 ? 0x4000 : 0, timeDateStamp: v })
+    else r.baseAddress = 0xffff_ffff_ff60_0000n + BigInt(v % 4) * 0x1000n
+  }
+  for (const [at, what] of e.threads) {
+    const i = at % s.sections.threads.length
+    if (what === 0) s.sections.threads.splice(i, 1)
+    else s.sections.threads[i]!.createTime = BigInt(what)
+  }
+  return s
+}
+
+const sortHandles = (s: Snapshot) => s.sections.handles.sort((x, y) => (x.handle! < y.handle! ? -1 : x.handle! > y.handle! ? 1 : 0))
+const sortRegions = (s: Snapshot) => s.sections.vaSpace.sort((x, y) => (x.baseAddress! < y.baseAddress! ? -1 : x.baseAddress! > y.baseAddress! ? 1 : 0))
+
+describe('diff by one pass over sides in key order', () => {
+  it('gives the general matcher’s diff on random pairs (property)', async () => {
+    let merged = 0
+    await fc.assert(
+      fc.asyncProperty(edit, edit, async (ea, eb) => {
+        const a = edited(BASE, ea)
+        const b = edited(BASE, eb)
+        for (const s of [a, b]) {
+          sortHandles(s)
+          sortRegions(s)
+        }
+        if (eb.order === 1) b.sections.handles.reverse()
+        if (ea.order === 2) a.sections.vaSpace.splice(1, 0, structuredClone(a.sections.vaSpace[1]!))
+        const x = await decodeArchive(await snapshotBytes(a, { chunkEntries: ea.chunkEntries }))
+        const y = await decodeArchive(await snapshotBytes(b, { chunkEntries: eb.laterChunkEntries }))
+        if (candidatesByKey(x.vaSpace, y.vaSpace, 'baseAddress')) merged++
+        expect(plain(diffArchives(x, y))).toBe(plain(diffArchives(x, y, { generalMatcher: true })))
+      }),
+      { numRuns: 120 },
+    )
+    // Most draws take the one-pass path (the others check that declining it changes nothing).
+    expect(merged).toBeGreaterThan(40)
+  })
+
+  it('declines sides whose keys are out of order, repeated on the earlier side, or absent', async () => {
+    const s = clone(BASE)
+    sortHandles(s)
+    const open = async (x: Snapshot) => decodeArchive(await snapshotBytes(x, { chunkEntries: 50 }))
+    const sorted = await open(s)
+    expect(candidatesByKey(sorted.handles, sorted.handles, 'handle')).toBeDefined()
+    const later = clone(s)
+    later.sections.handles.splice(3, 0, structuredClone(later.sections.handles[3]!))
+    // The later side may repeat a key; the earlier may not.
+    const repeated = await open(later)
+    expect(candidatesByKey(sorted.handles, repeated.handles, 'handle')).toBeDefined()
+    expect(candidatesByKey(repeated.handles, sorted.handles, 'handle')).toBeUndefined()
+    const swapped = clone(s)
+    const hs = swapped.sections.handles
+    ;[hs[hs.length - 1], hs[hs.length - 2]] = [hs[hs.length - 2]!, hs[hs.length - 1]!]
+    const late = await open(swapped)
+    const short = clone(s)
+    short.sections.handles = short.sections.handles.slice(0, 10)
+    // Out of order in the earlier side's last chunk, after the later side has ended: still declined.
+    expect(candidatesByKey(late.handles, (await open(short)).handles, 'handle')).toBeUndefined()
+    expect(candidatesByKey(sorted.handles, late.handles, 'handle')).toBeUndefined()
+    const keyless = clone(s)
+    delete keyless.sections.handles[60]!.handle
+    expect(candidatesByKey(sorted.handles, (await open(keyless)).handles, 'handle')).toBeUndefined()
+  })
+})
+
+// The regular expressions the scan replaced (reader/name-patterns.ts before 2026-12-03).
+const ALNUM_RUN = /[0-9A-Za-z]+/g
+const DIGIT_RUN = /[0-9]+/g
+const HEX_TOKEN = /^(?=.*[0-9])[0-9A-Fa-f]{4,}$/
+const collapseByRegExp = (name: string, replace: (k: number, run: string) => string) => {
+  let k = 0
+  return name.replace(ALNUM_RUN, (token) => (HEX_TOKEN.test(token) ? replace(k++, token) : token.replace(DIGIT_RUN, (run) => replace(k++, run))))
+}
+const runsByRegExp = (name: string) => {
+  const runs: string[] = []
+  collapseByRegExp(name, (_, run) => (runs.push(run), run))
+  return runs
+}
+
+describe('name patterns by one scan', () => {
+  const name = fc.array(fc.constantFrom('0', '7', '12', 'a', 'F', 'g', 'Z', 'x', '/', '\\', '.', '-', ':', '[', ' ', 'é', '\u{1F600}', '\n', '$&', 'dead', 'BEEF1'), { maxLength: 14 }).map((p) => p.join(''))
+
+  it('collapses exactly the runs the regular expressions did (property)', () => {
+    fc.assert(
+      fc.property(name, (n) => {
+        expect(namePattern(n)).toBe(collapseByRegExp(n, () => '#'))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('shows the same group patterns (property)', () => {
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 8 }), (names) => {
+        for (const g of groupByPattern(names, (n) => n)) {
+          if (g.names.length < 2) continue
+          // A run alike in every name stays literal.
+          const fixed: (string | null)[] = runsByRegExp(g.names[0]!)
+          for (const n of g.names.slice(1)) runsByRegExp(n).forEach((r, k) => fixed[k] !== r && (fixed[k] = null))
+          expect(g.pattern).toBe(collapseByRegExp(g.names[0]!, (k, run) => (fixed[k] === null ? '#' : run)))
+        }
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})

@@ -63,7 +63,7 @@ function lowerBound(rows: Uint32Array, x: number): number {
  * The pages of one column over a section's chunks. `page` gets the source range [a, b) of the present
  * candidates and where they sit (row of value g: `rows ? rows[g] - from : g - from`), and returns the page.
  */
-function pagesOf(parts: readonly Part[], s: Scratch, page: (part: Part, from: number, n: number, a: number, b: number) => PageParts, emit: (p: PageParts) => void): void {
+function pagesOf(parts: readonly Part[], page: (part: Part, from: number, n: number, a: number, b: number) => PageParts, emit: (p: PageParts) => void): void {
   for (const part of parts) {
     for (let from = 0; from < part.count; from += PAGE_ROWS) {
       const n = Math.min(PAGE_ROWS, part.count - from)
@@ -76,7 +76,6 @@ function pagesOf(parts: readonly Part[], s: Scratch, page: (part: Part, from: nu
       emit(page(part, from, n, a, b))
     }
   }
-  void s
 }
 
 /** Presence bits of the rows holding values [a, b) of a sparse member (all rows for a dense column). */
@@ -106,7 +105,7 @@ function intSource(parts: readonly Part[], c: EntryColumn): ChunkSource {
   const s = scratch()
   return {
     pages: (emit) =>
-      pagesOf(parts, s, (part, from, n, a, b) => {
+      pagesOf(parts, (part, from, n, a, b) => {
         const values = intsOf(part.column)
         if (!values || values.BYTES_PER_ELEMENT > width) return { rows: n, present: false }
         const present = sparsePresence(part, from, n, a, b, s)
@@ -166,7 +165,7 @@ function timeSource(parts: readonly Part[]): ChunkSource {
   const s = scratch()
   return {
     pages: (emit) =>
-      pagesOf(parts, s, (part, from, n, a, b) => {
+      pagesOf(parts, (part, from, n, a, b) => {
         const values = intsOf(part.column)
         if (!values) return { rows: n, present: false }
         const { hi, lo } = words(values)
@@ -194,7 +193,7 @@ function durSource(parts: readonly Part[]): ChunkSource {
   const s = scratch()
   return {
     pages: (emit) =>
-      pagesOf(parts, s, (part, from, n, a, b) => {
+      pagesOf(parts, (part, from, n, a, b) => {
         const values = intsOf(part.column)
         if (!values) return { rows: n, present: false }
         const { hi, lo } = words(values)
@@ -210,7 +209,7 @@ function lengthSource(parts: readonly Part[]): ChunkSource {
   const s = scratch()
   return {
     pages: (emit) =>
-      pagesOf(parts, s, (part, from, n, a, b) => {
+      pagesOf(parts, (part, from, n, a, b) => {
         if (part.column?.dtype !== 'bytes') return { rows: n, present: false }
         const offsets = part.column.offsets
         return filtered(part, from, n, a, b, s, (g) => offsets[g + 1]! !== offsets[g]!, (slot, g) => void (s.u32[slot] = offsets[g + 1]! - offsets[g]!), 4)
@@ -221,7 +220,7 @@ function lengthSource(parts: readonly Part[]): ChunkSource {
 /** Dictionary pages over the row group: `slot(part, g)` is value g's dictionary index + 1, 0 for NULL. */
 function dictionaryPages(parts: readonly Part[], s: Scratch, slotsOf: (part: Part) => ((g: number) => number) | undefined): ChunkSource['pages'] {
   return (emit) =>
-    pagesOf(parts, s, (part, from, n, a, b) => {
+    pagesOf(parts, (part, from, n, a, b) => {
       const slot = slotsOf(part)
       if (!slot) return { rows: n, present: false }
       const p = s.present

@@ -1,7 +1,7 @@
 // `pssnap sql` and `pssnap export --format parquet` end to end (dist/cli.js): the README's fleet queries
 // against answers computed here from the reader, output modes, --save, errors, damage, and a missing DuckDB.
 import { execFile, spawn } from 'node:child_process'
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parquetReadObjects } from 'hyparquet'
@@ -199,7 +199,8 @@ describe('pssnap sql', () => {
   it('without DuckDB installed: SQL_UNAVAILABLE saying how to install it', async () => {
     const alone = mkdtempSync(join(tmpdir(), 'pssnap-no-duckdb-'))
     try {
-      copyFileSync(cli, join(alone, 'cli.js'))
+      // The whole built folder: cli.js loads chunks beside it.
+      cpSync(dirname(cli), alone, { recursive: true })
       const r = await run(['sql', 'SELECT 1', join(dir, 'whole.pssnap')], join(alone, 'cli.js'))
       expect(r.code).toBe(1)
       expect(r.stderr).toMatch(/^SQL_UNAVAILABLE - .*npm install @duckdb\/node-api/)

@@ -2,7 +2,7 @@
 // dictionary-coded strings, concatenated blobs with offsets. Decoding checks every length and index in a
 // tight loop instead of validating entry objects.
 import { DTYPE_WIDTH, type DType } from './fields.js'
-import { ALIGN } from './msgpack-encode.js'
+import { ALIGN, LazyBin } from './msgpack-encode.js'
 import { LazyStrings } from './payload.js'
 import type { ColumnPayload } from './schemas.js'
 
@@ -175,38 +175,53 @@ export interface ColumnBuilder {
   readonly length: number
   /** Estimated encoded bytes so far, for chunk sizing. */
   readonly byteSize: number
+  /**
+   * byteSize = length × rowBytes + variableBytes, split so the writer can size a chunk without asking every
+   * column (variableBytes: a dictionary's or a blob column's growing part, 0 for numbers).
+   */
+  readonly rowBytes: number
+  readonly variableBytes: number
   finish(): ColumnPayload
   reset(): void
 }
 
 export class NumericBuilder implements ColumnBuilder {
   protected buf: Uint8Array<ArrayBuffer>
-  protected view: Record<number, number | bigint>
+  /** The values (typed array of the dtype); with `length`, `capacity` and `grow`, used by the writer's generated adders. */
+  view: Record<number, number | bigint>
+  /** How many values `view` holds before `grow()` is needed. */
+  capacity: number
   protected readonly width: number
   length = 0
   defined = false
+  readonly variableBytes = 0
   constructor(
     protected readonly dtype: NumericDType | BigDType,
     capacity = 1024,
   ) {
     this.width = DTYPE_WIDTH[dtype]
     this.buf = new Uint8Array(capacity * this.width)
+    this.capacity = capacity
     this.view = new CTORS[dtype](this.buf.buffer, 0, capacity) as unknown as Record<number, number>
   }
   get byteSize(): number {
     return this.length * this.width
   }
+  get rowBytes(): number {
+    return this.width
+  }
   push(value: unknown): void {
-    if (this.length * this.width === this.buf.length) this.grow()
+    if (this.length === this.capacity) this.grow()
     // A typed array stores undefined as 0, which is the absent value of numeric columns.
     if (value !== undefined) this.defined = true
     this.view[this.length++] = value as number
   }
-  protected grow(): void {
+  grow(): void {
     const next = new Uint8Array(Math.max(64, this.buf.length * 2))
     next.set(this.buf)
     this.buf = next
-    this.view = new CTORS[this.dtype](next.buffer, 0, next.length / this.width) as unknown as Record<number, number>
+    this.capacity = next.length / this.width
+    this.view = new CTORS[this.dtype](next.buffer, 0, this.capacity) as unknown as Record<number, number>
   }
   /** The values at the type's full width (for offsets and sparse rows, which the spec fixes at u32). */
   finishFull(): Uint8Array {
@@ -222,9 +237,9 @@ export class NumericBuilder implements ColumnBuilder {
   }
 }
 
-class BigBuilder extends NumericBuilder {
+export class BigBuilder extends NumericBuilder {
   override push(value: unknown): void {
-    if (this.length * this.width === this.buf.length) this.grow()
+    if (this.length === this.capacity) this.grow()
     if (value === undefined) this.view[this.length++] = 0n
     else {
       this.defined = true
@@ -244,6 +259,10 @@ class StringBuilder implements ColumnBuilder {
   }
   get byteSize(): number {
     return this.index.byteSize + this.dictBytes
+  }
+  readonly rowBytes = 4
+  get variableBytes(): number {
+    return this.dictBytes
   }
   push(value: unknown): void {
     if (typeof value !== 'string') return this.index.push(0)
@@ -285,6 +304,11 @@ class BytesBuilder implements ColumnBuilder {
   get byteSize(): number {
     return this.total + this.offsets.byteSize
   }
+  readonly rowBytes = 4
+  /** The blob bytes and the offsets' leading 0. */
+  get variableBytes(): number {
+    return this.total + 4
+  }
   push(value: unknown): void {
     if (value instanceof Uint8Array && value.length > 0) {
       this.defined = true
@@ -312,13 +336,17 @@ class BytesBuilder implements ColumnBuilder {
   }
 }
 
-/** The values as bytes in the narrowest width (spec §5.1) that holds every one of them. */
-function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bigint>, length: number): Uint8Array {
+/**
+ * A column's values in the narrowest width (spec §5.1) that holds every one of them. The width is found
+ * here; the narrowed bytes are written by the encoder straight into the frame (LazyBin), not into a buffer
+ * of their own that would then be copied.
+ */
+function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bigint>, length: number): Uint8Array | NarrowColumn {
   const full = DTYPE_WIDTH[dtype]
   let width = 1
+  const src = values as unknown as ArrayBufferView
   if (dtype === 'u64') {
     // Through 32-bit halves: no bigint per value. Narrow only when every high half is zero.
-    const src = values as unknown as BigUint64Array
     const words = new Uint32Array(src.buffer, src.byteOffset, length * 2)
     let hi = 0
     let high = 0
@@ -328,9 +356,6 @@ function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bi
     }
     if (high !== 0) return new Uint8Array(src.buffer, src.byteOffset, length * 8)
     width = fitsWidth(false, 0, hi)
-    const out = new UNSIGNED_BY_WIDTH[width]!(new ArrayBuffer(length * width), 0, length) as unknown as Record<number, number>
-    for (let i = 0; i < length; i++) out[i] = words[i * 2]!
-    return new Uint8Array((out as unknown as ArrayBufferView).buffer, 0, length * width)
   } else if (dtype === 'i64') {
     let lo = 0n
     let hi = 0n
@@ -351,12 +376,41 @@ function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bi
     width = fitsWidth(dtype === 'i32', lo, hi)
   }
   width = Math.min(width, full)
-  const src = values as unknown as ArrayBufferView
   if (width === full) return new Uint8Array(src.buffer, src.byteOffset, length * full)
-  const out = new (isSigned(dtype) ? SIGNED_BY_WIDTH : UNSIGNED_BY_WIDTH)[width]!(new ArrayBuffer(length * width), 0, length) as unknown as Record<number, number>
-  if (full === 8) for (let i = 0; i < length; i++) out[i] = Number(values[i] as bigint)
-  else for (let i = 0; i < length; i++) out[i] = values[i] as number
-  return new Uint8Array((out as unknown as ArrayBufferView).buffer, 0, length * width)
+  return new NarrowColumn(dtype, src, length, width)
+}
+
+class NarrowColumn extends LazyBin {
+  readonly byteLength: number
+  constructor(
+    private readonly dtype: NumericDType | BigDType,
+    private readonly values: ArrayBufferView,
+    private readonly length: number,
+    private readonly width: number,
+  ) {
+    super()
+    this.byteLength = length * width
+  }
+  writeTo(out: Uint8Array, at: number): void {
+    const { dtype, length, width } = this
+    const ctor = (isSigned(dtype) ? SIGNED_BY_WIDTH : UNSIGNED_BY_WIDTH)[width]!
+    // ALIGN places column data 8-byte aligned in the output's buffer; anything else goes through a copy.
+    const offset = out.byteOffset + at
+    const aligned = offset % width === 0
+    const dest = new ctor(aligned ? out.buffer : new ArrayBuffer(this.byteLength), aligned ? offset : 0, length) as unknown as Record<number, number>
+    const src = this.values
+    if (dtype === 'u64') {
+      const words = new Uint32Array(src.buffer, src.byteOffset, length * 2)
+      for (let i = 0; i < length; i++) dest[i] = words[i * 2]!
+    } else if (dtype === 'i64') {
+      const values = src as BigInt64Array
+      for (let i = 0; i < length; i++) dest[i] = Number(values[i]!)
+    } else {
+      const values = src as unknown as ArrayLike<number>
+      for (let i = 0; i < length; i++) dest[i] = values[i]!
+    }
+    if (!aligned) out.set(new Uint8Array((dest as unknown as ArrayBufferView).buffer, 0, this.byteLength), at)
+  }
 }
 
 function fitsWidth(signed: boolean, lo: number, hi: number): number {

@@ -14,8 +14,19 @@ type Value = unknown
  */
 export const ALIGN = Object.freeze({ align: 8 })
 
+/**
+ * A bin whose bytes are written straight into the output (a column narrowed on the way, spec §5.1), so they
+ * are neither built in a buffer of their own nor copied a second time. Placed after ALIGN, its start is
+ * 8-byte aligned in the output's ArrayBuffer as in the file.
+ */
+export abstract class LazyBin {
+  abstract readonly byteLength: number
+  abstract writeTo(out: Uint8Array, at: number): void
+}
+
 interface Plan {
-  strings: Uint8Array[]
+  /** UTF-8 byte length of each string, in write order. */
+  strings: number[]
   pads: number[]
   /** Absolute position (mod 8) of the output's first byte. */
   origin: number
@@ -29,8 +40,10 @@ interface Plan {
 export function encodeMessagePack(value: Value, headroom = 0, origin = 0): Uint8Array {
   const plan: Plan = { strings: [], pads: [], origin, pos: headroom }
   measure(value, plan)
-  const out = new Uint8Array(plan.pos)
-  const view = new DataView(out.buffer)
+  // Placed `origin` bytes into its ArrayBuffer, so what ALIGN aligns in the file is aligned in memory too
+  // and a LazyBin can write through a typed view.
+  const out = new Uint8Array(new ArrayBuffer(origin + plan.pos), origin, plan.pos)
+  const view = new DataView(out.buffer, out.byteOffset, out.length)
   const state = { pos: headroom, str: 0, pad: 0 }
   write(value, out, view, state, plan)
   if (state.pos !== out.length) throw new Error(`msgpack encoder wrote ${state.pos} of ${out.length} bytes`)
@@ -50,10 +63,28 @@ function lengthHeader(n: number, small: number): number {
   return n < small ? 1 : n < 0x10000 ? 3 : 5
 }
 
-function strBytes(v: string, plan: Plan): Uint8Array {
-  const bytes = encoder.encode(v)
-  plan.strings.push(bytes)
+/**
+ * The length of `v` in UTF-8 as TextEncoder writes it: a lone surrogate becomes U+FFFD (3 bytes). Computed
+ * rather than encoded, so each string is encoded once, straight into the output.
+ */
+function utf8Length(v: string): number {
+  const n = v.length
+  let bytes = n
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) bytes += 1
+    else if ((c & 0xfc00) === 0xd800 && i + 1 < n && (v.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2 // a pair: 2 code units, 4 bytes
+      i++
+    } else bytes += 2
+  }
   return bytes
+}
+
+/** Byte length of a bin value, or -1 when `v` is not one. */
+function binLength(v: unknown): number {
+  return v instanceof Uint8Array ? v.length : v instanceof LazyBin ? v.byteLength : -1
 }
 
 function strHeader(n: number): number {
@@ -70,9 +101,11 @@ function measure(v: Value, plan: Plan): void {
   else if (typeof v === 'number') plan.pos += Number.isSafeInteger(v) ? intSize(v) : 9
   else if (typeof v === 'bigint') plan.pos += 9
   else if (typeof v === 'string') {
-    const n = strBytes(v, plan).length
+    const n = utf8Length(v)
+    plan.strings.push(n)
     plan.pos += strHeader(n) + n
   } else if (v instanceof Uint8Array) plan.pos += binHeader(v.length) + v.length
+  else if (v instanceof LazyBin) plan.pos += binHeader(v.byteLength) + v.byteLength
   else if (Array.isArray(v)) {
     plan.pos += lengthHeader(v.length, 16)
     for (const item of v) measure(item, plan)
@@ -85,9 +118,10 @@ function measure(v: Value, plan: Plan): void {
       if (item === ALIGN) {
         const next = list[i + 1]
         let pad = 0
-        if (next && next[1] instanceof Uint8Array) {
-          const keyLen = new TextEncoder().encode(next[0]).length
-          const dataStart = plan.origin + plan.pos + 2 + strHeader(keyLen) + keyLen + binHeader(next[1].length)
+        const nextLength = next ? binLength(next[1]) : -1
+        if (next && nextLength >= 0) {
+          const keyLen = utf8Length(next[0])
+          const dataStart = plan.origin + plan.pos + 2 + strHeader(keyLen) + keyLen + binHeader(nextLength)
           pad = (8 - (dataStart % 8)) % 8
         }
         plan.pads.push(pad)
@@ -124,14 +158,18 @@ function write(v: Value, out: Uint8Array, view: DataView, s: State, plan: Plan):
     }
     s.pos += 8
   } else if (typeof v === 'string') {
-    const bytes = plan.strings[s.str++]!
-    writeHeader(bytes.length, 32, 0xa0, 0xd9, 0xda, out, view, s)
-    out.set(bytes, s.pos)
-    s.pos += bytes.length
+    const n = plan.strings[s.str++]!
+    writeHeader(n, 32, 0xa0, 0xd9, 0xda, out, view, s)
+    writeString(v, n, out, s.pos)
+    s.pos += n
   } else if (v instanceof Uint8Array) {
     writeHeader(v.length, 0, 0, 0xc4, 0xc5, out, view, s)
     out.set(v, s.pos)
     s.pos += v.length
+  } else if (v instanceof LazyBin) {
+    writeHeader(v.byteLength, 0, 0, 0xc4, 0xc5, out, view, s)
+    v.writeTo(out, s.pos)
+    s.pos += v.byteLength
   } else if (Array.isArray(v)) {
     writeHeader(v.length, 16, 0x90, 0, 0xdc, out, view, s)
     for (const item of v) write(item, out, view, s, plan)
@@ -148,6 +186,16 @@ function write(v: Value, out: Uint8Array, view: DataView, s: State, plan: Plan):
       } else write(item, out, view, s, plan)
     }
   }
+}
+
+/** Writes `v`, `n` bytes in UTF-8, at `at`: short ASCII by hand (cheaper than a call into the encoder), the rest by encodeInto. */
+function writeString(v: string, n: number, out: Uint8Array, at: number): void {
+  if (n === v.length && n <= 64) {
+    for (let i = 0; i < n; i++) out[at + i] = v.charCodeAt(i)
+    return
+  }
+  const done = encoder.encodeInto(v, out.subarray(at, at + n))
+  if (done.written !== n || done.read !== v.length) throw new Error(`msgpack encoder: a string took ${done.written} bytes, measured ${n}`)
 }
 
 /**

@@ -1,7 +1,7 @@
 // The streaming archive writer (spec/ARCHIVE.md §2–8). Entries are added one at a time, buffered into
 // per-section column builders and written as a CHUNK frame whenever a chunk fills, so memory stays
 // bounded by one chunk per open section whatever the capture's size.
-import { columnBuilder, rowsBuilder, type ColumnBuilder } from './columns.js'
+import { BigBuilder, NumericBuilder, columnBuilder, rowsBuilder, type ColumnBuilder } from './columns.js'
 import { Codec, FORMAT_MAJOR, FORMAT_MINOR, FRAME_HEADER_LENGTH, FrameKind, PREAMBLE_LENGTH, SECTION_NAMES, type SectionName } from './constants.js'
 import { ENTRY_SCHEMAS } from './entry-schemas.js'
 import { SECTIONS, type FieldSpec, type SectionEntryTypes } from './fields.js'
@@ -94,6 +94,10 @@ class SectionBuilder {
       return { name: field, since: spec.since ?? 0, get: getterFor(field), builder }
     })
     this.sparse = Object.entries(layout.sparse as Record<string, Record<string, FieldSpec>>).map(([g, fields]) => [g, new SparseGroupBuilder(g, fields)])
+    for (const c of this.columns) {
+      this.rowBytes += c.builder.rowBytes
+      if (!(c.builder instanceof NumericBuilder)) this.variable.push(c.builder)
+    }
     try {
       this.add = generatedAdder(this)
     } catch {
@@ -114,9 +118,14 @@ class SectionBuilder {
   dtypeOf(field: string): string {
     return (SECTIONS[this.name].columns as Record<string, FieldSpec>)[field]!.dtype
   }
+  /** Σ rowBytes of the columns (each holds `count` values between flushes). */
+  private rowBytes = 0
+  /** The columns with a growing part of their own (strings, blobs). */
+  private readonly variable: ColumnBuilder[] = []
+  /** The sum of the columns' byteSize, as count × rowBytes plus the strings' and blobs' own bytes. */
   byteSize(): number {
-    let n = 0
-    for (const c of this.columns) n += c.builder.byteSize
+    let n = this.count * this.rowBytes
+    for (const b of this.variable) n += b.variableBytes
     return n
   }
   /** The CHUNK payload for what was added since the last flush, and a reset. */
@@ -163,22 +172,36 @@ function accessExpr(root: string, path: string): string {
 }
 
 /**
- * One straight-line function per section: every column's push is its own monomorphic call site and
- * every field a constant property load, which makes adding entries about twice as fast as looping over
- * the column table with per-field getters (bench (c)).
+ * One straight-line function per section: every column's push is its own monomorphic site and every
+ * field a constant property load, which makes adding entries about twice as fast as looping over the
+ * column table with per-field getters (bench (c)).
  */
 function generatedAdder(b: SectionBuilder): (entry: Record<string, unknown>) => void {
   const refs: unknown[] = []
-  const ref = (v: unknown) => `r[${refs.push(v) - 1}]`
+  const ref = (v: unknown) => `r${refs.push(v) - 1}`
   const lines: string[] = []
-  for (const c of b.columns) lines.push(`${ref(c.builder)}.push(${accessExpr('e', c.name)});`)
+  for (const c of b.columns) lines.push(pushCode(ref(c.builder), c.builder, accessExpr('e', c.name)))
   for (const [name, group] of b.sparse) {
-    lines.push(`m = ${accessExpr('e', name)}; if (m !== null && typeof m === 'object') { ${ref(group.rows)}.push(s.count);`)
-    for (const c of group.columns) lines.push(`  ${ref(c.builder)}.push(${accessExpr('m', c.name)});`)
+    lines.push(`m = ${accessExpr('e', name)}; if (m !== null && typeof m === 'object') { ${pushCode(ref(group.rows), group.rows, 's.count')}`)
+    for (const c of group.columns) lines.push(`  ${pushCode(ref(c.builder), c.builder, accessExpr('m', c.name))}`)
     lines.push('}')
   }
   lines.push('s.count++;')
-  return new Function('r', 's', `return function add(e) { let m; ${lines.join('\n')} }`)(refs, b) as (entry: Record<string, unknown>) => void
+  // Each builder is a constant of the closure; the numeric pushes are written out in line, so every
+  // typed-array store is a site of its own that sees one array type (one shared push() sees them all).
+  const consts = refs.map((_, i) => `const r${i} = r[${i}];`).join(' ')
+  return new Function('r', 's', `${consts} return function add(e) { let m, v; ${lines.join('\n')} }`)(refs, b) as (entry: Record<string, unknown>) => void
+}
+
+/** Code for `builder.push(value)`: NumericBuilder.push and BigBuilder.push in line, others a call. */
+function pushCode(b: string, builder: ColumnBuilder, value: string): string {
+  if (builder instanceof BigBuilder) {
+    return `v = ${value}; if (${b}.length === ${b}.capacity) ${b}.grow(); if (v === undefined) ${b}.view[${b}.length++] = 0n; else { ${b}.defined = true; ${b}.view[${b}.length++] = typeof v === 'bigint' ? v : BigInt(v); }`
+  }
+  if (builder instanceof NumericBuilder) {
+    return `v = ${value}; if (${b}.length === ${b}.capacity) ${b}.grow(); if (v !== undefined) ${b}.defined = true; ${b}.view[${b}.length++] = v;`
+  }
+  return `${b}.push(${value});`
 }
 
 export class ArchiveWriter {
@@ -195,6 +218,8 @@ export class ArchiveWriter {
   private plannedBytes = PREAMBLE_LENGTH
   private tail: Promise<void> = Promise.resolve()
   private state: 'new' | 'open' | 'finished' = 'new'
+  private lastSection: SectionName | undefined
+  private lastBuilder: SectionBuilder | undefined
 
   constructor(
     private readonly sink: ByteSink,
@@ -229,19 +254,22 @@ export class ArchiveWriter {
    */
   add<S extends SectionName>(section: S, entry: SectionEntryTypes[S]): Promise<void> | undefined {
     if (this.state !== 'open') throw new Error(`ArchiveWriter.add before begin or after finish`)
-    let builder = this.sections.get(section)
+    // Entries of one section mostly come in a run: the last section's builder is kept at hand.
+    let builder = section === this.lastSection ? this.lastBuilder : this.sections.get(section)
     if (!builder) {
       if (!SECTION_NAMES.includes(section)) throw new RangeError(`unknown section '${String(section)}'`)
       builder = new SectionBuilder(section, this.contextArchitecture, this.formatMinor)
       this.sections.set(section, builder)
       this.entryCounts[section] ??= 0
     }
+    this.lastSection = section
+    this.lastBuilder = builder
     if (this.options.validateEntries) {
       const checked = ENTRY_SCHEMAS[section].safeParse(entry)
       if (!checked.success) throw new TypeError(`invalid ${section} entry: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     }
+    // Counted by the builder (first + count); entryCounts takes the totals at finish.
     builder.add(entry as Record<string, unknown>)
-    this.entryCounts[section]!++
     if (builder.count >= this.chunkEntries || (builder.count & 255) === 0 && builder.byteSize() >= this.chunkBytes) return this.flush(builder)
     if (section === 'threads' && builder.byteSize() >= this.chunkBytes) return this.flush(builder)
     return undefined
@@ -256,6 +284,7 @@ export class ArchiveWriter {
   async finish(epilogue?: Epilogue): Promise<WriteSummary> {
     if (this.state !== 'open') throw new Error('ArchiveWriter.finish before begin or twice')
     for (const builder of this.sections.values()) if (builder.count > 0) void this.flush(builder)
+    for (const [name, builder] of this.sections) this.entryCounts[name] = builder.first
     if (epilogue) this.enqueueFrame(FrameKind.EPILOGUE, epilogue)
     await this.tail
     const checksumInput = new Uint8Array(this.frameCrcs.length * 4)

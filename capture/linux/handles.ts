@@ -17,6 +17,8 @@ import { nowFiletime } from './time.js'
 const PSS_HANDLE_HAVE_TYPE = 0x1
 const PSS_HANDLE_HAVE_NAME = 0x2
 const NO_FDINFO: FdinfoHead = Object.freeze({})
+const NOT_DELETED = Object.freeze({ file: Object.freeze({ deleted: 0 as const }) })
+const DELETED = Object.freeze({ file: Object.freeze({ deleted: 1 as const }) })
 /** The kinds whose fdinfo text detailsOf reads (fdinfo.ts). */
 const DETAILED: Readonly<Record<string, true>> = { EventFd: true, TimerFd: true, SignalFd: true, Inotify: true }
 
@@ -155,7 +157,8 @@ export function parseFdinfoBytes(b: Buffer): FdinfoHead {
     if (keyIs(b, at, keyEnd, 'pos')) {
       if (allDigits(b, from, to, 0x39)) {
         const v = digitsAt(b, from, to, 10)
-        into.filePosition = v >= 0 ? BigInt(v) : BigInt(b.toString('latin1', from, to))
+        // 0 (most descriptors) as the one constant: no bigint of its own per entry.
+        into.filePosition = v === 0 ? 0n : v > 0 ? BigInt(v) : BigInt(b.toString('latin1', from, to))
       }
     } else if (keyIs(b, at, keyEnd, 'flags')) {
       if (allDigits(b, from, to, 0x37)) {
@@ -263,7 +266,8 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
           : { handle: BigInt(fd), flags: PSS_HANDLE_HAVE_NAME, objectType: 0, captureTime, objectName: target }
       if (info.openFlags !== undefined) entry.openFlags = info.openFlags
       if (info.filePosition !== undefined) entry.filePosition = info.filePosition
-      if (deleted !== undefined) entry.linux = { file: { deleted } }
+      // Shared and frozen: thousands of entries say the same, and each object of its own outlives the walk.
+      if (deleted !== undefined) entry.linux = deleted === 0 ? NOT_DELETED : DELETED
       const details = detailsOf(typeName, infoText, target)
       if (details !== undefined) entry.details = details
       if (typeName === 'Socket' && target.startsWith('socket:[')) sockets.set(target.slice('socket:['.length, -1), entry)

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { buildViewer } from './build-viewer.mjs'
+import { lazyModules } from './lazy-modules.mjs'
 import { cachedPackage, PINNED_NODE_VERSION } from './npm-cache.mjs'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -85,6 +86,8 @@ try {
           b.onResolve({ filter: /^@duckdb\/node-bindings$/ }, () => ({ path: join(ROOT, 'scripts', 'exe', 'duckdb-sea.cjs') }))
         },
       },
+      // string-width only for a string its stand-in cannot measure, as in dist/cli.js (scripts/lazy-modules.mjs).
+      lazyModules,
     ],
     external: ['msgpackr-extract', 'playwright-core'],
     logLevel: 'warning',

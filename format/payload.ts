@@ -37,17 +37,20 @@ export class LazyStrings {
   private decoded: string[] | undefined
   constructor(
     private readonly bytes: Uint8Array,
-    /** Offset of each string's MessagePack header in `bytes`. */
-    private readonly starts: Uint32Array,
-    /** Offset just past the last string. */
-    private readonly end: number,
+    /**
+     * Where the strings lie in `bytes`, n + 2 offsets for n strings: the first string's start twice, each
+     * string's MessagePack header after it, then the end of the last string. The k-th string (1-based, as a
+     * str column's index counts) is bounds[k]..bounds[k + 1], and index 0 (absent) spans bounds[0]..bounds[1]:
+     * nothing. So a row's stored size is bounds[k + 1] - bounds[k] for every k, absent included.
+     */
+    private readonly bounds: Uint32Array,
   ) {}
   get length(): number {
-    return this.starts.length
+    return this.bounds.length - 2
   }
   /** Stored bytes of the whole dictionary (each string with its header). */
   get storedBytes(): number {
-    return this.starts.length ? this.end - this.starts[0]! : 0
+    return this.bounds[this.bounds.length - 1]! - this.bounds[0]!
   }
   /**
    * Bytes the rows of `index` (0 absent, k the k-th string) spell out when each row's string is written in
@@ -63,17 +66,15 @@ export class LazyStrings {
   /**
    * Checks a str column's index against this dictionary and sums its expandedBytes in the same pass: the
    * sum, or -1 - row for the first row whose index is past the dictionary. Every open of a large archive runs
-   * this over every row of every str column: one pass instead of two, through each string's stored size by
-   * its index (0: absent, size 0), in a loop that sees one kind of array (an index column is 1, 2 or 4 bytes
-   * wide; one loop for all three ran at a third of the speed).
+   * this over every row of every str column: one pass instead of two, each row's size read from `bounds` (no
+   * table of sizes: a hostile dictionary of millions of empty strings would double its memory), in a loop that
+   * sees one kind of array (an index column is 1, 2 or 4 bytes wide; one loop for all three ran at a third of
+   * the speed).
    */
   checkIndex(index: ArrayLike<number>): number {
-    const starts = this.starts
-    const n = starts.length
-    const size = new Uint32Array(n + 1)
-    for (let k = 1; k < n; k++) size[k] = starts[k]! - starts[k - 1]!
-    if (n > 0) size[n] = this.end - starts[n - 1]!
-    const total = index instanceof Uint8Array ? sumSizes8(index, size, n) : index instanceof Uint16Array ? sumSizes16(index, size, n) : index instanceof Uint32Array ? sumSizes32(index, size, n) : sumSizes(index, size, n)
+    const bounds = this.bounds
+    const n = bounds.length - 2
+    const total = index instanceof Uint8Array ? sumSizes8(index, bounds, n) : index instanceof Uint16Array ? sumSizes16(index, bounds, n) : index instanceof Uint32Array ? sumSizes32(index, bounds, n) : sumSizes(index, bounds, n)
     if (total >= 0) this.checked = { index, bytes: total }
     return total
   }
@@ -85,7 +86,7 @@ export class LazyStrings {
    */
   decode(used?: ArrayLike<number>): string[] {
     if (this.decoded) return this.decoded
-    const n = this.starts.length
+    const n = this.length
     let wanted: Uint8Array | undefined
     if (used) {
       wanted = new Uint8Array(n + 1)
@@ -98,48 +99,48 @@ export class LazyStrings {
         out[i] = ''
         continue
       }
-      reader.pos = this.starts[i]!
+      reader.pos = this.bounds[i + 1]!
       out[i] = reader.readString()
     }
     return (this.decoded = out)
   }
 }
 
-// LazyStrings.checkIndex: the sum of size[index[i]], or -1 - i at the first index past n; one function per
-// index array type, so that each loop sees one.
-function sumSizes8(index: Uint8Array, size: Uint32Array, n: number): number {
+// LazyStrings.checkIndex: the sum of each row's stored size from the bounds, or -1 - i at the first index
+// past n; one function per index array type, so that each loop sees one.
+function sumSizes8(index: Uint8Array, bounds: Uint32Array, n: number): number {
   let total = 0
   for (let i = 0; i < index.length; i++) {
     const k = index[i]!
     if (k > n) return -1 - i
-    total += size[k]!
+    total += bounds[k + 1]! - bounds[k]!
   }
   return total
 }
-function sumSizes16(index: Uint16Array, size: Uint32Array, n: number): number {
+function sumSizes16(index: Uint16Array, bounds: Uint32Array, n: number): number {
   let total = 0
   for (let i = 0; i < index.length; i++) {
     const k = index[i]!
     if (k > n) return -1 - i
-    total += size[k]!
+    total += bounds[k + 1]! - bounds[k]!
   }
   return total
 }
-function sumSizes32(index: Uint32Array, size: Uint32Array, n: number): number {
+function sumSizes32(index: Uint32Array, bounds: Uint32Array, n: number): number {
   let total = 0
   for (let i = 0; i < index.length; i++) {
     const k = index[i]!
     if (k > n) return -1 - i
-    total += size[k]!
+    total += bounds[k + 1]! - bounds[k]!
   }
   return total
 }
-function sumSizes(index: ArrayLike<number>, size: Uint32Array, n: number): number {
+function sumSizes(index: ArrayLike<number>, bounds: Uint32Array, n: number): number {
   let total = 0
   for (let i = 0; i < index.length; i++) {
     const k = index[i]!
     if (!(k <= n)) return -1 - i
-    total += size[k]!
+    total += bounds[k + 1]! - bounds[k]!
   }
   return total
 }
@@ -178,13 +179,17 @@ export class PayloadReader {
     if ('lazyStrings' in shape) {
       const n = this.containerLength(false, path, 'an array')
       const element = `${path}[]`
-      const starts = new Uint32Array(n)
-      for (let i = 0; i < n; i++) {
+      // LazyStrings' bounds: the first start twice, each start, the end (n + 2 offsets: 4 bytes per string,
+      // and a string takes at least 1).
+      const bounds = new Uint32Array(n + 2)
+      bounds[0] = this.pos
+      for (let i = 1; i <= n; i++) {
         if (!this.isString()) throw new ShapeError(element, `expected a string, found ${typeName(this.bytes[this.pos]!)}`)
-        starts[i] = this.pos
+        bounds[i] = this.pos
         this.skipString(element)
       }
-      return new LazyStrings(this.bytes, starts, this.pos)
+      bounds[n + 1] = this.pos
+      return new LazyStrings(this.bytes, bounds)
     }
     if ('array' in shape) {
       const n = this.containerLength(false, path, 'an array')

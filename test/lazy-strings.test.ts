@@ -27,6 +27,10 @@ describe('LazyStrings.checkIndex', () => {
     expect(dict.expandedBytes(index)).toBe(naive(rows))
     // Another index of the same dictionary is summed again, not taken from the last call.
     expect(dict.expandedBytes(rows.slice(0, 10))).toBe(naive(rows.slice(0, 10)))
+    expect([dict.length, dict.storedBytes]).toEqual([strings.length, strings.reduce((sum, s) => sum + storedSize(s), 0)])
+    // Only the strings a row uses are decoded; the others read as ''.
+    expect(dictionary(strings).decode([0, 2, 6])).toEqual(['', 'a', '', '', '', strings[5]])
+    expect(dict.decode()).toEqual(strings)
   })
 
   it('gives -1 - row for the first index past the dictionary, and decodeColumn reports that row', () => {
@@ -41,6 +45,7 @@ describe('LazyStrings.checkIndex', () => {
 
   it('an empty dictionary takes only absent rows', () => {
     const dict = dictionary([])
+    expect([dict.length, dict.storedBytes, dict.decode()]).toEqual([0, 0, []])
     expect(dict.checkIndex(new Uint8Array([0, 0, 0]))).toBe(0)
     expect(dict.checkIndex(new Uint8Array([0, 1]))).toBe(-1 - 1)
   })

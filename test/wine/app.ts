@@ -2,7 +2,7 @@
 // it imports, bundled by esbuild as the CLI is), koffi's JS loader with its Windows binary beside it in
 // node_modules, the fake DLL, and a package.json naming pssnap and its version (the producer version the
 // archives record is looked up from the nearest package.json, as from an installed package).
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -44,5 +44,8 @@ export async function buildWineApp(dir: string, koffiWin32Dir: string, fakeDll: 
   cpSync(fakeDll, library)
   const cli = join(dir, 'cli.js')
   cpSync(join(PROJECT_DIR, 'dist', 'cli.js'), cli)
+  // The CLI is split (scripts/build.mjs): cli.js imports its verbs from chunks/ beside it.
+  const chunks = join(PROJECT_DIR, 'dist', 'chunks')
+  if (existsSync(chunks)) cpSync(chunks, join(dir, 'chunks'), { recursive: true })
   return { dir, script, library, cli }
 }

@@ -264,9 +264,13 @@ class StringBuilder implements ColumnBuilder {
   get variableBytes(): number {
     return this.dictBytes
   }
+  /** The last value pushed and its id: runs of one value (a region's image, a handle's type) skip the map. */
+  private lastValue: string | undefined
+  private lastId = 0
   push(value: unknown): void {
     if (typeof value !== 'string') return this.index.push(0)
     this.defined = true
+    if (value === this.lastValue) return this.index.push(this.lastId)
     let id = this.ids.get(value)
     if (id === undefined) {
       this.dict.push(value)
@@ -274,6 +278,8 @@ class StringBuilder implements ColumnBuilder {
       this.ids.set(value, id)
       this.dictBytes += value.length * 3 + 5
     }
+    this.lastValue = value
+    this.lastId = id
     this.index.push(id)
   }
   finish(): ColumnPayload {
@@ -282,6 +288,7 @@ class StringBuilder implements ColumnBuilder {
   }
   reset(): void {
     this.index.reset()
+    this.lastValue = undefined
     this.dict = []
     this.ids = new Map()
     this.dictBytes = 0

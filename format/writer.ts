@@ -190,8 +190,20 @@ function generatedAdder(b: SectionBuilder): (entry: Record<string, unknown>) => 
   // Each builder is a constant of the closure; the numeric pushes are written out in line, so every
   // typed-array store is a site of its own that sees one array type (one shared push() sees them all).
   const consts = refs.map((_, i) => `const r${i} = r[${i}];`).join(' ')
-  return new Function('r', 's', `${consts} return function add(e) { let m, v; ${lines.join('\n')} }`)(refs, b) as (entry: Record<string, unknown>) => void
+  const source = `${consts} return function add(e) { let m, v; ${lines.join('\n')} }`
+  // One maker per source (a section's layout): the adders of every writer are closures of the same
+  // function, so they share its feedback and optimised code instead of warming up again in each writer.
+  let make = ADDER_MAKERS.get(source)
+  if (!make) {
+    make = new Function('r', 's', source) as AdderMaker
+    ADDER_MAKERS.set(source, make)
+  }
+  return make(refs, b)
 }
+
+type AdderMaker = (refs: unknown[], s: SectionBuilder) => (entry: Record<string, unknown>) => void
+/** Keyed by the generated source, which depends only on the section's layout: a handful of entries. */
+const ADDER_MAKERS = new Map<string, AdderMaker>()
 
 /** Code for `builder.push(value)`: NumericBuilder.push and BigBuilder.push in line, others a call. */
 function pushCode(b: string, builder: ColumnBuilder, value: string): string {

@@ -65,4 +65,19 @@ describe('openArchiveFile with the kept helper thread', () => {
     expect(summary(a)).toEqual(want)
     expect(summary(b)).toEqual(wantBad)
   }, 60_000)
+
+  // An idle helper seldom collects the buffers it was given: each open of this file stayed resident until its
+  // isolate happened to collect. It is now ended past 256 MiB given, so it holds at most that plus one file.
+  it('does not keep the files it read: RSS stays bounded over many opens', async () => {
+    await openArchiveFile(good)
+    const before = process.memoryUsage().rss
+    let peak = before
+    for (let i = 0; i < 48; i++) {
+      const a = await openArchiveFile(good)
+      expect(a.handles.length).toBe(4 << 20)
+      peak = Math.max(peak, process.memoryUsage().rss)
+    }
+    // Measured on 2 cores: +176 MB now, +369 MB with the helper kept forever (its isolate collects now and then).
+    expect(peak - before).toBeLessThan(280 << 20)
+  }, 120_000)
 })

@@ -46,7 +46,7 @@ describe('package.json', () => {
   })
 
   it('keeps runtime dependencies to the chosen ones, and pins dev dependencies exactly', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/hashes', 're2js', 'yargs', 'zod'])
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/hashes', 'hyparquet-writer', 're2js', 'yargs', 'zod'])
     // Exact versions (a prerelease tag included: postject has only 1.0.0-alpha.6), never ranges; the optional
     // DuckDB binding is pinned the same way.
     for (const [name, range] of Object.entries({ ...pkg.devDependencies, ...pkg.optionalDependencies })) expect(range, name).toMatch(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/)

@@ -21,7 +21,8 @@ export type Column =
   | { readonly dtype: NumericDType; readonly values: IntArray }
   /** `values` holds bigints when stored 8 bytes wide, else numbers that readers widen with BigInt(). */
   | { readonly dtype: BigDType; readonly values: BigUint64Array | BigInt64Array | IntArray; readonly narrow: boolean }
-  | { readonly dtype: 'str'; readonly dict: readonly string[]; readonly index: Uint8Array | Uint16Array | Uint32Array }
+  /** `strings`: the dictionary as read from the payload, when it was (its strings decoded on demand). */
+  | { readonly dtype: 'str'; readonly dict: readonly string[]; readonly index: Uint8Array | Uint16Array | Uint32Array; readonly strings?: LazyStrings }
   | { readonly dtype: 'bytes'; readonly data: Uint8Array; readonly offsets: Uint32Array; readonly architecture?: string }
 
 export const DTYPES: readonly DType[] = ['u8', 'u16', 'u32', 'i32', 'u64', 'i64', 'str', 'bytes']
@@ -96,6 +97,7 @@ export function decodeColumn(c: ColumnPayload, count: number): Column | string {
         get dict(): readonly string[] {
           return source.decode(index)
         },
+        strings: source,
       }
     }
     case 'bytes': {

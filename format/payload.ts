@@ -79,6 +79,31 @@ export class LazyStrings {
     return total
   }
   private checked: { readonly index: ArrayLike<number>; readonly bytes: number } | undefined
+  /** String k (1 ≤ k ≤ length, as a str column's index counts), decoded alone. */
+  at(k: number): string {
+    const reader = (this.reader ??= new PayloadReader(this.bytes))
+    reader.pos = this.bounds[k]!
+    return reader.readString()
+  }
+  private reader: PayloadReader | undefined
+  /**
+   * Whether string k of this dictionary and string j of `other` (1-based) are the same string: equal stored
+   * bytes are; other bytes are decoded and compared (invalid UTF-8 and a byte order mark decode alike from
+   * different bytes). What the diff compares names by, without decoding a dictionary of unchanged names.
+   */
+  sameAs(k: number, other: LazyStrings, j: number): boolean {
+    const x = this.bytes
+    const y = other.bytes
+    const s = this.bounds[k]!
+    const t = other.bounds[j]!
+    const n = this.bounds[k + 1]! - s
+    if (n === other.bounds[j + 1]! - t) {
+      let i = 0
+      while (i < n && x[s + i] === y[t + i]) i++
+      if (i === n) return true
+    }
+    return this.at(k) === other.at(j)
+  }
   /**
    * The strings. With `used` (a str column's index: 0 absent, k the k-th string), only the strings some
    * row refers to are decoded and the others read as '' (a dictionary may list strings no row uses; a

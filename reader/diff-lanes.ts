@@ -3,7 +3,9 @@
 // column's index widened to one type. A chunk's stored widths differ (u8, u16, u32 or 64-bit words, per
 // column and chunk); reading them through one accessor makes every load site polymorphic, while the loops
 // over these lanes see one array type. Platform-free.
-import { intColumn, strColumn, type IntColumn } from './column-views.js'
+import type { Column } from '../format/columns.js'
+import type { LazyStrings } from '../format/payload.js'
+import { intColumn, type IntColumn } from './column-views.js'
 import type { Section } from './section.js'
 
 /**
@@ -63,24 +65,56 @@ export class IntLane {
   }
 }
 
-/** One chunk's str field: index[o] (0 absent, k the k-th string of dict), for o < count. */
+/** A str column as decoded (format/columns.ts). */
+type StrColumnData = Extract<Column, { dtype: 'str' }>
+
+/**
+ * One chunk's str field: index[o] (0 absent, k the k-th string of the chunk's dictionary), for o < count.
+ * The dictionary is not decoded by loading: `strings` compares and decodes its strings one by one, and
+ * `dict` decodes it whole when read.
+ */
 export class StrLane {
   index = new Int32Array(0)
-  dict: readonly string[] = []
   /** Strings of the chunks loaded before: base + k names string k of this chunk uniquely within the walk. */
   base = 0
+  strings: LazyStrings | undefined
+  /** Strings in the chunk's dictionary. */
+  size = 0
+  private column: StrColumnData | undefined
 
-  load(column: ReturnType<typeof strColumn>, count: number): void {
+  load(column: Column | undefined, count: number): void {
     if (this.index.length < count) this.index = new Int32Array(count)
-    this.base += this.dict.length
-    if (column) {
+    this.base += this.size
+    if (column?.dtype === 'str') {
       this.index.set(column.index)
-      this.dict = column.dict
+      this.column = column
+      this.strings = column.strings
+      this.size = column.strings ? column.strings.length : column.dict.length
     } else {
       this.index.fill(0, 0, count)
-      this.dict = []
+      this.column = undefined
+      this.strings = undefined
+      this.size = 0
     }
   }
+
+  /** The chunk's dictionary, decoded. */
+  get dict(): readonly string[] {
+    return this.column ? this.column.dict : []
+  }
+
+  /** String k (k ≥ 1) of the chunk's dictionary. */
+  at(k: number): string {
+    return this.strings ? this.strings.at(k) : this.column!.dict[k - 1]!
+  }
+}
+
+/** Value i of a str column as the row carries it (undefined when absent), decoding that string alone when it can. */
+export function stringAt(column: Column | undefined, i: number): string | undefined {
+  if (column?.dtype !== 'str') return undefined
+  const k = column.index[i]!
+  if (k === 0) return undefined
+  return column.strings ? column.strings.at(k) : column.dict[k - 1]
 }
 
 /** u32 value of lane entry o, or `absent` (as u32At: only narrow columns hold u32 fields). */
@@ -121,7 +155,7 @@ export class SectionLanes<I extends string, S extends string> {
     this.start = first.start
     this.count = first.count
     for (const { field, spans } of this.intSpans) this.int[field].load(intColumn(spans[k]!.column), this.count)
-    for (const { field, spans } of this.strSpans) this.str[field].load(strColumn(spans[k]!.column), this.count)
+    for (const { field, spans } of this.strSpans) this.str[field].load(spans[k]!.column, this.count)
   }
 }
 
@@ -135,7 +169,7 @@ export class SameStrings {
   private partner = new Float64Array(0)
 
   next(later: StrLane): void {
-    const n = later.dict.length + 1
+    const n = later.size + 1
     if (this.partner.length < n) this.partner = new Float64Array(n)
     this.partner.fill(-1, 0, n)
   }
@@ -146,7 +180,7 @@ export class SameStrings {
     if (kx === 0 || ky === 0) return kx === ky
     const id = x.base + kx
     if (this.partner[ky] === id) return true
-    if (x.dict[kx - 1] !== y.dict[ky - 1]) return false
+    if (x.strings && y.strings ? !x.strings.sameAs(kx, y.strings, ky) : x.at(kx) !== y.at(ky)) return false
     this.partner[ky] = id
     return true
   }

@@ -5,11 +5,11 @@
 import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
-import { ChunkCursor, chunkColumns, countStrings, hiAt, intColumn, IntSum, loAt, sameIntAt, strAt, u32At, type ChunkColumns, type IntColumn, type StrColumn } from './column-views.js'
+import { ChunkCursor, chunkColumns, countStrings, hiAt, intColumn, IntSum, loAt, sameIntAt, strAt, u32At, type IntColumn, type StrColumn } from './column-views.js'
 import { committedMeaningOf, isPrivateWritable, type CommittedMeaning } from './committed.js'
-import { SameStrings, SectionLanes, sameInt, u32Of } from './diff-lanes.js'
+import { SameStrings, SectionLanes, sameInt, stringAt, u32Of } from './diff-lanes.js'
 import { Matcher } from './diff-matcher.js'
-import { candidatesByKey, ForwardLanes } from './diff-merge.js'
+import { KeyWalk, keyHi, keyLo } from './diff-merge.js'
 import { lazyEntries } from './lazy-entries.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
 import type { Section } from './section.js'
@@ -17,6 +17,8 @@ import type { Section } from './section.js'
 const MEM_COMMIT = 0x1000
 const MEM_RESERVE = 0x2000
 const MEM_IMAGE = 0x1000000
+/** Regions whose committed sizes are summed in two doubles before adding up (2^20 × 2^32 < 2^53: exact). */
+const BLOCK = 1 << 20
 const PAGE_NOACCESS = 0x01
 
 export type DiffWarningCode = 'PID_DIFFERS' | 'IMAGE_DIFFERS' | 'CREATE_TIME_DIFFERS'
@@ -246,15 +248,18 @@ function diffHandles(a: Archive, b: Archive, general: boolean) {
     if (!c) names.set(key, (c = { added: 0, removed: 0 }))
     return c
   }
-  const tally = (cursor: ChunkCursor<ChunkColumns<never, (typeof HANDLE_STRS)[number]>>, indices: readonly number[], side: 'added' | 'removed') => {
+  // The names of the few added and removed handles, each decoded alone (not their chunks' dictionaries).
+  const tally = (section: Archive['handles'], indices: readonly number[], side: 'added' | 'removed') => {
+    const objectNames = section.spans('objectName')
+    const cursor = new ChunkCursor(section.spans('typeName').map((t, k) => ({ ...t, objectName: objectNames[k]!.column })))
     for (const i of indices) {
       const c = cursor.at(i)
-      typeOf(strAt(c.str.typeName, i - c.start) ?? '')[side]++
-      nameOf(strAt(c.str.objectName, i - c.start))[side]++
+      typeOf(stringAt(c.column, i - c.start) ?? '')[side]++
+      nameOf(stringAt(c.objectName, i - c.start))[side]++
     }
   }
-  tally(new ChunkCursor(chunkColumns(b.handles, [], HANDLE_STRS)), addedAt, 'added')
-  tally(new ChunkCursor(chunkColumns(a.handles, [], HANDLE_STRS)), removedAt, 'removed')
+  tally(b.handles, addedAt, 'added')
+  tally(a.handles, removedAt, 'removed')
   const byType: TypeSummary[] = [...types].map(([typeName, c]) => ({ typeName, ...c, net: c.after - c.before }))
   byType.sort((x, y) => Math.abs(y.net) - Math.abs(x.net) || y.added + y.removed - (x.added + x.removed) || naturalCompare(x.typeName, y.typeName))
   const byName: NameSummary[] = [...names].map(([objectName, c]) => ({ objectName, ...c, net: c.added - c.removed }))
@@ -280,33 +285,29 @@ interface Matched {
 
 /** Handles matched when both sides list them by ascending value (as captures do): by key, then by identity. */
 function mergeHandles(a: Archive, b: Archive): Matched | undefined {
-  const candidate = candidatesByKey(a.handles, b.handles, 'handle')
-  if (!candidate) return undefined
-  const x = new ForwardLanes(a.handles, HANDLE_INTS, HANDLE_STRS)
+  const x = new KeyWalk(a.handles, HANDLE_INTS, HANDLE_STRS, 'handle')
   const y = new SectionLanes(b.handles, HANDLE_INTS, HANDLE_STRS)
   const typeNames = new SameStrings()
   const objectNames = new SameStrings()
   const taken = new Uint8Array(a.handles.length)
   const addedAt: number[] = []
   let unchanged = 0
-  for (let k = 0; k < y.chunks; k++) {
+  for (let k = 0; k < y.chunks && x.ordered; k++) {
     y.load(k)
+    const key = y.int.handle
+    if (key.absent && y.count > 0) return undefined
     typeNames.next(y.str.typeName)
     objectNames.next(y.str.objectName)
     for (let o = 0; o < y.count; o++) {
-      const i = candidate[y.start + o]!
-      if (i >= 0 && !taken[i]) {
-        const p = x.seek(i)
-        if (sameInt(x.int.objectType, p, y.int.objectType, o) && typeNames.same(x.str.typeName, p, y.str.typeName, o) && objectNames.same(x.str.objectName, p, y.str.objectName, o)) {
-          taken[i] = 1
-          unchanged++
-          continue
-        }
-      }
-      addedAt.push(y.start + o)
+      const p = x.seek(keyHi(key, o), keyLo(key, o))
+      if (p >= 0 && !taken[x.start + p] && sameInt(x.int.objectType, p, y.int.objectType, o) && typeNames.same(x.str.typeName, p, y.str.typeName, o) && objectNames.same(x.str.objectName, p, y.str.objectName, o)) {
+        taken[x.start + p] = 1
+        unchanged++
+      } else addedAt.push(y.start + o)
     }
   }
-  return { addedAt, removedAt: untaken(taken), unchanged }
+  x.finish()
+  return x.ordered ? { addedAt, removedAt: untaken(taken), unchanged } : undefined
 }
 
 /** Indices of the entries never taken, ascending. */
@@ -372,24 +373,25 @@ function diffThreads(a: Archive, b: Archive, general: boolean): EntryChanges<Thr
 const THREAD_INTS = ['threadId', 'createTime'] as const
 
 function mergeThreads(a: Archive, b: Archive): Matched | undefined {
-  const candidate = candidatesByKey(a.threads, b.threads, 'threadId')
-  if (!candidate) return undefined
-  const x = new ForwardLanes(a.threads, THREAD_INTS, [])
+  const x = new KeyWalk(a.threads, THREAD_INTS, [], 'threadId')
   const y = new SectionLanes(b.threads, THREAD_INTS, [])
   const taken = new Uint8Array(a.threads.length)
   const addedAt: number[] = []
   let unchanged = 0
-  for (let k = 0; k < y.chunks; k++) {
+  for (let k = 0; k < y.chunks && x.ordered; k++) {
     y.load(k)
+    const key = y.int.threadId
+    if (key.absent && y.count > 0) return undefined
     for (let o = 0; o < y.count; o++) {
-      const i = candidate[y.start + o]!
-      if (i >= 0 && !taken[i] && sameInt(x.int.createTime, x.seek(i), y.int.createTime, o)) {
-        taken[i] = 1
+      const p = x.seek(keyHi(key, o), keyLo(key, o))
+      if (p >= 0 && !taken[x.start + p] && sameInt(x.int.createTime, p, y.int.createTime, o)) {
+        taken[x.start + p] = 1
         unchanged++
       } else addedAt.push(y.start + o)
     }
   }
-  return { addedAt, removedAt: untaken(taken), unchanged }
+  x.finish()
+  return x.ordered ? { addedAt, removedAt: untaken(taken), unchanged } : undefined
 }
 
 function matchThreads(a: Archive, b: Archive): Matched {
@@ -453,30 +455,59 @@ class MemoryTally {
   /** Adds the regions of the chunk loaded in `lanes`. */
   addChunk(lanes: RegionLanes): void {
     const { baseAddress, regionSize, state, protect, type, sizeOfImage, timeDateStamp } = lanes.int
+    const n = lanes.count
+    // Committed by the platform's meaning (reader/committed.ts committedAt), summed per block of 2^20
+    // regions in two doubles (each sum of at most 2^20 32-bit words is exact), then added once.
+    if (!regionSize.absent) {
+      const size = regionSize.words
+      const wide = regionSize.stride === 2
+      const states = state.words
+      const stride = state.stride
+      for (let from = 0; from < n; from += BLOCK) {
+        const to = Math.min(n, from + BLOCK)
+        let hi = 0
+        let lo = 0
+        for (let o = from; o < to; o++) {
+          const committed = this.linux ? !protect.absent && isPrivateWritable(protect.lo(o) >>> 0, u32Of(type, o, -1)) : !state.absent && states[o * stride] === MEM_COMMIT
+          if (!committed) continue
+          if (wide) {
+            lo += size[2 * o]! >>> 0
+            hi += size[2 * o + 1]! >>> 0
+          } else lo += size[o]! >>> 0
+        }
+        this.committed.addWords(hi, lo)
+      }
+    }
+    // Modules: the MEM_IMAGE regions with a file name, by dictionary index (one Map lookup per name per chunk).
     const file = lanes.str.mappedFileName
-    // Modules by dictionary index: one Map lookup per file name per chunk, not per region.
-    const byIndex: (ModuleAcc | undefined)[] = new Array(file.dict.length + 1)
-    for (let o = 0; o < lanes.count; o++) {
-      // Committed by the platform's meaning (reader/committed.ts committedAt).
-      const committed = this.linux ? u32Of(protect, o, -1) >= 0 && isPrivateWritable(u32Of(protect, o, -1), u32Of(type, o, -1)) : u32Of(state, o, -1) === MEM_COMMIT
-      if (committed && !regionSize.absent) this.committed.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
-      const k = file.index[o]!
-      if (k === 0 || u32Of(type, o, -1) !== MEM_IMAGE) continue
+    if (file.size === 0 || type.absent) return
+    const names = file.index
+    const types = type.words
+    const typeStride = type.stride
+    let byIndex: (ModuleAcc | undefined)[] | undefined
+    for (let o = 0; o < n; o++) {
+      const k = names[o]!
+      if (k === 0 || types[o * typeStride] !== MEM_IMAGE) continue
+      byIndex ??= new Array(file.size + 1)
       const size = u32Of(sizeOfImage, o, 0)
       const stamp = u32Of(timeDateStamp, o, 0)
       // As hiAt and loAt would give them, absent as 0.
       const hi = baseAddress.hi(o) >>> 0
       const lo = baseAddress.lo(o) >>> 0
-      let m = byIndex[k] ?? this.modules.get(file.dict[k - 1]!)
+      let m = byIndex[k]
       if (!m) {
-        const bytes = new IntSum()
-        if (!regionSize.absent) bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
-        m = { path: file.dict[k - 1]!, lowest: lanes.start + o, lowestHi: hi, lowestLo: lo, sizeOfImage: size, timeDateStamp: stamp, regions: 1, bytes }
-        this.modules.set(m.path, m)
+        const path = file.at(k)
+        m = this.modules.get(path)
+        if (!m) {
+          const bytes = new IntSum()
+          if (!regionSize.absent) bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
+          m = { path, lowest: lanes.start + o, lowestHi: hi, lowestLo: lo, sizeOfImage: size, timeDateStamp: stamp, regions: 1, bytes }
+          this.modules.set(path, m)
+          byIndex[k] = m
+          continue
+        }
         byIndex[k] = m
-        continue
       }
-      byIndex[k] = m
       m.regions++
       if (!regionSize.absent) m.bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
       if (hi < m.lowestHi || (hi === m.lowestHi && lo < m.lowestLo)) {
@@ -518,11 +549,9 @@ interface RegionsMatched extends Matched {
 
 /** Regions matched when both sides list them by ascending base address (as captures do), tallied on the way. */
 function mergeRegions(a: Archive, b: Archive, linux: boolean): RegionsMatched | undefined {
-  const candidate = candidatesByKey(a.vaSpace, b.vaSpace, 'baseAddress')
-  if (!candidate) return undefined
   const memA = new MemoryTally(a)
   const memB = new MemoryTally(b)
-  const x: ForwardLanes<RegionInt, RegionStr> = new ForwardLanes(a.vaSpace, REGION_INTS, REGION_STRS, () => memA.addChunk(x))
+  const x = new KeyWalk(a.vaSpace, REGION_INTS, REGION_STRS, 'baseAddress', (lanes) => memA.addChunk(lanes))
   const y: RegionLanes = new SectionLanes(b.vaSpace, REGION_INTS, REGION_STRS)
   const files = new SameStrings()
   const taken = new Uint8Array(a.vaSpace.length)
@@ -531,18 +560,20 @@ function mergeRegions(a: Archive, b: Archive, linux: boolean): RegionsMatched | 
   let unchanged = 0
   const p = x.int
   const q = y.int
-  for (let k = 0; k < y.chunks; k++) {
+  for (let k = 0; k < y.chunks && x.ordered; k++) {
     y.load(k)
+    const key = q.baseAddress
+    if (key.absent && y.count > 0) return undefined
     memB.addChunk(y)
     files.next(y.str.mappedFileName)
     for (let o = 0; o < y.count; o++) {
-      const i = candidate[y.start + o]!
-      if (i < 0 || taken[i]) {
+      const e = x.seek(keyHi(key, o), keyLo(key, o))
+      const i = x.start + e
+      if (e < 0 || taken[i]) {
         addedAt.push(y.start + o)
         continue
       }
       taken[i] = 1
-      const e = x.seek(i)
       const same =
         sameInt(p.regionSize, e, q.regionSize, o) &&
         (sameInt(p.state, e, q.state, o) || (linux && linuxStateAlikeAt(u32Of(p.state, e, -1), u32Of(q.state, o, -1), u32Of(p.protect, e, -1)))) &&
@@ -554,7 +585,7 @@ function mergeRegions(a: Archive, b: Archive, linux: boolean): RegionsMatched | 
     }
   }
   x.finish()
-  return { addedAt, removedAt: untaken(taken), changedAt, unchanged, memA, memB }
+  return x.ordered ? { addedAt, removedAt: untaken(taken), changedAt, unchanged, memA, memB } : undefined
 }
 
 /** Regions matched in any order (reader/diff-matcher.ts). */

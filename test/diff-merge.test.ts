@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import type { HandleEntry, VaSpaceEntry } from '../format/index.js'
 import { decodeArchive } from '../reader/archive.js'
 import { diffArchives, type ArchiveDiff } from '../reader/diff.js'
-import { candidatesByKey } from '../reader/diff-merge.js'
+import { keyOrdered } from '../reader/diff-merge.js'
+import { LazyStrings } from '../format/payload.js'
 import { groupByPattern, namePattern } from '../reader/name-patterns.js'
 import { snapshotBytes, type Snapshot } from './synthetic/generate.js'
 import { baseSnapshot, clone, MEM_COMMIT, MEM_IMAGE } from './helpers/snapshot-pair.js'
@@ -95,7 +96,7 @@ describe('diff by one pass over sides in key order', () => {
         if (ea.order === 2) a.sections.vaSpace.splice(1, 0, structuredClone(a.sections.vaSpace[1]!))
         const x = await decodeArchive(await snapshotBytes(a, { chunkEntries: ea.chunkEntries }))
         const y = await decodeArchive(await snapshotBytes(b, { chunkEntries: eb.laterChunkEntries }))
-        if (candidatesByKey(x.vaSpace, y.vaSpace, 'baseAddress')) merged++
+        if (keyOrdered(x.vaSpace, y.vaSpace, 'baseAddress')) merged++
         expect(plain(diffArchives(x, y))).toBe(plain(diffArchives(x, y, { generalMatcher: true })))
       }),
       { numRuns: 120 },
@@ -109,13 +110,13 @@ describe('diff by one pass over sides in key order', () => {
     sortHandles(s)
     const open = async (x: Snapshot) => decodeArchive(await snapshotBytes(x, { chunkEntries: 50 }))
     const sorted = await open(s)
-    expect(candidatesByKey(sorted.handles, sorted.handles, 'handle')).toBeDefined()
+    expect(keyOrdered(sorted.handles, sorted.handles, 'handle')).toBe(true)
     const later = clone(s)
     later.sections.handles.splice(3, 0, structuredClone(later.sections.handles[3]!))
     // The later side may repeat a key; the earlier may not.
     const repeated = await open(later)
-    expect(candidatesByKey(sorted.handles, repeated.handles, 'handle')).toBeDefined()
-    expect(candidatesByKey(repeated.handles, sorted.handles, 'handle')).toBeUndefined()
+    expect(keyOrdered(sorted.handles, repeated.handles, 'handle')).toBe(true)
+    expect(keyOrdered(repeated.handles, sorted.handles, 'handle')).toBe(false)
     const swapped = clone(s)
     const hs = swapped.sections.handles
     ;[hs[hs.length - 1], hs[hs.length - 2]] = [hs[hs.length - 2]!, hs[hs.length - 1]!]
@@ -123,11 +124,36 @@ describe('diff by one pass over sides in key order', () => {
     const short = clone(s)
     short.sections.handles = short.sections.handles.slice(0, 10)
     // Out of order in the earlier side's last chunk, after the later side has ended: still declined.
-    expect(candidatesByKey(late.handles, (await open(short)).handles, 'handle')).toBeUndefined()
-    expect(candidatesByKey(sorted.handles, late.handles, 'handle')).toBeUndefined()
+    expect(keyOrdered(late.handles, (await open(short)).handles, 'handle')).toBe(false)
+    expect(keyOrdered(sorted.handles, late.handles, 'handle')).toBe(false)
     const keyless = clone(s)
     delete keyless.sections.handles[60]!.handle
-    expect(candidatesByKey(sorted.handles, (await open(keyless)).handles, 'handle')).toBeUndefined()
+    expect(keyOrdered(sorted.handles, (await open(keyless)).handles, 'handle')).toBe(false)
+  })
+})
+
+describe('names compared by their stored bytes', () => {
+  it('LazyStrings.sameAs agrees with comparing the decoded strings, BOM, invalid UTF-8 and str8 headers included', () => {
+    // Dictionaries as a payload stores them: each string's MessagePack header and bytes, back to back.
+    const dictionary = (strings: number[][]) => {
+      const parts = strings.map((b) => (b.length < 32 && !(b as { str8?: boolean }).str8 ? [0xa0 | b.length, ...b] : [0xd9, b.length, ...b]))
+      const bounds = [0]
+      for (const p of parts) bounds.push(bounds[bounds.length - 1]! + p.length)
+      return new LazyStrings(Uint8Array.from(parts.flat()), Uint32Array.from([0, ...bounds]))
+    }
+    const str8 = Object.assign([0x61, 0x62, 0x63], { str8: true })
+    const bytes = [[0x61, 0x62, 0x63], [0xef, 0xbb, 0xbf, 0x61, 0x62, 0x63], str8, [0xff, 0x61], [0xfe, 0x61], [0xc3, 0xa9], [], Array.from({ length: 40 }, () => 0x78)]
+    const x = dictionary(bytes)
+    const y = dictionary([...bytes].reverse())
+    const dx = x.decode()
+    const dy = y.decode()
+    for (let k = 1; k <= bytes.length; k++) {
+      expect(x.at(k)).toBe(dx[k - 1])
+      for (let j = 1; j <= bytes.length; j++) expect(x.sameAs(k, y, j), `${k} ${j}`).toBe(dx[k - 1] === dy[j - 1])
+    }
+    // Different bytes, one string: the BOM is not part of the decoded string; two invalid bytes are both U+FFFD.
+    expect(x.sameAs(1, x, 2)).toBe(true)
+    expect(x.sameAs(4, x, 5)).toBe(true)
   })
 })
 

@@ -82,13 +82,13 @@ describe('the hostile case generator', () => {
     expect(bigKindOf(SEED + 1, 500)).toBeUndefined()
   })
 
-  it('runs every reading verb on every case, and every output mode over four seeds', () => {
-    const files = { a: 'a', b: 'b', c: 'c', redacted: 'r', map: 'm', dump: 'd' }
+  it('runs every reading verb on every case, and every output mode over five seeds', () => {
+    const files = { a: 'a', b: 'b', c: 'c', redacted: 'r', map: 'm', dump: 'd', parquet: 'p' }
     const verbOf = (v: Verb) => v.argv[0]
     for (let seed = 0; seed < 4; seed++) expect(new Set(verbsFor(files, seed).map(verbOf))).toEqual(new Set(['info', 'validate', 'handles', 'threads', 'regions', 'aux', 'query', 'export', 'diff', 'trend', 'redact']))
-    const labels = new Set([5, 6, 7, 8].flatMap((seed) => verbsFor(files, seed).map((v) => v.label)))
+    const labels = new Set([5, 6, 7, 8, 9].flatMap((seed) => verbsFor(files, seed).map((v) => v.label)))
     expect(labels).toEqual(new Set(verbsFor(files, 0, true).map((v) => v.label)))
-    expect(labels.size).toBe(36)
+    expect(labels.size).toBe(37)
   })
 })
 

@@ -2,7 +2,7 @@
 //   --seed S --count N   cases S, S+1, …: each generated (three variants), written to a temporary folder and run
 //                        through every reading verb (verbs.ts), each result held to check.ts's contract
 //   --stride J           seeds S, S+J, S+2J, … instead (J children share a run)
-//   --all-modes          every verb in every output mode (36 runs per case; default: one mode per verb, by seed)
+//   --all-modes          every verb in every output mode (37 runs per case; default: one mode per verb, by seed)
 //   --cli-every K        every K-th seed (+7) runs its verbs, in every mode, through the real `node dist/cli.js`
 //                        instead (0: never); the cases with a large attack always run through it
 //   --big-every B        every B-th seed carries one of the large attacks, in turn (generate.ts BIG_KINDS)
@@ -79,7 +79,7 @@ await loadCliMain()
 const work = mkdtempSync(join(existsShm() ? '/dev/shm' : tmpdir(), 'pssnap-hostile-'))
 // Named to the watchdog, which removes it if this process is killed.
 report(`W ${work}`)
-const files: CaseFiles = { a: join(work, 'a.pssnap'), b: join(work, 'b.pssnap'), c: join(work, 'c.pssnap'), redacted: join(work, 'redacted.pssnap'), map: join(work, 'map.json'), dump: join(work, 'x.dmp') }
+const files: CaseFiles = { a: join(work, 'a.pssnap'), b: join(work, 'b.pssnap'), c: join(work, 'c.pssnap'), redacted: join(work, 'redacted.pssnap'), map: join(work, 'map.json'), dump: join(work, 'x.dmp'), parquet: join(work, 'parquet') }
 
 /** A RAM-backed folder where there is one: thousands of small files are written and read. */
 function existsShm(): boolean {
@@ -105,6 +105,7 @@ async function runCase(id: string, seed: number, cases: HostileCase[], throughCl
   writeFileSync(files.c, c.bytes)
   rmSync(files.redacted, { force: true })
   rmSync(files.map, { force: true })
+  rmSync(files.parquet, { recursive: true, force: true })
   const decoded = { a: a.decodedBytes, b: b.decodedBytes, c: c.decodedBytes, redacted: a.decodedBytes }
   const problems: Problem[] = []
   const exits: Record<string, number | null> = {}

@@ -1,5 +1,5 @@
 // Every reading verb of the CLI, as argument lists over one case's files: info, validate, the four list
-// verbs (table, --json, --csv, --group-by), query, export (json, ndjson, csv, minidump), diff (table, --json, --csv)
+// verbs (table, --json, --csv, --group-by), query, export (json, ndjson, csv, minidump, parquet), diff (table, --json, --csv)
 // against a later variant, trend over a short series, redact (and info of what it wrote, which is hostile
 // input too).
 
@@ -25,6 +25,8 @@ export interface CaseFiles {
   map: string
   /** Where `export --format minidump` writes (binary: its stdout and stderr are what is judged). */
   dump: string
+  /** The folder `export --format parquet` creates (removed before each case: the export never writes into an existing one). */
+  parquet: string
 }
 
 const LISTS = [
@@ -44,7 +46,7 @@ const QUERIES = [
 
 /**
  * The verbs one case runs. Every verb runs on every case; with `allModes` each in every output mode and every
- * query (36 runs), otherwise in one mode chosen by the seed (12 runs): any four consecutive seeds cover them all.
+ * query (37 runs), otherwise in one mode chosen by the seed (12 runs): any five consecutive seeds cover them all.
  */
 export function verbsFor(files: CaseFiles, seed: number, allModes = false): Verb[] {
   const { a, b, c } = files
@@ -69,6 +71,7 @@ export function verbsFor(files: CaseFiles, seed: number, allModes = false): Verb
       { label: 'export ndjson', argv: ['export', a, '--format', 'ndjson', '--include-blobs'], output: 'ndjson', reads: ['a'] },
       { label: 'export csv', argv: ['export', a, '--format', 'csv', '--section', csvSection], output: 'csv', reads: ['a'] },
       { label: 'export minidump', argv: ['export', a, '--format', 'minidump', '-o', files.dump, '--force'], output: 'human', reads: ['a'] },
+      { label: 'export parquet', argv: ['export', a, '--format', 'parquet', '-o', files.parquet], output: 'human', reads: ['a'] },
     ]),
     ...one<Verb>([
       { label: 'diff', argv: ['diff', a, b, '--details'], output: 'human', reads: ['a', 'b'] },

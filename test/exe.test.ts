@@ -127,6 +127,19 @@ describe.skipIf(!linux)('pssnap-linux-x64 (Node single executable application)',
     expect(readdirSync(join(dir, 'cache', 'pssnap')).filter((f) => f.startsWith('duckdb-'))).toHaveLength(1)
   }, 90_000)
 
+  it('export --format parquet writes the same files as `node dist/cli.js export` (pssnap writes Parquet itself, no DuckDB)', async () => {
+    const archive = join(dir, 'self.pssnap')
+    const [fromExe, fromNode] = [join(dir, 'parquet-exe'), join(dir, 'parquet-node')]
+    const a = await run(LINUX_EXE, ['export', archive, '--format', 'parquet', '-o', fromExe])
+    expect(a.code, a.stderr).toBe(0)
+    const b = await run(process.execPath, [DIST_CLI, 'export', archive, '--format', 'parquet', '-o', fromNode])
+    expect(b.code, b.stderr).toBe(0)
+    const files = readdirSync(fromNode).sort()
+    expect(files).toContain('handles.parquet')
+    expect(readdirSync(fromExe).sort()).toEqual(files)
+    for (const f of files) expect(readFileSync(join(fromExe, f)).equals(readFileSync(join(fromNode, f))), f).toBe(true)
+  }, 90_000)
+
   it('watch --self --count 3 writes three archives of one capture set', async () => {
     const out = join(dir, 'watch')
     const r = await run(LINUX_EXE, ['watch', '--self', '--count', '3', '--interval', '200ms', '-o', out])

@@ -1,7 +1,8 @@
 // Issue 16's capture benchmark: a target holding 10k fds of which 2k are sockets (unix socketpairs, TCP
 // connections over loopback, UDP over IPv4 and IPv6), captured to an archive at lsof depth (net tables
 // joined, fdinfo details, linuxProcess), against a baseline measured in the same run that reads the same
-// /proc files, net tables included, without parsing them or building an archive. Target: ≤ 1.5×.
+// /proc files, net tables included, the cheapest way (one reused buffer, a stat only where the capture makes
+// one), without parsing them or building an archive. Target: ≤ 1.5×.
 // `npm run bench -- linux-fds` (Linux, python3).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

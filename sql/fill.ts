@@ -11,7 +11,8 @@ import type { EntryColumn, EntryTable, SqlType } from './tables.js'
 type Api = DuckDBModules['api']
 type DataChunk = InstanceType<Api['DuckDBDataChunk']>
 type Appender = Awaited<ReturnType<InstanceType<Api['DuckDBConnection']>['createAppender']>>
-type LogicalType = Parameters<Api['DuckDBDataChunk']['create']>[0][number]
+/** A raw C-API logical type: the chunk is made with the binding, not node-api (its ENUM type indexes every member in a JS object). */
+type LogicalType = ReturnType<DuckDBModules['bindings']['create_logical_type']>
 
 const WIDTH: Readonly<Record<SqlType, number>> = { UTINYINT: 1, USMALLINT: 2, UINTEGER: 4, INTEGER: 4, UBIGINT: 8, BIGINT: 8, DOUBLE: 8, TIMESTAMP: 8, VARCHAR: 0, BOOLEAN: 1 }
 const TWO_32 = 4294967296
@@ -70,7 +71,7 @@ export function appendSection(ctx: FillContext, appender: Appender, table: Entry
       const { column, present } = spread(c, span.count, span.group)
       return present ? onlyPresent(prepare(api, c, column), present) : prepare(api, c, column)
     })
-    const chunk: DataChunk = api.DuckDBDataChunk.create([api.UINTEGER, ...prepared.map((p) => p.type)], ctx.rows)
+    const chunk: DataChunk = new api.DuckDBDataChunk(bindings.create_data_chunk([logical(api, 'UINTEGER'), ...prepared.map((p) => p.type)]))
     for (let from = 0; from < count; from += ctx.rows) {
       const n = Math.min(ctx.rows, count - from)
       bindings.data_chunk_reset(chunk.chunk)
@@ -151,7 +152,13 @@ function prepare(api: Api, c: EntryColumn, column: Column | undefined): Prepared
   }
 }
 
-const logical = (api: Api, type: SqlType): LogicalType => api[type] as LogicalType
+const rawTypes = new Map<SqlType, LogicalType>()
+const logical = (api: Api, type: SqlType): LogicalType => {
+  let t = rawTypes.get(type)
+  if (!t) rawTypes.set(type, (t = (api[type] as { toLogicalType(): { logical_type: LogicalType } }).toLogicalType().logical_type))
+  return t
+}
+const enumType = (members: readonly string[]): LogicalType => bindingsRef!.create_enum_type(members)
 
 /** Marks every row of [0, n) invalid (NULL). */
 function allNull(s: Scratch, n: number): boolean {
@@ -232,7 +239,7 @@ function intSource(api: Api, c: EntryColumn, column: Column | undefined): Prepar
 
 /** FILETIME (100 ns since 1601) → µs since 1970, exactly, in 32-bit words; 0 (never set) → NULL. */
 function timeSource(api: Api, column: Column | undefined): Prepared {
-  const type = api.TIMESTAMP as LogicalType
+  const type = logical(api, 'TIMESTAMP')
   const col: IntColumn = intColumn(column)
   if (!col.words && !col.narrow) return { type, write: (_v, _f, n, s) => allNull(s, n) }
   return {
@@ -272,7 +279,7 @@ function timeSource(api: Api, column: Column | undefined): Prepared {
 }
 
 function durSource(api: Api, column: Column | undefined): Prepared {
-  const type = api.DOUBLE as LogicalType
+  const type = logical(api, 'DOUBLE')
   const col = intColumn(column)
   if (!col.words && !col.narrow) return { type, write: (_v, _f, n, s) => allNull(s, n) }
   return {
@@ -326,7 +333,7 @@ function enumWriter(values: readonly string[], index: ArrayLike<number>, remap: 
 }
 
 function textSource(api: Api, column: Column | undefined): Prepared {
-  if (column?.dtype !== 'str') return { type: api.VARCHAR as LogicalType, write: (_v, _f, n, s) => allNull(s, n) }
+  if (column?.dtype !== 'str') return { type: logical(api, 'VARCHAR'), write: (_v, _f, n, s) => allNull(s, n) }
   // ENUM members go to DuckDB as C strings: one holding U+0000 would be cut there, and two cut to the same
   // text (or two lone surrogates, both U+FFFD in UTF-8) make a duplicate member, which crashes the process.
   // Such a chunk is loaded as VARCHAR, one string at a time.
@@ -334,7 +341,7 @@ function textSource(api: Api, column: Column | undefined): Prepared {
   const { values, remap } = enumOver(column.dict)
   // An ENUM needs at least one member; a chunk whose strings are all absent gets a placeholder never used.
   const members = values.length ? values : ['']
-  return { type: api.ENUM(members) as LogicalType, write: enumWriter(members, column.index, remap) }
+  return { type: enumType(members), write: enumWriter(members, column.index, remap) }
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -344,7 +351,7 @@ function varcharSource(api: Api, dict: readonly string[], index: ArrayLike<numbe
   const encoder = new TextEncoder()
   const bytes: (Uint8Array | undefined)[] = new Array(dict.length + 1)
   return {
-    type: api.VARCHAR as LogicalType,
+    type: logical(api, 'VARCHAR'),
     write(v, from, n, s) {
       const valid = s.validity
       valid.fill(0, 0, Math.ceil(n / 64) * 8)
@@ -365,7 +372,7 @@ function varcharSource(api: Api, dict: readonly string[], index: ArrayLike<numbe
 
 /** The enum or flag name of each value (format/names.ts), as ENUM indices over the chunk's distinct values. */
 function nameSource(api: Api, c: EntryColumn, column: Column | undefined): Prepared {
-  if (!column || column.dtype === 'str' || column.dtype === 'bytes' || column.dtype === 'u64' || column.dtype === 'i64') return { type: api.VARCHAR as LogicalType, write: (_v, _f, n, s) => allNull(s, n) }
+  if (!column || column.dtype === 'str' || column.dtype === 'bytes' || column.dtype === 'u64' || column.dtype === 'i64') return { type: logical(api, 'VARCHAR'), write: (_v, _f, n, s) => allNull(s, n) }
   const values = column.values as ArrayLike<number>
   // Dictionary of the chunk's distinct values: slot 0 stays "absent", value slots from 1.
   const slot = new Map<number, number>()
@@ -389,11 +396,11 @@ function nameSource(api: Api, c: EntryColumn, column: Column | undefined): Prepa
   }
   const { values: members, remap } = enumOver(names)
   const list = members.length ? members : ['']
-  return { type: api.ENUM(list) as LogicalType, write: enumWriter(list, index, remap) }
+  return { type: enumType(list), write: enumWriter(list, index, remap) }
 }
 
 function lengthSource(api: Api, column: Column | undefined): Prepared {
-  const type = api.UINTEGER as LogicalType
+  const type = logical(api, 'UINTEGER')
   if (column?.dtype !== 'bytes') return { type, write: (_v, _f, n, s) => allNull(s, n) }
   const offsets = column.offsets
   return {

@@ -91,6 +91,13 @@ export class SqlSession {
     if (want.has('snapshots')) made.push(['snapshots', SNAPSHOT_COLUMNS.map((col) => `${ident(col.name)} ${col.type}`).join(', ')])
     if (want.has('capture_errors')) made.push(['capture_errors', CAPTURE_ERROR_COLUMNS.map((col) => `${ident(col.name)} ${col.type}`).join(', ')])
     for (const t of ENTRY_TABLES) if (want.has(t.table)) made.push([t.table, `snapshot_id UINTEGER, ${t.columns.map((col) => `${ident(col.name)} ${col.type}`).join(', ')}`])
+    // One transaction for the whole load: the appenders' flushes (every 204,800 rows) then land in one local
+    // storage that COMMIT moves into the table as it is, instead of each flush committing on its own (a flush
+    // of fewer than a row group's rows into a non-empty table is copied once more at its commit).
+    if (!this.inTx) {
+      await c.run('BEGIN TRANSACTION')
+      this.inTx = true
+    }
     for (const [name, columns] of made) {
       if (this.tables.has(name)) continue
       await c.run(`CREATE TABLE ${name} (${columns})`)
@@ -101,6 +108,7 @@ export class SqlSession {
   }
 
   private wantModules = false
+  private inTx = false
 
   /** Appends one archive to every table created; `id` is its snapshot_id. */
   add(a: LoadedArchive, id: number): void {
@@ -120,6 +128,10 @@ export class SqlSession {
   async finish(): Promise<void> {
     for (const appender of this.appenders.values()) appender.closeSync()
     this.appenders.clear()
+    if (this.inTx) {
+      await this.connection.run('COMMIT')
+      this.inTx = false
+    }
     if (this.wantModules && !this.tables.has('modules')) {
       // MEM_IMAGE regions grouped by mapped file, per snapshot; image fields from the lowest region (as diff does).
       await this.connection.run(`CREATE TABLE modules AS

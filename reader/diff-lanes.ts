@@ -124,6 +124,8 @@ export function u32Of(lane: IntLane, o: number, absent: number): number {
 
 /** Whether entry i of x and entry j of y hold the same value (both absent counts as the same, as sameIntAt). */
 export function sameInt(x: IntLane, i: number, y: IntLane, j: number): boolean {
+  // The words read here, not through lo() and hi(): small enough to be inlined where it is called per entry.
+  if (x.stride === 1 && y.stride === 1) return x.words[i] === y.words[j] && x.absent === y.absent
   return x.lo(i) === y.lo(j) && x.hi(i) === y.hi(j) && x.absent === y.absent
 }
 

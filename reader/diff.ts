@@ -558,11 +558,9 @@ function mergeRegions(a: Archive, b: Archive, linux: boolean): RegionsMatched | 
   const addedAt: number[] = []
   const changedAt: [number, number][] = []
   let unchanged = 0
-  const p = x.int
-  const q = y.int
   for (let k = 0; k < y.chunks && x.ordered; k++) {
     y.load(k)
-    const key = q.baseAddress
+    const key = y.int.baseAddress
     if (key.absent && y.count > 0) return undefined
     memB.addChunk(y)
     files.next(y.str.mappedFileName)
@@ -574,18 +572,25 @@ function mergeRegions(a: Archive, b: Archive, linux: boolean): RegionsMatched | 
         continue
       }
       taken[i] = 1
-      const same =
-        sameInt(p.regionSize, e, q.regionSize, o) &&
-        (sameInt(p.state, e, q.state, o) || (linux && linuxStateAlikeAt(u32Of(p.state, e, -1), u32Of(q.state, o, -1), u32Of(p.protect, e, -1)))) &&
-        sameInt(p.protect, e, q.protect, o) &&
-        sameInt(p.type, e, q.type, o) &&
-        files.same(x.str.mappedFileName, e, y.str.mappedFileName, o)
-      if (same) unchanged++
+      if (sameRegion(x, e, y, o, files, linux)) unchanged++
       else changedAt.push([i, y.start + o])
     }
   }
   x.finish()
   return x.ordered ? { addedAt, removedAt: untaken(taken), changedAt, unchanged, memA, memB } : undefined
+}
+
+/** Whether region e of x's chunk and region o of y's are alike in every compared field (a function of its own: small enough for its comparisons to be inlined). */
+function sameRegion(x: RegionLanes, e: number, y: RegionLanes, o: number, files: SameStrings, linux: boolean): boolean {
+  const p = x.int
+  const q = y.int
+  return (
+    sameInt(p.regionSize, e, q.regionSize, o) &&
+    (sameInt(p.state, e, q.state, o) || (linux && linuxStateAlikeAt(u32Of(p.state, e, -1), u32Of(q.state, o, -1), u32Of(p.protect, e, -1)))) &&
+    sameInt(p.protect, e, q.protect, o) &&
+    sameInt(p.type, e, q.type, o) &&
+    files.same(x.str.mappedFileName, e, y.str.mappedFileName, o)
+  )
 }
 
 /** Regions matched in any order (reader/diff-matcher.ts). */

@@ -16,6 +16,13 @@ type LogicalType = ReturnType<DuckDBModules['bindings']['create_logical_type']>
 
 const WIDTH: Readonly<Record<SqlType, number>> = { UTINYINT: 1, USMALLINT: 2, UINTEGER: 4, INTEGER: 4, UBIGINT: 8, BIGINT: 8, DOUBLE: 8, TIMESTAMP: 8, VARCHAR: 0, BOOLEAN: 1 }
 const TWO_32 = 4294967296
+/**
+ * The appender buffers rows until it holds 204,800, then copies them into the table: a buffer of that size
+ * (about 70 MB for the handles table) is out of the CPU caches when copied again, and its fresh pages fault
+ * in each time. Flushing every 8,192 rows copies them while they are still cached (1M entries: load 11 % less
+ * CPU, 16 % less time, in alternating rounds).
+ */
+const FLUSH_ROWS = 8192
 /** 100 ns ticks from 1601-01-01 to 1970-01-01, divided by 10 (µs): 11,644,473,600,000,000 as two words. */
 const EPOCH_US_HI = Math.floor(11644473600000000 / TWO_32)
 const EPOCH_US_LO = 11644473600000000 - EPOCH_US_HI * TWO_32
@@ -62,13 +69,16 @@ export function appendSection(ctx: FillContext, appender: Appender, table: Entry
   const scratch = [new Scratch(ctx.rows), ...table.columns.map(() => new Scratch(ctx.rows))]
   const ids = scratch[0]!.u32.fill(snapshotId)
   let appended = 0
+  let sinceFlush = 0
   for (let k = 0; k < chunks; k++) {
     const count = spans[0]![k]!.count
     if (count === 0) continue
+    // Which rows have each sparse group, as validity bits: computed once per group and shared by its members.
+    const presence = new Map<DecodedSparseGroup, Uint8Array>()
     const prepared = table.columns.map((c, j) => {
       const span = spans[j]![k]!
       if (!('group' in span)) return prepare(api, c, span.column)
-      const { column, present } = spread(c, span.count, span.group)
+      const { column, present } = spread(c, span.count, span.group, presence)
       return present ? onlyPresent(prepare(api, c, column), present) : prepare(api, c, column)
     })
     const chunk: DataChunk = new api.DuckDBDataChunk(bindings.create_data_chunk([logical(api, 'UINTEGER'), ...prepared.map((p) => p.type)]))
@@ -88,6 +98,10 @@ export function appendSection(ctx: FillContext, appender: Appender, table: Entry
       bindings.data_chunk_set_size(raw, n)
       appender.appendDataChunk(chunk)
       appended += n
+      if ((sinceFlush += n) >= FLUSH_ROWS) {
+        appender.flushSync()
+        sinceFlush = 0
+      }
     }
   }
   return appended
@@ -97,11 +111,10 @@ export function appendSection(ctx: FillContext, appender: Appender, table: Entry
  * A sparse group's member as a column over every entry of one chunk: values scattered to their rows, and which
  * rows have the group (the others are NULL).
  */
-function spread(c: EntryColumn, count: number, group: DecodedSparseGroup | undefined): { column: Column | undefined; present?: Uint8Array } {
+function spread(c: EntryColumn, count: number, group: DecodedSparseGroup | undefined, presence: Map<DecodedSparseGroup, Uint8Array>): { column: Column | undefined; present?: Uint8Array } {
   const member = c.field.slice(c.group!.length + 1)
   const source = group && Object.hasOwn(group.columns, member) ? group.columns[member] : undefined
   if (!group || !source || source.dtype === 'bytes') return { column: undefined }
-  const present = new Uint8Array(count)
   const rows = group.rows
   let column: Column
   if (source.dtype === 'str') {
@@ -114,20 +127,35 @@ function spread(c: EntryColumn, count: number, group: DecodedSparseGroup | undef
     for (let k = 0; k < rows.length; k++) if (rows[k]! < count) (dense as unknown as unknown[])[rows[k]!] = values[k]!
     column = { ...source, values: dense } as Column
   }
-  for (let k = 0; k < rows.length; k++) if (rows[k]! < count) present[rows[k]!] = 1
+  let present = presence.get(group)
+  if (!present) {
+    present = new Uint8Array((count + 7) >> 3)
+    for (let k = 0; k < rows.length; k++) if (rows[k]! < count) present[rows[k]! >> 3]! |= 1 << (rows[k]! & 7)
+    presence.set(group, present)
+  }
   return { column, present }
 }
 
-/** NULL where the row does not have the sparse group. */
+/** NULL where the row does not have the sparse group (`present`: one bit per row of the chunk). */
 function onlyPresent(inner: Prepared, present: Uint8Array): Prepared {
   return {
     type: inner.type,
     write(v, from, n, s) {
       let nulls = inner.write(v, from, n, s)
-      if (!nulls) s.validity.fill(0xff, 0, Math.ceil(n / 64) * 8)
-      for (let i = 0; i < n; i++) {
-        if (present[from + i]) continue
-        s.validity[i >> 3]! &= ~(1 << (i & 7))
+      const valid = s.validity
+      if (!nulls) valid.fill(0xff, 0, Math.ceil(n / 64) * 8)
+      // `from` is a multiple of the vector size: whole bytes of `present` line up with the vector's.
+      const base = from >> 3
+      const whole = n >> 3
+      for (let b = 0; b < whole; b++) {
+        const p = present[base + b]!
+        if (p === 0xff) continue
+        valid[b]! &= p
+        nulls = true
+      }
+      for (let i = whole << 3; i < n; i++) {
+        if (present[(from + i) >> 3]! & (1 << ((from + i) & 7))) continue
+        valid[i >> 3]! &= ~(1 << (i & 7))
         nulls = true
       }
       return nulls

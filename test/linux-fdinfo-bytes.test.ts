@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseFdinfo, parseFdinfoBytes, readHandles } from '../capture/linux/handles.js'
 import { SoftErrors } from '../capture/linux/soft-errors.js'
-import { readSmall, textOf } from '../capture/linux/small-read.js'
+import { heldBytes, readSmall, readSmallLength, textOf } from '../capture/linux/small-read.js'
 import { fieldAt } from '../capture/linux/net-tables.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pssnap-fdinfo-'))
@@ -85,6 +85,18 @@ describe('readSmall', () => {
     expect(textOf(Buffer.from('caf\xe9 \xff', 'latin1'))).toBe('caf\uf7e9 \uf7ff')
     expect(textOf(Buffer.from('café', 'utf8'))).toBe('café')
     expect(() => readSmall(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }))
+  })
+
+  it('readSmallLength gives the length and leaves the bytes in heldBytes; parseFdinfoBytes reads only that length', () => {
+    writeFileSync(join(dir, 'long-info'), 'pos:\t4096\nflags:\t02\nmnt_id:\t29\nino:\t77\n')
+    writeFileSync(join(dir, 'short-info'), 'pos:\t5\n')
+    expect(readSmallLength(join(dir, 'long-info'))).toBe(39)
+    // The short file leaves the long one's tail in the buffer: only its own length is parsed.
+    const n = readSmallLength(join(dir, 'short-info'))
+    expect(n).toBe(7)
+    expect(heldBytes().toString('latin1', 0, n)).toBe('pos:\t5\n')
+    expect(parseFdinfoBytes(heldBytes(), n)).toEqual({ filePosition: 5n })
+    expect(parseFdinfoBytes(heldBytes())).toMatchObject({ openFlags: 2, mountId: 29 })
   })
 })
 

@@ -210,9 +210,10 @@ export async function captureLinuxToFile(pid: number, path: string, options: Lin
         const entries = capture[section]
         if (!entries) continue
         w.declareSection(section)
-        for (const e of entries) {
+        // Indexed: a for-of still running in the interpreter allocates a result per entry.
+        for (let i = 0; i < entries.length; i++) {
           // Await only when a chunk was flushed: a microtask per entry would double the write time.
-          const flushed = w.add(section, e)
+          const flushed = w.add(section, entries[i]!)
           if (flushed) await flushed
         }
       }
@@ -235,8 +236,12 @@ export function formatMinorOf(capture: Pick<LinuxCapture, 'handles' | 'threads' 
   let minor = capture.header?.linuxProcess !== undefined ? 2 : 0
   for (const section of ['handles', 'threads', 'vaSpace', 'auxiliaryPages'] as const) {
     const newer = Object.entries(SECTIONS[section].columns as Record<string, FieldSpec>).filter(([, spec]) => (spec.since ?? 0) > minor)
-    for (const entry of (capture[section] ?? []) as Record<string, unknown>[]) {
-      for (const [field, spec] of newer) if (entry[field] !== undefined) minor = Math.max(minor, spec.since ?? 0)
+    const fields = newer.map(([field]) => field)
+    const since = newer.map(([, spec]) => spec.since ?? 0)
+    const entries = (capture[section] ?? []) as Record<string, unknown>[]
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!
+      for (let k = 0; k < fields.length; k++) if (entry[fields[k]!] !== undefined) minor = Math.max(minor, since[k]!)
     }
   }
   return minor

@@ -10,7 +10,7 @@ import { detailsOf } from './fdinfo.js'
 import { joinSockets, type NetTableOptions } from './net-tables.js'
 import { answersFromMemory, lazyMounts, type Mount, type MountTable } from './mounts.js'
 import { isGone, procRoot, readLink } from './proc.js'
-import { readSmall, textOf } from './small-read.js'
+import { heldBytes, readSmallLength, textOf } from './small-read.js'
 import type { SoftErrors } from './soft-errors.js'
 import { nowFiletime } from './time.js'
 
@@ -134,13 +134,13 @@ const keyIs = (b: Buffer, from: number, to: number, key: string) => {
  * of these), and the `ino:` line after `mnt_id:` kept too. For ASCII text (what the kernel writes) the open
  * flags, position and mount are parseFdinfo's.
  */
-export function parseFdinfoBytes(b: Buffer): FdinfoHead {
+export function parseFdinfoBytes(b: Buffer, length = b.length): FdinfoHead {
   const into: FdinfoHead = {}
   let afterMount = false
-  for (let at = 0; at < b.length; ) {
+  for (let at = 0; at < length; ) {
     let end = at
     let colon = -1
-    for (; end < b.length && b[end] !== NL; end++) if (colon < 0 && b[end] === COLON) colon = end
+    for (; end < length && b[end] !== NL; end++) if (colon < 0 && b[end] === COLON) colon = end
     // parseFdinfo's cut of a line without a colon: the key is all but its last character.
     const keyEnd = colon >= 0 ? colon : end - 1
     let from = colon >= 0 ? colon + 1 : at
@@ -216,7 +216,9 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
   // Keyed by the name too: the same live name, mount and inode number are the same file (an inode number alone
   // may repeat across an overlay's layers).
   const typeOfInode = new Map<string, { mountId: number; inode: number; typeName: string }>()
-  for (const fd of fds) {
+  // Indexed: a for-of still running in the interpreter (a capture's first walk) allocates a result per step.
+  for (let i = 0; i < fds.length; i++) {
+    const fd = fds[i]!
     const path = `${dir}/${fd}`
     let operation = 'readlink'
     try {
@@ -227,9 +229,9 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
       // Only these kinds' details are read past `mnt_id:` (fdinfo.ts): the others' text is never made.
       let infoText = ''
       try {
-        const bytes = readSmall(`${infoDir}/${fd}`)
-        info = parseFdinfoBytes(bytes)
-        if (typeName !== undefined && Object.hasOwn(DETAILED, typeName)) infoText = textOf(bytes)
+        const length = readSmallLength(`${infoDir}/${fd}`)
+        info = parseFdinfoBytes(heldBytes(), length)
+        if (typeName !== undefined && Object.hasOwn(DETAILED, typeName)) infoText = textOf(heldBytes().subarray(0, length))
       } catch (error) {
         // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
         errors.add('handles', 'readFile', `${infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')

@@ -398,6 +398,9 @@ function varcharSource(api: Api, dict: readonly string[], index: ArrayLike<numbe
   }
 }
 
+/** Slots of values below 2^16 while one column is named (zero again after it). */
+const SMALL_SLOT = new Uint32Array(65536)
+
 /** The enum or flag name of each value (format/names.ts), as ENUM indices over the chunk's distinct values. */
 function nameSource(api: Api, c: EntryColumn, column: Column | undefined): Prepared {
   if (!column || column.dtype === 'str' || column.dtype === 'bytes' || column.dtype === 'u64' || column.dtype === 'i64') return { type: logical(api, 'VARCHAR'), write: (_v, _f, n, s) => allNull(s, n) }
@@ -406,21 +409,30 @@ function nameSource(api: Api, c: EntryColumn, column: Column | undefined): Prepa
   const slot = new Map<number, number>()
   const index = new Uint32Array(values.length)
   const names: string[] = []
-  // Neighbouring entries mostly share a value (a run of COMMIT regions): the last slot is reused.
+  // Neighbouring entries mostly share a value (a run of COMMIT regions): the last slot is reused. A value below
+  // 2^16 (most protections, flags, types) finds its slot in a table instead of the map.
   let last = NaN
   let lastSlot = 0
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!
-    if (x !== last) {
-      let k = slot.get(x)
-      if (k === undefined) {
-        k = names.push(formatNamed(c.names, x)) // 1-based
-        slot.set(x, k)
+  const small: number[] = []
+  try {
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i]!
+      if (x !== last) {
+        let k = x >= 0 && x < 65536 ? SMALL_SLOT[x]! : slot.get(x)
+        if (!k) {
+          k = names.push(formatNamed(c.names, x)) // 1-based
+          if (x >= 0 && x < 65536) {
+            SMALL_SLOT[x] = k
+            small.push(x)
+          } else slot.set(x, k)
+        }
+        last = x
+        lastSlot = k
       }
-      last = x
-      lastSlot = k
+      index[i] = lastSlot
     }
-    index[i] = lastSlot
+  } finally {
+    for (const x of small) SMALL_SLOT[x] = 0
   }
   const { values: members, remap } = enumOver(names)
   const list = members.length ? members : ['']

@@ -3,9 +3,9 @@
 // or stopped if it was SIGSTOPped, and nothing at the destination; a process already traced is refused with
 // ALREADY_TRACED. The oracle is /proc: thread states, TracerPid, the ticker thread's context switches.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { buildChain, runs, startChain, threadState, tracerPid, until, type ChainTarget } from './helpers/chain-target.js'
 import { CLI, runCli } from './helpers/cli.js'
@@ -95,6 +95,9 @@ describe.skipIf(!linux)('pssnap capture --registers holding a process', () => {
     const alone = mkdtempSync(join(tmpdir(), 'pssnap-no-koffi-'))
     try {
       copyFileSync(CLI, join(alone, 'cli.mjs'))
+      // The CLI is split: its verbs are ES modules in chunks/ beside it (scripts/build.mjs).
+      cpSync(join(dirname(CLI), 'chunks'), join(alone, 'chunks'), { recursive: true })
+      writeFileSync(join(alone, 'package.json'), '{ "type": "module" }\n')
       const run = (...args: string[]) => spawnSync(process.execPath, [join(alone, 'cli.mjs'), ...args], { encoding: 'utf8', timeout: 30_000 })
       expect(run('capture', String(t.pid), '-o', join(alone, 'plain.pssnap')).status).toBe(0)
       const r = run('capture', String(t.pid), '--registers', '-o', join(alone, 'regs.pssnap'))

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
+import { parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openArchiveFile } from '../reader/node.js'
 import { buildFakePssDll } from './fake-pss/build-dll.js'
@@ -181,6 +182,7 @@ describe.skipIf(skipWine)('pssnap-win-x64.exe under Wine, against the fake PSS D
     await exe('info', ['info', windowsPath(archive())])
     await exe('report', ['report', windowsPath(archive()), '-o', windowsPath(join(work, 'report.html'))])
     await exe('sql', ['sql', 'SELECT 1', windowsPath(archive())])
+    await exe('parquet', ['export', windowsPath(archive()), '--format', 'parquet', '-o', windowsPath(join(work, 'parquet'))])
     await exe('selftest', ['selftest', '--json'])
     await exe('watch', ['watch', 'notepad', '--when', 'handleCount >= 8', '--poll', '200ms', '--interval', '200ms', '--count', '2', '-o', windowsPath(join(work, 'watch'))])
   }, 600_000)
@@ -231,6 +233,26 @@ describe.skipIf(skipWine)('pssnap-win-x64.exe under Wine, against the fake PSS D
     expect(there.replace(block, '')).toBe(mine.replace(block, ''))
     const bytes = (b64: string, tag: string) => (tag.includes('data-encoding="gzip"') ? gunzipSync(Buffer.from(b64, 'base64')) : Buffer.from(b64, 'base64'))
     expect(bytes(t![2]!, t![1]!).equals(readFileSync(archive()))).toBe(true)
+  }, 60_000)
+
+  it('export --format parquet writes there the files `node dist/cli.js export` writes here (no DuckDB needed)', async () => {
+    const r = runs.get('parquet')!
+    expect(r.exitCode, r.log).toBe(0)
+    const here = join(work, 'parquet-node')
+    const n = await run(process.execPath, [DIST_CLI, 'export', archive(), '--format', 'parquet', '-o', here])
+    expect(n.code, n.stderr).toBe(0)
+    const files = readdirSync(here).sort()
+    expect(files).toContain('handles.parquet')
+    expect(readdirSync(join(work, 'parquet')).sort()).toEqual(files)
+    // Every table's file is the same byte for byte, but snapshots: its `path` is the archive as each side named it
+    // (Z:\… there, /tmp/… here); its rows are otherwise equal, read back by hyparquet.
+    for (const f of files.filter((f) => f !== 'snapshots.parquet')) expect(readFileSync(join(work, 'parquet', f)).equals(readFileSync(join(here, f))), f).toBe(true)
+    const rows = async (file: string) => {
+      const b = readFileSync(file)
+      const list = (await parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.length), parsers: { timestampFromMicroseconds: (m: bigint) => m } })) as Record<string, unknown>[]
+      return list.map(({ path, ...rest }) => ({ path: String(path).replace(/^.*[\\/]/, ''), ...rest }))
+    }
+    expect(await rows(join(work, 'parquet', 'snapshots.parquet'))).toEqual(await rows(join(here, 'snapshots.parquet')))
   }, 60_000)
 
   it('sql is refused with SQL_UNAVAILABLE naming what to use instead (no Windows build of DuckDB is embedded)', () => {

@@ -240,6 +240,21 @@ function packIndices(indices: Uint32Array, count: number, width: number, scratch
   return out.subarray(0, o)
 }
 
+/** Parquet's PLAIN encoding of BYTE_ARRAY values: each one's length (uint32 LE), then its bytes. */
+export function plainByteArrays(values: readonly Uint8Array[]): Uint8Array {
+  let size = 0
+  for (const v of values) size += 4 + v.length
+  const out = new Uint8Array(size)
+  const view = new DataView(out.buffer)
+  let o = 0
+  for (const v of values) {
+    view.setUint32(o, v.length, true)
+    out.set(v, o + 4)
+    o += 4 + v.length
+  }
+  return out
+}
+
 function writeChunk(out: FileOut, element: SchemaElement, rows: number, source: ChunkSource): ColumnChunk {
   const start = out.offset
   let dictionaryOffset: bigint | undefined
@@ -248,16 +263,8 @@ function writeChunk(out: FileOut, element: SchemaElement, rows: number, source: 
   const width = dictionary ? Math.max(1, Math.ceil(Math.log2(dict.length))) : 0
   if (dictionary) {
     dictionaryOffset = BigInt(out.offset)
-    let size = 0
-    for (const e of dict) size += 4 + e.length
-    const body = new Uint8Array(size)
-    const view = new DataView(body.buffer)
-    let o = 0
-    for (const e of dict) {
-      view.setUint32(o, e.length, true)
-      body.set(e, o + 4)
-      o += 4 + e.length
-    }
+    const body = plainByteArrays(dict)
+    const size = body.length
     out.write(header({ type: 'DICTIONARY_PAGE', uncompressed_page_size: size, compressed_page_size: size, dictionary_page_header: { num_values: dict.length, encoding: 'PLAIN_DICTIONARY' } }))
     out.write(body)
   }

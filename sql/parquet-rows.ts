@@ -3,7 +3,7 @@
 // it in DuckDB (spec/SQL.md §5), from the regions' columns.
 import type { Archive } from '../reader/index.js'
 import { hiAt, intColumn, loAt, strColumn, unsignedLess } from '../reader/column-views.js'
-import { PAGE_ROWS, type ChunkSource, type PageParts } from './parquet-file.js'
+import { PAGE_ROWS, plainByteArrays, type ChunkSource, type PageParts } from './parquet-file.js'
 import type { SqlType } from './tables.js'
 
 export type Value = number | bigint | string | boolean | undefined | null
@@ -30,15 +30,7 @@ function plainPage(type: SqlType, values: readonly Value[]): PageParts {
   })
   let plain: Uint8Array
   if (type === 'VARCHAR') {
-    const texts = kept.map((v) => encoder.encode(String(v)))
-    plain = new Uint8Array(texts.reduce((s, t) => s + 4 + t.length, 0))
-    const view = new DataView(plain.buffer)
-    let o = 0
-    for (const t of texts) {
-      view.setUint32(o, t.length, true)
-      plain.set(t, o + 4)
-      o += 4 + t.length
-    }
+    plain = plainByteArrays(kept.map((v) => encoder.encode(String(v))))
   } else if (type === 'BOOLEAN') {
     plain = new Uint8Array((kept.length + 7) >> 3)
     kept.forEach((v, i) => void (v ? (plain[i >> 3]! |= 1 << (i & 7)) : 0))

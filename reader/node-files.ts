@@ -432,10 +432,14 @@ export async function commitFile(temp: string, destination: string, path: string
       if (now) throw new OutputPathError('FILE_EXISTS', `'${path}' already exists: not replaced`, path)
     }
   } else {
-    const now = await lstat(destination).catch((err: unknown) => (missing(err) ? undefined : Promise.reject(err)))
-    if (now && !now.isFile()) throw new OutputPathError('NOT_A_REGULAR_FILE', `'${path}' is ${kindOf(now)}: only a regular file is replaced`, path)
+    refuseUnlessRegular(await lstat(destination).catch((err: unknown) => (missing(err) ? undefined : Promise.reject(err))), path)
   }
   await rename(temp, destination)
+}
+
+/** What replacing commits check just before the rename: only a regular file (or nothing) is replaced. */
+function refuseUnlessRegular(now: Stats | undefined, path: string): void {
+  if (now && !now.isFile()) throw new OutputPathError('NOT_A_REGULAR_FILE', `'${path}' is ${kindOf(now)}: only a regular file is replaced`, path)
 }
 
 /** The temporary name beside `destination`: hidden, unique to this process and moment. */
@@ -519,7 +523,7 @@ function commitReplacingSync(temp: string, destination: string, path: string): v
   } catch (e) {
     if (!missing(e)) throw e
   }
-  if (now && !now.isFile()) throw new OutputPathError('NOT_A_REGULAR_FILE', `'${path}' is ${kindOf(now)}: only a regular file is replaced`, path)
+  refuseUnlessRegular(now, path)
   renameSync(temp, destination)
 }
 

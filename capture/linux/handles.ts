@@ -16,7 +16,8 @@ import { nowFiletime } from './time.js'
 
 const PSS_HANDLE_HAVE_TYPE = 0x1
 const PSS_HANDLE_HAVE_NAME = 0x2
-const NO_FDINFO: FdinfoHead = Object.freeze({})
+/** Handle values as bigints, made once per process (they never change): index fd. */
+const FD_VALUES: (bigint | undefined)[] = new Array(1 << 16)
 const NOT_DELETED = Object.freeze({ file: Object.freeze({ deleted: 0 as const }) })
 const DELETED = Object.freeze({ file: Object.freeze({ deleted: 1 as const }) })
 /** The kinds whose fdinfo text detailsOf reads (fdinfo.ts). */
@@ -135,7 +136,22 @@ const keyIs = (b: Buffer, from: number, to: number, key: string) => {
  * flags, position and mount are parseFdinfo's.
  */
 export function parseFdinfoBytes(b: Buffer, length = b.length): FdinfoHead {
+  scanFdinfo(b, length)
   const into: FdinfoHead = {}
+  if (scanned.filePosition !== undefined) into.filePosition = scanned.filePosition
+  if (scanned.openFlags >= 0) into.openFlags = scanned.openFlags
+  if (scanned.mountId >= 0) into.mountId = scanned.mountId
+  if (scanned.inode >= 0) into.inode = scanned.inode
+  return into
+}
+
+/** What the last scanFdinfo found, -1 (or undefined) for absent: one record for the whole walk, no object per descriptor. */
+const scanned = { filePosition: undefined as bigint | undefined, openFlags: -1, mountId: -1, inode: -1 }
+
+/** parseFdinfoBytes into `scanned`. */
+function scanFdinfo(b: Buffer, length: number): void {
+  scanned.filePosition = undefined
+  scanned.openFlags = scanned.mountId = scanned.inode = -1
   let afterMount = false
   for (let at = 0; at < length; ) {
     let end = at
@@ -148,32 +164,28 @@ export function parseFdinfoBytes(b: Buffer, length = b.length): FdinfoHead {
     while (from < to && isBlank(b[from]!)) from++
     while (to > from && isBlank(b[to - 1]!)) to--
     if (afterMount) {
-      if (keyIs(b, at, keyEnd, 'ino')) {
-        const ino = digitsAt(b, from, to, 10)
-        if (ino >= 0) into.inode = ino
-      }
+      if (keyIs(b, at, keyEnd, 'ino')) scanned.inode = digitsAt(b, from, to, 10)
       break
     }
     if (keyIs(b, at, keyEnd, 'pos')) {
       if (allDigits(b, from, to, 0x39)) {
         const v = digitsAt(b, from, to, 10)
         // 0 (most descriptors) as the one constant: no bigint of its own per entry.
-        into.filePosition = v === 0 ? 0n : v > 0 ? BigInt(v) : BigInt(b.toString('latin1', from, to))
+        scanned.filePosition = v === 0 ? 0n : v > 0 ? BigInt(v) : BigInt(b.toString('latin1', from, to))
       }
     } else if (keyIs(b, at, keyEnd, 'flags')) {
       if (allDigits(b, from, to, 0x37)) {
         const v = digitsAt(b, from, to, 8)
-        into.openFlags = (v >= 0 ? v : Number.parseInt(b.toString('latin1', from, to), 8)) >>> 0
+        scanned.openFlags = (v >= 0 ? v : Number.parseInt(b.toString('latin1', from, to), 8)) >>> 0
       }
     } else if (keyIs(b, at, keyEnd, 'mnt_id')) {
       if (!allDigits(b, from, to, 0x39)) break
       const v = digitsAt(b, from, to, 10)
-      into.mountId = v >= 0 ? v : Number(b.toString('latin1', from, to))
+      scanned.mountId = v >= 0 ? v : Number(b.toString('latin1', from, to))
       afterMount = true
     }
     at = end + 1
   }
-  return into
 }
 
 /** A path target on a file system that may not answer: typed after the walk, by typeUntyped. */
@@ -225,33 +237,36 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
       const target = readLink(path)
       const captureTime = nowFiletime()
       let typeName = typeNameOfLink(target)
-      let info: FdinfoHead = NO_FDINFO
       // Only these kinds' details are read past `mnt_id:` (fdinfo.ts): the others' text is never made.
+      const detailed = typeName !== undefined && Object.hasOwn(DETAILED, typeName)
       let infoText = ''
       try {
         const length = readSmallLength(`${infoDir}/${fd}`)
-        info = parseFdinfoBytes(heldBytes(), length)
-        if (typeName !== undefined && Object.hasOwn(DETAILED, typeName)) infoText = textOf(heldBytes().subarray(0, length))
+        scanFdinfo(heldBytes(), length)
+        if (detailed) infoText = textOf(heldBytes().subarray(0, length))
       } catch (error) {
+        scanned.filePosition = undefined
+        scanned.openFlags = scanned.mountId = scanned.inode = -1
         // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
         errors.add('handles', 'readFile', `${infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
       }
+      const { mountId, inode } = scanned
       let mount: Mount | undefined
       let deleted: 0 | 1 | undefined
       if (typeName === undefined) {
         // The mount table is read once, when the first path target needs it.
         const table = mounts()
-        mount = table?.ofId(info.mountId) ?? table?.ofPath(target)
+        mount = (mountId >= 0 ? table?.ofId(mountId) : undefined) ?? table?.ofPath(target)
         if (answersFromMemory(mount?.fsType)) {
           operation = 'stat'
           if (!target.endsWith(' (deleted)')) {
             deleted = 0
             const known = typeOfInode.get(target)
-            if (known !== undefined && known.mountId === info.mountId && known.inode === info.inode) typeName = known.typeName
+            if (known !== undefined && known.mountId === mountId && known.inode === inode && inode >= 0) typeName = known.typeName
             else {
               // stat through the magic link reaches the open object even when its path is gone or elsewhere.
               typeName = typeNameOfMode(statSync(path).mode)
-              if (info.mountId !== undefined && info.inode !== undefined) typeOfInode.set(target, { mountId: info.mountId, inode: info.inode, typeName })
+              if (mountId >= 0 && inode >= 0) typeOfInode.set(target, { mountId, inode, typeName })
             }
           } else {
             // Rare: only a name the kernel marked is looked up again (bigint: inode numbers may pass 2^53).
@@ -261,17 +276,21 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
           }
         } else if (!target.endsWith(' (deleted)')) deleted = 0
       } else if (typeName === 'Memfd') deleted = 1
-      // One literal, fields in one order: the writer visits 10k of these.
-      const entry: HandleEntry =
-        typeName !== undefined
-          ? { handle: BigInt(fd), flags: PSS_HANDLE_HAVE_TYPE | PSS_HANDLE_HAVE_NAME, objectType: 0, captureTime, typeName, objectName: target }
-          : { handle: BigInt(fd), flags: PSS_HANDLE_HAVE_NAME, objectType: 0, captureTime, objectName: target }
-      if (info.openFlags !== undefined) entry.openFlags = info.openFlags
-      if (info.filePosition !== undefined) entry.filePosition = info.filePosition
-      // Shared and frozen: thousands of entries say the same, and each object of its own outlives the walk.
-      if (deleted !== undefined) entry.linux = deleted === 0 ? NOT_DELETED : DELETED
-      const details = detailsOf(typeName, infoText, target)
-      if (details !== undefined) entry.details = details
+      // One literal with every field, in one order, for every descriptor: the writer visits 10k of these, all of
+      // one shape. The deleted flag's groups are shared and frozen (thousands of entries say the same), and the
+      // handle value's bigint is kept for the next capture.
+      const entry: HandleEntry = {
+        handle: fd >= 0 && fd < FD_VALUES.length ? (FD_VALUES[fd] ??= BigInt(fd)) : BigInt(fd),
+        flags: typeName !== undefined ? PSS_HANDLE_HAVE_TYPE | PSS_HANDLE_HAVE_NAME : PSS_HANDLE_HAVE_NAME,
+        objectType: 0,
+        captureTime,
+        typeName,
+        objectName: target,
+        openFlags: scanned.openFlags >= 0 ? scanned.openFlags : undefined,
+        filePosition: scanned.filePosition,
+        linux: deleted === undefined ? undefined : deleted === 0 ? NOT_DELETED : DELETED,
+        details: detailed || typeName === 'Memfd' ? detailsOf(typeName, infoText, target) : undefined,
+      }
       if (typeName === 'Socket' && target.startsWith('socket:[')) sockets.set(target.slice('socket:['.length, -1), entry)
       if (typeName === undefined) untyped.push({ entry, path, mount })
       handles.push(entry)

@@ -30,59 +30,115 @@ const SO_ACCEPTCON = 0x10000
 const LITTLE = endianness() === 'LE'
 
 /** `0100007F` (a __be32 printed as a host-order integer) → `127.0.0.1`. */
-export function ipv4OfHex(hex: string): string {
-  const v = Number.parseInt(hex, 16) >>> 0
-  const b = LITTLE ? [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24] : [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]
-  return b.join('.')
-}
+export const ipv4OfHex = (hex: string): string => ipv4At(Buffer.from(hex, 'latin1'), 0)
 
 /** 32 hex digits (four host-order words) → RFC 5952 text: lower case, longest zero run (≥ 2 groups) as `::`, v4-mapped dotted. */
-export function ipv6OfHex(hex: string): string {
-  const bytes: number[] = []
-  for (let w = 0; w < 4; w++) {
-    const v = Number.parseInt(hex.slice(w * 8, w * 8 + 8), 16) >>> 0
-    const b = LITTLE ? [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24] : [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]
-    bytes.push(...b)
+export const ipv6OfHex = (hex: string): string => ipv6At(Buffer.from(hex, 'latin1'), 0)
+
+/** The value of the hex digits `b[from, to)` (exact up to 13 of them), or -1 when one is not a hex digit. */
+function hexValue(b: Uint8Array, from: number, to: number): number {
+  let v = 0
+  for (let i = from; i < to; i++) {
+    const c = b[i]!
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1
+    if (d < 0) return -1
+    v = v * 16 + d
   }
-  const groups = Array.from({ length: 8 }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!)
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${bytes.slice(12).join('.')}`
+  return v
+}
+
+/** The host-order word of 8 hex digits at `b[at]` as its four bytes in memory order, into `out[k…k+3]`. */
+function wordBytes(b: Uint8Array, at: number, out: Uint8Array, k: number): void {
+  const v = hexValue(b, at, at + 8) >>> 0
+  const lo = LITTLE
+  out[k] = lo ? v & 0xff : v >>> 24
+  out[k + 1] = lo ? (v >>> 8) & 0xff : (v >>> 16) & 0xff
+  out[k + 2] = lo ? (v >>> 16) & 0xff : (v >>> 8) & 0xff
+  out[k + 3] = lo ? v >>> 24 : v & 0xff
+}
+
+const addressBytes = new Uint8Array(16)
+const dotted = (a: Uint8Array, k: number) => `${a[k]}.${a[k + 1]}.${a[k + 2]}.${a[k + 3]}`
+
+/** ipv4OfHex of the 8 hex digits at `b[at]`. */
+function ipv4At(b: Buffer, at: number): string {
+  wordBytes(b, at, addressBytes, 0)
+  return dotted(addressBytes, 0)
+}
+
+/** ipv6OfHex of the 32 hex digits at `b[at]`. */
+function ipv6At(b: Buffer, at: number): string {
+  const a = addressBytes
+  for (let w = 0; w < 4; w++) wordBytes(b, at + w * 8, a, w * 4)
+  const group = (i: number) => (a[2 * i]! << 8) | a[2 * i + 1]!
+  let zeros = 0
+  while (zeros < 8 && group(zeros) === 0) zeros++
+  if (zeros === 5 && group(5) === 0xffff) return `::ffff:${dotted(a, 12)}`
+  // The first longest run of two or more zero groups.
   let best = -1
   let bestLen = 1
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
+    if (group(i) !== 0) {
       i++
       continue
     }
     let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen) [best, bestLen] = [i, j - i]
+    while (j < 8 && group(j) === 0) j++
+    if (j - i > bestLen) {
+      best = i
+      bestLen = j - i
+    }
     i = j
   }
-  const hexOf = (g: number[]) => g.map((x) => x.toString(16)).join(':')
-  return best < 0 ? hexOf(groups) : `${hexOf(groups.slice(0, best))}::${hexOf(groups.slice(best + bestLen))}`
+  let text = ''
+  for (let i = 0; i < 8; i++) {
+    if (i === best) {
+      text += '::'
+      i += bestLen - 1
+      continue
+    }
+    text += (text === '' || text.endsWith(':') ? '' : ':') + group(i).toString(16)
+  }
+  return text
 }
 
-const isZeroHex = (hex: string) => /^0+$/.test(hex)
+/** Spans of the first fields of a line (fieldSpans): start and end of field n at 2n, 2n+1. */
+const spans = new Int32Array(20)
+const isHexAt = (b: Uint8Array, from: number, to: number) => to > from && hexValue(b, from, to) >= 0
+const isDigits = (b: Uint8Array, from: number, to: number) => {
+  for (let i = from; i < to; i++) if (b[i]! < 0x30 || b[i]! > 0x39) return false
+  return to > from
+}
+/** `hex+:hhhh` (an address and port) at spans field n: the address's length, or -1. */
+function addressLength(b: Uint8Array, n: number): number {
+  const from = spans[2 * n]!
+  const to = spans[2 * n + 1]!
+  return to - from >= 6 && b[to - 5] === 0x3a && isHexAt(b, from, to - 5) && isHexAt(b, to - 4, to) ? to - 5 - from : -1
+}
 
-/** One line of tcp/udp/raw (4 or 6): `sl local rem st tx:rx tr:when retr uid timeout inode …`. */
-function inetLine(table: Table, f: string[]): [string, SocketInfo] | undefined {
-  if (f.length < 10 || !/^\d+:$/.test(f[0]!)) return undefined
-  const [local, remote, st, queues, , , , , inode] = f.slice(1) as string[]
+/**
+ * One line `b[from, to)` of tcp/udp/raw (4 or 6): `sl local rem st tx:rx tr:when retr uid timeout inode …`,
+ * fields as `line.trim().split(/\s+/)` gives them.
+ */
+function inetLine(table: Table, b: Buffer, from: number, to: number): [string, SocketInfo] | undefined {
+  if (fieldSpans(b, from, to, 10, false) < 10) return undefined
+  const [s0, e0, lFrom, lTo, rFrom, rTo, stFrom, stTo, qFrom, qTo] = spans
+  if (e0! - s0! < 2 || b[e0! - 1] !== 0x3a || !isDigits(b, s0!, e0! - 1) || !isDigits(b, spans[18]!, spans[19]!)) return undefined
   const six = table.endsWith('6')
-  const addr = /^([0-9A-Fa-f]+):([0-9A-Fa-f]{4})$/
-  const l = addr.exec(local!)
-  const r = addr.exec(remote!)
-  const q = /^([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{1,8})$/.exec(queues!)
-  if (!l || !r || !q || !/^\d+$/.test(inode!) || l[1]!.length !== (six ? 32 : 8) || r[1]!.length !== l[1]!.length) return undefined
-  const ip = six ? ipv6OfHex : ipv4OfHex
-  const remotePort = Number.parseInt(r[2]!, 16)
+  const length = addressLength(b, 1)
+  if (length !== (six ? 32 : 8) || addressLength(b, 2) !== length) return undefined
+  const colon = b.indexOf(0x3a, qFrom)
+  if (colon < 0 || colon >= qTo! || colon - qFrom! > 8 || qTo! - colon - 1 > 8 || !isHexAt(b, qFrom!, colon) || !isHexAt(b, colon + 1, qTo!)) return undefined
+  const ip = six ? ipv6At : ipv4At
+  const remotePort = hexValue(b, rTo! - 4, rTo!)
+  const st = b.toString('latin1', stFrom, stTo)
   const info: SocketInfo = {
-    socket: { family: six ? 'inet6' : 'inet', protocol: table.replace('6', ''), state: TCP_STATES[Number.parseInt(st!, 16)] ?? `0x${st}`, localAddress: ip(l[1]!) },
+    socket: { family: six ? 'inet6' : 'inet', protocol: table.replace('6', ''), state: TCP_STATES[Number.parseInt(st, 16)] ?? `0x${st}`, localAddress: ip(b, lFrom!) },
     // remotePort 0 with no remote address: no peer, as the kernel writes it.
-    inet: { localPort: Number.parseInt(l[2]!, 16), remotePort, sendQueue: Number.parseInt(q[1]!, 16), receiveQueue: Number.parseInt(q[2]!, 16) },
+    inet: { localPort: hexValue(b, lTo! - 4, lTo!), remotePort, sendQueue: hexValue(b, qFrom!, colon), receiveQueue: hexValue(b, colon + 1, qTo!) },
   }
-  if (!isZeroHex(r[1]!) || remotePort !== 0) info.socket.remoteAddress = ip(r[1]!)
-  return [inode!, info]
+  if (hexValue(b, rFrom!, rTo! - 5) !== 0 || remotePort !== 0) info.socket.remoteAddress = ip(b, rFrom!)
+  return [b.toString('latin1', spans[18], spans[19]), info]
 }
 
 /** `Num RefCount Protocol Flags Type St Inode [Path]`; the path is the rest of the line, spaces included. */
@@ -119,26 +175,44 @@ function packetLine(f: string[]): [string, SocketInfo] | undefined {
 
 export function parseNetLine(table: Table, line: string): [string, SocketInfo] | undefined {
   if (table === 'unix') return unixLine(line)
+  if (table !== 'netlink' && table !== 'packet') {
+    const b = Buffer.from(line, 'latin1')
+    return inetLine(table, b, 0, b.length)
+  }
   const f = line.trim().split(/\s+/)
-  if (table === 'netlink') return netlinkLine(f)
-  if (table === 'packet') return packetLine(f)
-  return inetLine(table, f)
+  return table === 'netlink' ? netlinkLine(f) : packetLine(f)
 }
+
+/** parseNetLine of the Latin-1 line `b[from, to)`: a tcp/udp/raw line without a string of it. */
+const parseNetBytes = (table: Table, b: Buffer, from: number, to: number) =>
+  table === 'unix' || table === 'netlink' || table === 'packet' ? parseNetLine(table, b.toString('latin1', from, to)) : inetLine(table, b, from, to)
 
 /** Which whitespace-separated field (from 0) holds the inode, for the tables without free text (not unix). */
 const INODE_FIELD: Readonly<Record<Table, number | undefined>> = { tcp: 9, tcp6: 9, udp: 9, udp6: 9, raw: 9, raw6: 9, netlink: 9, packet: 8, unix: undefined }
 
 /** What `line.trim().split(/\s+/)[n]` is (\s in Latin-1: tab to carriage return, space, no-break space), without splitting. */
 export function fieldAt(line: string, n: number): string | undefined {
-  const blank = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0
-  let at = 0
-  for (let field = 0; ; field++) {
-    while (at < line.length && blank(line.charCodeAt(at))) at++
-    if (at >= line.length) return undefined
-    const start = at
-    while (at < line.length && !blank(line.charCodeAt(at))) at++
-    if (field === n) return line.slice(start, at)
+  const b = Buffer.from(line, 'latin1')
+  return fieldSpans(b, 0, b.length, n + 1, false) > n ? b.toString('latin1', spans[2 * n], spans[2 * n + 1]) : undefined
+}
+
+const isBlank = (c: number, spacesOnly: boolean) => c === 0x20 || (!spacesOnly && ((c >= 0x09 && c <= 0x0d) || c === 0xa0))
+
+/**
+ * The first `count` (≤ 10) fields of the Latin-1 line `b[from, to)`, as `line.trim().split(/\s+/)` gives them,
+ * into `spans`; returns how many there are (at most `count`). `spacesOnly`: fields between spaces only, as the
+ * unix table's line regex (unixLine) takes them.
+ */
+function fieldSpans(b: Uint8Array, from: number, to: number, count: number, spacesOnly: boolean): number {
+  let at = from
+  for (let field = 0; field < count; field++) {
+    while (at < to && isBlank(b[at]!, spacesOnly)) at++
+    if (at >= to) return field
+    spans[2 * field] = at
+    while (at < to && !isBlank(b[at]!, spacesOnly)) at++
+    spans[2 * field + 1] = at
   }
+  return count
 }
 
 export interface NetTableOptions {
@@ -177,27 +251,27 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
       continue
     }
     try {
-      // The line before each line of a held socket: a forged line follows the line whose path holds it.
+      // The held socket whose line came just before this one (a forged line follows the line whose path holds
+      // it); lines of sockets not held count as nothing, for their inodes are never looked at again.
       let previous: string | undefined
       let lineNo = 0
       const inodeField = INODE_FIELD[table]
-      const cut = readTable(fd, maxBytes, (line) => {
-        // Tables without free text are the whole namespace's (a host's: thousands of other processes' sockets):
-        // a line whose inode is not held is passed over unparsed. Nothing is taken from it (it could only be a
-        // predecessor of a held line, and predecessors count only when held).
-        if (inodeField !== undefined) {
-          const inode = fieldAt(line, inodeField)
-          if (inode === undefined || !sockets.has(inode)) {
-            previous = undefined
-            lineNo++
-            return
-          }
-        }
-        const parsed = parseNetLine(table, line)
+      const cut = readTable(fd, maxBytes, (b, start, end) => {
+        // A host namespace's tables list thousands of other processes' sockets: a line whose inode is not held is
+        // passed over unparsed, and so is a unix line (whose inode, if its regex matches, is its seventh field
+        // between spaces) unless it follows a held one: only then can it be the rest of that one's path.
+        const n = inodeField ?? 6
+        const candidate = fieldSpans(b, start, end, n + 1, inodeField === undefined) > n ? b.toString('latin1', spans[2 * n], spans[2 * n + 1]) : undefined
         const before = previous
-        previous = parsed?.[0]
+        if ((candidate === undefined || !sockets.has(candidate)) && (inodeField !== undefined || before === undefined)) {
+          previous = undefined
+          lineNo++
+          return
+        }
+        const parsed = parseNetBytes(table, b, start, end)
+        previous = parsed !== undefined && sockets.has(parsed[0]) ? parsed[0] : undefined
         // A line that is not the header and does not parse is the rest of the path before it (a newline in it).
-        if (table === 'unix' && !parsed && lineNo > 0 && before !== undefined && sockets.has(before) && line !== '') brokenBy.add(before)
+        if (table === 'unix' && !parsed && lineNo > 0 && before !== undefined && end > start) brokenBy.add(before)
         lineNo++
         if (!parsed || !sockets.has(parsed[0])) return
         const [inode, info] = parsed
@@ -240,22 +314,33 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
   }
 }
 
-/** Calls `line` for each line of the first `maxBytes`; returns how many bytes followed (0: all parsed). */
-function readTable(fd: number, maxBytes: number, line: (text: string) => void): number {
-  const buf = Buffer.allocUnsafe(SLICE)
-  let carry = ''
+/** Reused by every table of every capture: an unfinished line (up to 4 slices) and the slice read after it. */
+let work: Buffer | undefined
+
+/**
+ * Calls `line(b, start, end)` for each line `b[start, end)` of the first `maxBytes` (the bytes are valid during
+ * the call only); returns how many bytes followed (0: all parsed).
+ */
+function readTable(fd: number, maxBytes: number, line: (b: Buffer, start: number, end: number) => void): number {
+  const buf = (work ??= Buffer.allocUnsafe(SLICE * 5))
+  // buf[0, carry): the line the last slice left unfinished.
+  let carry = 0
   let total = 0
   for (;;) {
-    const n = readSync(fd, buf, 0, SLICE, null)
+    const n = readSync(fd, buf, carry, SLICE, null)
     if (n === 0) break
-    if (total + n > maxBytes) {
-      // Parse up to the bound, then count the rest without keeping it.
-      const keep = maxBytes - total
-      const text = carry + buf.toString('latin1', 0, keep)
-      const lines = text.split('\n')
-      lines.pop()
-      for (const l of lines) line(l)
-      let rest = n - keep
+    const cut = total + n > maxBytes
+    // Up to the bound only: an unfinished line there is not parsed.
+    const end = carry + (cut ? maxBytes - total : n)
+    const text = buf.subarray(0, end)
+    let at = 0
+    for (let nl = text.indexOf(NL); nl >= 0; nl = text.indexOf(NL, at)) {
+      line(buf, at, nl)
+      at = nl + 1
+    }
+    if (cut) {
+      // Count the rest without keeping it.
+      let rest = total + n - maxBytes
       for (;;) {
         if (rest >= COUNT_LIMIT) return rest
         const m = readSync(fd, buf, 0, SLICE, null)
@@ -264,16 +349,11 @@ function readTable(fd: number, maxBytes: number, line: (text: string) => void): 
       }
     }
     total += n
-    const text = carry + buf.toString('latin1', 0, n)
-    let at = 0
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', at)) {
-      line(text.slice(at, end))
-      at = end + 1
-    }
-    carry = text.slice(at)
     // A line longer than a table's bound cannot be a socket's: drop it rather than grow.
-    if (carry.length > SLICE * 4) carry = ''
+    carry = end - at > SLICE * 4 ? 0 : buf.copy(buf, 0, at, end)
   }
-  if (carry) line(carry)
+  if (carry > 0) line(buf, 0, carry)
   return 0
 }
+
+const NL = 0x0a

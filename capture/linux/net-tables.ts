@@ -102,6 +102,9 @@ function ipv6At(b: Buffer, at: number): string {
   return text
 }
 
+/** The protocol of a tcp/udp/raw table (4 or 6). */
+const INET_PROTOCOL: Readonly<Partial<Record<Table, string>>> = { tcp: 'tcp', tcp6: 'tcp', udp: 'udp', udp6: 'udp', raw: 'raw', raw6: 'raw' }
+
 /** Spans of the first fields of a line (fieldSpans): start and end of field n at 2n, 2n+1. */
 const spans = new Int32Array(20)
 const isHexAt = (b: Uint8Array, from: number, to: number) => to > from && hexValue(b, from, to) >= 0
@@ -122,22 +125,36 @@ function addressLength(b: Uint8Array, n: number): number {
  */
 function inetLine(table: Table, b: Buffer, from: number, to: number): [string, SocketInfo] | undefined {
   if (fieldSpans(b, from, to, 10, false) < 10) return undefined
-  const [s0, e0, lFrom, lTo, rFrom, rTo, stFrom, stTo, qFrom, qTo] = spans
-  if (e0! - s0! < 2 || b[e0! - 1] !== 0x3a || !isDigits(b, s0!, e0! - 1) || !isDigits(b, spans[18]!, spans[19]!)) return undefined
+  // Indexed, not destructured: destructuring iterates, which costs most before the code is optimised.
+  const s0 = spans[0]!
+  const e0 = spans[1]!
+  const lFrom = spans[2]!
+  const lTo = spans[3]!
+  const rFrom = spans[4]!
+  const rTo = spans[5]!
+  const qFrom = spans[8]!
+  const qTo = spans[9]!
+  if (e0 - s0 < 2 || b[e0 - 1] !== 0x3a || !isDigits(b, s0, e0 - 1) || !isDigits(b, spans[18]!, spans[19]!)) return undefined
   const six = table.endsWith('6')
   const length = addressLength(b, 1)
   if (length !== (six ? 32 : 8) || addressLength(b, 2) !== length) return undefined
   const colon = b.indexOf(0x3a, qFrom)
-  if (colon < 0 || colon >= qTo! || colon - qFrom! > 8 || qTo! - colon - 1 > 8 || !isHexAt(b, qFrom!, colon) || !isHexAt(b, colon + 1, qTo!)) return undefined
+  if (colon < 0 || colon >= qTo || colon - qFrom > 8 || qTo - colon - 1 > 8 || !isHexAt(b, qFrom, colon) || !isHexAt(b, colon + 1, qTo)) return undefined
   const ip = six ? ipv6At : ipv4At
-  const remotePort = hexValue(b, rTo! - 4, rTo!)
-  const st = b.toString('latin1', stFrom, stTo)
-  const info: SocketInfo = {
-    socket: { family: six ? 'inet6' : 'inet', protocol: table.replace('6', ''), state: TCP_STATES[Number.parseInt(st, 16)] ?? `0x${st}`, localAddress: ip(b, lFrom!) },
-    // remotePort 0 with no remote address: no peer, as the kernel writes it.
-    inet: { localPort: hexValue(b, lTo! - 4, lTo!), remotePort, sendQueue: hexValue(b, qFrom!, colon), receiveQueue: hexValue(b, colon + 1, qTo!) },
+  const remotePort = hexValue(b, rTo - 4, rTo)
+  // The state as Number.parseInt(st, 16) reads it: all hex digits (what the kernel writes) read here.
+  const stateValue = hexValue(b, spans[6]!, spans[7]!)
+  let state = stateValue >= 0 ? TCP_STATES[stateValue] : undefined
+  if (state === undefined) {
+    const st = b.toString('latin1', spans[6], spans[7])
+    state = TCP_STATES[Number.parseInt(st, 16)] ?? `0x${st}`
   }
-  if (hexValue(b, rFrom!, rTo! - 5) !== 0 || remotePort !== 0) info.socket.remoteAddress = ip(b, rFrom!)
+  const info: SocketInfo = {
+    socket: { family: six ? 'inet6' : 'inet', protocol: INET_PROTOCOL[table]!, state, localAddress: ip(b, lFrom) },
+    // remotePort 0 with no remote address: no peer, as the kernel writes it.
+    inet: { localPort: hexValue(b, lTo - 4, lTo), remotePort, sendQueue: hexValue(b, qFrom, colon), receiveQueue: hexValue(b, colon + 1, qTo) },
+  }
+  if (hexValue(b, rFrom, rTo - 5) !== 0 || remotePort !== 0) info.socket.remoteAddress = ip(b, rFrom)
   return [b.toString('latin1', spans[18], spans[19]), info]
 }
 
@@ -236,7 +253,10 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
   const found = new Map<string, SocketInfo>()
   const ambiguous = new Set<string>()
-  const predecessors = new Map<string, string[]>()
+  // The held line just before each held line (one string, not a list: most inodes are listed once), and the
+  // ones before its repetitions.
+  const predecessor = new Map<string, string>()
+  const repeatedAfter = new Map<string, string[]>()
   /** Held sockets whose line was followed by one that does not parse: their path went on past a newline. */
   const brokenBy = new Set<string>()
   for (const table of NET_TABLES) {
@@ -274,8 +294,11 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
         if (table === 'unix' && !parsed && lineNo > 0 && before !== undefined && end > start) brokenBy.add(before)
         lineNo++
         if (!parsed || !sockets.has(parsed[0])) return
-        const [inode, info] = parsed
-        if (before !== undefined) (predecessors.get(inode) ?? predecessors.set(inode, []).get(inode)!).push(before)
+        const inode = parsed[0]
+        if (before !== undefined) {
+          if (!found.has(inode)) predecessor.set(inode, before)
+          else (repeatedAfter.get(inode) ?? repeatedAfter.set(inode, []).get(inode)!).push(before)
+        }
         if (found.has(inode)) {
           if (!ambiguous.has(inode)) {
             ambiguous.add(inode)
@@ -284,7 +307,7 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
           }
           return
         }
-        found.set(inode, info)
+        found.set(inode, parsed[1])
       })
       if (cut > 0) {
         const e = Object.assign(new Error(`table longer than ${maxBytes} bytes; ${cut >= COUNT_LIMIT ? 'at least ' : ''}${cut} bytes after it not parsed`), { code: 'EFBIG', errno: -27 })
@@ -299,7 +322,10 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
   // Whichever socket's path held the newline was cut there, and it is one of the lines just before an
   // ambiguous inode's: their paths are not trusted either.
   const cutPaths = new Set<string>([...brokenBy].filter((p) => found.get(p)?.socket.localAddress !== undefined))
-  for (const inode of ambiguous) for (const p of predecessors.get(inode) ?? []) if (!ambiguous.has(p) && found.get(p)?.socket.localAddress !== undefined) cutPaths.add(p)
+  for (const inode of ambiguous) {
+    const before = [predecessor.get(inode), ...(repeatedAfter.get(inode) ?? [])]
+    for (const p of before) if (p !== undefined && !ambiguous.has(p) && found.get(p)?.socket.localAddress !== undefined) cutPaths.add(p)
+  }
   for (const inode of cutPaths) {
     delete found.get(inode)!.socket.localAddress
     const e = Object.assign(new Error(`the line of socket inode ${inode} comes just before ${brokenBy.has(inode) ? 'a line that does not parse' : "a repeated inode's"}: its path may hold a newline`), { code: 'EBADMSG', errno: -74 })

@@ -154,17 +154,19 @@ export class IntSum {
 /** How many entries of a section hold each value of a str field (absent counted under `absentAs`). */
 export function countStrings(section: Section<object>, field: string, absentAs: string | undefined, into = new Map<string | undefined, number>()): Map<string | undefined, number> {
   for (const { count, column } of section.spans(field)) {
-    const c = strColumn(column)
-    if (!c) {
+    if (column?.dtype !== 'str') {
       if (count) into.set(absentAs, (into.get(absentAs) ?? 0) + count)
       continue
     }
-    const histogram = new Uint32Array(c.dict.length + 1)
-    countIndices(c.index, histogram)
+    // The strings some row uses, each decoded alone when the column can (not its whole dictionary).
+    const strings = column.strings
+    const size = strings ? strings.length : column.dict.length
+    const histogram = new Uint32Array(size + 1)
+    countIndices(column.index, histogram)
     // Per dictionary entry, not per row. A dictionary may repeat a string: its counts add up.
-    for (let k = 0; k <= c.dict.length; k++) {
+    for (let k = 0; k <= size; k++) {
       if (!histogram[k]) continue
-      const s = k === 0 ? absentAs : c.dict[k - 1]!
+      const s = k === 0 ? absentAs : strings ? strings.at(k) : column.dict[k - 1]!
       into.set(s, (into.get(s) ?? 0) + histogram[k]!)
     }
   }

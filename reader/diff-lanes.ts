@@ -109,24 +109,32 @@ export class StrLane {
   }
 }
 
-/** Value i of a str column as the row carries it (undefined when absent), decoding that string alone when it can. */
-export function stringAt(column: Column | undefined, i: number): string | undefined {
-  if (column?.dtype !== 'str') return undefined
-  const k = column.index[i]!
-  if (k === 0) return undefined
-  return column.strings ? column.strings.at(k) : column.dict[k - 1]
-}
-
 /** u32 value of lane entry o, or `absent` (as u32At: only narrow columns hold u32 fields). */
 export function u32Of(lane: IntLane, o: number, absent: number): number {
   return lane.absent ? absent : lane.lo(o) >>> 0
 }
 
-/** Whether entry i of x and entry j of y hold the same value (both absent counts as the same, as sameIntAt). */
-export function sameInt(x: IntLane, i: number, y: IntLane, j: number): boolean {
-  // The words read here, not through lo() and hi(): small enough to be inlined where it is called per entry.
-  if (x.stride === 1 && y.stride === 1) return x.words[i] === y.words[j] && x.absent === y.absent
-  return x.lo(i) === y.lo(j) && x.hi(i) === y.hi(j) && x.absent === y.absent
+/**
+ * Marks (`mask[t] |= bit`) each t < m where entry e + t of x and entry o + t of y hold different values (both
+ * absent counts as the same). One loop per pair of strides, each over one array type: a run of
+ * entries compared without a call per entry.
+ */
+export function differInts(x: IntLane, e: number, y: IntLane, o: number, m: number, mask: Uint8Array, bit: number): void {
+  if (x.absent || y.absent) {
+    if (x.absent !== y.absent) for (let t = 0; t < m; t++) mask[t]! |= bit
+    return
+  }
+  const xw = x.words
+  const yw = y.words
+  if (x.stride === 1 && y.stride === 1) {
+    for (let t = 0; t < m; t++) if (xw[e + t] !== yw[o + t]) mask[t]! |= bit
+  } else if (x.stride === 2 && y.stride === 2) {
+    for (let t = 0; t < m; t++) if (xw[2 * (e + t)] !== yw[2 * (o + t)] || xw[2 * (e + t) + 1] !== yw[2 * (o + t) + 1]) mask[t]! |= bit
+  } else if (x.stride === 2) {
+    for (let t = 0; t < m; t++) if (xw[2 * (e + t)] !== yw[o + t] || xw[2 * (e + t) + 1] !== 0) mask[t]! |= bit
+  } else {
+    for (let t = 0; t < m; t++) if (xw[e + t] !== yw[2 * (o + t)] || yw[2 * (o + t) + 1] !== 0) mask[t]! |= bit
+  }
 }
 
 /**
@@ -176,14 +184,27 @@ export class SameStrings {
     this.partner.fill(-1, 0, n)
   }
 
-  same(x: StrLane, i: number, y: StrLane, j: number): boolean {
-    const kx = x.index[i]!
-    const ky = y.index[j]!
-    if (kx === 0 || ky === 0) return kx === ky
-    const id = x.base + kx
-    if (this.partner[ky] === id) return true
-    if (x.strings && y.strings ? !x.strings.sameAs(kx, y.strings, ky) : x.at(kx) !== y.at(ky)) return false
-    this.partner[ky] = id
-    return true
+  /**
+   * Marks (`mask[t] |= bit`) each t < m where string e + t of x and string o + t of y differ (both absent
+   * counts as the same); pairs already marked are skipped (their verdict is made).
+   */
+  differ(x: StrLane, e: number, y: StrLane, o: number, m: number, mask: Uint8Array, bit: number): void {
+    const xi = x.index
+    const yi = y.index
+    const partner = this.partner
+    const base = x.base
+    for (let t = 0; t < m; t++) {
+      if (mask[t]) continue
+      const kx = xi[e + t]!
+      const ky = yi[o + t]!
+      if (kx === 0 || ky === 0) {
+        if (kx !== ky) mask[t]! |= bit
+        continue
+      }
+      // An unchanged name: the pair was found equal before (one integer comparison).
+      if (partner[ky] === base + kx) continue
+      if (x.strings && y.strings ? x.strings.sameAs(kx, y.strings, ky) : x.at(kx) === y.at(ky)) partner[ky] = base + kx
+      else mask[t]! |= bit
+    }
   }
 }

@@ -2,14 +2,15 @@
 // time, regions by base address, modules (MEM_IMAGE regions by mapped file), and process counters.
 // Platform-free. The fields compared are read as columns (reader/column-views.ts), strings as ids shared by
 // both archives; only what differs becomes entry objects.
+import type { Column } from '../format/columns.js'
 import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
 import { ChunkCursor, chunkColumns, countStrings, hiAt, intColumn, IntSum, loAt, sameIntAt, strAt, u32At, type IntColumn, type StrColumn } from './column-views.js'
 import { committedMeaningOf, isPrivateWritable, type CommittedMeaning } from './committed.js'
-import { SameStrings, SectionLanes, sameInt, stringAt, u32Of } from './diff-lanes.js'
+import { differInts, SameStrings, SectionLanes, u32Of } from './diff-lanes.js'
 import { Matcher } from './diff-matcher.js'
-import { KeyWalk, keyHi, keyLo } from './diff-merge.js'
+import { KeyWalk, matchByKey } from './diff-merge.js'
 import { lazyEntries } from './lazy-entries.js'
 import { groupByPattern, naturalCompare } from './name-patterns.js'
 import type { Section } from './section.js'
@@ -248,14 +249,17 @@ function diffHandles(a: Archive, b: Archive, general: boolean) {
     if (!c) names.set(key, (c = { added: 0, removed: 0 }))
     return c
   }
-  // The names of the few added and removed handles, each decoded alone (not their chunks' dictionaries).
+  // The types and names of the few added and removed handles, chunk by chunk, each string a chunk's rows
+  // use decoded once (not their chunks' dictionaries).
   const tally = (section: Archive['handles'], indices: readonly number[], side: 'added' | 'removed') => {
     const objectNames = section.spans('objectName')
-    const cursor = new ChunkCursor(section.spans('typeName').map((t, k) => ({ ...t, objectName: objectNames[k]!.column })))
-    for (const i of indices) {
-      const c = cursor.at(i)
-      typeOf(stringAt(c.column, i - c.start) ?? '')[side]++
-      nameOf(stringAt(c.objectName, i - c.start))[side]++
+    let from = 0
+    for (const [k, { start, count, column }] of section.spans('typeName').entries()) {
+      let to = from
+      while (to < indices.length && indices[to]! < start + count) to++
+      stringsAt(column, start, indices, from, to, (name, n) => (typeOf(name ?? '')[side] += n))
+      stringsAt(objectNames[k]!.column, start, indices, from, to, (name, n) => (nameOf(name)[side] += n))
+      from = to
     }
   }
   tally(b.handles, addedAt, 'added')
@@ -277,6 +281,23 @@ function diffHandles(a: Archive, b: Archive, general: boolean) {
   return { changes: { added, removed, unchanged }, byType, byName, byPattern }
 }
 
+/**
+ * Calls `into` with each string of a chunk's column (undefined: absent) and how many of the rows
+ * indices[from..to) hold it (section indices, the chunk's first at `start`), each string decoded once.
+ */
+function stringsAt(column: Column | undefined, start: number, indices: readonly number[], from: number, to: number, into: (s: string | undefined, n: number) => void): void {
+  if (column?.dtype !== 'str') {
+    if (to > from) into(undefined, to - from)
+    return
+  }
+  const byIndex = new Map<number, number>()
+  for (let n = from; n < to; n++) {
+    const k = column.index[indices[n]! - start]!
+    byIndex.set(k, (byIndex.get(k) ?? 0) + 1)
+  }
+  for (const [k, n] of byIndex) into(k === 0 ? undefined : column.strings ? column.strings.at(k) : column.dict[k - 1], n)
+}
+
 interface Matched {
   readonly addedAt: number[]
   readonly removedAt: number[]
@@ -289,32 +310,15 @@ function mergeHandles(a: Archive, b: Archive): Matched | undefined {
   const y = new SectionLanes(b.handles, HANDLE_INTS, HANDLE_STRS)
   const typeNames = new SameStrings()
   const objectNames = new SameStrings()
-  const taken = new Uint8Array(a.handles.length)
-  const addedAt: number[] = []
-  let unchanged = 0
-  for (let k = 0; k < y.chunks && x.ordered; k++) {
-    y.load(k)
-    const key = y.int.handle
-    if (key.absent && y.count > 0) return undefined
+  const loaded = () => {
     typeNames.next(y.str.typeName)
     objectNames.next(y.str.objectName)
-    for (let o = 0; o < y.count; o++) {
-      const p = x.seek(keyHi(key, o), keyLo(key, o))
-      if (p >= 0 && !taken[x.start + p] && sameInt(x.int.objectType, p, y.int.objectType, o) && typeNames.same(x.str.typeName, p, y.str.typeName, o) && objectNames.same(x.str.objectName, p, y.str.objectName, o)) {
-        taken[x.start + p] = 1
-        unchanged++
-      } else addedAt.push(y.start + o)
-    }
   }
-  x.finish()
-  return x.ordered ? { addedAt, removedAt: untaken(taken), unchanged } : undefined
-}
-
-/** Indices of the entries never taken, ascending. */
-function untaken(taken: Uint8Array): number[] {
-  const out: number[] = []
-  for (let i = 0; i < taken.length; i++) if (!taken[i]) out.push(i)
-  return out
+  return matchByKey(x, y, 'handle', a.handles.length, false, loaded, (e, o, m, mask) => {
+    differInts(x.int.objectType, e, y.int.objectType, o, m, mask, 1)
+    typeNames.differ(x.str.typeName, e, y.str.typeName, o, m, mask, 1)
+    objectNames.differ(x.str.objectName, e, y.str.objectName, o, m, mask, 1)
+  })
 }
 
 /**
@@ -375,23 +379,7 @@ const THREAD_INTS = ['threadId', 'createTime'] as const
 function mergeThreads(a: Archive, b: Archive): Matched | undefined {
   const x = new KeyWalk(a.threads, THREAD_INTS, [], 'threadId')
   const y = new SectionLanes(b.threads, THREAD_INTS, [])
-  const taken = new Uint8Array(a.threads.length)
-  const addedAt: number[] = []
-  let unchanged = 0
-  for (let k = 0; k < y.chunks && x.ordered; k++) {
-    y.load(k)
-    const key = y.int.threadId
-    if (key.absent && y.count > 0) return undefined
-    for (let o = 0; o < y.count; o++) {
-      const p = x.seek(keyHi(key, o), keyLo(key, o))
-      if (p >= 0 && !taken[x.start + p] && sameInt(x.int.createTime, p, y.int.createTime, o)) {
-        taken[x.start + p] = 1
-        unchanged++
-      } else addedAt.push(y.start + o)
-    }
-  }
-  x.finish()
-  return x.ordered ? { addedAt, removedAt: untaken(taken), unchanged } : undefined
+  return matchByKey(x, y, 'threadId', a.threads.length, false, () => {}, (e, o, m, mask) => differInts(x.int.createTime, e, y.int.createTime, o, m, mask, 1))
 }
 
 function matchThreads(a: Archive, b: Archive): Matched {
@@ -440,6 +428,9 @@ interface ModuleAcc {
   bytes: IntSum
 }
 
+/** A section of no entries, for the shapes MemoryTally keeps. */
+const NO_ENTRIES = { length: 0, spans: () => [] } as unknown as Archive['vaSpace']
+
 /** One side's modules (its MEM_IMAGE regions by mapped file, in order of first appearance) and committed bytes. */
 class MemoryTally {
   readonly modules = new Map<string, ModuleAcc>()
@@ -447,35 +438,45 @@ class MemoryTally {
   private readonly section: Archive['vaSpace']
   private readonly linux: boolean
 
-  constructor(archive: Archive) {
-    this.section = archive.vaSpace
-    this.linux = committedMeaningOf(archive) === 'private-writable'
+  constructor(section: Archive['vaSpace'], linux: boolean) {
+    this.section = section
+    this.linux = linux
+  }
+
+  /**
+   * One object of each shape the matching loops read, kept for the life of the process (a static of a class
+   * the diff uses, so nothing drops it). V8 drops a hidden class that no live object has at a full garbage
+   * collection, and with it the optimized code of every function that reads such objects (a "weak objects"
+   * deoptimization): each diff after one ran its loops unoptimized again until they were recompiled (bench
+   * diff, with its gc() before each run: ~125 ms of CPU per diff, ~60 ms with these kept). A process that
+   * diffs once is not affected either way.
+   */
+  static readonly keptShapes: readonly object[] = [
+    new KeyWalk(NO_ENTRIES, HANDLE_INTS, HANDLE_STRS, 'handle'),
+    new SectionLanes(NO_ENTRIES, HANDLE_INTS, HANDLE_STRS),
+    new KeyWalk(NO_ENTRIES, THREAD_INTS, [], 'threadId'),
+    new SectionLanes(NO_ENTRIES, THREAD_INTS, []),
+    new KeyWalk(NO_ENTRIES, REGION_INTS, REGION_STRS, 'baseAddress'),
+    new SectionLanes(NO_ENTRIES, REGION_INTS, REGION_STRS),
+    new SameStrings(),
+    new MemoryTally(NO_ENTRIES, false),
+  ]
+
+  /** An archive's tally, committed bytes by its platform's meaning. */
+  static of(archive: Archive): MemoryTally {
+    return new MemoryTally(archive.vaSpace, committedMeaningOf(archive) === 'private-writable')
   }
 
   /** Adds the regions of the chunk loaded in `lanes`. */
   addChunk(lanes: RegionLanes): void {
-    const { baseAddress, regionSize, state, protect, type, sizeOfImage, timeDateStamp } = lanes.int
+    const { regionSize, type } = lanes.int
     const n = lanes.count
     // Committed by the platform's meaning (reader/committed.ts committedAt), summed per block of 2^20
     // regions in two doubles (each sum of at most 2^20 32-bit words is exact), then added once.
     if (!regionSize.absent) {
-      const size = regionSize.words
-      const wide = regionSize.stride === 2
-      const states = state.words
-      const stride = state.stride
       for (let from = 0; from < n; from += BLOCK) {
         const to = Math.min(n, from + BLOCK)
-        let hi = 0
-        let lo = 0
-        for (let o = from; o < to; o++) {
-          const committed = this.linux ? !protect.absent && isPrivateWritable(protect.lo(o) >>> 0, u32Of(type, o, -1)) : !state.absent && states[o * stride] === MEM_COMMIT
-          if (!committed) continue
-          if (wide) {
-            lo += size[2 * o]! >>> 0
-            hi += size[2 * o + 1]! >>> 0
-          } else lo += size[o]! >>> 0
-        }
-        this.committed.addWords(hi, lo)
+        this.committed.addWords(regionSize.stride === 2 ? committedHalf(lanes, this.linux, from, to, 1) : 0, committedHalf(lanes, this.linux, from, to, 0))
       }
     }
     // Modules: the MEM_IMAGE regions with a file name, by dictionary index (one Map lookup per name per chunk).
@@ -485,41 +486,44 @@ class MemoryTally {
     const types = type.words
     const typeStride = type.stride
     let byIndex: (ModuleAcc | undefined)[] | undefined
-    for (let o = 0; o < n; o++) {
-      const k = names[o]!
-      if (k === 0 || types[o * typeStride] !== MEM_IMAGE) continue
-      byIndex ??= new Array(file.size + 1)
-      const size = u32Of(sizeOfImage, o, 0)
-      const stamp = u32Of(timeDateStamp, o, 0)
-      // As hiAt and loAt would give them, absent as 0.
-      const hi = baseAddress.hi(o) >>> 0
-      const lo = baseAddress.lo(o) >>> 0
-      let m = byIndex[k]
+    for (let o = nextImage(types, typeStride, names, 0, n); o < n; o = nextImage(types, typeStride, names, o + 1, n)) this.addImageRegion(lanes, o, (byIndex ??= new Array(file.size + 1)))
+  }
+
+  /** Adds image region o of the loaded chunk to its module (byIndex: the chunk's modules by file name index). A method of its own: the scan above stays small. */
+  private addImageRegion(lanes: RegionLanes, o: number, byIndex: (ModuleAcc | undefined)[]): void {
+    const { baseAddress, regionSize, sizeOfImage, timeDateStamp } = lanes.int
+    const file = lanes.str.mappedFileName
+    const k = file.index[o]!
+    const size = u32Of(sizeOfImage, o, 0)
+    const stamp = u32Of(timeDateStamp, o, 0)
+    // As hiAt and loAt would give them, absent as 0.
+    const hi = baseAddress.hi(o) >>> 0
+    const lo = baseAddress.lo(o) >>> 0
+    let m = byIndex[k]
+    if (!m) {
+      const path = file.at(k)
+      m = this.modules.get(path)
       if (!m) {
-        const path = file.at(k)
-        m = this.modules.get(path)
-        if (!m) {
-          const bytes = new IntSum()
-          if (!regionSize.absent) bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
-          m = { path, lowest: lanes.start + o, lowestHi: hi, lowestLo: lo, sizeOfImage: size, timeDateStamp: stamp, regions: 1, bytes }
-          this.modules.set(path, m)
-          byIndex[k] = m
-          continue
-        }
+        const bytes = new IntSum()
+        if (!regionSize.absent) bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
+        m = { path, lowest: lanes.start + o, lowestHi: hi, lowestLo: lo, sizeOfImage: size, timeDateStamp: stamp, regions: 1, bytes }
+        this.modules.set(path, m)
         byIndex[k] = m
+        return
       }
-      m.regions++
-      if (!regionSize.absent) m.bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
-      if (hi < m.lowestHi || (hi === m.lowestHi && lo < m.lowestLo)) {
-        m.lowest = lanes.start + o
-        m.lowestHi = hi
-        m.lowestLo = lo
-        if (size) m.sizeOfImage = size
-        if (stamp) m.timeDateStamp = stamp
-      } else {
-        if (!m.sizeOfImage && size) m.sizeOfImage = size
-        if (!m.timeDateStamp && stamp) m.timeDateStamp = stamp
-      }
+      byIndex[k] = m
+    }
+    m.regions++
+    if (!regionSize.absent) m.bytes.addWords(regionSize.hi(o) >>> 0, regionSize.lo(o) >>> 0)
+    if (hi < m.lowestHi || (hi === m.lowestHi && lo < m.lowestLo)) {
+      m.lowest = lanes.start + o
+      m.lowestHi = hi
+      m.lowestLo = lo
+      if (size) m.sizeOfImage = size
+      if (stamp) m.timeDateStamp = stamp
+    } else {
+      if (!m.sizeOfImage && size) m.sizeOfImage = size
+      if (!m.timeDateStamp && stamp) m.timeDateStamp = stamp
     }
   }
 
@@ -530,9 +534,39 @@ class MemoryTally {
   }
 }
 
+/**
+ * Sum of the low (half 0) or high (half 1, sizes stored 8 bytes wide only) 32-bit words of the sizes of the
+ * regions from..to-1 of the loaded chunk that count as committed: one loop per case, none testing the
+ * platform or a stride per region.
+ */
+function committedHalf(lanes: RegionLanes, linux: boolean, from: number, to: number, half: number): number {
+  const { regionSize, state, protect, type } = lanes.int
+  const size = regionSize.words
+  const wide = regionSize.stride
+  let sum = 0
+  if (linux) {
+    if (protect.absent) return 0
+    for (let o = from; o < to; o++) if (isPrivateWritable(protect.lo(o) >>> 0, u32Of(type, o, -1))) sum += size[o * wide + half]! >>> 0
+    return sum
+  }
+  if (state.absent) return 0
+  const states = state.words
+  const stride = state.stride
+  if (stride === 1 && wide === 1) {
+    for (let o = from; o < to; o++) if (states[o] === MEM_COMMIT) sum += size[o]! >>> 0
+  } else for (let o = from; o < to; o++) if (states[o * stride] === MEM_COMMIT) sum += size[o * wide + half]! >>> 0
+  return sum
+}
+
+/** The first region from o on (before n) of type MEM_IMAGE with a file name, or n. A loop of its own, as keyRun. */
+function nextImage(types: Int32Array<ArrayBufferLike>, stride: number, names: Int32Array<ArrayBufferLike>, o: number, n: number): number {
+  while (o < n && (types[o * stride] !== MEM_IMAGE || names[o] === 0)) o++
+  return o
+}
+
 /** One side's memory tally, every chunk read once. */
 function tallyOf(archive: Archive): MemoryTally {
-  const tally = new MemoryTally(archive)
+  const tally = MemoryTally.of(archive)
   const lanes = new SectionLanes(archive.vaSpace, REGION_INTS, REGION_STRS)
   for (let k = 0; k < lanes.chunks; k++) {
     lanes.load(k)
@@ -549,48 +583,27 @@ interface RegionsMatched extends Matched {
 
 /** Regions matched when both sides list them by ascending base address (as captures do), tallied on the way. */
 function mergeRegions(a: Archive, b: Archive, linux: boolean): RegionsMatched | undefined {
-  const memA = new MemoryTally(a)
-  const memB = new MemoryTally(b)
+  const memA = MemoryTally.of(a)
+  const memB = MemoryTally.of(b)
   const x = new KeyWalk(a.vaSpace, REGION_INTS, REGION_STRS, 'baseAddress', (lanes) => memA.addChunk(lanes))
   const y: RegionLanes = new SectionLanes(b.vaSpace, REGION_INTS, REGION_STRS)
   const files = new SameStrings()
-  const taken = new Uint8Array(a.vaSpace.length)
-  const addedAt: number[] = []
-  const changedAt: [number, number][] = []
-  let unchanged = 0
-  for (let k = 0; k < y.chunks && x.ordered; k++) {
-    y.load(k)
-    const key = y.int.baseAddress
-    if (key.absent && y.count > 0) return undefined
+  const loaded = () => {
     memB.addChunk(y)
     files.next(y.str.mappedFileName)
-    for (let o = 0; o < y.count; o++) {
-      const e = x.seek(keyHi(key, o), keyLo(key, o))
-      const i = x.start + e
-      if (e < 0 || taken[i]) {
-        addedAt.push(y.start + o)
-        continue
-      }
-      taken[i] = 1
-      if (sameRegion(x, e, y, o, files, linux)) unchanged++
-      else changedAt.push([i, y.start + o])
-    }
   }
-  x.finish()
-  return x.ordered ? { addedAt, removedAt: untaken(taken), changedAt, unchanged, memA, memB } : undefined
-}
-
-/** Whether region e of x's chunk and region o of y's are alike in every compared field (a function of its own: small enough for its comparisons to be inlined). */
-function sameRegion(x: RegionLanes, e: number, y: RegionLanes, o: number, files: SameStrings, linux: boolean): boolean {
-  const p = x.int
-  const q = y.int
-  return (
-    sameInt(p.regionSize, e, q.regionSize, o) &&
-    (sameInt(p.state, e, q.state, o) || (linux && linuxStateAlikeAt(u32Of(p.state, e, -1), u32Of(q.state, o, -1), u32Of(p.protect, e, -1)))) &&
-    sameInt(p.protect, e, q.protect, o) &&
-    sameInt(p.type, e, q.type, o) &&
-    files.same(x.str.mappedFileName, e, y.str.mappedFileName, o)
-  )
+  const matched = matchByKey(x, y, 'baseAddress', a.vaSpace.length, true, loaded, (e, o, m, mask) => {
+    const p = x.int
+    const q = y.int
+    differInts(p.regionSize, e, q.regionSize, o, m, mask, 1)
+    differInts(p.protect, e, q.protect, o, m, mask, 1)
+    differInts(p.type, e, q.type, o, m, mask, 1)
+    files.differ(x.str.mappedFileName, e, y.str.mappedFileName, o, m, mask, 1)
+    // A state that differs alone (bit 2) may still be alike on Linux (linuxStateAlikeAt).
+    differInts(p.state, e, q.state, o, m, mask, 2)
+    if (linux) for (let t = 0; t < m; t++) if (mask[t] === 2 && linuxStateAlikeAt(u32Of(p.state, e + t, -1), u32Of(q.state, o + t, -1), u32Of(p.protect, e + t, -1))) mask[t] = 0
+  })
+  return matched && { ...matched, memA, memB }
 }
 
 /** Regions matched in any order (reader/diff-matcher.ts). */

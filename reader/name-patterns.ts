@@ -88,8 +88,13 @@ export function naturalCompare(x: string | null, y: string | null): number {
   if (x === y) return 0
   if (x === null) return 1
   if (y === null) return -1
+  // Skip the common prefix (its digit runs are alike on both sides, so they compare equal), back to the start
+  // of a digit run it ends in: that run is compared as a number below. Names in a diff share long folders.
+  const n = Math.min(x.length, y.length)
   let i = 0
-  let j = 0
+  while (i < n && x.charCodeAt(i) === y.charCodeAt(i)) i++
+  while (i > 0 && isDigit(x.charCodeAt(i - 1))) i--
+  let j = i
   while (i < x.length && j < y.length) {
     const a = x.charCodeAt(i)
     const b = y.charCodeAt(j)

@@ -10,7 +10,8 @@ import { decodeArchive } from '../reader/archive.js'
 import { diffArchives, type ArchiveDiff } from '../reader/diff.js'
 import { keyOrdered } from '../reader/diff-merge.js'
 import { LazyStrings } from '../format/payload.js'
-import { groupByPattern, namePattern } from '../reader/name-patterns.js'
+import { groupByPattern, namePattern, naturalCompare } from '../reader/name-patterns.js'
+import { differInts, IntLane } from '../reader/diff-lanes.js'
 import { snapshotBytes, type Snapshot } from './synthetic/generate.js'
 import { baseSnapshot, clone, MEM_COMMIT, MEM_IMAGE } from './helpers/snapshot-pair.js'
 
@@ -105,6 +106,31 @@ describe('diff by one pass over sides in key order', () => {
     expect(merged).toBeGreaterThan(40)
   })
 
+  it('gives the general matcher’s diff when both sides hold the same keys out of order or repeated (a run of equal keys stops where order breaks)', async () => {
+    const s = clone(BASE)
+    sortHandles(s)
+    sortRegions(s)
+    const hs = s.sections.handles
+    ;[hs[5], hs[6]] = [hs[6]!, hs[5]!]
+    hs.splice(9, 0, structuredClone(hs[9]!))
+    const rs = s.sections.vaSpace
+    ;[rs[3], rs[4]] = [rs[4]!, rs[3]!]
+    const later = clone(s)
+    later.sections.handles[20]!.objectName = 'changed'
+    later.sections.vaSpace[30]!.protect = 0x40
+    // One value held by two handles of different names, listed in the other order later: matched by name.
+    hs[40]!.objectName = 'A'
+    hs.splice(41, 0, { ...structuredClone(hs[40]!), objectName: 'B' })
+    later.sections.handles.splice(41, 0, { ...structuredClone(later.sections.handles[40]!), objectName: 'A' })
+    later.sections.handles[40]!.objectName = 'B'
+    for (const chunkEntries of [4, 1000]) {
+      const x = await decodeArchive(await snapshotBytes(s, { chunkEntries }))
+      const y = await decodeArchive(await snapshotBytes(later, { chunkEntries }))
+      expect(keyOrdered(x.handles, y.handles, 'handle')).toBe(false)
+      expect(plain(diffArchives(x, y))).toBe(plain(diffArchives(x, y, { generalMatcher: true })))
+    }
+  })
+
   it('declines sides whose keys are out of order, repeated on the earlier side, or absent', async () => {
     const s = clone(BASE)
     sortHandles(s)
@@ -129,6 +155,73 @@ describe('diff by one pass over sides in key order', () => {
     const keyless = clone(s)
     delete keyless.sections.handles[60]!.handle
     expect(keyOrdered(sorted.handles, (await open(keyless)).handles, 'handle')).toBe(false)
+  })
+})
+
+describe('runs of values compared lane against lane', () => {
+  // A lane as IntLane.load leaves it: 64-bit values as word pairs (stride 2), u32 values one word each
+  // (stride 1), or absent (every word 0).
+  const lane = (values: (bigint | undefined)[], wide: boolean): IntLane => {
+    const l = new IntLane()
+    if (values.every((v) => v === undefined)) {
+      l.load({ words: undefined, narrow: undefined }, values.length)
+      return l
+    }
+    if (wide) l.load({ words: new Uint32Array(BigUint64Array.from(values, (v) => v ?? 0n).buffer), narrow: undefined }, values.length)
+    else l.load({ words: undefined, narrow: Uint32Array.from(values, (v) => Number(v ?? 0n)) }, values.length)
+    return l
+  }
+  const value = fc.oneof(fc.constantFrom(0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, 0x1_0000_0001n), fc.bigInt({ min: 0n, max: 0xffff_ffffn }))
+
+  it('marks exactly the pairs whose values differ, for every pair of widths and absence (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 12 }), fc.boolean(), fc.boolean(), fc.constantFrom('both', 'x', 'y', 'none'), fc.nat(3), fc.nat(3), (pairs, wx, wy, present, e, o) => {
+        // Narrow lanes hold u32 values only; absent lanes none.
+        const xs: (bigint | undefined)[] = pairs.map(([v]) => (present === 'both' || present === 'x' ? (wx ? v : v & 0xffff_ffffn) : undefined))
+        const ys: (bigint | undefined)[] = pairs.map(([, v]) => (present === 'both' || present === 'y' ? (wy ? v : v & 0xffff_ffffn) : undefined))
+        const pad = <T>(n: number, list: T[], fill: T) => [...Array<T>(n).fill(fill), ...list]
+        const x = lane(pad(e, xs, xs[0]), wx)
+        const y = lane(pad(o, ys, ys[0]), wy)
+        const mask = new Uint8Array(pairs.length).fill(4)
+        differInts(x, e, y, o, pairs.length, mask, 2)
+        pairs.forEach((_, t) => expect(mask[t], `pair ${t}`).toBe(xs[t] === ys[t] ? 4 : 6))
+      }),
+      { numRuns: 400 },
+    )
+  })
+})
+
+describe('natural order, the common prefix skipped', () => {
+  // Natural order spelled out on tokens (digit runs and single other characters): runs compare as
+  // numbers, then the shorter run (fewer leading zeros) first; anything else by code unit; a string that
+  // ends first is less.
+  const reference = (x: string, y: string): number => {
+    const tx = x.match(/[0-9]+|[^0-9]/gu) ?? []
+    const ty = y.match(/[0-9]+|[^0-9]/gu) ?? []
+    const sign = (d: number | bigint) => (d < 0 ? -1 : d > 0 ? 1 : 0)
+    for (let k = 0; k < Math.min(tx.length, ty.length); k++) {
+      const [a, b] = [tx[k]!, ty[k]!]
+      if (/^[0-9]/.test(a) && /^[0-9]/.test(b)) {
+        const d = sign(BigInt(a) - BigInt(b)) || sign(a.length - b.length)
+        if (d) return d
+      } else if (a !== b) {
+        // Tokens of one code point or a run: the first code units decide (a surrogate pair is two).
+        for (let i = 0; i < Math.min(a.length, b.length); i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return sign(a.charCodeAt(i) - b.charCodeAt(i))
+        return sign(a.length - b.length)
+      }
+    }
+    return sign(tx.length - ty.length)
+  }
+  const name = fc.array(fc.constantFrom('0', '00', '1', '7', '12', '9', 'a', 'b', '-', '/', '\\Device\\', 'é'), { maxLength: 10 }).map((p) => p.join(''))
+
+  it('orders every pair as natural order on tokens does (property)', () => {
+    fc.assert(
+      fc.property(name, name, name, (prefix, x, y) => {
+        expect(naturalCompare(prefix + x, prefix + y)).toBe(reference(prefix + x, prefix + y))
+        expect(naturalCompare(x, y)).toBe(reference(x, y))
+      }),
+      { numRuns: 3000 },
+    )
   })
 })
 

@@ -185,6 +185,12 @@ const TYPE_NAMES: Readonly<Record<string, string>> = { str: 'a string', int: 'an
 const utf8 = new TextDecoder('utf-8')
 
 export class PayloadReader {
+  /**
+   * One reader kept for the life of the process: V8 drops a hidden class no live object has at a full
+   * garbage collection, and with it the optimized code of every function that read such objects (the
+   * decoder's, LazyStrings.at's), which then ran unoptimized again (reader/diff.ts MemoryTally.keptShapes).
+   */
+  static readonly kept: PayloadReader = new PayloadReader(new Uint8Array(0))
   pos = 0
   private readonly view: DataView
   private readonly bytes: Uint8Array

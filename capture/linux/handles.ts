@@ -16,8 +16,14 @@ import { nowFiletime } from './time.js'
 
 const PSS_HANDLE_HAVE_TYPE = 0x1
 const PSS_HANDLE_HAVE_NAME = 0x2
-/** Handle values as bigints, made once per process (they never change): index fd. */
-const FD_VALUES: (bigint | undefined)[] = new Array(1 << 16)
+/** Handle values as bigints for fds below 2^16, made once per process (they never change): index fd. */
+const FD_VALUES: bigint[] = []
+function handleValue(fd: number): bigint {
+  if (fd < 0 || fd >= 1 << 16) return BigInt(fd)
+  // Filled in order (a packed array, not a sparse one, whose lookups would be a dictionary's).
+  while (FD_VALUES.length <= fd) FD_VALUES.push(BigInt(FD_VALUES.length))
+  return FD_VALUES[fd]!
+}
 const NOT_DELETED = Object.freeze({ file: Object.freeze({ deleted: 0 as const }) })
 const DELETED = Object.freeze({ file: Object.freeze({ deleted: 1 as const }) })
 /** The kinds whose fdinfo text detailsOf reads (fdinfo.ts). */
@@ -220,87 +226,108 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
     .map(Number)
     .filter((n) => Number.isInteger(n))
     .sort((a, b) => a - b)
-  const handles: HandleEntry[] = []
-  const untyped: UntypedTarget[] = []
-  // socket:[inode] → its entry, filled from the net tables after the walk (spec/LINUX.md §9.1).
-  const sockets = new Map<string, HandleEntry>()
-  // Descriptors of one open file (thousands on /dev/null) share its type: a stat per inode, not per descriptor.
-  // Keyed by the name too: the same live name, mount and inode number are the same file (an inode number alone
-  // may repeat across an overlay's layers).
-  const typeOfInode = new Map<string, { mountId: number; inode: number; typeName: string }>()
-  // Indexed: a for-of still running in the interpreter (a capture's first walk) allocates a result per step.
-  for (let i = 0; i < fds.length; i++) {
-    const fd = fds[i]!
-    const path = `${dir}/${fd}`
-    let operation = 'readlink'
-    try {
-      const target = readLink(path)
-      const captureTime = nowFiletime()
-      let typeName = typeNameOfLink(target)
-      // Only these kinds' details are read past `mnt_id:` (fdinfo.ts): the others' text is never made.
-      const detailed = typeName !== undefined && Object.hasOwn(DETAILED, typeName)
-      let infoText = ''
-      try {
-        const length = readSmallLength(`${infoDir}/${fd}`)
-        scanFdinfo(heldBytes(), length)
-        if (detailed) infoText = textOf(heldBytes().subarray(0, length))
-      } catch (error) {
-        scanned.filePosition = undefined
-        scanned.openFlags = scanned.mountId = scanned.inode = -1
-        // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
-        errors.add('handles', 'readFile', `${infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
-      }
-      const { mountId, inode } = scanned
-      let mount: Mount | undefined
-      let deleted: 0 | 1 | undefined
-      if (typeName === undefined) {
-        // The mount table is read once, when the first path target needs it.
-        const table = mounts()
-        mount = (mountId >= 0 ? table?.ofId(mountId) : undefined) ?? table?.ofPath(target)
-        if (answersFromMemory(mount?.fsType)) {
-          operation = 'stat'
-          if (!target.endsWith(' (deleted)')) {
-            deleted = 0
-            const known = typeOfInode.get(target)
-            if (known !== undefined && known.mountId === mountId && known.inode === inode && inode >= 0) typeName = known.typeName
-            else {
-              // stat through the magic link reaches the open object even when its path is gone or elsewhere.
-              typeName = typeNameOfMode(statSync(path).mode)
-              if (mountId >= 0 && inode >= 0) typeOfInode.set(target, { mountId, inode, typeName })
-            }
-          } else {
-            // Rare: only a name the kernel marked is looked up again (bigint: inode numbers may pass 2^53).
-            const st = statSync(path, { bigint: true })
-            typeName = typeNameOfMode(Number(st.mode))
-            deleted = deletedFlag(pid, target, st.dev, st.ino)
-          }
-        } else if (!target.endsWith(' (deleted)')) deleted = 0
-      } else if (typeName === 'Memfd') deleted = 1
-      // One literal with every field, in one order, for every descriptor: the writer visits 10k of these, all of
-      // one shape. The deleted flag's groups are shared and frozen (thousands of entries say the same), and the
-      // handle value's bigint is kept for the next capture.
-      const entry: HandleEntry = {
-        handle: fd >= 0 && fd < FD_VALUES.length ? (FD_VALUES[fd] ??= BigInt(fd)) : BigInt(fd),
-        flags: typeName !== undefined ? PSS_HANDLE_HAVE_TYPE | PSS_HANDLE_HAVE_NAME : PSS_HANDLE_HAVE_NAME,
-        objectType: 0,
-        captureTime,
-        typeName,
-        objectName: target,
-        openFlags: scanned.openFlags >= 0 ? scanned.openFlags : undefined,
-        filePosition: scanned.filePosition,
-        linux: deleted === undefined ? undefined : deleted === 0 ? NOT_DELETED : DELETED,
-        details: detailed || typeName === 'Memfd' ? detailsOf(typeName, infoText, target) : undefined,
-      }
-      if (typeName === 'Socket' && target.startsWith('socket:[')) sockets.set(target.slice('socket:['.length, -1), entry)
-      if (typeName === undefined) untyped.push({ entry, path, mount })
-      handles.push(entry)
-    } catch (error) {
-      if (fd === listingFd && isGone(error)) continue
-      errors.add('handles', operation, path, error, isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'skipped')
-    }
-  }
+  const w = new Walk(pid, errors, mounts, dir, infoDir, listingFd)
+  // One call per descriptor, not the loop's body in line: the body is optimised as a function of its own,
+  // from what the first descriptors taught it, instead of on-stack-replaced in a walk whose code after the loop
+  // (the join) had not run yet, which threw the optimised code away at the end of each walk.
+  for (let i = 0; i < fds.length; i++) walkDescriptor(w, fds[i]!)
+  const { handles, untyped, sockets } = w
   joinSockets(pid, sockets, errors, net)
   return { handles, untyped }
+}
+
+/** What the walk keeps from one descriptor to the next. */
+class Walk {
+  readonly handles: HandleEntry[] = []
+  readonly untyped: UntypedTarget[] = []
+  /** socket:[inode] → its entry, filled from the net tables after the walk (spec/LINUX.md §9.1). */
+  readonly sockets = new Map<string, HandleEntry>()
+  /**
+   * Descriptors of one open file (thousands on /dev/null) share its type: a stat per inode, not per descriptor.
+   * Keyed by the name too: the same live name, mount and inode number are the same file (an inode number alone
+   * may repeat across an overlay's layers).
+   */
+  readonly typeOfInode = new Map<string, { mountId: number; inode: number; typeName: string }>()
+  constructor(
+    readonly pid: number,
+    readonly errors: SoftErrors,
+    readonly mounts: () => MountTable | undefined,
+    readonly dir: string,
+    readonly infoDir: string,
+    /** The descriptor our own readdir held, when capturing ourselves (-1 otherwise). */
+    readonly listingFd: number,
+  ) {}
+}
+
+/** Reads descriptor `fd` into an entry of the walk (or a soft error). */
+function walkDescriptor(w: Walk, fd: number): void {
+  const path = `${w.dir}/${fd}`
+  let operation = 'readlink'
+  try {
+    const target = readLink(path)
+    const captureTime = nowFiletime()
+    let typeName = typeNameOfLink(target)
+    // Only these kinds' details are read past `mnt_id:` (fdinfo.ts): the others' text is never made.
+    const detailed = typeName !== undefined && Object.hasOwn(DETAILED, typeName)
+    let infoText = ''
+    try {
+      const length = readSmallLength(`${w.infoDir}/${fd}`)
+      scanFdinfo(heldBytes(), length)
+      if (detailed) infoText = textOf(heldBytes().subarray(0, length))
+    } catch (error) {
+      scanned.filePosition = undefined
+      scanned.openFlags = scanned.mountId = scanned.inode = -1
+      // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
+      w.errors.add('handles', 'readFile', `${w.infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
+    }
+    const { mountId, inode } = scanned
+    let mount: Mount | undefined
+    let deleted: 0 | 1 | undefined
+    if (typeName === undefined) {
+      // The mount table is read once, when the first path target needs it.
+      const table = w.mounts()
+      mount = (mountId >= 0 ? table?.ofId(mountId) : undefined) ?? table?.ofPath(target)
+      if (answersFromMemory(mount?.fsType)) {
+        operation = 'stat'
+        if (!target.endsWith(' (deleted)')) {
+          deleted = 0
+          const known = w.typeOfInode.get(target)
+          if (known !== undefined && known.mountId === mountId && known.inode === inode && inode >= 0) typeName = known.typeName
+          else {
+            // stat through the magic link reaches the open object even when its path is gone or elsewhere.
+            typeName = typeNameOfMode(statSync(path).mode)
+            if (mountId >= 0 && inode >= 0) w.typeOfInode.set(target, { mountId, inode, typeName })
+          }
+        } else {
+          // Rare: only a name the kernel marked is looked up again (bigint: inode numbers may pass 2^53).
+          const st = statSync(path, { bigint: true })
+          typeName = typeNameOfMode(Number(st.mode))
+          deleted = deletedFlag(w.pid, target, st.dev, st.ino)
+        }
+      } else if (!target.endsWith(' (deleted)')) deleted = 0
+    } else if (typeName === 'Memfd') deleted = 1
+    // One literal with every field, in one order, for every descriptor: the writer visits 10k of these, all of
+    // one shape. The deleted flag's groups are shared and frozen (thousands of entries say the same), and the
+    // handle value's bigint is kept for the next capture.
+    const entry: HandleEntry = {
+      handle: handleValue(fd),
+      flags: typeName !== undefined ? PSS_HANDLE_HAVE_TYPE | PSS_HANDLE_HAVE_NAME : PSS_HANDLE_HAVE_NAME,
+      objectType: 0,
+      captureTime,
+      typeName,
+      objectName: target,
+      openFlags: scanned.openFlags >= 0 ? scanned.openFlags : undefined,
+      filePosition: scanned.filePosition,
+      linux: deleted === undefined ? undefined : deleted === 0 ? NOT_DELETED : DELETED,
+      details: detailed || typeName === 'Memfd' ? detailsOf(typeName, infoText, target) : undefined,
+    }
+    if (typeName === 'Socket' && target.startsWith('socket:[')) w.sockets.set(target.slice('socket:['.length, -1), entry)
+    if (typeName === undefined) w.untyped.push({ entry, path, mount })
+    w.handles.push(entry)
+  } catch (error) {
+    if (fd === w.listingFd && isGone(error)) return
+    w.errors.add('handles', operation, path, error, isGone(error) ? 'the descriptor was closed during the walk; skipped' : 'skipped')
+  }
 }
 
 function setType(entry: HandleEntry, typeName: string): void {

@@ -230,10 +230,14 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
   // One call per descriptor, not the loop's body in line: the body is optimised as a function of its own,
   // from what the first descriptors taught it, instead of on-stack-replaced in a walk whose code after the loop
   // (the join) had not run yet, which threw the optimised code away at the end of each walk.
+  walkAll(w, fds)
+  joinSockets(pid, w.sockets, errors, net)
+  return { handles: w.handles, untyped: w.untyped }
+}
+
+/** The loop alone: on-stack-replaced while it runs, its optimised code holds nothing that has not run yet. */
+function walkAll(w: Walk, fds: number[]): void {
   for (let i = 0; i < fds.length; i++) walkDescriptor(w, fds[i]!)
-  const { handles, untyped, sockets } = w
-  joinSockets(pid, sockets, errors, net)
-  return { handles, untyped }
 }
 
 /** What the walk keeps from one descriptor to the next. */

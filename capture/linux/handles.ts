@@ -222,10 +222,7 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
     listingFd = openSync('/dev/null', 'r')
     closeSync(listingFd)
   }
-  const fds = readdirSync(dir)
-    .map(Number)
-    .filter((n) => Number.isInteger(n))
-    .sort((a, b) => a - b)
+  const fds = descriptorNumbers(readdirSync(dir))
   const w = new Walk(pid, errors, mounts, dir, infoDir, listingFd)
   // One call per descriptor, not the loop's body in line: the body is optimised as a function of its own,
   // from what the first descriptors taught it, instead of on-stack-replaced in a walk whose code after the loop
@@ -233,6 +230,19 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
   walkAll(w, fds)
   joinSockets(pid, w.sockets, errors, net)
   return { handles: w.handles, untyped: w.untyped }
+}
+
+/** The names of /proc/<pid>/fd as numbers, ascending (the kernel lists them so: sorted only when it did not). */
+function descriptorNumbers(names: string[]): number[] {
+  const fds: number[] = []
+  let ascending = true
+  for (let i = 0; i < names.length; i++) {
+    const n = Number(names[i])
+    if (!Number.isInteger(n)) continue
+    if (fds.length > 0 && n < fds[fds.length - 1]!) ascending = false
+    fds.push(n)
+  }
+  return ascending ? fds : fds.sort((a, b) => a - b)
 }
 
 /** The loop alone: on-stack-replaced while it runs, its optimised code holds nothing that has not run yet. */

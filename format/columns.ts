@@ -234,6 +234,9 @@ export class NumericBuilder implements ColumnBuilder {
   }
   reset(): void {
     // The buffer is reused: a finished payload is copied into its frame before the next entry arrives.
+    // Every slot holds 0 until written (a fresh or grown buffer is zero, and what a chunk wrote is cleared
+    // here), so the writer's generated adders leave absent values unwritten instead of storing each 0.
+    if (this.defined) this.buf.fill(0, 0, this.length * this.width)
     this.length = 0
     this.defined = false
   }
@@ -354,17 +357,19 @@ function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bi
   const full = DTYPE_WIDTH[dtype]
   let width = 1
   const src = values as unknown as ArrayBufferView
+  if (full === 1) return new Uint8Array(src.buffer, src.byteOffset, length)
   if (dtype === 'u64') {
-    // Through 32-bit halves: no bigint per value. Narrow only when every high half is zero.
+    // Through 32-bit halves: no bigint per value. Narrow only when every high half is zero. An OR has the
+    // highest bit of the largest value, which is all the width depends on (and costs no compare).
     const words = new Uint32Array(src.buffer, src.byteOffset, length * 2)
-    let hi = 0
+    let low = 0
     let high = 0
     for (let i = 0; i < words.length; i += 2) {
+      low |= words[i]!
       high |= words[i + 1]!
-      if (words[i]! > hi) hi = words[i]!
     }
     if (high !== 0) return new Uint8Array(src.buffer, src.byteOffset, length * 8)
-    width = fitsWidth(false, 0, hi)
+    width = fitsWidth(false, 0, low >>> 0)
   } else if (dtype === 'i64') {
     let lo = 0n
     let hi = 0n
@@ -374,19 +379,35 @@ function narrowest(dtype: NumericDType | BigDType, values: ArrayLike<number | bi
       else if (v < lo) lo = v
     }
     width = fitsWidth(true, Number(lo < -(1n << 40n) ? -(2 ** 40) : lo), hi > 0xffffffffn ? 2 ** 40 : Number(hi))
-  } else {
+  } else if (dtype === 'i32') {
+    const ints = values as Int32Array
     let lo = 0
     let hi = 0
     for (let i = 0; i < length; i++) {
-      const v = values[i] as number
+      const v = ints[i]!
       if (v > hi) hi = v
       else if (v < lo) lo = v
     }
-    width = fitsWidth(dtype === 'i32', lo, hi)
+    width = fitsWidth(true, lo, hi)
+  } else {
+    // u16 and u32 through one loop over 32-bit words (a u16 pair per word, folded after).
+    const or = orOfWords(src, length * full)
+    width = fitsWidth(false, 0, full === 2 ? (or | (or >>> 16)) & 0xffff : or)
   }
   width = Math.min(width, full)
   if (width === full) return new Uint8Array(src.buffer, src.byteOffset, length * full)
   return new NarrowColumn(dtype, src, length, width)
+}
+
+/** The OR of the first `bytes` bytes of `src` (4-byte aligned, a multiple of 2) read as 32-bit words, unsigned. */
+function orOfWords(src: ArrayBufferView, bytes: number): number {
+  const whole = bytes >>> 2
+  const words = new Uint32Array(src.buffer, src.byteOffset, whole + (bytes & 3 ? 1 : 0))
+  let or = 0
+  for (let i = 0; i < whole; i++) or |= words[i]!
+  // A trailing u16 shares its word with the next slot, which is not the column's: only its own bytes count.
+  if (bytes & 3) or |= words[whole]! & 0xffff
+  return or >>> 0
 }
 
 class NarrowColumn extends LazyBin {
@@ -415,8 +436,9 @@ class NarrowColumn extends LazyBin {
       const values = src as BigInt64Array
       for (let i = 0; i < length; i++) dest[i] = Number(values[i]!)
     } else {
-      const values = src as unknown as ArrayLike<number>
-      for (let i = 0; i < length; i++) dest[i] = values[i]!
+      // One bulk conversion (every value fits the narrower type, so it is stored unchanged).
+      const values = src as Uint32Array
+      ;(dest as unknown as Uint32Array).set(values.subarray(0, length))
     }
     if (!aligned) out.set(new Uint8Array((dest as unknown as ArrayBufferView).buffer, 0, this.byteLength), at)
   }

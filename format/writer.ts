@@ -96,8 +96,10 @@ class SectionBuilder {
     this.sparse = Object.entries(layout.sparse as Record<string, Record<string, FieldSpec>>).map(([g, fields]) => [g, new SparseGroupBuilder(g, fields)])
     for (const c of this.columns) {
       this.rowBytes += c.builder.rowBytes
-      if (!(c.builder instanceof NumericBuilder)) this.variable.push(c.builder)
+      if (c.builder instanceof NumericBuilder) this.numeric.push(c.builder)
+      else this.variable.push(c.builder)
     }
+    this.capacity = Math.min(...this.numeric.map((b) => b.capacity))
     try {
       this.add = generatedAdder(this)
     } catch {
@@ -118,6 +120,16 @@ class SectionBuilder {
   dtypeOf(field: string): string {
     return (SECTIONS[this.name].columns as Record<string, FieldSpec>)[field]!.dtype
   }
+  /**
+   * The numeric columns, which the generated adder fills in step at row `count` (their `length` is set at
+   * take), and how many rows all of them hold before `grow()` is needed.
+   */
+  private readonly numeric: NumericBuilder[] = []
+  capacity = 0
+  grow(): void {
+    for (const b of this.numeric) while (b.capacity <= this.count) b.grow()
+    this.capacity = Math.min(...this.numeric.map((b) => b.capacity))
+  }
   /** Σ rowBytes of the columns (each holds `count` values between flushes). */
   private rowBytes = 0
   /** The columns with a growing part of their own (strings, blobs). */
@@ -128,8 +140,9 @@ class SectionBuilder {
     for (const b of this.variable) n += b.variableBytes
     return n
   }
-  /** The CHUNK payload for what was added since the last flush, and a reset. */
+  /** The CHUNK payload for what was added since the last flush; `clear()` once it is encoded. */
   take(): Record<string, unknown> {
+    for (const b of this.numeric) b.length = this.count
     const columns: Record<string, ColumnPayload> = {}
     for (const c of this.columns) {
       if (!c.builder.defined) continue
@@ -153,12 +166,15 @@ class SectionBuilder {
     if (Object.keys(sparse).length > 0) payload.sparse = sparse
     this.first += this.count
     this.count = 0
+    return payload
+  }
+  /** Empties the builders for the next chunk (after the payload, which views their buffers, is encoded). */
+  clear(): void {
     for (const c of this.columns) c.builder.reset()
     for (const [, group] of this.sparse) {
       group.rows.reset()
       for (const c of group.columns) c.builder.reset()
     }
-    return payload
   }
 }
 
@@ -180,13 +196,16 @@ function generatedAdder(b: SectionBuilder): (entry: Record<string, unknown>) => 
   const refs: unknown[] = []
   const ref = (v: unknown) => `r${refs.push(v) - 1}`
   const lines: string[] = []
-  for (const c of b.columns) lines.push(pushCode(ref(c.builder), c.builder, accessExpr('e', c.name)))
+  // The numeric columns are filled in step at row n (one capacity check, one count), and an absent value
+  // is not written at all: their slots hold 0 until written (NumericBuilder.reset).
+  lines.push('const n = s.count; if (n === s.capacity) s.grow();')
+  for (const c of b.columns) lines.push(rowCode(ref(c.builder), c.builder, accessExpr('e', c.name)))
   for (const [name, group] of b.sparse) {
     lines.push(`m = ${accessExpr('e', name)}; if (m !== null && typeof m === 'object') { ${pushCode(ref(group.rows), group.rows, 's.count')}`)
     for (const c of group.columns) lines.push(`  ${pushCode(ref(c.builder), c.builder, accessExpr('m', c.name))}`)
     lines.push('}')
   }
-  lines.push('s.count++;')
+  lines.push('s.count = n + 1;')
   // Each builder is a constant of the closure; the numeric pushes are written out in line, so every
   // typed-array store is a site of its own that sees one array type (one shared push() sees them all).
   const consts = refs.map((_, i) => `const r${i} = r[${i}];`).join(' ')
@@ -204,6 +223,13 @@ function generatedAdder(b: SectionBuilder): (entry: Record<string, unknown>) => 
 type AdderMaker = (refs: unknown[], s: SectionBuilder) => (entry: Record<string, unknown>) => void
 /** Keyed by the generated source, which depends only on the section's layout: a handful of entries. */
 const ADDER_MAKERS = new Map<string, AdderMaker>()
+
+/** Code storing `value` at row `n` of a top-level column: numbers in line when defined, others a push() call. */
+function rowCode(b: string, builder: ColumnBuilder, value: string): string {
+  if (builder instanceof BigBuilder) return `v = ${value}; if (v !== undefined) { ${b}.defined = true; ${b}.view[n] = typeof v === 'bigint' ? v : BigInt(v); }`
+  if (builder instanceof NumericBuilder) return `v = ${value}; if (v !== undefined) { ${b}.defined = true; ${b}.view[n] = v; }`
+  return `${b}.push(${value});`
+}
 
 /** Code for `builder.push(value)`: NumericBuilder.push and BigBuilder.push in line, others a call. */
 function pushCode(b: string, builder: ColumnBuilder, value: string): string {
@@ -316,6 +342,7 @@ export class ArchiveWriter {
 
   private flush(builder: SectionBuilder): Promise<void> {
     this.enqueueFrame(FrameKind.CHUNK, builder.take())
+    builder.clear()
     return this.tail
   }
 

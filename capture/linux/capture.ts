@@ -238,6 +238,8 @@ export function formatMinorOf(capture: Pick<LinuxCapture, 'handles' | 'threads' 
     const newer = Object.entries(SECTIONS[section].columns as Record<string, FieldSpec>).filter(([, spec]) => (spec.since ?? 0) > minor)
     const fields = newer.map(([field]) => field)
     const since = newer.map(([, spec]) => spec.since ?? 0)
+    // Nothing newer to look for (a Linux handle table once linuxProcess says 1.2): its entries are not visited.
+    if (fields.length === 0) continue
     const entries = (capture[section] ?? []) as Record<string, unknown>[]
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!

@@ -250,6 +250,14 @@ function walkAll(w: Walk, fds: number[]): void {
   for (let i = 0; i < fds.length; i++) walkDescriptor(w, fds[i]!)
 }
 
+/** A file stat'ed once by the walk: its live name, mount and inode number, and the type its mode said. */
+interface KnownFile {
+  target: string
+  mountId: number
+  inode: number
+  typeName: string
+}
+
 /** What the walk keeps from one descriptor to the next. */
 class Walk {
   readonly handles: HandleEntry[] = []
@@ -261,7 +269,9 @@ class Walk {
    * Keyed by the name too: the same live name, mount and inode number are the same file (an inode number alone
    * may repeat across an overlay's layers).
    */
-  readonly typeOfInode = new Map<string, { mountId: number; inode: number; typeName: string }>()
+  readonly typeOfInode = new Map<string, KnownFile>()
+  /** The typeOfInode record the last path descriptor looked up. */
+  lastKnown: KnownFile | undefined = undefined
   constructor(
     readonly pid: number,
     readonly errors: SoftErrors,
@@ -305,12 +315,17 @@ function walkDescriptor(w: Walk, fd: number): void {
         operation = 'stat'
         if (!target.endsWith(' (deleted)')) {
           deleted = 0
-          const known = w.typeOfInode.get(target)
-          if (known !== undefined && known.mountId === mountId && known.inode === inode && inode >= 0) typeName = known.typeName
-          else {
+          // The same file as the descriptor before (thousands of /dev/null in a row): compared, not hashed again.
+          const known = target === w.lastKnown?.target ? w.lastKnown : w.typeOfInode.get(target)
+          if (known !== undefined && known.mountId === mountId && known.inode === inode && inode >= 0) {
+            typeName = known.typeName
+            w.lastKnown = known
+          } else {
             // stat through the magic link reaches the open object even when its path is gone or elsewhere.
             typeName = typeNameOfMode(statSync(path).mode)
-            if (mountId >= 0 && inode >= 0) w.typeOfInode.set(target, { mountId, inode, typeName })
+            // lastKnown is always what typeOfInode holds for its name.
+            w.lastKnown = undefined
+            if (mountId >= 0 && inode >= 0) w.typeOfInode.set(target, (w.lastKnown = { target, mountId, inode, typeName }))
           }
         } else {
           // Rare: only a name the kernel marked is looked up again (bigint: inode numbers may pass 2^53).

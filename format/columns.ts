@@ -253,8 +253,9 @@ export class BigBuilder extends NumericBuilder {
   }
 }
 
-class StringBuilder implements ColumnBuilder {
-  private index = new NumericBuilder('u32')
+export class StringBuilder implements ColumnBuilder {
+  /** The dictionary ids, 0 for absent (the writer's generated adder fills it in step with its section). */
+  readonly index = new NumericBuilder('u32')
   private dict: string[] = []
   private ids = new Map<string, number>()
   private dictBytes = 0
@@ -273,9 +274,12 @@ class StringBuilder implements ColumnBuilder {
   private lastValue: string | undefined
   private lastId = 0
   push(value: unknown): void {
-    if (typeof value !== 'string') return this.index.push(0)
+    this.index.push(typeof value === 'string' ? this.idOf(value) : 0)
+  }
+  /** The dictionary id of `value` (from 1), added to the dictionary when new. */
+  idOf(value: string): number {
     this.defined = true
-    if (value === this.lastValue) return this.index.push(this.lastId)
+    if (value === this.lastValue) return this.lastId
     let id = this.ids.get(value)
     if (id === undefined) {
       this.dict.push(value)
@@ -285,7 +289,7 @@ class StringBuilder implements ColumnBuilder {
     }
     this.lastValue = value
     this.lastId = id
-    this.index.push(id)
+    return id
   }
   finish(): ColumnPayload {
     // The index is a u32 builder, so its narrowest width follows from the largest index, dict.length.

@@ -1,7 +1,7 @@
 // The streaming archive writer (spec/ARCHIVE.md §2–8). Entries are added one at a time, buffered into
 // per-section column builders and written as a CHUNK frame whenever a chunk fills, so memory stays
 // bounded by one chunk per open section whatever the capture's size.
-import { BigBuilder, NumericBuilder, columnBuilder, rowsBuilder, type ColumnBuilder } from './columns.js'
+import { BigBuilder, NumericBuilder, StringBuilder, columnBuilder, rowsBuilder, type ColumnBuilder } from './columns.js'
 import { Codec, FORMAT_MAJOR, FORMAT_MINOR, FRAME_HEADER_LENGTH, FrameKind, PREAMBLE_LENGTH, SECTION_NAMES, type SectionName } from './constants.js'
 import { ENTRY_SCHEMAS } from './entry-schemas.js'
 import { SECTIONS, type FieldSpec, type SectionEntryTypes } from './fields.js'
@@ -98,6 +98,7 @@ class SectionBuilder {
       this.rowBytes += c.builder.rowBytes
       if (c.builder instanceof NumericBuilder) this.numeric.push(c.builder)
       else this.variable.push(c.builder)
+      if (c.builder instanceof StringBuilder) this.numeric.push(c.builder.index)
     }
     this.capacity = Math.min(...this.numeric.map((b) => b.capacity))
     try {
@@ -121,8 +122,8 @@ class SectionBuilder {
     return (SECTIONS[this.name].columns as Record<string, FieldSpec>)[field]!.dtype
   }
   /**
-   * The numeric columns, which the generated adder fills in step at row `count` (their `length` is set at
-   * take), and how many rows all of them hold before `grow()` is needed.
+   * The numeric columns and string indexes, which the generated adder fills in step at row `count` (their
+   * `length` is set at take), and how many rows all of them hold before `grow()` is needed.
    */
   private readonly numeric: NumericBuilder[] = []
   capacity = 0
@@ -199,7 +200,7 @@ function generatedAdder(b: SectionBuilder): (entry: Record<string, unknown>) => 
   // The numeric columns are filled in step at row n (one capacity check, one count), and an absent value
   // is not written at all: their slots hold 0 until written (NumericBuilder.reset).
   lines.push('const n = s.count; if (n === s.capacity) s.grow();')
-  for (const c of b.columns) lines.push(rowCode(ref(c.builder), c.builder, accessExpr('e', c.name)))
+  for (const c of b.columns) lines.push(rowCode(ref(c.builder), c.builder, accessExpr('e', c.name), ref))
   for (const [name, group] of b.sparse) {
     lines.push(`m = ${accessExpr('e', name)}; if (m !== null && typeof m === 'object') { ${pushCode(ref(group.rows), group.rows, 's.count')}`)
     for (const c of group.columns) lines.push(`  ${pushCode(ref(c.builder), c.builder, accessExpr('m', c.name))}`)
@@ -225,9 +226,13 @@ type AdderMaker = (refs: unknown[], s: SectionBuilder) => (entry: Record<string,
 const ADDER_MAKERS = new Map<string, AdderMaker>()
 
 /** Code storing `value` at row `n` of a top-level column: numbers in line when defined, others a push() call. */
-function rowCode(b: string, builder: ColumnBuilder, value: string): string {
+function rowCode(b: string, builder: ColumnBuilder, value: string, ref: (v: unknown) => string): string {
   if (builder instanceof BigBuilder) return `v = ${value}; if (v !== undefined) { ${b}.defined = true; ${b}.view[n] = typeof v === 'bigint' ? v : BigInt(v); }`
   if (builder instanceof NumericBuilder) return `v = ${value}; if (v !== undefined) { ${b}.defined = true; ${b}.view[n] = v; }`
+  if (builder instanceof StringBuilder) {
+    const index = ref(builder.index)
+    return `v = ${value}; if (typeof v === 'string') { ${index}.defined = true; ${index}.view[n] = ${b}.idOf(v); }`
+  }
   return `${b}.push(${value});`
 }
 

@@ -139,40 +139,48 @@ export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?:
   const executable = new Map<string, Mapping>()
   for (const m of maps) if (isFilePath(m) && m.perms[2] === 'x' && !executable.has(m.path!)) executable.set(m.path!, m)
   const images = new Set([...executable].filter(([, m]) => isElf(pid, m, mounts)).map(([path]) => path))
-  return maps.map((m) => {
+  const regions: VaSpaceEntry[] = []
+  // Indexed, one literal per region with every field in one order (the writer visits thousands, all of one
+  // shape); the deleted flag's groups shared and frozen, as the handles'.
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i]!
     const file = isFilePath(m)
-    const entry: VaSpaceEntry = {
-      baseAddress: m.start,
-      regionSize: m.end - m.start,
-      state: stateOf(m.perms),
-      protect: protectOf(m.perms, file),
-      type: !file ? MEM_PRIVATE : images.has(m.path!) ? MEM_IMAGE : MEM_MAPPED,
-    }
-    // Format 1.3: the rest of the maps line (spec/LINUX.md §11), so LinuxMaps can be written from the archive.
-    const [major, minor] = m.device.split(':')
-    entry.fileOffset = m.offset
-    entry.deviceMajor = Number.parseInt(major!, 16)
-    entry.deviceMinor = Number.parseInt(minor!, 16)
-    entry.inode = BigInt(m.inode)
-    entry.mapsPermissions = mapsPermissionsOf(m.perms)
-    if (file) {
-      entry.mappedFileName = m.path!
-      // The kernel's suffix is checked against the literal name (spec/LINUX.md §9.2), only where a lookup cannot block.
-      const deleted = !m.path!.endsWith(DELETED_SUFFIX)
+    // The kernel's suffix is checked against the literal name (spec/LINUX.md §9.2), only where a lookup cannot block.
+    const deleted = !file
+      ? undefined
+      : !m.path!.endsWith(DELETED_SUFFIX)
         ? 0
         : m.path!.startsWith('/memfd:')
           ? 1 // never had a name in a directory
           : answersFromMemory(mounts()?.ofDevice(deviceOfMaps(m.device))?.fsType)
             ? deletedFlag(pid, m.path!, devOfMaps(m.device), BigInt(m.inode))
             : undefined
-      if (deleted !== undefined) entry.linux = { file: { deleted } }
-    } else if (m.path !== undefined) entry.mappingLabel = m.path // [heap], [stack], [vdso], [anon:name] (§9.4)
-    if (m.residentSize !== undefined) entry.residentSize = m.residentSize
-    if (m.proportionalSize !== undefined) entry.proportionalSize = m.proportionalSize
-    if (m.swappedSize !== undefined) entry.swappedSize = m.swappedSize
-    return entry
-  })
+    const colon = m.device.indexOf(':')
+    regions.push({
+      baseAddress: m.start,
+      regionSize: m.end - m.start,
+      state: stateOf(m.perms),
+      protect: protectOf(m.perms, file),
+      type: !file ? MEM_PRIVATE : images.has(m.path!) ? MEM_IMAGE : MEM_MAPPED,
+      mappedFileName: file ? m.path : undefined,
+      // Format 1.3: the rest of the maps line (spec/LINUX.md §11), so LinuxMaps can be written from the archive.
+      fileOffset: m.offset,
+      deviceMajor: Number.parseInt(m.device.slice(0, colon), 16),
+      deviceMinor: Number.parseInt(m.device.slice(colon + 1), 16),
+      inode: BigInt(m.inode),
+      mapsPermissions: mapsPermissionsOf(m.perms),
+      mappingLabel: !file && m.path !== undefined ? m.path : undefined, // [heap], [stack], [vdso], [anon:name] (§9.4)
+      residentSize: m.residentSize,
+      proportionalSize: m.proportionalSize,
+      swappedSize: m.swappedSize,
+      linux: deleted === undefined ? undefined : deleted === 0 ? FILE_KEPT : FILE_DELETED,
+    })
+  }
+  return regions
 }
+
+const FILE_KEPT = Object.freeze({ file: Object.freeze({ deleted: 0 as const }) })
+const FILE_DELETED = Object.freeze({ file: Object.freeze({ deleted: 1 as const }) })
 
 const O_PATH_READ = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY
 

@@ -1,7 +1,8 @@
 // Threads from /proc/<pid>/task/*: PSS_THREAD_ENTRY's fields with a Linux equivalent (spec/LINUX.md §3).
 import { readdirSync } from 'node:fs'
 import type { ThreadEntry } from '../../format/index.js'
-import { cpuMask, isGone, parseStat, procRoot, readText } from './proc.js'
+import { cpuMask, isGone, parseStat, procRoot } from './proc.js'
+import { readSmall, textOf } from './small-read.js'
 import type { SoftErrors } from './soft-errors.js'
 import { nowFiletime, startTimeFiletime, ticksToDuration } from './time.js'
 
@@ -15,10 +16,11 @@ export function readThreads(pid: number, boot: bigint, errors: SoftErrors): Thre
     if (!Number.isInteger(tid)) continue
     let path = `${dir}/${name}/stat`
     try {
-      const stat = parseStat(readText(path))
+      // Into the reused buffer (small-read.ts): readFileSync would allocate 64 KiB per file, two files a thread.
+      const stat = parseStat(textOf(readSmall(path)))
       const captureTime = nowFiletime()
       path = `${dir}/${name}/status`
-      const status = readText(path)
+      const status = textOf(readSmall(path))
       const state = stat.field(3)
       const entry: ThreadEntry = {
         threadId: tid,

@@ -140,6 +140,17 @@ export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?:
   for (const m of maps) if (isFilePath(m) && m.perms[2] === 'x' && !executable.has(m.path!)) executable.set(m.path!, m)
   const images = new Set([...executable].filter(([, m]) => isElf(pid, m, mounts)).map(([path]) => path))
   const regions: VaSpaceEntry[] = []
+  // Whether the file system of a maps device answers from memory, for the device asked last: thousands of
+  // mappings share one (a process's shared anonymous memory is `/dev/zero (deleted)` on one device).
+  let lastDevice: string | undefined
+  let lastAnswers = false
+  const answersFor = (device: string) => {
+    if (device !== lastDevice) {
+      lastAnswers = answersFromMemory(mounts()?.ofDevice(deviceOfMaps(device))?.fsType)
+      lastDevice = device
+    }
+    return lastAnswers
+  }
   // Indexed, one literal per region with every field in one order (the writer visits thousands, all of one
   // shape); the deleted flag's groups shared and frozen, as the handles'.
   for (let i = 0; i < maps.length; i++) {
@@ -152,7 +163,7 @@ export function readRegions(pid: number, errors?: SoftErrors, options: { sizes?:
         ? 0
         : m.path!.startsWith('/memfd:')
           ? 1 // never had a name in a directory
-          : answersFromMemory(mounts()?.ofDevice(deviceOfMaps(m.device))?.fsType)
+          : answersFor(m.device)
             ? deletedFlag(pid, m.path!, devOfMaps(m.device), BigInt(m.inode))
             : undefined
     const colon = m.device.indexOf(':')

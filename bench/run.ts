@@ -12,11 +12,11 @@ import { gc, median, ratioLine, type Result } from './measure.js'
 
 const OUT = 'bench/out'
 /**
- * `npm run bench -- diff|open|stream`: only that benchmark (to repeat it and see its noise): diff, (a) open,
- * (e) streaming memory.
+ * `npm run bench -- diff|open|stream|write`: only that benchmark (to repeat it and see its noise): diff, (a) open,
+ * (e) streaming memory, (c) write.
  */
 const only = process.argv[2]
-if (only !== undefined && !['diff', 'open', 'stream'].includes(only)) throw new Error(`unknown benchmark '${only}' (known: diff, open, stream)`)
+if (only !== undefined && !['diff', 'open', 'stream', 'write'].includes(only)) throw new Error(`unknown benchmark '${only}' (known: diff, open, stream, write)`)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const scale = Number(process.env.BENCH_SCALE ?? 1)
 mkdirSync(OUT, { recursive: true })
@@ -107,6 +107,20 @@ async function benchStream(file: string): Promise<Result> {
   return { id: 'e', what: 'streaming count: peak RSS growth from 1M to 4M entries vs an allowance of 10 MB', ours: Math.max(0, four.maxRssBytes - one.maxRssBytes) / 1e6, baseline: 10, unit: 'MB', target: 1 }
 }
 
+// (c) write, checksums included, vs msgpackr records encoding of the same rows.
+const recordsPackr = new Packr({ useRecords: true })
+async function benchWrite(): Promise<Result> {
+  const baselineWrite = await median(RUNS, () => recordsPackr.pack(rows))
+  const oursWrite = await median(RUNS, () => writeOurs())
+  return { id: 'c', what: 'write (encode + CRC) vs msgpackr useRecords pack', ours: oursWrite, baseline: baselineWrite, unit: 'ms', target: 0.5 }
+}
+
+if (only === 'write') {
+  const r = await benchWrite()
+  console.log(`\n${ratioLine(r)}`)
+  process.exit(r.ours / r.baseline > r.target ? 1 : 0)
+}
+
 if (only !== undefined) {
   const file = `${OUT}/1m.pssnap`
   writeFileSync(file, await writeOurs())
@@ -116,11 +130,7 @@ if (only !== undefined) {
   process.exit(r.ours / r.baseline > r.target ? 1 : 0)
 }
 
-// (c) write, checksums included, vs msgpackr records encoding of the same rows.
-const recordsPackr = new Packr({ useRecords: true })
-const baselineWrite = await median(RUNS, () => recordsPackr.pack(rows))
-const oursWrite = await median(RUNS, () => writeOurs())
-results.push({ id: 'c', what: 'write (encode + CRC) vs msgpackr useRecords pack', ours: oursWrite, baseline: baselineWrite, unit: 'ms', target: 0.5 })
+results.push(await benchWrite())
 
 // (d) sizes vs msgpackr plain row maps.
 const plainSize = new Packr({ useRecords: false }).pack(rows).length

@@ -63,11 +63,15 @@ function lengthHeader(n: number, small: number): number {
   return n < small ? 1 : n < 0x10000 ? 3 : 5
 }
 
+const NON_ASCII = /[^\x00-\x7f]/
+
 /**
  * The length of `v` in UTF-8 as TextEncoder writes it: a lone surrogate becomes U+FFFD (3 bytes). Computed
  * rather than encoded, so each string is encoded once, straight into the output.
  */
 function utf8Length(v: string): number {
+  // Most strings are ASCII: one native scan instead of a loop over code units.
+  if (!NON_ASCII.test(v)) return v.length
   const n = v.length
   let bytes = n
   for (let i = 0; i < n; i++) {

@@ -2,7 +2,7 @@
 // handle value, the link target the object name, the kind of object the type name, and from fdinfo/* the
 // open flags and file position (format 1.1). PSS's object types (process, thread, mutant, …) have no Linux
 // counterpart: objectType is always UNKNOWN (0).
-import { closeSync, openSync, readdirSync, statSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, statSync, type Stats } from 'node:fs'
 import type { HandleEntry } from '../../format/index.js'
 import { boundedStat, DEFAULT_STAT_TIMEOUT_MS, type BoundedStatOptions } from './bounded-stat.js'
 import { deletedFlag } from './deleted.js'
@@ -229,8 +229,20 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
   // (the join) had not run yet, which threw the optimised code away at the end of each walk.
   walkAll(w, fds)
   joinSockets(pid, w.sockets, errors, net)
+  // An empty walk of the same shape, holding this capture's mount closure and soft errors, outlives the capture.
+  kept.walk = new Walk(pid, errors, mounts, dir, infoDir, listingFd)
   return { handles: w.handles, untyped: w.untyped }
 }
+
+/**
+ * What the walk's optimised code depends on, kept from one capture to the next. A full GC between two captures
+ * (a watch loop's captures are far apart; the bench calls gc() before each) frees every object of the capture
+ * before, and with the last object of a hidden class V8 drops the class (a class's fields are added by
+ * transitions it holds weakly) and the closure whose call it had inlined: each such drop discarded the
+ * optimised walk ("weak objects" in --trace-deopt), and every capture ran its first thousands of descriptors
+ * in the interpreter again and compiled the walk again.
+ */
+const kept: { walk?: Walk; stat?: Stats } = {}
 
 /** The names of /proc/<pid>/fd as numbers, ascending (the kernel lists them so: sorted only when it did not). */
 function descriptorNumbers(names: string[]): number[] {
@@ -322,7 +334,9 @@ function walkDescriptor(w: Walk, fd: number): void {
             w.lastKnown = known
           } else {
             // stat through the magic link reaches the open object even when its path is gone or elsewhere.
-            typeName = typeNameOfMode(statSync(path).mode)
+            const stat = statSync(path)
+            kept.stat = stat
+            typeName = typeNameOfMode(stat.mode)
             // lastKnown is always what typeOfInode holds for its name.
             w.lastKnown = undefined
             if (mountId >= 0 && inode >= 0) w.typeOfInode.set(target, (w.lastKnown = { target, mountId, inode, typeName }))

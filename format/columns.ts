@@ -185,6 +185,11 @@ export interface ColumnBuilder {
   readonly variableBytes: number
   finish(): ColumnPayload
   reset(): void
+  /**
+   * Empties the builder and drops its buffers for small ones: a finished writer's builders are kept so that
+   * their hidden classes, and the optimised code that depends on them, outlive it (ArchiveWriter.finish).
+   */
+  release(): void
 }
 
 export class NumericBuilder implements ColumnBuilder {
@@ -239,6 +244,13 @@ export class NumericBuilder implements ColumnBuilder {
     if (this.defined) this.buf.fill(0, 0, this.length * this.width)
     this.length = 0
     this.defined = false
+  }
+  release(): void {
+    this.length = 0
+    this.defined = false
+    this.buf = new Uint8Array(8 * this.width)
+    this.capacity = 8
+    this.view = new CTORS[this.dtype](this.buf.buffer, 0, 8) as unknown as Record<number, number>
   }
 }
 
@@ -303,6 +315,10 @@ export class StringBuilder implements ColumnBuilder {
     this.dictBytes = 0
     this.defined = false
   }
+  release(): void {
+    this.reset()
+    this.index.release()
+  }
 }
 
 class BytesBuilder implements ColumnBuilder {
@@ -346,6 +362,13 @@ class BytesBuilder implements ColumnBuilder {
   }
   reset(): void {
     this.offsets.reset()
+    this.offsets.push(0)
+    this.total = 0
+    this.defined = false
+  }
+  release(): void {
+    this.data = new Uint8Array(8)
+    this.offsets.release()
     this.offsets.push(0)
     this.total = 0
     this.defined = false

@@ -2,7 +2,7 @@
 // buffer. The byte parser must say what the text parser says (open flags, position, mount) for any ASCII text,
 // and the reader must return whole files, also those longer than its buffer.
 import { execFileSync, spawn } from 'node:child_process'
-import { openSync, closeSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { openSync, closeSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -133,6 +133,10 @@ describe.skipIf(process.platform !== 'linux')('the walk on a real process', () =
       const fds = readdirSync(`/proc/${pid}/fd`)
       const kinds = execFileSync('stat', ['-L', '-c', '%F', ...fds.map((fd) => `/proc/${pid}/fd/${fd}`)], { encoding: 'utf8' }).trim().split('\n')
       const ours = new Map(walk.handles.map((h) => [String(h.handle), h]))
+      // Ascending (Node lists 0, 1, 10, 11, …, 2, …), each entry read from its own descriptor.
+      expect(walk.handles.map((h) => Number(h.handle))).toEqual(fds.map(Number).sort((a, b) => a - b))
+      expect(fds.length).toBeGreaterThan(10)
+      for (const h of walk.handles) expect(h.objectName).toBe(readlinkSync(`/proc/${pid}/fd/${h.handle}`))
       fds.forEach((fd, i) => expect([fd, ours.get(fd)?.typeName]).toEqual([fd, KIND[kinds[i]!]]))
       const named = (suffix: string) => walk.handles.filter((h) => h.objectName?.endsWith(suffix)).map((h) => h.typeName)
       expect(named('/dev/null')).toEqual(Array(5).fill('CharacterDevice'))

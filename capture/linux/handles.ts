@@ -222,12 +222,13 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
     listingFd = openSync('/dev/null', 'r')
     closeSync(listingFd)
   }
-  const fds = descriptorNumbers(readdirSync(dir))
+  const names = readdirSync(dir)
+  const fds = descriptorNumbers(names)
   const w = new Walk(pid, errors, mounts, dir, infoDir, listingFd)
   // One call per descriptor, not the loop's body in line: the body is optimised as a function of its own,
   // from what the first descriptors taught it, instead of on-stack-replaced in a walk whose code after the loop
   // (the join) had not run yet, which threw the optimised code away at the end of each walk.
-  walkAll(w, fds)
+  walkAll(w, fds, names)
   joinSockets(pid, w.sockets, errors, net)
   // An empty walk of the same shape, holding this capture's mount closure and soft errors, outlives the capture.
   kept.walk = new Walk(pid, errors, mounts, dir, infoDir, listingFd)
@@ -244,22 +245,70 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
  */
 const kept: { walk?: Walk; stat?: Stats } = {}
 
-/** The names of /proc/<pid>/fd as numbers, ascending (the kernel lists them so: sorted only when it did not). */
+/**
+ * The descriptors /proc/<pid>/fd lists, ascending: their numbers, and in `names` (compacted in place, same
+ * order) their names as listed, from which their paths are made (not from the number turned back into text,
+ * twice per descriptor).
+ */
 function descriptorNumbers(names: string[]): number[] {
-  const fds: number[] = []
+  let fds: number[] = []
   let ascending = true
   for (let i = 0; i < names.length; i++) {
-    const n = Number(names[i])
+    const name = names[i]!
+    const n = decimalOf(name)
     if (!Number.isInteger(n)) continue
     if (fds.length > 0 && n < fds[fds.length - 1]!) ascending = false
+    names[fds.length] = name
     fds.push(n)
   }
-  return ascending ? fds : fds.sort((a, b) => a - b)
+  names.length = fds.length
+  if (ascending) return fds
+  // Node lists a directory in byte order ("0", "1", "10", "100", …): among names of one length, all digits, that
+  // is numeric order, so ordering them by length (each length's names in the order listed) sorts them in one
+  // pass. A full sort only when that did not (names that are not plain digits).
+  fds = byLength(fds, names)
+  for (let i = 1; i < fds.length; i++) if (fds[i]! < fds[i - 1]!) return sortedBy(fds, names)
+  return fds
+}
+
+/** A stable counting sort of `fds` and `names` (in place) by the names' lengths (1–10; longer ones last). */
+function byLength(fds: number[], names: string[]): number[] {
+  const start = new Array<number>(13).fill(0)
+  for (let i = 0; i < names.length; i++) start[Math.min(names[i]!.length, 11) + 1]!++
+  for (let l = 1; l < start.length; l++) start[l]! += start[l - 1]!
+  const listed = names.slice()
+  const sorted = new Array<number>(fds.length)
+  for (let i = 0; i < listed.length; i++) {
+    const at = start[Math.min(listed[i]!.length, 11)]!++
+    sorted[at] = fds[i]!
+    names[at] = listed[i]!
+  }
+  return sorted
+}
+
+/** `fds` sorted ascending, and `names` in place in the same order. */
+function sortedBy(fds: number[], names: string[]): number[] {
+  const order = fds.map((_, i) => i).sort((a, b) => fds[a]! - fds[b]!)
+  const listed = names.slice()
+  for (let i = 0; i < order.length; i++) names[i] = listed[order[i]!]!
+  return order.map((i) => fds[i]!)
+}
+
+/** Number(name), with a name of up to 9 decimal digits (every descriptor's) read in a loop: Number() of 10k fresh strings cost more. */
+function decimalOf(name: string): number {
+  if (name.length === 0 || name.length > 9) return Number(name)
+  let v = 0
+  for (let i = 0; i < name.length; i++) {
+    const d = name.charCodeAt(i) - 0x30
+    if (d < 0 || d > 9) return Number(name)
+    v = v * 10 + d
+  }
+  return v
 }
 
 /** The loop alone: on-stack-replaced while it runs, its optimised code holds nothing that has not run yet. */
-function walkAll(w: Walk, fds: number[]): void {
-  for (let i = 0; i < fds.length; i++) walkDescriptor(w, fds[i]!)
+function walkAll(w: Walk, fds: number[], names: string[]): void {
+  for (let i = 0; i < fds.length; i++) walkDescriptor(w, fds[i]!, names[i]!)
 }
 
 /** A file stat'ed once by the walk: its live name, mount and inode number, and the type its mode said. */
@@ -295,9 +344,9 @@ class Walk {
   ) {}
 }
 
-/** Reads descriptor `fd` into an entry of the walk (or a soft error). */
-function walkDescriptor(w: Walk, fd: number): void {
-  const path = `${w.dir}/${fd}`
+/** Reads descriptor `fd`, listed as `name`, into an entry of the walk (or a soft error). */
+function walkDescriptor(w: Walk, fd: number, name: string): void {
+  const path = `${w.dir}/${name}`
   let operation = 'readlink'
   try {
     const target = readLink(path)
@@ -307,14 +356,14 @@ function walkDescriptor(w: Walk, fd: number): void {
     const detailed = typeName !== undefined && Object.hasOwn(DETAILED, typeName)
     let infoText = ''
     try {
-      const length = readSmallLength(`${w.infoDir}/${fd}`)
+      const length = readSmallLength(`${w.infoDir}/${name}`)
       scanFdinfo(heldBytes(), length)
       if (detailed) infoText = textOf(heldBytes().subarray(0, length))
     } catch (error) {
       scanned.filePosition = undefined
       scanned.openFlags = scanned.mountId = scanned.inode = -1
       // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
-      w.errors.add('handles', 'readFile', `${w.infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
+      w.errors.add('handles', 'readFile', `${w.infoDir}/${name}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
     }
     const { mountId, inode } = scanned
     let mount: Mount | undefined

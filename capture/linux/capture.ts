@@ -3,7 +3,7 @@
 // snapshot: each section is consistent with itself only at the moment it was read (spec/LINUX.md §1).
 import { hostname, release } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { SECTIONS, type ArchiveHeaderInput, type AuxiliaryPageEntry, type CaptureSet, type Epilogue, type FieldSpec, type HandleEntry, type ThreadEntry, type VaSpaceEntry, type WriteSummary } from '../../format/index.js'
+import { SECTIONS, type ArchiveHeaderInput, type ArchiveWriter, type AuxiliaryPageEntry, type CaptureSet, type Epilogue, type FieldSpec, type HandleEntry, type ThreadEntry, type VaSpaceEntry, type WriteSummary } from '../../format/index.js'
 import { writeArchiveFile, type WriteFileOptions } from '../../reader/node.js'
 import { CaptureFailedError } from '../errors.js'
 import { testOnlyPause } from '../test-pause.js'
@@ -206,17 +206,7 @@ export async function captureLinuxToFile(pid: number, path: string, options: Lin
     path,
     capture.header,
     async (w) => {
-      for (const section of ['handles', 'threads', 'vaSpace', 'auxiliaryPages'] as const) {
-        const entries = capture[section]
-        if (!entries) continue
-        w.declareSection(section)
-        // Indexed: a for-of still running in the interpreter allocates a result per entry.
-        for (let i = 0; i < entries.length; i++) {
-          // Await only when a chunk was flushed: a microtask per entry would double the write time.
-          const flushed = w.add(section, entries[i]!)
-          if (flushed) await flushed
-        }
-      }
+      await writeSections(w, capture)
       await testOnlyPause('write', signal)
     },
     () => {
@@ -228,6 +218,25 @@ export async function captureLinuxToFile(pid: number, path: string, options: Lin
     { formatMinor: Math.max(formatMinorOf(capture), capture.header.captureSet ? 2 : 0), ...(capture.contextArchitecture ? { contextArchitecture: capture.contextArchitecture } : {}), ...options.write, ...(signal ? { signal } : {}) },
   )
   return { path, processId: pid, summary, captureErrors: capture.errors.list.length, timings: epilogue?.timings ?? {} }
+}
+
+/**
+ * The captured sections into the writer. A function of the module, not in the closure made per capture: the
+ * closure of the last capture is gone after a full GC, and with it the optimised code of its loop, so each
+ * capture compiled it again.
+ */
+async function writeSections(w: ArchiveWriter, capture: LinuxCapture): Promise<void> {
+  for (const section of ['handles', 'threads', 'vaSpace', 'auxiliaryPages'] as const) {
+    const entries = capture[section]
+    if (!entries) continue
+    w.declareSection(section)
+    // Indexed: a for-of still running in the interpreter allocates a result per entry.
+    for (let i = 0; i < entries.length; i++) {
+      // Await only when a chunk was flushed: a microtask per entry would double the write time.
+      const flushed = w.add(section, entries[i]!)
+      if (flushed) await flushed
+    }
+  }
 }
 
 /** The newest format minor any captured field needs (format 1.1 added the fdinfo, state and smaps fields). */

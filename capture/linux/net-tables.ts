@@ -149,12 +149,17 @@ function inetLine(table: Table, b: Buffer, from: number, to: number): [string, S
     const st = b.toString('latin1', spans[6], spans[7])
     state = TCP_STATES[Number.parseInt(st, 16)] ?? `0x${st}`
   }
+  const family = six ? 'inet6' : 'inet'
+  const protocol = INET_PROTOCOL[table]!
+  const localAddress = ip(b, lFrom)
+  // Each shape made whole by one literal, no property added afterwards: a literal's hidden class lives as long
+  // as its code does, one grown by an added property only while an object has it, and optimised code that read
+  // the last capture's sockets (the writer's) was thrown away at each full GC between captures.
   const info: SocketInfo = {
-    socket: { family: six ? 'inet6' : 'inet', protocol: INET_PROTOCOL[table]!, state, localAddress: ip(b, lFrom) },
     // remotePort 0 with no remote address: no peer, as the kernel writes it.
+    socket: hexValue(b, rFrom, rTo - 5) !== 0 || remotePort !== 0 ? { family, protocol, state, localAddress, remoteAddress: ip(b, rFrom) } : { family, protocol, state, localAddress },
     inet: { localPort: hexValue(b, lTo - 4, lTo), remotePort, sendQueue: hexValue(b, qFrom, colon), receiveQueue: hexValue(b, colon + 1, qTo) },
   }
-  if (hexValue(b, rFrom, rTo - 5) !== 0 || remotePort !== 0) info.socket.remoteAddress = ip(b, rFrom)
   return [b.toString('latin1', spans[18], spans[19]), info]
 }
 
@@ -164,15 +169,17 @@ function unixLine(line: string): [string, SocketInfo] | undefined {
   if (!m) return undefined
   const flags = Number.parseInt(m[1]!, 16)
   const state = Number.parseInt(m[3]!, 16)
-  const info: SocketInfo = {
-    socket: {
-      family: 'unix',
-      protocol: SOCK_TYPES[Number.parseInt(m[2]!, 16)] ?? `type ${Number.parseInt(m[2]!, 16)}`,
-      state: flags & SO_ACCEPTCON ? 'LISTEN' : (UNIX_STATES[state] ?? `state ${state}`),
-    },
-  }
+  const family = 'unix'
+  const protocol = SOCK_TYPES[Number.parseInt(m[2]!, 16)] ?? `type ${Number.parseInt(m[2]!, 16)}`
+  const socketState = flags & SO_ACCEPTCON ? 'LISTEN' : (UNIX_STATES[state] ?? `state ${state}`)
   // The line was read as Latin-1 (one char per byte): the path's bytes are decoded by the lossless rule.
-  if (m[5] !== undefined && m[5] !== '') info.socket.localAddress = /[^\x00-\x7f]/.test(m[5]) ? textFromBytes(Buffer.from(m[5], 'latin1')) : m[5]
+  const path = m[5]
+  const info: SocketInfo = {
+    socket:
+      path !== undefined && path !== ''
+        ? { family, protocol, state: socketState, localAddress: /[^\x00-\x7f]/.test(path) ? textFromBytes(Buffer.from(path, 'latin1')) : path }
+        : { family, protocol, state: socketState },
+  }
   return [m[4]!, info]
 }
 
@@ -251,103 +258,155 @@ export function joinSockets(pid: number, sockets: ReadonlyMap<string, HandleEntr
   if (sockets.size === 0) return
   const dir = options.dir ?? `${procRoot(pid)}/net`
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
-  const found = new Map<string, SocketInfo>()
-  const ambiguous = new Set<string>()
-  // The held line just before each held line (one string, not a list: most inodes are listed once), and the
-  // ones before its repetitions.
-  const predecessor = new Map<string, string>()
-  const repeatedAfter = new Map<string, string[]>()
-  /** Held sockets whose line was followed by one that does not parse: their path went on past a newline. */
-  const brokenBy = new Set<string>()
-  for (const table of NET_TABLES) {
-    if (found.size === sockets.size) break
-    const path = `${dir}/${table}`
-    let fd: number
-    try {
-      fd = openSync(path, 'r')
-    } catch (error) {
-      // A kernel without the protocol (no IPv6, no packet sockets) has no table: nothing of it is held.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') errors.add('handles', 'read', path, error, 'sockets of this table kept without addresses and state')
-      continue
-    }
-    try {
-      // The held socket whose line came just before this one (a forged line follows the line whose path holds
-      // it); lines of sockets not held count as nothing, for their inodes are never looked at again.
-      let previous: string | undefined
-      let lineNo = 0
-      const inodeField = INODE_FIELD[table]
-      const cut = readTable(fd, maxBytes, (b, start, end) => {
-        // A host namespace's tables list thousands of other processes' sockets: a line whose inode is not held is
-        // passed over unparsed, and so is a unix line (whose inode, if its regex matches, is its seventh field
-        // between spaces) unless it follows a held one: only then can it be the rest of that one's path.
-        const n = inodeField ?? 6
-        const candidate = fieldSpans(b, start, end, n + 1, inodeField === undefined) > n ? b.toString('latin1', spans[2 * n], spans[2 * n + 1]) : undefined
-        const before = previous
-        if ((candidate === undefined || !sockets.has(candidate)) && (inodeField !== undefined || before === undefined)) {
-          previous = undefined
-          lineNo++
-          return
-        }
-        const parsed = parseNetBytes(table, b, start, end)
-        previous = parsed !== undefined && sockets.has(parsed[0]) ? parsed[0] : undefined
-        // A line that is not the header and does not parse is the rest of the path before it (a newline in it).
-        if (table === 'unix' && !parsed && lineNo > 0 && before !== undefined && end > start) brokenBy.add(before)
-        lineNo++
-        if (!parsed || !sockets.has(parsed[0])) return
-        const inode = parsed[0]
-        if (before !== undefined) {
-          if (!found.has(inode)) predecessor.set(inode, before)
-          else (repeatedAfter.get(inode) ?? repeatedAfter.set(inode, []).get(inode)!).push(before)
-        }
-        if (found.has(inode)) {
-          if (!ambiguous.has(inode)) {
-            ambiguous.add(inode)
-            const e = Object.assign(new Error(`socket inode ${inode} is listed more than once`), { code: 'EBADMSG', errno: -74 })
-            errors.add('handles', 'read', path, e, 'kept without family, addresses and state (a unix path can forge a line)')
-          }
-          return
-        }
-        found.set(inode, parsed[1])
-      })
-      if (cut > 0) {
-        const e = Object.assign(new Error(`table longer than ${maxBytes} bytes; ${cut >= COUNT_LIMIT ? 'at least ' : ''}${cut} bytes after it not parsed`), { code: 'EFBIG', errno: -27 })
-        errors.add('handles', 'read', path, e, 'sockets listed there are kept without addresses and state')
+  const s = scan
+  s.begin(sockets, errors)
+  try {
+    for (const table of NET_TABLES) {
+      if (s.found.size === sockets.size) break
+      const path = `${dir}/${table}`
+      let fd: number
+      try {
+        fd = openSync(path, 'r')
+      } catch (error) {
+        // A kernel without the protocol (no IPv6, no packet sockets) has no table: nothing of it is held.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') errors.add('handles', 'read', path, error, 'sockets of this table kept without addresses and state')
+        continue
       }
-    } catch (error) {
-      errors.add('handles', 'read', path, error, 'sockets of this table kept without addresses and state')
-    } finally {
-      closeSync(fd)
+      try {
+        s.table = table
+        s.path = path
+        s.inodeField = INODE_FIELD[table]
+        s.previous = undefined
+        s.lineNo = 0
+        const cut = readTable(fd, maxBytes)
+        if (cut > 0) {
+          const e = Object.assign(new Error(`table longer than ${maxBytes} bytes; ${cut >= COUNT_LIMIT ? 'at least ' : ''}${cut} bytes after it not parsed`), { code: 'EFBIG', errno: -27 })
+          errors.add('handles', 'read', path, e, 'sockets listed there are kept without addresses and state')
+        }
+      } catch (error) {
+        errors.add('handles', 'read', path, error, 'sockets of this table kept without addresses and state')
+      } finally {
+        closeSync(fd)
+      }
     }
-  }
-  // Whichever socket's path held the newline was cut there, and it is one of the lines just before an
-  // ambiguous inode's: their paths are not trusted either.
-  const cutPaths = new Set<string>([...brokenBy].filter((p) => found.get(p)?.socket.localAddress !== undefined))
-  for (const inode of ambiguous) {
-    const before = [predecessor.get(inode), ...(repeatedAfter.get(inode) ?? [])]
-    for (const p of before) if (p !== undefined && !ambiguous.has(p) && found.get(p)?.socket.localAddress !== undefined) cutPaths.add(p)
-  }
-  for (const inode of cutPaths) {
-    delete found.get(inode)!.socket.localAddress
-    const e = Object.assign(new Error(`the line of socket inode ${inode} comes just before ${brokenBy.has(inode) ? 'a line that does not parse' : "a repeated inode's"}: its path may hold a newline`), { code: 'EBADMSG', errno: -74 })
-    errors.add('handles', 'read', `${dir}/unix`, e, 'kept without its path')
-  }
-  for (const [inode, info] of found) {
-    // Which line is the kernel's cannot be told: an ambiguous socket gets nothing from either.
-    if (ambiguous.has(inode)) continue
-    const linux = (sockets.get(inode)!.linux ??= {})
-    linux.socket = info.socket
-    if (info.inet) linux.inet = info.inet
+    const { found, ambiguous, predecessor, repeatedAfter, brokenBy } = s
+    // Whichever socket's path held the newline was cut there, and it is one of the lines just before an
+    // ambiguous inode's: their paths are not trusted either.
+    const cutPaths = new Set<string>([...brokenBy].filter((p) => found.get(p)?.socket.localAddress !== undefined))
+    for (const inode of ambiguous) {
+      const before = [predecessor.get(inode), ...(repeatedAfter.get(inode) ?? [])]
+      for (const p of before) if (p !== undefined && !ambiguous.has(p) && found.get(p)?.socket.localAddress !== undefined) cutPaths.add(p)
+    }
+    for (const inode of cutPaths) {
+      delete found.get(inode)!.socket.localAddress
+      const e = Object.assign(new Error(`the line of socket inode ${inode} comes just before ${brokenBy.has(inode) ? 'a line that does not parse' : "a repeated inode's"}: its path may hold a newline`), { code: 'EBADMSG', errno: -74 })
+      errors.add('handles', 'read', `${dir}/unix`, e, 'kept without its path')
+    }
+    for (const [inode, info] of found) {
+      // Which line is the kernel's cannot be told: an ambiguous socket gets nothing from either.
+      if (ambiguous.has(inode)) continue
+      const entry = sockets.get(inode)!
+      if (entry.linux === undefined) entry.linux = info.inet ? { socket: info.socket, inet: info.inet } : { socket: info.socket }
+      else {
+        entry.linux.socket = info.socket
+        if (info.inet) entry.linux.inet = info.inet
+      }
+    }
+  } finally {
+    s.end()
   }
 }
+
+const NO_SOCKETS: ReadonlyMap<string, HandleEntry> = new Map()
+
+/**
+ * The join's state, one object for the life of the process, and its line parser a method, not a closure made
+ * per table: a closure of the last capture is gone after a full GC and its optimised code with it, so every
+ * capture compiled the parser again (and an object of its own per join would take its hidden class along).
+ * joinSockets is synchronous: one join at a time.
+ */
+class TableScan {
+  sockets: ReadonlyMap<string, HandleEntry> = NO_SOCKETS
+  errors: SoftErrors | undefined = undefined
+  found = new Map<string, SocketInfo>()
+  ambiguous = new Set<string>()
+  // The held line just before each held line (one string, not a list: most inodes are listed once), and the
+  // ones before its repetitions.
+  predecessor = new Map<string, string>()
+  repeatedAfter = new Map<string, string[]>()
+  /** Held sockets whose line was followed by one that does not parse: their path went on past a newline. */
+  brokenBy = new Set<string>()
+  table: Table = 'tcp'
+  path = ''
+  inodeField: number | undefined = undefined
+  // The held socket whose line came just before this one (a forged line follows the line whose path holds
+  // it); lines of sockets not held count as nothing, for their inodes are never looked at again.
+  previous: string | undefined = undefined
+  lineNo = 0
+
+  begin(sockets: ReadonlyMap<string, HandleEntry>, errors: SoftErrors | undefined): void {
+    this.sockets = sockets
+    this.errors = errors
+    this.found = new Map()
+    this.ambiguous = new Set()
+    this.predecessor = new Map()
+    this.repeatedAfter = new Map()
+    this.brokenBy = new Set()
+  }
+
+  /** Lets go of the capture's sockets and what was found. */
+  end(): void {
+    this.begin(NO_SOCKETS, undefined)
+  }
+
+  /** One line `b[start, end)` of the table being read. */
+  line(b: Buffer, start: number, end: number): void {
+    const { table, inodeField, sockets } = this
+    // A host namespace's tables list thousands of other processes' sockets: a line whose inode is not held is
+    // passed over unparsed, and so is a unix line (whose inode, if its regex matches, is its seventh field
+    // between spaces) unless it follows a held one: only then can it be the rest of that one's path.
+    const n = inodeField ?? 6
+    const candidate = fieldSpans(b, start, end, n + 1, inodeField === undefined) > n ? b.toString('latin1', spans[2 * n], spans[2 * n + 1]) : undefined
+    const before = this.previous
+    if ((candidate === undefined || !sockets.has(candidate)) && (inodeField !== undefined || before === undefined)) {
+      this.previous = undefined
+      this.lineNo++
+      return
+    }
+    const parsed = parseNetBytes(table, b, start, end)
+    this.previous = parsed !== undefined && sockets.has(parsed[0]) ? parsed[0] : undefined
+    // A line that is not the header and does not parse is the rest of the path before it (a newline in it).
+    if (table === 'unix' && !parsed && this.lineNo > 0 && before !== undefined && end > start) this.brokenBy.add(before)
+    this.lineNo++
+    if (!parsed || !sockets.has(parsed[0])) return
+    const inode = parsed[0]
+    const found = this.found
+    if (before !== undefined) {
+      if (!found.has(inode)) this.predecessor.set(inode, before)
+      else (this.repeatedAfter.get(inode) ?? this.repeatedAfter.set(inode, []).get(inode)!).push(before)
+    }
+    if (found.has(inode)) {
+      if (!this.ambiguous.has(inode)) {
+        this.ambiguous.add(inode)
+        const e = Object.assign(new Error(`socket inode ${inode} is listed more than once`), { code: 'EBADMSG', errno: -74 })
+        this.errors!.add('handles', 'read', this.path, e, 'kept without family, addresses and state (a unix path can forge a line)')
+      }
+      return
+    }
+    found.set(inode, parsed[1])
+  }
+}
+
+const scan = new TableScan()
 
 /** Reused by every table of every capture: an unfinished line (up to 4 slices) and the slice read after it. */
 let work: Buffer | undefined
 
 /**
- * Calls `line(b, start, end)` for each line `b[start, end)` of the first `maxBytes` (the bytes are valid during
- * the call only); returns how many bytes followed (0: all parsed).
+ * Calls `scan.line(b, start, end)` for each line `b[start, end)` of the first `maxBytes` (the bytes are valid
+ * during the call only); returns how many bytes followed (0: all parsed).
  */
-function readTable(fd: number, maxBytes: number, line: (b: Buffer, start: number, end: number) => void): number {
+function readTable(fd: number, maxBytes: number): number {
   const buf = (work ??= Buffer.allocUnsafe(SLICE * 5))
   // buf[0, carry): the line the last slice left unfinished.
   let carry = 0
@@ -361,7 +420,7 @@ function readTable(fd: number, maxBytes: number, line: (b: Buffer, start: number
     const text = buf.subarray(0, end)
     let at = 0
     for (let nl = text.indexOf(NL); nl >= 0; nl = text.indexOf(NL, at)) {
-      line(buf, at, nl)
+      scan.line(buf, at, nl)
       at = nl + 1
     }
     if (cut) {
@@ -378,7 +437,7 @@ function readTable(fd: number, maxBytes: number, line: (b: Buffer, start: number
     // A line longer than a table's bound cannot be a socket's: drop it rather than grow.
     carry = end - at > SLICE * 4 ? 0 : buf.copy(buf, 0, at, end)
   }
-  if (carry > 0) line(buf, 0, carry)
+  if (carry > 0) scan.line(buf, 0, carry)
   return 0
 }
 

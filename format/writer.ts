@@ -273,7 +273,7 @@ export class ArchiveWriter {
   /** File offset the next frame will start at (exact while frames are stored uncompressed). */
   private plannedBytes = PREAMBLE_LENGTH
   private tail: Promise<void> = Promise.resolve()
-  private state: 'new' | 'open' | 'finished' = 'new'
+  private state: 'new' | 'open' | 'finished' | 'failed' = 'new'
   private lastSection: SectionName | undefined
   private lastBuilder: SectionBuilder | undefined
 
@@ -309,7 +309,7 @@ export class ArchiveWriter {
    * sink's backpressure (not awaiting is safe: writes stay in order).
    */
   add<S extends SectionName>(section: S, entry: SectionEntryTypes[S]): Promise<void> | undefined {
-    if (this.state !== 'open') throw new Error(`ArchiveWriter.add before begin or after finish`)
+    if (this.state !== 'open') throw new Error(this.state === 'failed' ? 'ArchiveWriter.add after an add that threw' : 'ArchiveWriter.add before begin or after finish')
     // Entries of one section mostly come in a run: the last section's builder is kept at hand.
     let builder = section === this.lastSection ? this.lastBuilder : this.sections.get(section)
     if (!builder) {
@@ -325,7 +325,14 @@ export class ArchiveWriter {
       if (!checked.success) throw new TypeError(`invalid ${section} entry: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     }
     // Counted by the builder (first + count); entryCounts takes the totals at finish.
-    builder.add(entry as Record<string, unknown>)
+    try {
+      builder.add(entry as Record<string, unknown>)
+    } catch (e) {
+      // The entry was written part way (some columns of its row stored, others not): nothing after it
+      // could be written right, so the writer refuses every later add and finish.
+      this.state = 'failed'
+      throw e
+    }
     if (builder.count >= this.chunkEntries || (builder.count & 255) === 0 && builder.byteSize() >= this.chunkBytes) return this.flush(builder)
     if (section === 'threads' && builder.byteSize() >= this.chunkBytes) return this.flush(builder)
     return undefined
@@ -338,7 +345,7 @@ export class ArchiveWriter {
 
   /** Flushes every open chunk, writes the EPILOGUE (if given) and the TRAILER. */
   async finish(epilogue?: Epilogue): Promise<WriteSummary> {
-    if (this.state !== 'open') throw new Error('ArchiveWriter.finish before begin or twice')
+    if (this.state !== 'open') throw new Error(this.state === 'failed' ? 'ArchiveWriter.finish after an add that threw' : 'ArchiveWriter.finish before begin or twice')
     for (const builder of this.sections.values()) if (builder.count > 0) void this.flush(builder)
     for (const [name, builder] of this.sections) this.entryCounts[name] = builder.first
     if (epilogue) this.enqueueFrame(FrameKind.EPILOGUE, epilogue)

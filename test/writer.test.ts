@@ -165,6 +165,16 @@ describe('errors', () => {
     await expect(w.finish()).rejects.toThrow()
     expect(() => w.add('handles', {})).toThrow()
   })
+  it('refuses every later add and finish after an add that threw part way through an entry', async () => {
+    const w = new ArchiveWriter(new MemorySink())
+    await w.begin(HEADER)
+    w.add('handles', handle(0))
+    // BigInt(1.5) throws after the entry's other columns of its row may have been stored: nothing written
+    // after it could be trusted, so the writer is done.
+    expect(() => w.add('handles', { ...handle(1), handle: 1.5 } as never)).toThrow(RangeError)
+    expect(() => w.add('handles', handle(2))).toThrow(/after an add that threw/)
+    await expect(w.finish()).rejects.toThrow(/after an add that threw/)
+  })
 })
 
 describe('output', () => {

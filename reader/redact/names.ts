@@ -50,12 +50,16 @@ const SID = /^S-1-(\d+)((?:-\d+)+)$/i
 export class NameRedactor {
   private readonly cache = new Map<string, string>()
   private readonly sensitiveLower: string[]
+  /** Lowered once: a hostile 100k-character machine name, lowered again per path component, cost seconds. */
+  private readonly machineLower: string | undefined
+  private readonly hostNames = new Map<string, string>()
 
   constructor(
     private readonly maker: PseudonymMaker,
     private readonly context: NameContext,
   ) {
     this.sensitiveLower = context.sensitive.filter((s) => s.length >= 3).map((s) => s.toLowerCase())
+    this.machineLower = context.machineName?.toLowerCase()
   }
 
   /** The redacted form of a whole name (memoised). */
@@ -104,7 +108,7 @@ export class NameRedactor {
     const c = parts[i]!
     if (c === '') return c
     const { machineName } = this.context
-    if (machineName && c.toLowerCase() === machineName.toLowerCase()) return this.host(machineName)
+    if (machineName && c.toLowerCase() === this.machineLower) return this.host(machineName)
     if (isProfileSlot(parts, i, value)) return this.pseudonym(c, 'user-', false)
     const sid = SID.exec(c) ?? /^(S-1-(\d+)((?:-\d+)+))_Classes$/i.exec(c)
     if (sid) return this.sid(c)
@@ -135,8 +139,11 @@ export class NameRedactor {
   }
 
   host(machineName: string): string {
+    const known = this.hostNames.get(machineName)
+    if (known !== undefined) return known
     const hex = this.maker.hex('host', machineName.toLowerCase())
     this.maker.record(`host-${hex}`, machineName)
+    this.hostNames.set(machineName, `host-${hex}`)
     return `host-${hex}`
   }
 

@@ -222,13 +222,12 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
     listingFd = openSync('/dev/null', 'r')
     closeSync(listingFd)
   }
-  const names = readdirSync(dir)
-  const fds = descriptorNumbers(names)
+  const fds = descriptorNumbers(readdirSync(dir))
   const w = new Walk(pid, errors, mounts, dir, infoDir, listingFd)
   // One call per descriptor, not the loop's body in line: the body is optimised as a function of its own,
   // from what the first descriptors taught it, instead of on-stack-replaced in a walk whose code after the loop
   // (the join) had not run yet, which threw the optimised code away at the end of each walk.
-  walkAll(w, fds, names)
+  walkAll(w, fds)
   joinSockets(pid, w.sockets, errors, net)
   // An empty walk of the same shape, holding this capture's mount closure and soft errors, outlives the capture.
   kept.walk = new Walk(pid, errors, mounts, dir, infoDir, listingFd)
@@ -246,52 +245,26 @@ export function readHandles(pid: number, errors: SoftErrors, mounts: () => Mount
 const kept: { walk?: Walk; stat?: Stats } = {}
 
 /**
- * The descriptors /proc/<pid>/fd lists, ascending: their numbers, and in `names` (compacted in place, same
- * order) their names as listed, from which their paths are made (not from the number turned back into text,
- * twice per descriptor).
+ * The descriptors /proc/<pid>/fd lists, ascending. Node lists a directory in byte order (0, 1, 10, 100, …), so
+ * they are sorted, by a typed array's own numeric sort (no comparator called 10k times). Loop-free itself, its
+ * loop a function of its own: run once per capture, a loop on-stack-replaced here would leave the code after
+ * it without type feedback, thrown away and compiled again capture after capture.
  */
-function descriptorNumbers(names: string[]): number[] {
-  let fds: number[] = []
-  let ascending = true
+function descriptorNumbers(names: string[]): Int32Array | Float64Array {
+  const sorted = Float64Array.from(numbersOf(names)).sort()
+  // An fd is an int, walked as one; anything past int32 (no kernel lists one) stays a double.
+  const n = sorted.length
+  return n === 0 || (sorted[0]! >= 0 && sorted[n - 1]! <= 0x7fffffff) ? Int32Array.from(sorted) : sorted
+}
+
+/** The names that are whole numbers, as numbers, in the order listed. */
+function numbersOf(names: string[]): number[] {
+  const fds: number[] = []
   for (let i = 0; i < names.length; i++) {
-    const name = names[i]!
-    const n = decimalOf(name)
-    if (!Number.isInteger(n)) continue
-    if (fds.length > 0 && n < fds[fds.length - 1]!) ascending = false
-    names[fds.length] = name
-    fds.push(n)
+    const n = decimalOf(names[i]!)
+    if (Number.isInteger(n)) fds.push(n)
   }
-  names.length = fds.length
-  if (ascending) return fds
-  // Node lists a directory in byte order ("0", "1", "10", "100", …): among names of one length, all digits, that
-  // is numeric order, so ordering them by length (each length's names in the order listed) sorts them in one
-  // pass. A full sort only when that did not (names that are not plain digits).
-  fds = byLength(fds, names)
-  for (let i = 1; i < fds.length; i++) if (fds[i]! < fds[i - 1]!) return sortedBy(fds, names)
   return fds
-}
-
-/** A stable counting sort of `fds` and `names` (in place) by the names' lengths (1–10; longer ones last). */
-function byLength(fds: number[], names: string[]): number[] {
-  const start = new Array<number>(13).fill(0)
-  for (let i = 0; i < names.length; i++) start[Math.min(names[i]!.length, 11) + 1]!++
-  for (let l = 1; l < start.length; l++) start[l]! += start[l - 1]!
-  const listed = names.slice()
-  const sorted = new Array<number>(fds.length)
-  for (let i = 0; i < listed.length; i++) {
-    const at = start[Math.min(listed[i]!.length, 11)]!++
-    sorted[at] = fds[i]!
-    names[at] = listed[i]!
-  }
-  return sorted
-}
-
-/** `fds` sorted ascending, and `names` in place in the same order. */
-function sortedBy(fds: number[], names: string[]): number[] {
-  const order = fds.map((_, i) => i).sort((a, b) => fds[a]! - fds[b]!)
-  const listed = names.slice()
-  for (let i = 0; i < order.length; i++) names[i] = listed[order[i]!]!
-  return order.map((i) => fds[i]!)
 }
 
 /** Number(name), with a name of up to 9 decimal digits (every descriptor's) read in a loop: Number() of 10k fresh strings cost more. */
@@ -307,8 +280,8 @@ function decimalOf(name: string): number {
 }
 
 /** The loop alone: on-stack-replaced while it runs, its optimised code holds nothing that has not run yet. */
-function walkAll(w: Walk, fds: number[], names: string[]): void {
-  for (let i = 0; i < fds.length; i++) walkDescriptor(w, fds[i]!, names[i]!)
+function walkAll(w: Walk, fds: Int32Array | Float64Array): void {
+  for (let i = 0; i < fds.length; i++) walkDescriptor(w, fds[i]!)
 }
 
 /** A file stat'ed once by the walk: its live name, mount and inode number, and the type its mode said. */
@@ -344,9 +317,9 @@ class Walk {
   ) {}
 }
 
-/** Reads descriptor `fd`, listed as `name`, into an entry of the walk (or a soft error). */
-function walkDescriptor(w: Walk, fd: number, name: string): void {
-  const path = `${w.dir}/${name}`
+/** Reads descriptor `fd` into an entry of the walk (or a soft error). */
+function walkDescriptor(w: Walk, fd: number): void {
+  const path = `${w.dir}/${fd}`
   let operation = 'readlink'
   try {
     const target = readLink(path)
@@ -356,14 +329,14 @@ function walkDescriptor(w: Walk, fd: number, name: string): void {
     const detailed = typeName !== undefined && Object.hasOwn(DETAILED, typeName)
     let infoText = ''
     try {
-      const length = readSmallLength(`${w.infoDir}/${name}`)
+      const length = readSmallLength(`${w.infoDir}/${fd}`)
       scanFdinfo(heldBytes(), length)
       if (detailed) infoText = textOf(heldBytes().subarray(0, length))
     } catch (error) {
       scanned.filePosition = undefined
       scanned.openFlags = scanned.mountId = scanned.inode = -1
       // Closed after its link was read: it was open at that moment, so the entry stays, without flags.
-      w.errors.add('handles', 'readFile', `${w.infoDir}/${name}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
+      w.errors.add('handles', 'readFile', `${w.infoDir}/${fd}`, error, isGone(error) ? 'closed during the walk; kept without open flags and position' : 'kept without open flags and position')
     }
     const { mountId, inode } = scanned
     let mount: Mount | undefined

@@ -471,6 +471,13 @@ class NarrowColumn extends LazyBin {
   }
 }
 
+/**
+ * One narrowed column kept for the life of the process: a chunk's are gone once it is written, and at a full
+ * GC with none alive V8 drops their hidden class and discards the optimised narrowing and encoding code that
+ * used it ("weak objects" in --trace-deopt), as with the writer's kept builders (ArchiveWriter.finish).
+ */
+const KEPT_NARROW = new NarrowColumn('u32', new Uint32Array(0), 0, 1)
+
 function fitsWidth(signed: boolean, lo: number, hi: number): number {
   if (signed) return lo >= -0x80 && hi <= 0x7f ? 1 : lo >= -0x8000 && hi <= 0x7fff ? 2 : lo >= -0x80000000 && hi <= 0x7fffffff ? 4 : 8
   return hi <= 0xff ? 1 : hi <= 0xffff ? 2 : hi <= 0xffffffff ? 4 : 8

@@ -233,6 +233,8 @@ function generatedAdder(b: SectionBuilder): (entry: Record<string, unknown>) => 
 
 /** One emptied builder per section from the last finished writer (ArchiveWriter.finish): a few kilobytes. */
 const KEPT_BUILDERS = new Map<SectionName, SectionBuilder>()
+/** An empty writer of the same hidden class, for the same reason (ArchiveWriter.finish). */
+const KEPT_WRITER: { writer?: ArchiveWriter } = {}
 
 type AdderMaker = (refs: unknown[], s: SectionBuilder) => (entry: Record<string, unknown>) => void
 /** Keyed by the generated source, which depends only on the section's layout: a handful of entries. */
@@ -269,6 +271,8 @@ export class ArchiveWriter {
   private readonly frameCrcs: number[] = []
   private contextArchitecture = 'x64'
   private readonly formatMinor: number
+  /** options.validateEntries, read once: the options object's hidden class goes with the writer's caller. */
+  private readonly validateEntries: boolean
   private bytes = 0
   /** File offset the next frame will start at (exact while frames are stored uncompressed). */
   private plannedBytes = PREAMBLE_LENGTH
@@ -285,6 +289,7 @@ export class ArchiveWriter {
     this.chunkEntries = Math.min(Math.max(1, options.chunkEntries ?? 65536), 1 << 20)
     this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024
     this.formatMinor = options.formatMinor ?? 0
+    this.validateEntries = Boolean(options.validateEntries)
     if (!Number.isInteger(this.formatMinor) || this.formatMinor < 0 || this.formatMinor > FORMAT_MINOR) {
       throw new RangeError(`formatMinor must be an integer from 0 to ${FORMAT_MINOR}`)
     }
@@ -320,7 +325,7 @@ export class ArchiveWriter {
     }
     this.lastSection = section
     this.lastBuilder = builder
-    if (this.options.validateEntries) {
+    if (this.validateEntries) {
       const checked = ENTRY_SCHEMAS[section].safeParse(entry)
       if (!checked.success) throw new TypeError(`invalid ${section} entry: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     }
@@ -370,6 +375,8 @@ export class ArchiveWriter {
       builder.release()
       KEPT_BUILDERS.set(name, builder)
     }
+    // The writer's own class too (add's optimised code checks it), by an empty one: this one holds its sink.
+    KEPT_WRITER.writer ??= new ArchiveWriter(new MemorySink())
     return { frames: this.frameCrcs.length, bytes: this.bytes, entryCounts: { ...this.entryCounts } }
   }
 

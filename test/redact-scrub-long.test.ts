@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import { NameRedactor } from '../reader/redact/names.js'
 import { PseudonymMaker } from '../reader/redact/pseudonyms.js'
-import { scrubText } from '../reader/redact/scrub.js'
+import fc from 'fast-check'
+import { replaceWord, scrubText } from '../reader/redact/scrub.js'
 
 function scrub(text: string, machineName: string, users: string[] = []): string {
   const maker = new PseudonymMaker(new TextEncoder().encode('k'))
@@ -33,5 +34,21 @@ describe('scrubText with very long names', () => {
     const out = scrub(text, word)
     const pseudonym = /host-[0-9a-f]+/.exec(out)![0]
     expect(out).toBe(viaRegex.replaceAll('P', pseudonym))
+  })
+
+  it('replaceWord agrees with the regular expression on any text, overlapping and self-repeating words included', () => {
+    // Texts built from copies of the word and single characters make overlaps, self-repeats and boundaries common.
+    const word = fc.array(fc.constantFrom('a', 'b', 'é', ' ', '_'), { minLength: 1, maxLength: 4 }).map((a) => a.join(''))
+    const piece = fc.oneof(fc.constant(null), fc.constantFrom('a', 'b', ' ', '_', 'é', '😀', '1'))
+    const pair = word.chain((w) => fc.tuple(fc.constant(w), fc.array(piece, { maxLength: 12 }).map((ps) => ps.map((p) => p ?? w).join(''))))
+    const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    expect(replaceWord('_a a a', 'a a', 'P')).toBe('_a P')
+    fc.assert(
+      fc.property(pair, ([w, t]) => {
+        const viaRegex = t.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRe(w)}(?![\\p{L}\\p{N}_])`, 'gu'), 'P')
+        expect(replaceWord(t, w, 'P')).toBe(viaRegex)
+      }),
+      { numRuns: 3000, seed: 20261203 },
+    )
   })
 })

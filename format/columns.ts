@@ -2,6 +2,7 @@
 // dictionary-coded strings, concatenated blobs with offsets. Decoding checks every length and index in a
 // tight loop instead of validating entry objects.
 import { DTYPE_WIDTH, type DType } from './fields.js'
+import { keepShape } from './kept-shapes.js'
 import { ALIGN, LazyBin } from './msgpack-encode.js'
 import { LazyStrings } from './payload.js'
 import type { ColumnPayload } from './schemas.js'
@@ -471,12 +472,8 @@ class NarrowColumn extends LazyBin {
   }
 }
 
-/**
- * One narrowed column kept for the life of the process: a chunk's are gone once it is written, and at a full
- * GC with none alive V8 drops their hidden class and discards the optimised narrowing and encoding code that
- * used it ("weak objects" in --trace-deopt), as with the writer's kept builders (ArchiveWriter.finish).
- */
-const KEPT_NARROW = new NarrowColumn('u32', new Uint32Array(0), 0, 1)
+// A chunk's narrowed columns are gone once it is written; one empty one keeps their class (format/kept-shapes.ts).
+keepShape(new NarrowColumn('u32', new Uint32Array(0), 0, 1))
 
 function fitsWidth(signed: boolean, lo: number, hi: number): number {
   if (signed) return lo >= -0x80 && hi <= 0x7f ? 1 : lo >= -0x8000 && hi <= 0x7fff ? 2 : lo >= -0x80000000 && hi <= 0x7fffffff ? 4 : 8

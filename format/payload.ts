@@ -6,6 +6,7 @@
 // nesting is bounded: this code does not re-check structure, only types.
 import type { ZodMiniType } from 'zod/mini'
 import { MAX_STRING_BYTES } from './constants.js'
+import { keepShape } from './kept-shapes.js'
 
 /** What a position in a payload must hold. `num` takes an integer or a float, `int` only an integer. */
 export type Shape =
@@ -185,12 +186,8 @@ const TYPE_NAMES: Readonly<Record<string, string>> = { str: 'a string', int: 'an
 const utf8 = new TextDecoder('utf-8')
 
 export class PayloadReader {
-  /**
-   * One reader kept for the life of the process: V8 drops a hidden class no live object has at a full
-   * garbage collection, and with it the optimized code of every function that read such objects (the
-   * decoder's, LazyStrings.at's), which then ran unoptimized again (reader/diff.ts MemoryTally.keptShapes).
-   */
-  static readonly kept: PayloadReader = new PayloadReader(new Uint8Array(0))
+  /** One empty reader kept (format/kept-shapes.ts): the decoder's and LazyStrings.at's code read its class. */
+  static readonly kept: PayloadReader = keepShape(new PayloadReader(new Uint8Array(0)))
   pos = 0
   private readonly view: DataView
   private readonly bytes: Uint8Array

@@ -6,6 +6,7 @@ import { Codec, FORMAT_MAJOR, FORMAT_MINOR, FRAME_HEADER_LENGTH, FrameKind, PREA
 import { ENTRY_SCHEMAS } from './entry-schemas.js'
 import { SECTIONS, type FieldSpec, type SectionEntryTypes } from './fields.js'
 import { encodePreamble, sealFrame } from './frames.js'
+import { keepShape } from './kept-shapes.js'
 import { resolveHooks, type FormatHooks, type ResolvedHooks } from './hooks.js'
 import { ALIGN, encodeMessagePack } from './msgpack-encode.js'
 import { HeaderSchema, type ArchiveHeaderInput, type ColumnPayload, type Epilogue } from './schemas.js'
@@ -233,8 +234,8 @@ function generatedAdder(b: SectionBuilder): (entry: Record<string, unknown>) => 
 
 /** One emptied builder per section from the last finished writer (ArchiveWriter.finish): a few kilobytes. */
 const KEPT_BUILDERS = new Map<SectionName, SectionBuilder>()
-/** An empty writer of the same hidden class, for the same reason (ArchiveWriter.finish). */
-const KEPT_WRITER: { writer?: ArchiveWriter } = {}
+/** An empty writer (format/kept-shapes.ts), made at the first finish. */
+let keptWriter: ArchiveWriter | undefined
 
 type AdderMaker = (refs: unknown[], s: SectionBuilder) => (entry: Record<string, unknown>) => void
 /** Keyed by the generated source, which depends only on the section's layout: a handful of entries. */
@@ -367,16 +368,14 @@ export class ArchiveWriter {
     this.enqueueFrame(FrameKind.TRAILER, trailer, false)
     await this.tail
     this.state = 'finished'
-    // The last finished writer's builders are kept, emptied: when a full GC runs between two writers (the
-    // bench calls gc() before each run; a watch loop's captures are far apart), builders of no live writer
-    // would let V8 drop their hidden classes and discard every optimised function that used them ("weak
-    // objects" in --trace-deopt), so each writer warmed up again from the interpreter.
+    // The last finished writer's builders are kept, emptied, for their hidden classes (format/kept-shapes.ts):
+    // a section's builder classes depend on its layout, so the last of each section is kept, not a fixed one.
     for (const [name, builder] of this.sections) {
       builder.release()
       KEPT_BUILDERS.set(name, builder)
     }
     // The writer's own class too (add's optimised code checks it), by an empty one: this one holds its sink.
-    KEPT_WRITER.writer ??= new ArchiveWriter(new MemorySink())
+    keptWriter ??= keepShape(new ArchiveWriter(new MemorySink()))
     return { frames: this.frameCrcs.length, bytes: this.bytes, entryCounts: { ...this.entryCounts } }
   }
 

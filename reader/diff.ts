@@ -3,6 +3,7 @@
 // Platform-free. The fields compared are read as columns (reader/column-views.ts), strings as ids shared by
 // both archives; only what differs becomes entry objects.
 import type { Column } from '../format/columns.js'
+import { keepShape } from '../format/kept-shapes.js'
 import type { HandleEntry, ThreadEntry, VaSpaceEntry } from '../format/index.js'
 import type { Archive } from './archive.js'
 import { archiveDamage, type ArchiveDamage } from './damage.js'
@@ -444,14 +445,11 @@ class MemoryTally {
   }
 
   /**
-   * One object of each shape the matching loops read, kept for the life of the process (a static of a class
-   * the diff uses, so nothing drops it). V8 drops a hidden class that no live object has at a full garbage
-   * collection, and with it the optimized code of every function that reads such objects (a "weak objects"
-   * deoptimization): each diff after one ran its loops unoptimized again until they were recompiled (bench
-   * diff, with its gc() before each run: ~125 ms of CPU per diff, ~60 ms with these kept). A process that
-   * diffs once is not affected either way.
+   * One empty object of each shape the matching loops read (format/kept-shapes.ts). Without them each diff
+   * after a full GC ran its loops unoptimised again (bench diff, with its gc() before each run: ~125 ms of CPU
+   * per diff, ~60 ms with these kept). A process that diffs once is not affected either way.
    */
-  static readonly keptShapes: readonly object[] = [
+  static readonly keptShapes: readonly object[] = keepShape([
     new KeyWalk(NO_ENTRIES, HANDLE_INTS, HANDLE_STRS, 'handle'),
     new SectionLanes(NO_ENTRIES, HANDLE_INTS, HANDLE_STRS),
     new KeyWalk(NO_ENTRIES, THREAD_INTS, [], 'threadId'),
@@ -460,7 +458,7 @@ class MemoryTally {
     new SectionLanes(NO_ENTRIES, REGION_INTS, REGION_STRS),
     new SameStrings(),
     new MemoryTally(NO_ENTRIES, false),
-  ]
+  ])
 
   /** An archive's tally, committed bytes by its platform's meaning. */
   static of(archive: Archive): MemoryTally {

@@ -111,10 +111,12 @@ describe.skipIf(skip)('Windows watch counters under Wine: Wine’s kernel32 as t
 
   it('a process spinning a thread trips cpuPercent > 20; idle, it never does (Wine does not update another process’s CPU times)', () => {
     // A Wine limitation, recorded so that a Wine that updates them shows here: a spinning child's CPU time, read
-    // 1 s apart, does not move, so CPU is watched on the process itself.
+    // 1 s apart, does not follow the spin (it would gain about 1 s; Wine's figure gains at most a few hundredths,
+    // 0.18 -> 0.19 s in one CI run, from the child's own calls into wineserver), so CPU is watched on the process itself.
     const [first, second] = result.otherCpu!
     expect(first).toBeDefined()
-    expect(second).toBe(first)
+    expect(second).toBeGreaterThanOrEqual(first!)
+    expect(second).toBeLessThan(first! + 0.25)
     const b = result.burn!
     expect(b.end, `${b.message}; last samples ${JSON.stringify(b.samples.slice(-5))}`).not.toBe('until')
     expect(b.message).toMatch(/Pss/)
